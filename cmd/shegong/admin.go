@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/auth"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
+)
+
+func openApp(ctx context.Context, f *flags, stderr io.Writer) (*app.App, error) {
+	return app.Open(ctx, f.cfg, newLogger(stderr, f.logLevel))
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintln(stdout, "数据库已是最新版本")
+	return nil
+}
+
+func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: shegong user add|passwd …")
+	}
+	switch args[0] {
+	case "add":
+		return runUserAdd(ctx, args[1:], stdout, stderr)
+	case "passwd":
+		return runUserPasswd(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("unknown user command %q (add, passwd)", args[0])
+}
+
+// readPassword takes a password from SHEGONG_PASSWORD or the first line
+// of standard input, so scripts never put it on a command line.
+func readPassword(stdout io.Writer) (string, error) {
+	if pw := os.Getenv("SHEGONG_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	fmt.Fprint(stdout, "密码: ")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("no password on standard input (or set SHEGONG_PASSWORD)")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func runUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("user add", stderr)
+	var in auth.UserInput
+	var role, orgRef string
+	f.fs.StringVar(&in.Username, "username", "", "用户名（必填）")
+	f.fs.StringVar(&in.DisplayName, "name", "", "姓名（必填）")
+	f.fs.StringVar(&in.Phone, "phone", "", "手机号")
+	f.fs.StringVar(&role, "role", "admin", "角色：admin station_head worker supervisor volunteer evaluator leader（或中文名）")
+	f.fs.StringVar(&orgRef, "org", "", "所属机构：机构 id 或区划代码；为空则为根机构")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	r, ok := authz.ParseRole(role)
+	if !ok {
+		return fmt.Errorf("unknown role %q", role)
+	}
+	in.Role = r
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	unit, err := findUnit(ctx, a.DB, orgRef)
+	if err != nil {
+		return err
+	}
+	in.OrgID = unit.ID
+	if in.Password, err = readPassword(stdout); err != nil {
+		return err
+	}
+	u, err := a.Auth.CreateUser(ctx, nil, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已创建用户 %s（%s，%s）\n", u.Username, u.RoleLabel, u.OrgName)
+	return nil
+}
+
+func findUnit(ctx context.Context, q db.Querier, ref string) (org.Unit, error) {
+	if ref == "" {
+		return org.Root(ctx, q)
+	}
+	if u, err := org.Get(ctx, q, ref); err == nil {
+		return u, nil
+	}
+	var id string
+	if err := q.QueryRow(ctx, `SELECT id FROM org_units WHERE division_code = ? ORDER BY LENGTH(path) LIMIT 1`, ref).Scan(&id); err != nil {
+		return org.Unit{}, fmt.Errorf("no organisation %q", ref)
+	}
+	return org.Get(ctx, q, id)
+}
+
+func runUserPasswd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("user passwd", stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return errors.New("usage: shegong user passwd USERNAME (password on stdin or in SHEGONG_PASSWORD)")
+	}
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Auth.UserByUsername(ctx, f.fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	pw, err := readPassword(stdout)
+	if err != nil {
+		return err
+	}
+	if err := a.Auth.ResetPassword(ctx, nil, u.ID, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已设置 %s 的密码\n", u.Username)
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("backup", stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return errors.New("usage: shegong backup FILE")
+	}
+	if f.cfg.DatabaseURL != "" {
+		return errors.New("backup copies the SQLite database; for PostgreSQL use pg_dump")
+	}
+	target, err := filepath.Abs(f.fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(target); err == nil {
+		return fmt.Errorf("%s already exists", target)
+	}
+	d, err := db.Open(ctx, f.cfg.SQLitePath())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// VACUUM INTO reads one snapshot of the database, so the copy is
+	// consistent while the server keeps writing.
+	if _, err := d.Exec(ctx, `VACUUM INTO ?`, target); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "已备份到 %s（请另外备份密钥文件 %s）\n", target, keyPathOf(f.cfg))
+	return nil
+}
+
+func keyPathOf(cfg app.Config) string {
+	if cfg.KeyFile != "" {
+		return cfg.KeyFile
+	}
+	return filepath.Join(cfg.DataDir, "shegong.key")
+}
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return errors.New("usage: shegong keys rotate")
+	}
+	f := newFlags("keys rotate", stderr)
+	if err := f.parse(args[1:]); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	path := a.KeyFilePath()
+	if path == "" {
+		return errors.New("the key comes from SHEGONG_KEY: rotate it where it is kept")
+	}
+	next := a.Keys.WithNewKey()
+	// Write the new key file first (beside the old one), so a crash
+	// between the two steps never leaves values sealed with a lost key.
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(next.Text()), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	n, err := secure.Reseal(ctx, a.DB, a.Keys, next)
+	if err != nil {
+		return fmt.Errorf("re-seal (the new key file keeps the old keys, run again): %w", err)
+	}
+	fmt.Fprintf(stdout, "已启用第 %d 号密钥，重新加密 %d 个字段值\n", next.ActiveKey(), n)
+	return nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/shegong/shegong/internal/app"
+)
+
+// flags binds the shared configuration flags to cfg.
+type flags struct {
+	fs       *flag.FlagSet
+	cfg      app.Config
+	logLevel string
+}
+
+func newFlags(name string, stderr io.Writer) *flags {
+	f := &flags{fs: flag.NewFlagSet("shegong "+name, flag.ContinueOnError), cfg: app.DefaultConfig()}
+	f.fs.SetOutput(stderr)
+	fs := f.fs
+	fs.StringVar(&f.cfg.DataDir, "data", f.cfg.DataDir, "数据目录：SQLite 数据库、密钥文件与附件 (SHEGONG_DATA)")
+	fs.StringVar(&f.cfg.DatabaseURL, "database-url", "", "PostgreSQL 连接串 postgres://…；为空则用数据目录里的 SQLite (SHEGONG_DATABASE_URL)")
+	fs.StringVar(&f.cfg.KeyFile, "key-file", "", "个人信息加密密钥文件，默认 <data>/shegong.key (SHEGONG_KEY_FILE)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "日志级别 debug|info|warn|error (SHEGONG_LOG_LEVEL)")
+	return f
+}
+
+func (f *flags) serveFlags() {
+	fs := f.fs
+	fs.StringVar(&f.cfg.Addr, "addr", f.cfg.Addr, "监听地址 (SHEGONG_ADDR)")
+	fs.BoolVar(&f.cfg.Demo, "demo", false, "首次启动时载入演示数据（淇县）与演示账号 (SHEGONG_DEMO)")
+	fs.BoolVar(&f.cfg.BehindTLS, "behind-tls", false, "前面有 HTTPS 反向代理：Cookie 加 Secure (SHEGONG_BEHIND_TLS)")
+	fs.StringVar(&f.cfg.TLSCert, "tls-cert", "", "直接提供 HTTPS 的证书文件 (SHEGONG_TLS_CERT)")
+	fs.StringVar(&f.cfg.TLSKey, "tls-key", "", "直接提供 HTTPS 的私钥文件 (SHEGONG_TLS_KEY)")
+	fs.Int64Var(&f.cfg.MaxBody, "max-body", f.cfg.MaxBody, "普通请求体上限（字节）；上传另有上限 (SHEGONG_MAX_BODY)")
+}
+
+// parse reads flags, filling any not given on the command line from
+// SHEGONG_* environment variables.
+func (f *flags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		if given[fl.Name] || err != nil {
+			return
+		}
+		env := "SHEGONG_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if e := fl.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	// The key itself may come from the environment (containers), never a flag.
+	f.cfg.Key = os.Getenv("SHEGONG_KEY")
+	return err
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/demo"
+	"github.com/shegong/shegong/internal/web"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", stderr)
+	f.serveFlags()
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, f.logLevel)
+	a, err := app.Open(ctx, f.cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if f.cfg.Demo {
+		if err := demo.Load(ctx, a); err != nil {
+			return err
+		}
+		log.Info("demo county loaded", "accounts", "admin zhanzhang shegong dudao zhiyuan pinggu lingdao", "password", demo.Password)
+	} else if _, err := a.Bootstrap(ctx); err != nil {
+		return err
+	}
+	h, err := web.New(a)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              f.cfg.Addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large uploads on slow village connections
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", f.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if f.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	log.Info("shegong is listening", "url", fmt.Sprintf("%s://%s", scheme, ln.Addr()), "data", f.cfg.DataDir, "database", a.DB.Dialect())
+	fmt.Fprintf(stdout, "shegong 已启动：%s://%s\n", scheme, ln.Addr())
+
+	// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
+	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		if f.cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, f.cfg.TLSCert, f.cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-sigCtx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

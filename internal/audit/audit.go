@@ -1,0 +1,222 @@
+// Package audit keeps the append-only log of who did what: every create,
+// update and delete with the changed fields, every login, every view of a
+// full personal-data value and every export. Entries are written in the
+// same transaction as the change they describe.
+package audit
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Module is the audit schema.
+var Module = db.MustLoadModule("audit", migrations, "migrations")
+
+// Actions.
+const (
+	ActionCreate      = "create"
+	ActionUpdate      = "update"
+	ActionDelete      = "delete"
+	ActionLogin       = "login"
+	ActionLoginFailed = "login_failed"
+	ActionLogout      = "logout"
+	ActionReveal      = "reveal" // a full personal-data value was shown
+	ActionExport      = "export"
+	ActionImport      = "import"
+)
+
+var actionNames = map[string]string{
+	ActionCreate: "新增", ActionUpdate: "修改", ActionDelete: "删除", ActionLogin: "登录",
+	ActionLoginFailed: "登录失败", ActionLogout: "退出", ActionReveal: "查看完整信息",
+	ActionExport: "导出", ActionImport: "导入",
+}
+
+// ActionLabel is the Chinese name of an action.
+func ActionLabel(a string) string {
+	if n, ok := actionNames[a]; ok {
+		return n
+	}
+	return a
+}
+
+// Actions lists the action codes in display order.
+func Actions() []string {
+	return []string{ActionCreate, ActionUpdate, ActionDelete, ActionLogin, ActionLoginFailed, ActionLogout, ActionReveal, ActionExport, ActionImport}
+}
+
+// Change is one field's before and after.
+type Change struct {
+	Field  string `json:"field"`
+	Label  string `json:"label,omitempty"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Entry is one audit record.
+type Entry struct {
+	ID        string   `json:"id"`
+	At        string   `json:"at"`
+	ActorID   string   `json:"actor_id"`
+	ActorName string   `json:"actor_name"`
+	Action    string   `json:"action"`
+	Entity    string   `json:"entity"`
+	EntityID  string   `json:"entity_id"`
+	OrgPath   string   `json:"-"`
+	Summary   string   `json:"summary"`
+	Changes   []Change `json:"changes,omitempty"`
+	IP        string   `json:"ip"`
+}
+
+// Record appends an entry written by actor (nil for the system). It is
+// the only way the application writes to the log.
+func Record(ctx context.Context, q db.Querier, actor *authz.Actor, e Entry) error {
+	e.ID = ids.New()
+	e.At = cst.NowStamp()
+	if actor != nil {
+		e.ActorID, e.ActorName, e.IP = actor.UserID, actor.DisplayName+"（"+actor.Username+"）", actor.IP
+	} else if e.ActorName == "" {
+		e.ActorName = "系统"
+	}
+	changes := ""
+	if len(e.Changes) > 0 {
+		b, err := json.Marshal(e.Changes)
+		if err != nil {
+			return err
+		}
+		changes = string(b)
+	}
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// Field is a named value for Diff, with its Chinese label. Sensitive
+// fields are logged as changed without their values, so the audit log
+// never holds personal data in plaintext.
+type Field struct {
+	Name, Label, Value string
+	Sensitive          bool
+}
+
+// Diff lists the fields whose values differ between before and after
+// (matched by name). A nil before means the record is new.
+func Diff(before, after []Field) []Change {
+	old := map[string]string{}
+	for _, f := range before {
+		old[f.Name] = f.Value
+	}
+	var out []Change
+	for _, f := range after {
+		prev, had := old[f.Name]
+		if had && prev == f.Value {
+			continue
+		}
+		if !had && f.Value == "" {
+			continue
+		}
+		c := Change{Field: f.Name, Label: f.Label, Before: prev, After: f.Value}
+		if f.Sensitive {
+			c.Before, c.After = hidden(prev), hidden(f.Value)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func hidden(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "（已加密）"
+}
+
+// Filter selects entries to browse.
+type Filter struct {
+	ActorID  string
+	Action   string
+	Entity   string
+	EntityID string
+	From, To string // dates YYYY-MM-DD in China time, inclusive
+	Text     string // matches summary or actor name
+	Offset   int
+	Limit    int
+}
+
+// List returns entries within the actor's scope, newest first, and the
+// total that match. Entries about the system itself (no org path) are
+// seen only by actors scoped at the top of the tree.
+func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Entry, int, error) {
+	cond, arg := actor.ScopeFilter("org_path")
+	where := []string{"(" + cond + " OR org_path = '')"}
+	args := []any{arg}
+	add := func(c string, a any) { where = append(where, c); args = append(args, a) }
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Entity != "" {
+		add("entity = ?", f.Entity)
+	}
+	if f.EntityID != "" {
+		add("entity_id = ?", f.EntityID)
+	}
+	if f.From != "" {
+		if t, err := cst.ParseDate(f.From); err == nil {
+			add("at >= ?", cst.Stamp(t))
+		}
+	}
+	if f.To != "" {
+		if t, err := cst.ParseDate(f.To); err == nil {
+			add("at < ?", cst.Stamp(t.AddDate(0, 0, 1)))
+		}
+	}
+	if f.Text != "" {
+		where = append(where, `(summary LIKE ? ESCAPE '\' OR actor_name LIKE ? ESCAPE '\')`)
+		p := "%" + db.Like(f.Text) + "%"
+		args = append(args, p, p)
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	rows, err := q.Query(ctx, `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip
+		FROM audit_log WHERE `+w+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var changes string
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &changes, &e.IP); err != nil {
+			return nil, 0, err
+		}
+		if changes != "" {
+			_ = json.Unmarshal([]byte(changes), &e.Changes)
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}

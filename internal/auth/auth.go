@@ -1,0 +1,596 @@
+// Package auth holds user accounts and their sessions: password hashing,
+// login with rate limiting, server-side sessions for the web (cookie) and
+// the API (bearer token), and user management within an actor's scope.
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Module is the accounts schema.
+var Module = db.MustLoadModule("auth", migrations, "migrations")
+
+func init() { secure.RegisterColumn("users", "id", "phone_enc") }
+
+// Session lifetimes.
+const (
+	WebIdle        = 12 * time.Hour      // a browser session ends after this long unused
+	WebAbsolute    = 7 * 24 * time.Hour  // and after this long in any case
+	APITokenLife   = 30 * 24 * time.Hour // API tokens (offline clients) last longer
+	touchThreshold = time.Minute         // last_seen is written at most this often
+)
+
+// Session kinds.
+const (
+	KindWeb = "web"
+	KindAPI = "api"
+)
+
+// Service manages users and sessions.
+type Service struct {
+	DB      *db.DB
+	Keys    *secure.Keyring
+	Limiter *Limiter
+}
+
+// User is an account. Phone is masked unless the caller opened it.
+type User struct {
+	ID                 string     `json:"id"`
+	Username           string     `json:"username"`
+	DisplayName        string     `json:"display_name"`
+	Phone              string     `json:"phone"`
+	Role               authz.Role `json:"role"`
+	RoleLabel          string     `json:"role_label"`
+	OrgID              string     `json:"org_id"`
+	OrgName            string     `json:"org_name"`
+	OrgPath            string     `json:"-"`
+	OrgKind            org.Kind   `json:"org_kind"`
+	Active             bool       `json:"active"`
+	MustChangePassword bool       `json:"must_change_password"`
+	LastLoginAt        string     `json:"last_login_at"`
+	CreatedAt          string     `json:"created_at"`
+	UpdatedAt          string     `json:"updated_at"`
+	Version            int        `json:"version"`
+	phoneSealed        string
+	passwordHash       string
+}
+
+const userColumns = `u.id, u.username, u.display_name, u.phone_enc, u.role, u.org_id, o.name, o.path, o.kind, u.active,
+	u.must_change_password, u.last_login_at, u.created_at, u.updated_at, u.version, u.password_hash`
+
+const userFrom = ` FROM users u JOIN org_units o ON o.id = u.org_id`
+
+func (s *Service) scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.phoneSealed, &u.Role, &u.OrgID, &u.OrgName, &u.OrgPath, &u.OrgKind,
+		&u.Active, &u.MustChangePassword, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &u.Version, &u.passwordHash)
+	if err != nil {
+		return u, err
+	}
+	u.RoleLabel = u.Role.Label()
+	if plain, err := s.Keys.Open(u.phoneSealed); err == nil {
+		u.Phone = secure.MaskPhone(plain)
+	}
+	return u, nil
+}
+
+// FullPhone opens a user's phone number (callers audit the reveal).
+func (s *Service) FullPhone(u User) (string, error) { return s.Keys.Open(u.phoneSealed) }
+
+func (s *Service) getUser(ctx context.Context, q db.Querier, where string, arg any) (User, error) {
+	u, err := s.scanUser(q.QueryRow(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, apperr.ErrNotFound("用户")
+	}
+	return u, err
+}
+
+// UserByID loads a user without scope checks.
+func (s *Service) UserByID(ctx context.Context, id string) (User, error) {
+	return s.getUser(ctx, s.DB, "u.id = ?", id)
+}
+
+// UserByUsername loads a user without scope checks.
+func (s *Service) UserByUsername(ctx context.Context, name string) (User, error) {
+	return s.getUser(ctx, s.DB, "u.username = ?", strings.ToLower(strings.TrimSpace(name)))
+}
+
+// UserFor loads a user the actor may see.
+func (s *Service) UserFor(ctx context.Context, actor *authz.Actor, id string) (User, error) {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	if err := actor.RequireScope(u.OrgPath); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// CountUsers returns how many accounts exist (first start checks for 0).
+func (s *Service) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// UserInput is what an administrator submits for an account.
+type UserInput struct {
+	Username    string     `json:"username"`
+	DisplayName string     `json:"display_name"`
+	Phone       string     `json:"phone"` // on update, empty keeps the saved number
+	Role        authz.Role `json:"role"`
+	OrgID       string     `json:"org_id"`
+	Password    string     `json:"password"`
+	Active      *bool      `json:"active"`
+}
+
+var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
+
+// roleKinds says at which levels of the tree each role may be placed.
+var roleKinds = map[authz.Role][]org.Kind{
+	authz.RoleAdmin:       {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
+	authz.RoleLeader:      {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
+	authz.RoleEvaluator:   {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty, org.KindStation},
+	authz.RoleSupervisor:  {org.KindProvince, org.KindCity, org.KindCounty, org.KindStation},
+	authz.RoleStationHead: {org.KindStation},
+	authz.RoleWorker:      {org.KindStation, org.KindRoom},
+	authz.RoleVolunteer:   {org.KindStation, org.KindRoom},
+}
+
+func kindAllowed(r authz.Role, k org.Kind) bool {
+	for _, ok := range roleKinds[r] {
+		if ok == k {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks the input and returns the scope node it names.
+func (s *Service) validate(ctx context.Context, q db.Querier, actor *authz.Actor, in *UserInput, creating bool) (org.Unit, error) {
+	fe := apperr.Fields{}
+	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.Phone = validate.NormalizePhone(in.Phone)
+	if creating && !usernameRe.MatchString(in.Username) {
+		fe.Add("username", "用户名为 3–32 位小写字母、数字或 _ . -，以字母或数字开头")
+	}
+	if in.DisplayName == "" {
+		fe.Add("display_name", "请填写姓名")
+	} else if len([]rune(in.DisplayName)) > 30 {
+		fe.Add("display_name", "姓名不能超过 30 个字")
+	}
+	if in.Phone != "" && !validate.Phone(in.Phone) {
+		fe.Add("phone", validate.PhoneMessage)
+	}
+	if !in.Role.Valid() {
+		fe.Add("role", "请选择角色")
+	}
+	if creating {
+		if p := PasswordProblem(in.Password); p != "" {
+			fe.Add("password", p)
+		}
+	}
+	var unit org.Unit
+	if in.OrgID == "" {
+		fe.Add("org_id", "请选择所属机构")
+	} else {
+		var err error
+		unit, err = org.Get(ctx, q, in.OrgID)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			fe.Add("org_id", "所属机构不存在")
+		case err != nil:
+			return unit, err
+		case actor != nil && !actor.Covers(unit.Path):
+			fe.Add("org_id", "只能选择您负责范围内的机构")
+		case !unit.Active:
+			fe.Add("org_id", "该机构已停用")
+		case in.Role.Valid() && !kindAllowed(in.Role, unit.Kind):
+			fe.Add("org_id", "“"+in.Role.Label()+"”不能设在“"+unit.Kind.Label()+"”一级")
+		}
+	}
+	return unit, fe.Err()
+}
+
+// CreateUser adds an account. actor is nil only for system set-up.
+func (s *Service) CreateUser(ctx context.Context, actor *authz.Actor, in UserInput) (User, error) {
+	var created User
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		unit, err := s.validate(ctx, tx, actor, &in, true)
+		if err != nil {
+			return err
+		}
+		now := cst.NowStamp()
+		id := ids.New()
+		active := in.Active == nil || *in.Active
+		_, err = tx.Exec(ctx, `INSERT INTO users (id, username, display_name, phone_enc, phone_index, role, org_id, password_hash, active,
+			must_change_password, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			id, in.Username, in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID,
+			HashPassword(in.Password), db.Bool(active), db.Bool(actor != nil), now, now)
+		if db.IsUniqueViolation(err) {
+			return &apperr.Error{Kind: apperr.Conflict, Message: "用户名已被使用", Fields: map[string]string{"username": "用户名“" + in.Username + "”已被使用"}}
+		}
+		if err != nil {
+			return err
+		}
+		created, err = s.getUser(ctx, tx, "u.id = ?", id)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "user", EntityID: id, OrgPath: unit.Path,
+			Summary: "新增用户：" + in.DisplayName + "（" + in.Username + "）", Changes: audit.Diff(nil, created.fields(in.Phone))})
+	})
+	return created, err
+}
+
+func (u User) fields(phone string) []audit.Field {
+	active := "是"
+	if !u.Active {
+		active = "否"
+	}
+	return []audit.Field{
+		{Name: "username", Label: "用户名", Value: u.Username},
+		{Name: "display_name", Label: "姓名", Value: u.DisplayName},
+		{Name: "phone", Label: "手机号", Value: phone, Sensitive: true},
+		{Name: "role", Label: "角色", Value: u.Role.Label()},
+		{Name: "org", Label: "所属机构", Value: u.OrgName},
+		{Name: "active", Label: "启用", Value: active},
+	}
+}
+
+// UpdateUser changes an account's details, checking the version the
+// editor saw. An administrator cannot demote or deactivate themselves, so
+// a county is never left without one by accident.
+func (s *Service) UpdateUser(ctx context.Context, actor *authz.Actor, id string, version int, in UserInput) (User, error) {
+	var updated User
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		before, err := s.getUser(ctx, tx, "u.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if err := actor.RequireScope(before.OrgPath); err != nil {
+			return err
+		}
+		if _, err := s.validate(ctx, tx, actor, &in, false); err != nil {
+			return err
+		}
+		active := in.Active == nil || *in.Active
+		if actor.UserID == id && (in.Role != before.Role || !active || in.OrgID != before.OrgID) {
+			return (apperr.Fields{"role": "不能修改自己的角色、机构或停用自己的账号"}).Err()
+		}
+		oldPhone, _ := s.Keys.Open(before.phoneSealed)
+		if in.Phone == "" {
+			in.Phone = oldPhone // an empty phone keeps the saved one: forms never show it in full
+		}
+		res, err := tx.Exec(ctx, `UPDATE users SET display_name = ?, phone_enc = ?, phone_index = ?, role = ?, org_id = ?, active = ?,
+			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID, db.Bool(active), cst.NowStamp(), id, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.ErrStale()
+		}
+		if !active {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		updated, err = s.getUser(ctx, tx, "u.id = ?", id)
+		if err != nil {
+			return err
+		}
+		changes := audit.Diff(before.fields(oldPhone), updated.fields(in.Phone))
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: id, OrgPath: updated.OrgPath,
+			Summary: "修改用户：" + updated.DisplayName + "（" + updated.Username + "）", Changes: changes})
+	})
+	return updated, err
+}
+
+// ResetPassword sets a new password for another user (administrators);
+// the user must change it at next login.
+func (s *Service) ResetPassword(ctx context.Context, actor *authz.Actor, id, password string) error {
+	if p := PasswordProblem(password); p != "" {
+		return (apperr.Fields{"password": p}).Err()
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		u, err := s.getUser(ctx, tx, "u.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if actor != nil {
+			if err := actor.RequireScope(u.OrgPath); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+			HashPassword(password), db.Bool(actor != nil), cst.NowStamp(), id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: id, OrgPath: u.OrgPath,
+			Summary: "重置密码：" + u.DisplayName + "（" + u.Username + "）", Changes: []audit.Change{{Field: "password", Label: "密码", Before: "（已加密）", After: "（已加密）"}}})
+	})
+}
+
+// ChangePassword lets a user change their own password after proving the
+// old one. Their other sessions end; the current one stays.
+func (s *Service) ChangePassword(ctx context.Context, actor *authz.Actor, oldPassword, newPassword, confirm string) error {
+	u, err := s.UserByID(ctx, actor.UserID)
+	if err != nil {
+		return err
+	}
+	fe := apperr.Fields{}
+	if !CheckPassword(u.passwordHash, oldPassword) {
+		fe.Add("old_password", "原密码不正确")
+	}
+	if p := PasswordProblem(newPassword); p != "" {
+		fe.Add("new_password", p)
+	} else if newPassword == oldPassword {
+		fe.Add("new_password", "新密码不能与原密码相同")
+	}
+	if confirm != newPassword {
+		fe.Add("confirm", "两次输入的新密码不一致")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ?, version = version + 1 WHERE id = ?`,
+			HashPassword(newPassword), cst.NowStamp(), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, u.ID, actor.SessionID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath,
+			Summary: "修改本人密码", Changes: []audit.Change{{Field: "password", Label: "密码", Before: "（已加密）", After: "（已加密）"}}})
+	})
+}
+
+// UserFilter selects accounts for a list.
+type UserFilter struct {
+	Text   string // username, display name, or exact phone
+	Role   authz.Role
+	OrgID  string // this node and everything under it
+	Active string // "", "1", "0"
+	Sort   string // name, username, role, org, last_login, created
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// ListUsers returns the accounts in the actor's scope that match f.
+func (s *Service) ListUsers(ctx context.Context, actor *authz.Actor, f UserFilter) ([]User, int, error) {
+	cond, arg := actor.ScopeFilter("o.path")
+	where := []string{cond}
+	args := []any{arg}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\' OR u.phone_index = ?)`)
+		p := "%" + db.Like(strings.ToLower(t)) + "%"
+		args = append(args, p, "%"+db.Like(t)+"%", s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+	}
+	if f.Role != "" {
+		where, args = append(where, "u.role = ?"), append(args, f.Role)
+	}
+	if f.OrgID != "" {
+		unit, err := org.GetFor(ctx, s.DB, actor, f.OrgID)
+		if err != nil {
+			return nil, 0, err
+		}
+		where, args = append(where, "o.path LIKE ?"), append(args, unit.Path+"%")
+	}
+	if f.Active == "1" || f.Active == "0" {
+		where, args = append(where, "u.active = ?"), append(args, db.Bool(f.Active == "1"))
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+userFrom+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order, ok := map[string]string{"name": "u.display_name", "username": "u.username", "role": "u.role", "org": "o.path",
+		"last_login": "u.last_login_at", "created": "u.created_at"}[f.Sort]
+	if !ok {
+		order = "o.path, u.username"
+	} else if f.Desc {
+		order += " DESC"
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 20
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+userFrom+w+` ORDER BY `+order+`, u.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := s.scanUser(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, u)
+	}
+	return out, total, rows.Err()
+}
+
+// LoginResult is a successful login.
+type LoginResult struct {
+	Token string
+	User  User
+}
+
+// Login checks a username and password, with per-account and
+// per-address lock-out, and opens a session of kind (web or api).
+func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, kind string) (LoginResult, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	if username == "" || password == "" {
+		return LoginResult{}, (apperr.Fields{"username": "请输入用户名和密码"}).Err()
+	}
+	for _, k := range [][2]string{{"user", username}, {"ip", ip}} {
+		if d := s.Limiter.LockedFor(k[0], k[1]); d > 0 {
+			return LoginResult{}, apperr.New(apperr.TooMany, "登录失败次数过多，请 %d 分钟后再试", int(d.Minutes())+1)
+		}
+	}
+	u, err := s.UserByUsername(ctx, username)
+	known := err == nil
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return LoginResult{}, err
+	}
+	hash := dummyHash
+	if known {
+		hash = u.passwordHash
+	}
+	if !CheckPassword(hash, password) || !known || !u.Active {
+		lockedUser := s.Limiter.Fail("user", username)
+		lockedIP := s.Limiter.Fail("ip", ip)
+		entry := audit.Entry{Action: audit.ActionLoginFailed, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath, ActorName: username, IP: ip,
+			Summary: "登录失败：" + username}
+		if err := audit.Record(ctx, s.DB, nil, entry); err != nil {
+			return LoginResult{}, err
+		}
+		if lockedUser || lockedIP {
+			return LoginResult{}, apperr.New(apperr.TooMany, "登录失败次数过多，请 15 分钟后再试")
+		}
+		if known && !u.Active && CheckPassword(hash, password) {
+			return LoginResult{}, apperr.New(apperr.Unauthorized, "该账号已停用，请联系管理员")
+		}
+		return LoginResult{}, apperr.New(apperr.Unauthorized, "用户名或密码不正确")
+	}
+	s.Limiter.Succeed("user", username)
+	token := newToken()
+	now := time.Now()
+	life := WebAbsolute
+	if kind == KindAPI {
+		life = APITokenLife
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, kind, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), u.ID, kind, newToken(), cst.Stamp(now), cst.Stamp(now),
+			cst.Stamp(now.Add(life)), ip, truncate(userAgent, 200)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, cst.Stamp(now), u.ID); err != nil {
+			return err
+		}
+		// Expired sessions are swept at login, which is often enough.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, cst.Stamp(now)); err != nil {
+			return err
+		}
+		actor := &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IP: ip}
+		via := "网页"
+		if kind == KindAPI {
+			via = "接口"
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLogin, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath, Summary: "登录（" + via + "）"})
+	})
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, User: u}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// ErrSessionExpired is returned for a token that was valid once.
+var ErrSessionExpired = apperr.New(apperr.Unauthorized, "登录已过期，请重新登录")
+
+// ErrNoSession is returned for a missing or unknown token.
+var ErrNoSession = apperr.New(apperr.Unauthorized, "请先登录")
+
+// Authenticate resolves a session token to the acting user and the
+// session's CSRF token. Web sessions slide: each use extends them up to
+// the absolute limit.
+func (s *Service) Authenticate(ctx context.Context, token, kind, ip string) (*authz.Actor, string, error) {
+	if token == "" {
+		return nil, "", ErrNoSession
+	}
+	id := hashToken(token)
+	var userID, csrf, lastSeen, expires, created string
+	err := s.DB.QueryRow(ctx, `SELECT user_id, csrf_token, last_seen_at, expires_at, created_at FROM sessions WHERE id = ? AND kind = ?`, id, kind).
+		Scan(&userID, &csrf, &lastSeen, &expires, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", ErrNoSession
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	now := time.Now()
+	exp, _ := cst.ParseStamp(expires)
+	seen, _ := cst.ParseStamp(lastSeen)
+	if now.After(exp) || (kind == KindWeb && now.Sub(seen) > WebIdle) {
+		_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+		return nil, "", ErrSessionExpired
+	}
+	u, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return nil, "", err
+	}
+	if !u.Active {
+		return nil, "", apperr.New(apperr.Unauthorized, "该账号已停用，请联系管理员")
+	}
+	if now.Sub(seen) > touchThreshold {
+		if _, err := s.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, cst.Stamp(now), id); err != nil {
+			return nil, "", fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID,
+		OrgPath: u.OrgPath, OrgName: u.OrgName, SessionID: id, IP: ip}, csrf, nil
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, actor *authz.Actor) error {
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, actor.SessionID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLogout, Entity: "user", EntityID: actor.UserID, OrgPath: actor.OrgPath, Summary: "退出登录"})
+	})
+}
+
+// MustChangePassword reports whether the user still has to replace a
+// password someone else set.
+func (s *Service) MustChangePassword(ctx context.Context, userID string) bool {
+	var must bool
+	_ = s.DB.QueryRow(ctx, `SELECT must_change_password FROM users WHERE id = ?`, userID).Scan(&must)
+	return must
+}

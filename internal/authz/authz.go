@@ -1,0 +1,103 @@
+// Package authz decides who may do what, in one place: the role → permission
+// policy (policy.go) and the organisational scope rule (an actor sees and
+// changes only what lies under their organisation node).
+package authz
+
+import (
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+)
+
+// Role is a user's role.
+type Role string
+
+const (
+	RoleAdmin       Role = "admin"        // 县级管理员
+	RoleStationHead Role = "station_head" // 站长
+	RoleWorker      Role = "worker"       // 社工
+	RoleSupervisor  Role = "supervisor"   // 督导
+	RoleVolunteer   Role = "volunteer"    // 志愿者
+	RoleEvaluator   Role = "evaluator"    // 评估方 (read-only)
+	RoleLeader      Role = "leader"       // 领导 (read-only dashboards)
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
+
+var roleNames = map[Role]string{
+	RoleAdmin:       "县级管理员",
+	RoleStationHead: "站长",
+	RoleWorker:      "社工",
+	RoleSupervisor:  "督导",
+	RoleVolunteer:   "志愿者",
+	RoleEvaluator:   "评估方",
+	RoleLeader:      "领导",
+}
+
+// Label is the role's Chinese name.
+func (r Role) Label() string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return string(r)
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { _, ok := roleNames[r]; return ok }
+
+// ParseRole accepts a role code or its Chinese name.
+func ParseRole(s string) (Role, bool) {
+	s = strings.TrimSpace(s)
+	for r, n := range roleNames {
+		if s == string(r) || s == n {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// Actor is the authenticated user making a request.
+type Actor struct {
+	UserID      string
+	Username    string
+	DisplayName string
+	Role        Role
+	OrgID       string
+	OrgPath     string // materialised path of the scope node, "/id/id/…/"
+	OrgName     string
+	SessionID   string
+	IP          string
+}
+
+// Can reports whether the actor's role grants p.
+func (a *Actor) Can(p Permission) bool { return a != nil && Allowed(a.Role, p) }
+
+// Covers reports whether an organisation node (given by its path) lies in
+// the actor's scope.
+func (a *Actor) Covers(orgPath string) bool {
+	return a != nil && a.OrgPath != "" && strings.HasPrefix(orgPath, a.OrgPath)
+}
+
+// Require returns a Forbidden error unless the actor may do p.
+func (a *Actor) Require(p Permission) error {
+	if !a.Can(p) {
+		return apperr.ErrForbidden()
+	}
+	return nil
+}
+
+// RequireScope returns an OutOfScope error unless orgPath is in scope.
+func (a *Actor) RequireScope(orgPath string) error {
+	if !a.Covers(orgPath) {
+		return apperr.ErrOutOfScope()
+	}
+	return nil
+}
+
+// ScopeFilter returns a SQL condition restricting pathColumn (a column or
+// expression holding an org path) to the actor's scope, and its argument.
+// Use it in every list query: `WHERE ` + cond.
+func (a *Actor) ScopeFilter(pathColumn string) (cond string, arg any) {
+	return pathColumn + " LIKE ?", a.OrgPath + "%"
+}

@@ -1,0 +1,137 @@
+// Package demo loads the demo county, 淇县 (Qi County, Hebi, Henan): its
+// organisation tree and one account per role, all with the password
+// demo123456. Loading is idempotent: records are found by their natural
+// keys (division code, username) and only missing ones are created.
+// Modules add their demo content with Register.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/auth"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
+)
+
+// Password is every demo account's password.
+const Password = "demo123456"
+
+// County is the demo county's division code.
+const County = "410622"
+
+// Stations are 淇县's nine townships (统计用区划代码 2023) with a station each.
+var Stations = []struct{ Code, Name string }{
+	{"410622001", "朝歌街道"}, {"410622002", "桥盟街道"}, {"410622003", "卫都街道"}, {"410622004", "灵山街道"},
+	{"410622101", "高村镇"}, {"410622102", "北阳镇"}, {"410622103", "西岗镇"}, {"410622104", "庙口镇"}, {"410622202", "黄洞乡"},
+}
+
+// Rooms are the demo village rooms (社工室), in 灵山街道.
+var Rooms = []struct{ Code, Name, Station string }{
+	{"410622004200", "赵庄村社工室", "410622004"},
+	{"410622004204", "大石岩村社工室", "410622004"},
+}
+
+// Accounts are the demo users: username, name, role, and the division
+// code of their scope node (County = the bureau).
+var Accounts = []struct {
+	Username, Name string
+	Role           authz.Role
+	Scope          string
+}{
+	{"admin", "县局管理员", authz.RoleAdmin, County},
+	{"zhanzhang", "朝歌站长", authz.RoleStationHead, "410622001"},
+	{"shegong", "朝歌社工", authz.RoleWorker, "410622001"},
+	{"dudao", "县级督导", authz.RoleSupervisor, County},
+	{"zhiyuan", "朝歌志愿者", authz.RoleVolunteer, "410622001"},
+	{"pinggu", "第三方评估", authz.RoleEvaluator, County},
+	{"lingdao", "县局领导", authz.RoleLeader, County},
+}
+
+// Step is a module's demo loader, run after the tree and accounts exist.
+type Step func(ctx context.Context, a *app.App) error
+
+var steps []Step
+
+// Register adds a module's demo loader.
+func Register(s Step) { steps = append(steps, s) }
+
+// Unit finds the demo node with a division code and kind.
+func Unit(ctx context.Context, q db.Querier, code string, kind org.Kind) (org.Unit, error) {
+	var id string
+	err := q.QueryRow(ctx, `SELECT id FROM org_units WHERE division_code = ? AND kind = ? ORDER BY created_at LIMIT 1`, code, kind).Scan(&id)
+	if err != nil {
+		return org.Unit{}, err
+	}
+	return org.Get(ctx, q, id)
+}
+
+func ensureUnit(ctx context.Context, tx *db.Tx, parent org.Unit, kind org.Kind, code, name string) (org.Unit, error) {
+	u, err := Unit(ctx, tx, code, kind)
+	if err == nil {
+		return u, nil
+	}
+	return org.Create(ctx, tx, nil, org.Input{ParentID: parent.ID, Kind: kind, Name: name, DivisionCode: code})
+}
+
+// Load creates whatever of the demo county is missing.
+func Load(ctx context.Context, a *app.App) error {
+	scopes := map[string]org.Unit{}
+	err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+		root, err := org.Root(ctx, tx)
+		if apperr.Is(err, apperr.NotFound) {
+			root, err = org.Create(ctx, tx, nil, org.Input{Kind: org.KindPlatform, Name: "社工站服务管理平台"})
+		}
+		if err != nil {
+			return err
+		}
+		province, err := ensureUnit(ctx, tx, root, org.KindProvince, "41", "河南省民政厅")
+		if err != nil {
+			return err
+		}
+		city, err := ensureUnit(ctx, tx, province, org.KindCity, "4106", "鹤壁市民政局")
+		if err != nil {
+			return err
+		}
+		county, err := ensureUnit(ctx, tx, city, org.KindCounty, County, "淇县民政局")
+		if err != nil {
+			return err
+		}
+		scopes[County] = county
+		for _, st := range Stations {
+			u, err := ensureUnit(ctx, tx, county, org.KindStation, st.Code, st.Name+"社工站")
+			if err != nil {
+				return err
+			}
+			scopes[st.Code] = u
+		}
+		for _, r := range Rooms {
+			if _, err := ensureUnit(ctx, tx, scopes[r.Station], org.KindRoom, r.Code, r.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("demo tree: %w", err)
+	}
+	for _, acc := range Accounts {
+		if _, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+			continue
+		}
+		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,
+			OrgID: scopes[acc.Scope].ID, Password: Password})
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", acc.Username, err)
+		}
+	}
+	for _, s := range steps {
+		if err := s(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+// Package org is the organisation tree that scopes everything in shegong:
+// platform, province, city, county bureau (县民政局), township station
+// (社工站) and village room (社工室). Levels above the county exist so one
+// deployment may serve a city or a province.
+package org
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Module is the organisation schema.
+var Module = db.MustLoadModule("org", migrations, "migrations")
+
+// Kind is a level of the tree.
+type Kind string
+
+const (
+	KindPlatform Kind = "platform" // 平台 (the root of a deployment)
+	KindProvince Kind = "province" // 省
+	KindCity     Kind = "city"     // 市
+	KindCounty   Kind = "county"   // 县（区）民政局
+	KindStation  Kind = "station"  // 乡镇（街道）社工站
+	KindRoom     Kind = "room"     // 村（社区）社工室
+)
+
+var kindRank = map[Kind]int{KindPlatform: 0, KindProvince: 1, KindCity: 2, KindCounty: 3, KindStation: 4, KindRoom: 5}
+var kindNames = map[Kind]string{KindPlatform: "平台", KindProvince: "省", KindCity: "市", KindCounty: "县（区）", KindStation: "社工站", KindRoom: "社工室"}
+
+// Kinds lists the levels top-down.
+var Kinds = []Kind{KindPlatform, KindProvince, KindCity, KindCounty, KindStation, KindRoom}
+
+// Label is the kind's Chinese name.
+func (k Kind) Label() string { return kindNames[k] }
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool { _, ok := kindRank[k]; return ok }
+
+// CanParent reports whether a node of kind k may sit under parent.
+func (k Kind) CanParent(parent Kind) bool {
+	return kindRank[parent] < kindRank[k] && k != KindPlatform
+}
+
+// Unit is a node of the tree.
+type Unit struct {
+	ID           string `json:"id"`
+	ParentID     string `json:"parent_id,omitempty"`
+	Kind         Kind   `json:"kind"`
+	Name         string `json:"name"`
+	DivisionCode string `json:"division_code,omitempty"`
+	Path         string `json:"-"`
+	Active       bool   `json:"active"`
+	Version      int    `json:"version"`
+	CreatedAt    string `json:"created_at"`
+	UpdatedAt    string `json:"updated_at"`
+}
+
+const unitColumns = `id, COALESCE(parent_id, ''), kind, name, division_code, path, active, version, created_at, updated_at`
+
+func scanUnit(row interface{ Scan(...any) error }) (Unit, error) {
+	var u Unit
+	err := row.Scan(&u.ID, &u.ParentID, &u.Kind, &u.Name, &u.DivisionCode, &u.Path, &u.Active, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	return u, err
+}
+
+// Get loads a node without any scope check (for internal use: sessions,
+// other services that check scope themselves).
+func Get(ctx context.Context, q db.Querier, id string) (Unit, error) {
+	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitColumns+` FROM org_units WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, apperr.ErrNotFound("机构")
+	}
+	return u, err
+}
+
+// GetFor loads a node the actor may see.
+func GetFor(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Unit, error) {
+	u, err := Get(ctx, q, id)
+	if err != nil {
+		return u, err
+	}
+	if err := actor.RequireScope(u.Path); err != nil {
+		return Unit{}, err
+	}
+	return u, nil
+}
+
+// Filter selects nodes for a list.
+type Filter struct {
+	Kind     Kind
+	ParentID string
+	Text     string
+	Active   string // "", "1", "0"
+	Sort     string // name, kind, created
+	Desc     bool
+	Offset   int
+	Limit    int
+}
+
+// List returns the nodes in the actor's scope that match f, and their total.
+func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Unit, int, error) {
+	cond, arg := actor.ScopeFilter("path")
+	where := []string{cond}
+	args := []any{arg}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.ParentID != "" {
+		where, args = append(where, "parent_id = ?"), append(args, f.ParentID)
+	}
+	if f.Active == "1" || f.Active == "0" {
+		where, args = append(where, "active = ?"), append(args, db.Bool(f.Active == "1"))
+	}
+	if f.Text != "" {
+		where = append(where, `(name LIKE ? ESCAPE '\' OR division_code LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+db.Like(f.Text)+"%", db.Like(f.Text)+"%")
+	}
+	w := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE `+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order := map[string]string{"name": "name", "kind": "path", "created": "created_at", "code": "division_code"}[f.Sort]
+	if order == "" {
+		order = "path"
+	}
+	if f.Desc {
+		order += " DESC"
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM org_units WHERE `+w+` ORDER BY `+order+`, id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Unit
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, u)
+	}
+	return out, total, rows.Err()
+}
+
+// Input is what a user submits to create or rename a node.
+type Input struct {
+	ParentID     string `json:"parent_id"`
+	Kind         Kind   `json:"kind"`
+	Name         string `json:"name"`
+	DivisionCode string `json:"division_code"`
+}
+
+// Create adds a node under a parent in the actor's scope. Pass a nil actor
+// only for system set-up (first start, demo).
+func Create(ctx context.Context, tx db.Querier, actor *authz.Actor, in Input) (Unit, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	in.DivisionCode = strings.TrimSpace(in.DivisionCode)
+	fe := apperr.Fields{}
+	if in.Name == "" {
+		fe.Add("name", "请填写名称")
+	} else if len([]rune(in.Name)) > 60 {
+		fe.Add("name", "名称不能超过 60 个字")
+	}
+	if !in.Kind.Valid() {
+		fe.Add("kind", "请选择机构层级")
+	}
+	var parent Unit
+	if in.ParentID == "" {
+		if in.Kind != KindPlatform {
+			fe.Add("parent_id", "请选择上级机构")
+		}
+	} else {
+		var err error
+		parent, err = Get(ctx, tx, in.ParentID)
+		if apperr.Is(err, apperr.NotFound) {
+			fe.Add("parent_id", "上级机构不存在")
+		} else if err != nil {
+			return Unit{}, err
+		} else if in.Kind.Valid() && !in.Kind.CanParent(parent.Kind) {
+			fe.Add("kind", "“"+in.Kind.Label()+"”不能设在“"+parent.Kind.Label()+"”之下")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Unit{}, err
+	}
+	if actor != nil {
+		if err := actor.RequireScope(parent.Path); err != nil {
+			return Unit{}, err
+		}
+	}
+	now := cst.NowStamp()
+	u := Unit{ID: ids.New(), ParentID: in.ParentID, Kind: in.Kind, Name: in.Name, DivisionCode: in.DivisionCode, Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+	u.Path = parent.Path + u.ID + "/"
+	if parent.Path == "" {
+		u.Path = "/" + u.ID + "/"
+	}
+	var parentID any
+	if in.ParentID != "" {
+		parentID = in.ParentID
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO org_units (id, parent_id, kind, name, division_code, path, active, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, 1)`, u.ID, parentID, u.Kind, u.Name, u.DivisionCode, u.Path, now, now); err != nil {
+		return Unit{}, err
+	}
+	err := audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "org_unit", EntityID: u.ID, OrgPath: u.Path,
+		Summary: "新增" + u.Kind.Label() + "：" + u.Name, Changes: audit.Diff(nil, u.fields())})
+	return u, err
+}
+
+func (u Unit) fields() []audit.Field {
+	active := "是"
+	if !u.Active {
+		active = "否"
+	}
+	return []audit.Field{
+		{Name: "name", Label: "名称", Value: u.Name},
+		{Name: "kind", Label: "层级", Value: u.Kind.Label()},
+		{Name: "division_code", Label: "区划代码", Value: u.DivisionCode},
+		{Name: "active", Label: "启用", Value: active},
+	}
+}
+
+// Update changes a node's name, division code or active flag, checking
+// the version the user saw.
+func Update(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int, name, divisionCode string, active bool) (Unit, error) {
+	before, err := GetFor(ctx, tx, actor, id)
+	if err != nil {
+		return Unit{}, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Unit{}, (apperr.Fields{"name": "请填写名称"}).Err()
+	}
+	after := before
+	after.Name, after.DivisionCode, after.Active = name, strings.TrimSpace(divisionCode), active
+	after.UpdatedAt = cst.NowStamp()
+	res, err := tx.Exec(ctx, `UPDATE org_units SET name = ?, division_code = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		after.Name, after.DivisionCode, db.Bool(after.Active), after.UpdatedAt, id, version)
+	if err != nil {
+		return Unit{}, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Unit{}, apperr.ErrStale()
+	}
+	after.Version = version + 1
+	changes := audit.Diff(before.fields(), after.fields())
+	if len(changes) > 0 {
+		err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "org_unit", EntityID: id, OrgPath: after.Path,
+			Summary: "修改" + after.Kind.Label() + "：" + after.Name, Changes: changes})
+	}
+	return after, err
+}
+
+// Ancestors returns the chain from the root down to the node itself.
+func Ancestors(ctx context.Context, q db.Querier, u Unit) ([]Unit, error) {
+	idsInPath := strings.Split(strings.Trim(u.Path, "/"), "/")
+	args := make([]any, len(idsInPath))
+	for i, v := range idsInPath {
+		args[i] = v
+	}
+	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM org_units WHERE id IN (`+db.Placeholders(len(args))+`) ORDER BY LENGTH(path)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Unit
+	for rows.Next() {
+		a, err := scanUnit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Root returns the top node of the tree, if any.
+func Root(ctx context.Context, q db.Querier) (Unit, error) {
+	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitColumns+` FROM org_units WHERE parent_id IS NULL ORDER BY created_at LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, apperr.ErrNotFound("根机构")
+	}
+	return u, err
+}
