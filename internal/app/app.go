@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
@@ -60,12 +61,14 @@ type App struct {
 	DB   *db.DB
 	Keys *secure.Keyring
 	Auth *auth.Service
+	// Attach stores uploaded files (photos).
+	Attach *attach.Store
 }
 
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module}
+	return []db.Module{audit.Module, org.Module, auth.Module, attach.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -98,6 +101,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
+	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
 	return a, nil
 }
 

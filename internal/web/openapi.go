@@ -24,7 +24,7 @@ func buildOpenAPI() (map[string]any, error) {
 			"version":     "1",
 			"description": "先用 POST /api/v1/login 取得 token，之后每个请求带 Authorization: Bearer <token>。错误统一为 {\"error\": {\"code\", \"message\", \"fields\"}}。列表接口支持 limit（最大 200）与 offset，返回 total。",
 		},
-		"servers": []any{map[string]any{"url": "/"}},
+		"servers":  []any{map[string]any{"url": "/"}},
 		"security": []any{map[string]any{"bearer": []any{}}},
 	}
 	paths := map[string]any{}

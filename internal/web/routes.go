@@ -8,5 +8,6 @@ func (s *Server) registerRoutes() {
 	s.routesOrgs()
 	s.routesUsers()
 	s.routesAudit()
+	s.routesAttachments()
 	s.routesAPICore()
 }

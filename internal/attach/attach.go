@@ -1,0 +1,183 @@
+// Package attach stores uploaded files — for now photos — in the data
+// folder, with a row per file recording its owner record and organisation
+// so every download is scope-checked. Types are decided by sniffing the
+// bytes, never by the name or the browser's claim.
+package attach
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Module is the attachments schema.
+var Module = db.MustLoadModule("attach", migrations, "migrations")
+
+// MaxImageBytes is the largest photo accepted.
+const MaxImageBytes = 5 << 20
+
+// MaxUploadBody is a route body limit that fits a few photos and a form.
+const MaxUploadBody = 4*MaxImageBytes + 1<<20
+
+var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+
+// Owner is the record a file belongs to.
+type Owner struct {
+	Entity  string // e.g. "assessment", "visit"
+	ID      string
+	OrgPath string // the owner's organisation path, for scope checks
+}
+
+// Attachment is a stored file.
+type Attachment struct {
+	ID          string `json:"id"`
+	OwnerEntity string `json:"owner_entity"`
+	OwnerID     string `json:"owner_id"`
+	OrgPath     string `json:"-"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	CreatedAt   string `json:"created_at"`
+	URL         string `json:"url"`
+	storagePath string
+}
+
+// Store saves and serves files under Dir.
+type Store struct {
+	DB  *db.DB
+	Dir string
+}
+
+// SaveImage checks and stores one uploaded photo for owner, writing its
+// row through q (pass the transaction that writes the owner, so both or
+// neither exist). field names the form field for error messages.
+func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor, owner Owner, field string, fh *multipart.FileHeader) (Attachment, error) {
+	name := fh.Filename
+	if fh.Size > MaxImageBytes {
+		return Attachment{}, (apperr.Fields{field: fmt.Sprintf("照片“%s”过大（%.1f MB），每张不超过 %d MB", name, float64(fh.Size)/(1<<20), MaxImageBytes>>20)}).Err()
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return Attachment{}, err
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, MaxImageBytes+1))
+	if err != nil {
+		return Attachment{}, err
+	}
+	if len(body) > MaxImageBytes {
+		return Attachment{}, (apperr.Fields{field: fmt.Sprintf("照片“%s”过大，每张不超过 %d MB", name, MaxImageBytes>>20)}).Err()
+	}
+	if len(body) == 0 {
+		return Attachment{}, (apperr.Fields{field: "照片“" + name + "”是空文件"}).Err()
+	}
+	ctype := http.DetectContentType(body)
+	ext, ok := imageTypes[ctype]
+	if !ok {
+		return Attachment{}, (apperr.Fields{field: "“" + name + "”不是图片，只接受 JPG、PNG、GIF、WebP 格式的照片"}).Err()
+	}
+	sum := sha256.Sum256(body)
+	a := Attachment{ID: ids.New(), OwnerEntity: owner.Entity, OwnerID: owner.ID, OrgPath: owner.OrgPath, Filename: cleanName(name),
+		ContentType: ctype, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: cst.NowStamp()}
+	a.storagePath = filepath.Join(cst.Now().Format("2006"), cst.Now().Format("01"), a.ID+ext)
+	full := filepath.Join(s.Dir, a.storagePath)
+	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
+		return Attachment{}, err
+	}
+	if err := os.WriteFile(full, body, 0o640); err != nil {
+		return Attachment{}, err
+	}
+	createdBy := ""
+	if actor != nil {
+		createdBy = actor.UserID
+	}
+	_, err = q.Exec(ctx, `INSERT INTO attachments (id, owner_entity, owner_id, org_path, filename, content_type, size, sha256, storage_path, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.OwnerEntity, a.OwnerID, a.OrgPath, a.Filename, a.ContentType, a.Size, a.SHA256,
+		a.storagePath, createdBy, a.CreatedAt)
+	if err != nil {
+		_ = os.Remove(full) // the row failed: leave no orphan file
+		return Attachment{}, err
+	}
+	a.URL = "/attachments/" + a.ID
+	err = audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "attachment", EntityID: a.ID, OrgPath: a.OrgPath,
+		Summary: "上传照片：" + a.Filename + "（" + owner.Entity + "）"})
+	return a, err
+}
+
+func cleanName(n string) string {
+	n = filepath.Base(strings.ReplaceAll(n, "\\", "/"))
+	if r := []rune(n); len(r) > 100 {
+		n = string(r[len(r)-100:])
+	}
+	if n == "." || n == "/" || n == "" {
+		return "photo"
+	}
+	return n
+}
+
+const columns = `id, owner_entity, owner_id, org_path, filename, content_type, size, sha256, storage_path, created_at`
+
+func scan(row interface{ Scan(...any) error }) (Attachment, error) {
+	var a Attachment
+	err := row.Scan(&a.ID, &a.OwnerEntity, &a.OwnerID, &a.OrgPath, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.storagePath, &a.CreatedAt)
+	a.URL = "/attachments/" + a.ID
+	return a, err
+}
+
+// List returns the files of an owner record, oldest first.
+func (s *Store) List(ctx context.Context, q db.Querier, entity, id string) ([]Attachment, error) {
+	rows, err := q.Query(ctx, `SELECT `+columns+` FROM attachments WHERE owner_entity = ? AND owner_id = ? ORDER BY id`, entity, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Attachment{}
+	for rows.Next() {
+		a, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Open returns a file the actor may see and its bytes.
+func (s *Store) Open(ctx context.Context, actor *authz.Actor, id string) (Attachment, io.ReadSeekCloser, error) {
+	a, err := scan(s.DB.QueryRow(ctx, `SELECT `+columns+` FROM attachments WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, nil, apperr.ErrNotFound("附件")
+	}
+	if err != nil {
+		return a, nil, err
+	}
+	if err := actor.RequireScope(a.OrgPath); err != nil {
+		return Attachment{}, nil, err
+	}
+	f, err := os.Open(filepath.Join(s.Dir, a.storagePath))
+	if errors.Is(err, os.ErrNotExist) {
+		return a, nil, apperr.New(apperr.NotFound, "附件文件已丢失，请联系管理员从备份恢复")
+	}
+	return a, f, err
+}

@@ -1,0 +1,29 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/shegong/shegong/internal/authz"
+)
+
+// Downloads of uploaded files, scope-checked like the records they belong to.
+
+func (s *Server) routesAttachments() {
+	s.add(Route{Method: "GET", Pattern: "/attachments/{id}", Perm: authz.PermHome, Handle: s.attachmentGet})
+}
+
+func (s *Server) attachmentGet(c *Ctx) error {
+	a, f, err := s.App.Attach.Open(c.Context(), c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := c.W.Header()
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("Content-Disposition", "inline")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+	http.ServeContent(c.W, c.R, "", time.Time{}, f)
+	return nil
+}

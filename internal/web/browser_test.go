@@ -1,0 +1,59 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/browsertest"
+	"github.com/shegong/shegong/internal/demo"
+)
+
+// Two roles log in through the real login form in headless Chromium, on
+// a phone-sized viewport, and each sees only its own menu.
+func TestBrowserTwoRolesSeeTheirOwnMenus(t *testing.T) {
+	env := apptest.Start(t)
+
+	admin := browsertest.New(t, 1280, 800)
+	admin.Login(t, env.URL, "admin", demo.Password)
+	nav := admin.Text(t, "#mainnav")
+	for _, want := range []string{"用户管理", "审计日志", "机构与站点"} {
+		if !strings.Contains(nav, want) {
+			t.Errorf("admin menu lacks %s: %q", want, nav)
+		}
+	}
+	// The admin opens the audit log and sees their own login.
+	admin.Do(t, chromedp.Click(chromedp.CSS(`#mainnav a[href="/audit"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+	if body := admin.Text(t, "main"); !strings.Contains(body, "登录（网页）") {
+		t.Errorf("audit page does not show the login: %q", body)
+	}
+
+	worker := browsertest.New(t, 375, 740)
+	worker.Login(t, env.URL, "shegong", demo.Password)
+	if who := worker.Text(t, `[data-testid="who"]`); !strings.Contains(who, "社工") {
+		t.Errorf("header shows %q", who)
+	}
+	// On a phone the menu is folded behind the 菜单 button.
+	if visible := browsertest.Eval[bool](t, worker, `getComputedStyle(document.getElementById("mainnav")).display !== "none"`); visible {
+		t.Error("menu open on a 375-px phone before tapping 菜单")
+	}
+	worker.Do(t, chromedp.Click(chromedp.CSS("[data-toggle-nav]")), chromedp.WaitVisible(chromedp.CSS("#mainnav")))
+	nav = worker.Text(t, "#mainnav")
+	if strings.Contains(nav, "用户管理") || strings.Contains(nav, "审计日志") {
+		t.Errorf("worker menu shows admin items: %q", nav)
+	}
+	if !strings.Contains(nav, "修改密码") {
+		t.Errorf("worker menu lacks 修改密码: %q", nav)
+	}
+	// Nothing overflows the phone's width.
+	if w := browsertest.Eval[float64](t, worker, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("page is %v px wide on a 375-px phone", w)
+	}
+	// Typing the admin's address by hand gets a Chinese refusal.
+	worker.Do(t, chromedp.Navigate(env.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="error"]`)))
+	if msg := worker.Text(t, `[data-testid="error"]`); !strings.Contains(msg, "无权") {
+		t.Errorf("refusal reads %q", msg)
+	}
+}
