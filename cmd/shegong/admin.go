@@ -85,7 +85,7 @@ func runUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
-	unit, err := findUnit(ctx, a.DB, orgRef)
+	unit, err := findUnit(ctx, a, orgRef)
 	if err != nil {
 		return err
 	}
@@ -101,9 +101,10 @@ func runUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-func findUnit(ctx context.Context, q db.Querier, ref string) (org.Unit, error) {
+func findUnit(ctx context.Context, a *app.App, ref string) (org.Unit, error) {
+	q := a.DB
 	if ref == "" {
-		return org.Root(ctx, q)
+		return a.EnsureRoot(ctx)
 	}
 	if u, err := org.Get(ctx, q, ref); err == nil {
 		return u, nil

@@ -139,13 +139,7 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 	if err != nil || n > 0 {
 		return "", err
 	}
-	root, err := org.Root(ctx, a.DB)
-	if apperr.Is(err, apperr.NotFound) {
-		err = a.DB.InTx(ctx, func(tx *db.Tx) error {
-			root, err = org.Create(ctx, tx, nil, org.Input{Kind: org.KindPlatform, Name: "社工站服务管理平台"})
-			return err
-		})
-	}
+	root, err := a.EnsureRoot(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -155,4 +149,18 @@ func (a *App) Bootstrap(ctx context.Context) (string, error) {
 	}
 	a.Log.Warn("created the first administrator: log in and change this password now", "username", "admin", "password", pw)
 	return pw, nil
+}
+
+// EnsureRoot returns the top node of the organisation tree, creating a
+// platform root on an empty database.
+func (a *App) EnsureRoot(ctx context.Context) (org.Unit, error) {
+	root, err := org.Root(ctx, a.DB)
+	if !apperr.Is(err, apperr.NotFound) {
+		return root, err
+	}
+	err = a.DB.InTx(ctx, func(tx *db.Tx) error {
+		root, err = org.Create(ctx, tx, nil, org.Input{Kind: org.KindPlatform, Name: "社工站服务管理平台"})
+		return err
+	})
+	return root, err
 }

@@ -283,7 +283,9 @@ func TestAPIMeAndUsers(t *testing.T) {
 	}
 	bad := map[string]any{"username": "A", "display_name": "", "phone": "12345", "role": "king", "org_id": "nope", "password": "123"}
 	res = api.JSON("POST", "/api/v1/users", bad)
-	var e struct{ Error struct{ Fields map[string]string } }
+	var e struct {
+		Error struct{ Fields map[string]string }
+	}
 	res.Decode(&e)
 	for _, f := range []string{"username", "display_name", "phone", "role", "org_id", "password"} {
 		if e.Error.Fields[f] == "" {

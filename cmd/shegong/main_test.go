@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/db/dbtest"
+)
+
+// dataFlags points a command at a fresh data folder (and at PostgreSQL
+// when the suite runs on it).
+func dataFlags(t *testing.T) []string {
+	args := []string{"--data", t.TempDir()}
+	if dbtest.Engine() == db.Postgres {
+		args = append(args, "--database-url", dbtest.DSN(t))
+	}
+	return args
+}
+
+func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
+	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, dataFlags(t)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, outW, logs); outW.Close() }()
+
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v (%s)", err, logs.String())
+	}
+	base := strings.TrimSpace(line[strings.Index(line, "http://"):])
+	res, err := http.Get(base + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	go io.Copy(io.Discard, outR)
+
+	// The first start without --demo created one administrator with a
+	// random password, printed once to the log; it works.
+	m := regexp.MustCompile(`password=(\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no administrator password in the log:\n%s", logs.String())
+	}
+	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+m[1]+`"}`))
+	if err != nil || login.StatusCode != 200 {
+		t.Fatalf("login with the printed password: %v %v", login.StatusCode, err)
+	}
+
+	cancel() // as SIGTERM would
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Fatalf("no clean stop in the log:\n%s", logs.String())
+	}
+}
+
+// syncWriter lets the server's goroutine log while the test reads.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
+
+func TestUserAddPasswdAndBackup(t *testing.T) {
+	if dbtest.Engine() == db.Postgres {
+		t.Skip("backup copies the SQLite file; user commands are covered on SQLite")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	t.Setenv("SHEGONG_DATA", dir) // configuration from the environment
+	t.Setenv("SHEGONG_PASSWORD", "first1234")
+	if err := run(ctx, []string{"migrate"}, &out, &errb); err != nil {
+		t.Fatalf("migrate: %v %s", err, errb.String())
+	}
+	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "县级管理员"}, &out, &errb); err != nil {
+		t.Fatalf("user add: %v", err)
+	}
+	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "admin"}, &out, &errb); err == nil {
+		t.Fatal("duplicate user added")
+	}
+	t.Setenv("SHEGONG_PASSWORD", "second1234")
+	if err := run(ctx, []string{"user", "passwd", "ops"}, &out, &errb); err != nil {
+		t.Fatalf("passwd: %v", err)
+	}
+	// Backup while another connection holds the database open and writes.
+	d, err := db.Open(ctx, filepath.Join(dir, "shegong.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Exec(ctx, `UPDATE users SET display_name = '运维组' WHERE username = 'ops'`); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "copy.db")
+	if err := run(ctx, []string{"backup", target}, &out, &errb); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if err := run(ctx, []string{"backup", target}, &out, &errb); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+	copyDB, err := db.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	var name string
+	if err := copyDB.QueryRow(ctx, `SELECT display_name FROM users WHERE username = 'ops'`).Scan(&name); err != nil || name != "运维组" {
+		t.Fatalf("backup content: %q %v", name, err)
+	}
+}
+
+func TestKeysRotate(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	args := append([]string{"keys", "rotate"}, dataFlags(t)...)
+	args[3] = dir
+	if err := run(ctx, append([]string{"migrate"}, args[2:]...), &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, args, &out, &errb); err != nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "shegong.key"))
+	if !strings.Contains(string(key), "key 2 ") || !strings.Contains(string(key), "key 1 ") {
+		t.Fatalf("key file after rotation:\n%s", key)
+	}
+}
+
+func TestServeHelpDocumentsFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"serve", "--help"}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"-addr", "-data", "-database-url", "-demo", "SHEGONG_ADDR", "SHEGONG_DATA"} {
+		if !strings.Contains(errb.String(), f) {
+			t.Errorf("help lacks %s", f)
+		}
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, &out, &errb); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}

@@ -1,0 +1,125 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/db/dbtest"
+)
+
+func TestRebind(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"a = ? AND b = ?", "a = $1 AND b = $2"},
+		{"name LIKE '?%' AND id = ?", "name LIKE '?%' AND id = $1"},
+		{`"odd?col" = ?`, `"odd?col" = $1`},
+	}
+	for _, c := range cases {
+		if got := db.Rebind(db.Postgres, c.in); got != c.want {
+			t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := db.Rebind(db.SQLite, c.in); got != c.in {
+			t.Errorf("SQLite rebind changed %q", c.in)
+		}
+	}
+}
+
+func TestMigrateAppliesOnceInOrderWithDialectFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"m/0001_things.sql":      {Data: []byte("CREATE TABLE things (id TEXT PRIMARY KEY, n INTEGER NOT NULL);")},
+		"m/0002_seed.sqlite.sql": {Data: []byte("INSERT INTO things VALUES ('sqlite', 1);")},
+		"m/0002_seed.pg.sql":     {Data: []byte("INSERT INTO things VALUES ('postgres', 1);")},
+		"m/0003_more.sql":        {Data: []byte("INSERT INTO things VALUES ('both', 2);")},
+		"m/README.txt":           {Data: []byte("ignored")},
+	}
+	mod, err := db.LoadModule("things", fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mod.Migrations) != 3 || mod.Migrations[2].Version != 3 {
+		t.Fatalf("loaded %+v", mod.Migrations)
+	}
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	applied, err := d.Migrate(ctx, mod)
+	if err != nil || len(applied) != 3 {
+		t.Fatalf("first migrate: %d, %v", len(applied), err)
+	}
+	again, err := d.Migrate(ctx, mod)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second migrate applied %d, %v", len(again), err)
+	}
+	var id string
+	if err := d.QueryRow(ctx, `SELECT id FROM things WHERE n = ?`, 1).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if id != string(d.Dialect()) {
+		t.Fatalf("dialect file: got %q on %s", id, d.Dialect())
+	}
+	var versions int
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE module = ?`, "things").Scan(&versions)
+	if versions != 3 {
+		t.Fatalf("recorded %d versions", versions)
+	}
+}
+
+func TestFailedMigrationRollsBack(t *testing.T) {
+	fsys := fstest.MapFS{
+		"m/0001_ok.sql":  {Data: []byte("CREATE TABLE a (id TEXT PRIMARY KEY);")},
+		"m/0002_bad.sql": {Data: []byte("INSERT INTO a VALUES ('x'); INSERT INTO no_such_table VALUES (1);")},
+	}
+	mod := db.MustLoadModule("bad", fsys, "m")
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Migrate(ctx, mod); err == nil {
+		t.Fatal("bad migration succeeded")
+	}
+	var n int
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM a`).Scan(&n)
+	if n != 0 {
+		t.Fatal("half of the failed migration was kept")
+	}
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE module = 'bad'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("recorded %d versions, want only the good one", n)
+	}
+}
+
+func TestBadMigrationNames(t *testing.T) {
+	for _, name := range []string{"m/one.sql", "m/0000_zero.sql", "m/x_y.sql"} {
+		if _, err := db.LoadModule("x", fstest.MapFS{name: {Data: []byte("SELECT 1;")}}, "m"); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
+
+func TestInTxRollsBackAndUniqueViolation(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, `CREATE TABLE u (k TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO u VALUES (?)`, "a"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO u VALUES (?)`, "a")
+		return err
+	})
+	if !db.IsUniqueViolation(err) {
+		t.Fatalf("want unique violation, got %v", err)
+	}
+	var n int
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM u`).Scan(&n)
+	if n != 0 {
+		t.Fatal("transaction not rolled back")
+	}
+}
+
+func TestLikeEscapes(t *testing.T) {
+	if got := db.Like(`50%_a\b`); got != `50\%\_a\\b` {
+		t.Fatalf("Like = %q", got)
+	}
+}
