@@ -574,7 +574,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind, ip string) (*au
 		}
 	}
 	return &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID,
-		OrgPath: u.OrgPath, OrgName: u.OrgName, SessionID: id, IP: ip}, csrf, nil
+		OrgPath: u.OrgPath, OrgName: u.OrgName, SessionID: id, IP: ip, MustChangePassword: u.MustChangePassword}, csrf, nil
 }
 
 // Logout ends the session of token.
@@ -585,12 +585,4 @@ func (s *Service) Logout(ctx context.Context, actor *authz.Actor) error {
 		}
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLogout, Entity: "user", EntityID: actor.UserID, OrgPath: actor.OrgPath, Summary: "退出登录"})
 	})
-}
-
-// MustChangePassword reports whether the user still has to replace a
-// password someone else set.
-func (s *Service) MustChangePassword(ctx context.Context, userID string) bool {
-	var must bool
-	_ = s.DB.QueryRow(ctx, `SELECT must_change_password FROM users WHERE id = ?`, userID).Scan(&must)
-	return must
 }

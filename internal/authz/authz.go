@@ -68,6 +68,9 @@ type Actor struct {
 	OrgName     string
 	SessionID   string
 	IP          string
+	// MustChangePassword is set while the user still has a password an
+	// administrator chose; pages send them to change it first.
+	MustChangePassword bool
 }
 
 // Can reports whether the actor's role grants p.

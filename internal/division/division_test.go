@@ -385,10 +385,11 @@ func TestImport(t *testing.T) {
 		t.Errorf("re-import = %+v, %v", res, err)
 	}
 
-	// A code,name file may mix levels; a parent may come from the file.
+	// A code,name file may mix levels; a parent may come from the file,
+	// before or after its children.
 	mixed := "code,name,year\n" +
-		"410622205,新设乡,2024\n" +
 		"410622205200,新设村民委员会,2024\n" +
+		"410622205,新设乡,2024\n" +
 		"410622205201,新设二村民委员会,\n"
 	res, err = division.Import(ctx, d, strings.NewReader(mixed))
 	if err != nil {
@@ -495,5 +496,18 @@ func BenchmarkSearchPrefix(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkLoad measures a first Load into an empty table.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		d := dbtest.Open(b, division.Module)
+		b.StartTimer()
+		if _, err := division.Load(ctx, d); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -101,6 +101,12 @@ func ImportYear(ctx context.Context, d *db.DB, r io.Reader, year int) (ImportRes
 	if err != nil {
 		return ImportResult{}, err
 	}
+	if res.Inserted >= 10000 {
+		// A national village list grows the table tenfold; refresh the
+		// planner statistics now. The rows are committed whatever happens
+		// here, so a failure is not the import's.
+		_, _ = d.Exec(ctx, `ANALYZE divisions`)
+	}
 	return res, nil
 }
 
@@ -298,16 +304,23 @@ func (p *parsedImport) checkParents(ctx context.Context, q db.Querier) error {
 	return nil
 }
 
-// lookup returns the stored rows among rows' codes.
+// lookup returns the stored rows among rows' codes. It asks by parent
+// (a code's parent is its prefix, so a stored code sits under the same
+// parent): one indexed query per 500 parents instead of per 500 codes,
+// which matters for the 620,000 rows of a national villages.csv.
 func lookup(ctx context.Context, q db.Querier, rows []Division) (map[string]Division, error) {
-	out := map[string]Division{}
-	for start := 0; start < len(rows); start += batchSize {
-		batch := rows[start:min(start+batchSize, len(rows))]
-		args := make([]any, len(batch))
-		for i, r := range batch {
-			args[i] = r.Code
+	seen := map[string]bool{}
+	var parents []any
+	for _, r := range rows {
+		if !seen[r.ParentCode] {
+			seen[r.ParentCode] = true
+			parents = append(parents, r.ParentCode)
 		}
-		found, err := list(ctx, q, `SELECT `+columns+` FROM divisions WHERE code IN (`+db.Placeholders(len(args))+`)`, args...)
+	}
+	out := map[string]Division{}
+	for start := 0; start < len(parents); start += batchSize {
+		batch := parents[start:min(start+batchSize, len(parents))]
+		found, err := list(ctx, q, `SELECT `+columns+` FROM divisions WHERE parent_code IN (`+db.Placeholders(len(batch))+`)`, batch...)
 		if err != nil {
 			return nil, err
 		}

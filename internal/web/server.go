@@ -189,7 +189,7 @@ func (s *Server) handle(rt Route) http.Handler {
 				s.fail(w, r, apperr.ErrForbidden())
 				return
 			}
-			if !rt.API() && rt.Pattern != "/account/password" && rt.Pattern != "/logout" && s.App.Auth.MustChangePassword(r.Context(), c.Actor.UserID) {
+			if !rt.API() && rt.Pattern != "/account/password" && rt.Pattern != "/logout" && c.Actor.MustChangePassword {
 				http.Redirect(w, r, "/account/password?must=1", http.StatusSeeOther)
 				return
 			}

@@ -81,8 +81,7 @@ func (s *Server) logout(c *Ctx) error {
 type passwordData struct{ Must bool }
 
 func (s *Server) passwordPage(c *Ctx) error {
-	must := s.App.Auth.MustChangePassword(c.Context(), c.Actor.UserID)
-	return c.Render("password", &Page{Title: "修改密码", Form: NewForm(nil), Data: passwordData{Must: must}})
+	return c.Render("password", &Page{Title: "修改密码", Form: NewForm(nil), Data: passwordData{Must: c.Actor.MustChangePassword}})
 }
 
 func (s *Server) passwordSubmit(c *Ctx) error {
