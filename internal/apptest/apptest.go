@@ -14,8 +14,10 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/shegong/shegong/internal/app"
@@ -37,12 +39,25 @@ type Env struct {
 type Option func(*app.Config)
 
 // Start runs shegong with the demo county loaded.
+//
+// On SQLite the demo database is built once per test binary and each test
+// starts from a copy of it, so a scenario test costs milliseconds instead
+// of a full migration and demo load (password hashing dominates that).
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
-	if dbtest.Engine() == "postgres" {
+	postgres := dbtest.Engine() == "postgres"
+	if postgres {
 		cfg.DatabaseURL = dbtest.DSN(t)
+	} else {
+		dir, err := goldenDataDir()
+		if err != nil {
+			t.Fatalf("demo database: %v", err)
+		}
+		if err := os.CopyFS(cfg.DataDir, os.DirFS(dir)); err != nil {
+			t.Fatalf("copy demo database: %v", err)
+		}
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -57,8 +72,10 @@ func Start(t testing.TB, opts ...Option) *Env {
 		t.Fatalf("open app: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if err := demo.Load(ctx, a); err != nil {
-		t.Fatalf("demo: %v", err)
+	if postgres {
+		if err := demo.Load(ctx, a); err != nil {
+			t.Fatalf("demo: %v", err)
+		}
 	}
 	s, err := web.New(a)
 	if err != nil {
@@ -67,6 +84,46 @@ func Start(t testing.TB, opts ...Option) *Env {
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &Env{T: t, App: a, Server: s, HTTP: hs, URL: hs.URL}
+}
+
+var golden struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// goldenDataDir builds, once per process, a data folder with the demo
+// county on SQLite (database and key file), closed cleanly so the copy
+// needs no WAL.
+func goldenDataDir() (string, error) {
+	golden.once.Do(func() {
+		dir, err := os.MkdirTemp("", "shegong-apptest-")
+		if err != nil {
+			golden.err = err
+			return
+		}
+		cfg := app.DefaultConfig()
+		cfg.DataDir = dir
+		ctx := context.Background()
+		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			golden.err = err
+			return
+		}
+		if err := demo.Load(ctx, a); err != nil {
+			a.Close()
+			golden.err = err
+			return
+		}
+		if _, err := a.DB.Exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			a.Close()
+			golden.err = err
+			return
+		}
+		golden.err = a.Close()
+		golden.dir = dir
+	})
+	return golden.dir, golden.err
 }
 
 type testWriter struct{ t testing.TB }
