@@ -15,10 +15,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/db/dbtest"
@@ -97,6 +99,7 @@ var golden struct {
 // needs no WAL.
 func goldenDataDir() (string, error) {
 	golden.once.Do(func() {
+		removeStaleGoldenDirs()
 		dir, err := os.MkdirTemp("", "shegong-apptest-")
 		if err != nil {
 			golden.err = err
@@ -280,4 +283,16 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// removeStaleGoldenDirs deletes demo copies left by earlier test runs (a
+// test binary has no hook at exit to remove its own); one still in use is
+// younger than a few hours.
+func removeStaleGoldenDirs() {
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "shegong-apptest-*"))
+	for _, dir := range old {
+		if info, err := os.Stat(dir); err == nil && time.Since(info.ModTime()) > 3*time.Hour {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
