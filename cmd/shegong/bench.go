@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/pinyin"
+	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/visits"
+)
+
+// `shegong bench` measures the searches and lists that must stay fast at
+// scale, on a database made by `shegong gen`, through the same service
+// functions the pages and the API call. It prints p50/p95/max per query.
+// Each query first runs a few times unmeasured so the numbers are those
+// of a warm server, not of a cold file cache.
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("bench", stderr)
+	n := f.fs.Int("n", 100, "每个查询测量的次数")
+	match := f.fs.String("match", "", "只测名称含此文字的查询")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if _, err := a.DB.Migrate(ctx, recipients.Module, visits.Module); err != nil {
+		return err
+	}
+	b := &bench{ctx: ctx, a: a, rng: rand.New(rand.NewPCG(7, 11)), out: stdout, match: *match}
+	return b.run(*n)
+}
+
+type bench struct {
+	ctx   context.Context
+	a     *app.App
+	rng   *rand.Rand
+	out   io.Writer
+	match string
+}
+
+// actorFor builds the actor of an account as a session would.
+func (b *bench) actorFor(username string) (*authz.Actor, error) {
+	a := &authz.Actor{Username: username}
+	err := b.a.DB.QueryRow(b.ctx, `SELECT u.id, u.display_name, u.role, u.org_id, o.path, o.name FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.username = ?`,
+		username).Scan(&a.UserID, &a.DisplayName, &a.Role, &a.OrgID, &a.OrgPath, &a.OrgName)
+	if err != nil {
+		return nil, fmt.Errorf("account %s (made by shegong gen): %w", username, err)
+	}
+	return a, nil
+}
+
+func (b *bench) strings(query string, args ...any) ([]string, error) {
+	rows, err := b.a.DB.Query(b.ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (b *bench) pick(list []string) string { return list[b.rng.IntN(len(list))] }
+
+type measured struct {
+	name   string
+	target time.Duration
+	run    func() error
+}
+
+func (b *bench) run(n int) error {
+	ctx, d, keys := b.ctx, b.a.DB, b.a.Keys
+	var total, visitsTotal int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM recipients`).Scan(&total); err != nil {
+		return err
+	}
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM visits`).Scan(&visitsTotal); err != nil {
+		return err
+	}
+	fmt.Fprintf(b.out, "数据库：%s，服务对象 %d，探访记录 %d\n", d.Dialect(), total, visitsTotal)
+	if d.Dialect() == db.SQLite {
+		size := int64(0)
+		for _, suffix := range []string{"", "-wal"} {
+			if st, err := os.Stat(d.Path + suffix); err == nil {
+				size += st.Size()
+			}
+		}
+		fmt.Fprintf(b.out, "数据库文件：%.2f GB\n", float64(size)/(1<<30))
+	}
+	province, err := b.actorFor("gen_province")
+	if err != nil {
+		return err
+	}
+	county, err := b.actorFor("gen_c1_admin")
+	if err != nil {
+		return err
+	}
+	heads, err := b.strings(`SELECT username FROM users WHERE username LIKE 'gen\_c%\_s%\_head' ESCAPE '\' ORDER BY username`)
+	if err != nil {
+		return err
+	}
+	workers, err := b.strings(`SELECT username FROM users WHERE username LIKE 'gen\_c%\_s%\_w%' ESCAPE '\' ORDER BY username`)
+	if err != nil {
+		return err
+	}
+	// A sample of real people to search for.
+	sample, err := b.strings(`SELECT id FROM recipients WHERE id >= ? ORDER BY id LIMIT 2000`, "0")
+	if err != nil || len(sample) == 0 {
+		return fmt.Errorf("no recipients: run shegong gen first (%v)", err)
+	}
+	type person struct{ name, idNumber string }
+	var people []person
+	for i := 0; i < 300; i++ {
+		var p person
+		var sealed string
+		id := sample[b.rng.IntN(len(sample))]
+		if err := d.QueryRow(ctx, `SELECT name, id_enc FROM recipients WHERE id = ?`, id).Scan(&p.name, &sealed); err != nil {
+			return err
+		}
+		if p.idNumber, err = keys.Open(sealed); err != nil {
+			return err
+		}
+		people = append(people, p)
+	}
+	cats, err := b.strings(`SELECT DISTINCT category FROM recipient_category_links WHERE recipient_id IN (SELECT id FROM recipients ORDER BY id LIMIT 1000)`)
+	if err != nil {
+		return err
+	}
+	var stations []string
+	if stations, err = b.strings(`SELECT id FROM org_units WHERE kind = 'station' AND path LIKE ?`, county.OrgPath+"%"); err != nil {
+		return err
+	}
+	villages, err := b.strings(`SELECT division_code FROM org_units WHERE kind = 'room' AND path LIKE ?`, county.OrgPath+"%")
+	if err != nil {
+		return err
+	}
+	countyWorkers, err := b.strings(`SELECT u.id FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.role = 'worker' AND o.path LIKE ?`, county.OrgPath+"%")
+	if err != nil {
+		return err
+	}
+	randomPerson := func() person { return people[b.rng.IntN(len(people))] }
+	prefix := func() string { return string([]rune(randomPerson().name)[:2]) }
+	actorOf := func(list []string) *authz.Actor {
+		a, err := b.actorFor(b.pick(list))
+		if err != nil {
+			panic(err)
+		}
+		return a
+	}
+	list := func(actor *authz.Actor, f recipients.Filter) error {
+		f.Limit = 20
+		_, _, _, err := recipients.List(ctx, d, keys, actor, f)
+		return err
+	}
+	ms := 50 * time.Millisecond
+	queries := []measured{
+		{"姓名前缀（县，2 字）", 20 * time.Millisecond, func() error { return list(county, recipients.Filter{Text: prefix()}) }},
+		{"姓名前缀（全省，2 字）", 20 * time.Millisecond, func() error { return list(province, recipients.Filter{Text: prefix()}) }},
+		{"拼音首字母（县）", 20 * time.Millisecond, func() error {
+			return list(county, recipients.Filter{Text: pinyin.NameInitials(randomPerson().name)})
+		}},
+		{"身份证号精确（全省）", 20 * time.Millisecond, func() error { return list(province, recipients.Filter{Text: randomPerson().idNumber}) }},
+		{"站点逾期名单（第一页）", ms, func() error {
+			_, _, err := visits.DueList(ctx, d, actorOf(heads), visits.DueFilter{Window: visits.WindowOverdue, Limit: 50})
+			return err
+		}},
+		{"社工本周待探访", ms, func() error {
+			w := actorOf(workers)
+			_, _, err := visits.DueList(ctx, d, w, visits.DueFilter{Window: visits.WindowOpen, WorkerID: w.UserID, Limit: 50})
+			return err
+		}},
+		{"县级各站逾期统计", ms, func() error { _, _, err := visits.DueCounts(ctx, d, county); return err }},
+		{"县级逾期名单（第一页）", ms, func() error {
+			_, _, err := visits.DueList(ctx, d, county, visits.DueFilter{Window: visits.WindowOverdue, Limit: 50})
+			return err
+		}},
+		{"对象列表：类别（县）", ms, func() error { return list(county, recipients.Filter{Category: b.pick(cats)}) }},
+		{"对象列表：站点+在册（县）", ms, func() error {
+			return list(county, recipients.Filter{OrgID: b.pick(stations), Status: recipients.StatusActive})
+		}},
+		{"对象列表：村（县）", ms, func() error { return list(county, recipients.Filter{VillageCode: b.pick(villages)}) }},
+		{"对象列表：责任社工（县）", ms, func() error { return list(county, recipients.Filter{WorkerID: b.pick(countyWorkers)}) }},
+		{"对象列表：高风险（县）", ms, func() error {
+			return list(county, recipients.Filter{ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+		}},
+		{"对象列表：类别+高风险（全省）", ms, func() error {
+			return list(province, recipients.Filter{Category: b.pick(cats), ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+		}},
+		{"探访记录（站点，第一页）", ms, func() error {
+			_, _, err := visits.List(ctx, d, actorOf(heads), visits.Filter{Limit: 20})
+			return err
+		}},
+		{"探访记录：高风险（县，第一页）", ms, func() error {
+			_, _, err := visits.List(ctx, d, county, visits.Filter{Tier: visits.TierHigh, Limit: 20})
+			return err
+		}},
+	}
+	fmt.Fprintf(b.out, "%-28s %9s %9s %9s %8s\n", "查询", "p50", "p95", "max", "目标")
+	for _, q := range queries {
+		if b.match != "" && !strings.Contains(q.name, b.match) {
+			continue
+		}
+		for i := 0; i < min(10, n); i++ { // warm-up
+			if err := q.run(); err != nil {
+				return fmt.Errorf("%s: %w", q.name, err)
+			}
+		}
+		times := make([]time.Duration, 0, n)
+		for i := 0; i < n; i++ {
+			t0 := time.Now()
+			if err := q.run(); err != nil {
+				return fmt.Errorf("%s: %w", q.name, err)
+			}
+			times = append(times, time.Since(t0))
+		}
+		slices.Sort(times)
+		p50, p95, mx := times[len(times)/2], times[len(times)*95/100], times[len(times)-1]
+		mark := ""
+		if p95 > q.target {
+			mark = " ✗"
+		}
+		fmt.Fprintf(b.out, "%-28s %9s %9s %9s %8s%s\n", q.name, round(p50), round(p95), round(mx), "<"+q.target.String(), mark)
+	}
+	return nil
+}
+
+func round(d time.Duration) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000), ".0ms")
+}

@@ -1,0 +1,371 @@
+package recipients
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/org"
+)
+
+// Household groups recipients who live together (户). Each member has a
+// relation to the head (户主); a recipient belongs to at most one
+// household, and a household has exactly one head.
+type Household struct {
+	ID      string   `json:"id"`
+	Version int      `json:"version"`
+	OrgID   string   `json:"org_id"`
+	OrgName string   `json:"org_name"`
+	OrgPath string   `json:"-"`
+	Name    string   `json:"name"`
+	Members []Member `json:"members"`
+	// HiddenMembers counts members the actor may not see (children's
+	// records for roles that do not see children).
+	HiddenMembers int    `json:"hidden_members"`
+	CreatedAt     string `json:"created_at"`
+	UpdatedAt     string `json:"updated_at"`
+}
+
+// Member is a recipient in a household.
+type Member struct {
+	RecipientID string `json:"recipient_id"`
+	Name        string `json:"name"`
+	Sex         string `json:"sex"`
+	BirthDate   string `json:"birth_date"`
+	Age         int    `json:"age"`
+	Relation    string `json:"relation"`
+	Status      string `json:"status"`
+}
+
+// MemberInput names a member and their relation to the head.
+type MemberInput struct {
+	RecipientID string `json:"recipient_id"`
+	Relation    string `json:"relation"`
+}
+
+// HouseholdInput creates a household or replaces its members.
+type HouseholdInput struct {
+	ID      string        `json:"id"` // optional client-made UUIDv7
+	OrgID   string        `json:"org_id"`
+	Name    string        `json:"name"` // default: the head's name + "户"
+	Members []MemberInput `json:"members"`
+}
+
+func loadHousehold(ctx context.Context, q db.Querier, id string) (Household, error) {
+	var h Household
+	err := q.QueryRow(ctx, `SELECT h.id, h.version, h.org_id, o.name, o.path, h.name, h.created_at, h.updated_at
+		FROM households h JOIN org_units o ON o.id = h.org_id WHERE h.id = ?`, id).
+		Scan(&h.ID, &h.Version, &h.OrgID, &h.OrgName, &h.OrgPath, &h.Name, &h.CreatedAt, &h.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, apperr.ErrNotFound("家庭")
+	}
+	return h, err
+}
+
+// members fills in the members the actor may see.
+func (h *Household) loadMembers(ctx context.Context, q db.Querier, actor *authz.Actor) error {
+	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.sex, r.birth_date, r.household_relation, r.status, o.path
+		FROM recipients r JOIN org_units o ON o.id = r.org_id WHERE r.household_id = ? ORDER BY r.birth_date, r.id`, h.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	h.Members, h.HiddenMembers = []Member{}, 0
+	now := cst.Now()
+	for rows.Next() {
+		var m Member
+		var path string
+		if err := rows.Scan(&m.RecipientID, &m.Name, &m.Sex, &m.BirthDate, &m.Relation, &m.Status, &path); err != nil {
+			return err
+		}
+		if actor != nil && checkVisible(actor, Recipient{OrgPath: path, BirthDate: m.BirthDate}) != nil {
+			h.HiddenMembers++
+			continue
+		}
+		m.Age = ageOn(m.BirthDate, now)
+		h.Members = append(h.Members, m)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The head first, then by relation, as a household register reads.
+	slices.SortStableFunc(h.Members, func(a, b Member) int {
+		return slices.Index(Relations, a.Relation) - slices.Index(Relations, b.Relation)
+	})
+	return nil
+}
+
+// GetHousehold loads a household in the actor's scope with the members
+// they may see.
+func GetHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Household, error) {
+	h, err := loadHousehold(ctx, q, id)
+	if err != nil {
+		return h, err
+	}
+	if err := actor.RequireScope(h.OrgPath); err != nil {
+		return Household{}, err
+	}
+	return h, h.loadMembers(ctx, q, actor)
+}
+
+// HouseholdFilter selects households.
+type HouseholdFilter struct {
+	Text   string // name starts with
+	OrgID  string
+	Offset int
+	Limit  int
+}
+
+// ListHouseholds lists households in the actor's scope (without members).
+func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f HouseholdFilter) ([]Household, int, error) {
+	cond, arg := actor.ScopeFilter("o.path")
+	conds, args := []string{cond}, []any{arg}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		c, a := prefixCond(q.Dialect(), "h.name", t)
+		conds, args = append(conds, c), append(args, a...)
+	}
+	if f.OrgID != "" {
+		u, err := org.Get(ctx, q, f.OrgID)
+		if err != nil {
+			return nil, 0, err
+		}
+		conds, args = append(conds, "o.path LIKE ?"), append(args, u.Path+"%")
+	}
+	w := strings.Join(conds, " AND ")
+	var total int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 20
+	}
+	rows, err := q.Query(ctx, `SELECT h.id, h.version, h.org_id, o.name, o.path, h.name, h.created_at, h.updated_at
+		FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w+` ORDER BY h.name, h.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Household{}
+	for rows.Next() {
+		var h Household
+		if err := rows.Scan(&h.ID, &h.Version, &h.OrgID, &h.OrgName, &h.OrgPath, &h.Name, &h.CreatedAt, &h.UpdatedAt); err != nil {
+			return nil, 0, err
+		}
+		h.Members = []Member{}
+		out = append(out, h)
+	}
+	return out, total, rows.Err()
+}
+
+// checkMembers validates a member list: each recipient visible to the
+// actor, in the household's station, in no other household, one head.
+func checkMembers(ctx context.Context, q db.Querier, actor *authz.Actor, unit org.Unit, householdID string, members []MemberInput) (map[string]Recipient, error) {
+	fe := apperr.Fields{}
+	found := map[string]Recipient{}
+	heads := 0
+	station := stationPath(unit)
+	for i, m := range members {
+		key := "members[" + itoa(i) + "]"
+		if !slices.Contains(Relations, m.Relation) {
+			fe.Add(key+".relation", "请选择与户主关系："+strings.Join(Relations, "、"))
+		}
+		if m.Relation == "户主" {
+			heads++
+		}
+		if _, dup := found[m.RecipientID]; dup {
+			fe.Add(key+".recipient_id", "同一人不能重复列入")
+			continue
+		}
+		r, err := Get(ctx, q, actor, m.RecipientID)
+		if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.OutOfScope) || apperr.Is(err, apperr.Forbidden) {
+			fe.Add(key+".recipient_id", "找不到该服务对象，或不在您负责的范围内")
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(r.OrgPath, station) {
+			fe.Add(key+".recipient_id", r.Name+"不属于“"+unit.Name+"”所在的社工站")
+		}
+		if r.HouseholdID != "" && r.HouseholdID != householdID {
+			fe.Add(key+".recipient_id", r.Name+"已属于另一个家庭，请先从原家庭移出")
+		}
+		found[m.RecipientID] = r
+	}
+	if len(members) == 0 {
+		fe.Add("members", "家庭至少要有一名成员（户主）")
+	} else if heads != 1 {
+		fe.Add("members", "家庭应有且只有一名户主")
+	}
+	return found, fe.Err()
+}
+
+// CreateHousehold makes a household of recipients (on q: pass a transaction).
+func CreateHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, in HouseholdInput) (Household, error) {
+	unit, err := org.Get(ctx, q, strings.TrimSpace(in.OrgID))
+	if apperr.Is(err, apperr.NotFound) {
+		return Household{}, (apperr.Fields{"org_id": "请选择负责的社工站或社工室"}).Err()
+	} else if err != nil {
+		return Household{}, err
+	}
+	if unit.Kind != org.KindStation && unit.Kind != org.KindRoom {
+		return Household{}, (apperr.Fields{"org_id": "家庭只能登记在社工站或社工室"}).Err()
+	}
+	if err := actor.RequireScope(unit.Path); err != nil {
+		return Household{}, err
+	}
+	id := strings.TrimSpace(in.ID)
+	if id == "" {
+		id = ids.New()
+	} else if !ids.Valid(id) {
+		return Household{}, (apperr.Fields{"id": "记录编号应为小写的 UUID"}).Err()
+	}
+	found, err := checkMembers(ctx, q, actor, unit, id, in.Members)
+	if err != nil {
+		return Household{}, err
+	}
+	name := strings.TrimSpace(in.Name)
+	for _, m := range in.Members {
+		if m.Relation == "户主" && name == "" {
+			name = found[m.RecipientID].Name + "户"
+		}
+	}
+	if len([]rune(name)) > 40 {
+		return Household{}, (apperr.Fields{"name": "家庭名称不能超过 40 个字"}).Err()
+	}
+	now := cst.NowStamp()
+	if _, err := q.Exec(ctx, `INSERT INTO households (id, version, org_id, name, created_at, updated_at) VALUES (?, 1, ?, ?, ?, ?)`,
+		id, unit.ID, name, now, now); err != nil {
+		if db.IsUniqueViolation(err) {
+			return Household{}, (apperr.Fields{"id": "记录编号已存在"}).Err()
+		}
+		return Household{}, err
+	}
+	if err := setMembers(ctx, q, id, in.Members); err != nil {
+		return Household{}, err
+	}
+	if err := audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "household", EntityID: id, OrgPath: unit.Path,
+		Summary: "新建家庭：" + name, Changes: memberChanges(nil, in.Members, found)}); err != nil {
+		return Household{}, err
+	}
+	return GetHousehold(ctx, q, actor, id)
+}
+
+// UpdateHousehold renames a household and replaces its members, checking
+// the version the editor saw. Members the actor cannot see (children,
+// for some roles) are kept as they are.
+func UpdateHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id string, version int, name *string, members []MemberInput) (Household, error) {
+	h, err := GetHousehold(ctx, q, actor, id)
+	if err != nil {
+		return h, err
+	}
+	unit, err := org.Get(ctx, q, h.OrgID)
+	if err != nil {
+		return h, err
+	}
+	newName := h.Name
+	if name != nil {
+		newName = strings.TrimSpace(*name)
+		if newName == "" || len([]rune(newName)) > 40 {
+			return h, (apperr.Fields{"name": "请填写家庭名称（不超过 40 个字）"}).Err()
+		}
+	}
+	var before []MemberInput
+	for _, m := range h.Members {
+		before = append(before, MemberInput{m.RecipientID, m.Relation})
+	}
+	if members == nil {
+		members = before
+	}
+	if len(members) == 0 && h.HiddenMembers == 0 {
+		if version != h.Version {
+			return h, apperr.ErrStale()
+		}
+		return Household{}, dissolveHousehold(ctx, q, actor, h)
+	}
+	found, err := checkMembers(ctx, q, actor, unit, id, members)
+	if err != nil {
+		return h, err
+	}
+	res, err := q.Exec(ctx, `UPDATE households SET name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		newName, cst.NowStamp(), id, version)
+	if err != nil {
+		return h, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return h, apperr.ErrStale()
+	}
+	// Only the visible members are replaced.
+	for _, m := range h.Members {
+		if _, err := q.Exec(ctx, `UPDATE recipients SET household_id = NULL, household_relation = '', version = version + 1, updated_at = ? WHERE id = ?`,
+			cst.NowStamp(), m.RecipientID); err != nil {
+			return h, err
+		}
+	}
+	if err := setMembers(ctx, q, id, members); err != nil {
+		return h, err
+	}
+	for _, m := range h.Members {
+		if _, ok := found[m.RecipientID]; !ok {
+			found[m.RecipientID] = Recipient{Name: m.Name}
+		}
+	}
+	changes := memberChanges(before, members, found)
+	if newName != h.Name {
+		changes = append(changes, audit.Change{Field: "name", Label: "家庭名称", Before: h.Name, After: newName})
+	}
+	if err := audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "household", EntityID: id, OrgPath: h.OrgPath,
+		Summary: "修改家庭：" + newName, Changes: changes}); err != nil {
+		return h, err
+	}
+	return GetHousehold(ctx, q, actor, id)
+}
+
+// setMembers points each member's recipient row at the household. The
+// recipient's version moves on, so an edit form open elsewhere does not
+// silently undo the change.
+func setMembers(ctx context.Context, q db.Querier, householdID string, members []MemberInput) error {
+	now := cst.NowStamp()
+	for _, m := range members {
+		if _, err := q.Exec(ctx, `UPDATE recipients SET household_id = ?, household_relation = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			householdID, m.Relation, now, m.RecipientID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func memberChanges(before, after []MemberInput, names map[string]Recipient) []audit.Change {
+	describe := func(ms []MemberInput) string {
+		var parts []string
+		for _, m := range ms {
+			parts = append(parts, names[m.RecipientID].Name+"（"+m.Relation+"）")
+		}
+		return strings.Join(parts, "、")
+	}
+	b, a := describe(before), describe(after)
+	if b == a {
+		return nil
+	}
+	return []audit.Change{{Field: "members", Label: "家庭成员", Before: b, After: a}}
+}
+
+// dissolveHousehold removes a household whose last member left.
+func dissolveHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, h Household) error {
+	if _, err := q.Exec(ctx, `UPDATE recipients SET household_id = NULL, household_relation = '', version = version + 1, updated_at = ? WHERE household_id = ?`,
+		cst.NowStamp(), h.ID); err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM households WHERE id = ?`, h.ID); err != nil {
+		return err
+	}
+	return audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionDelete, Entity: "household", EntityID: h.ID, OrgPath: h.OrgPath,
+		Summary: "解散家庭：" + h.Name})
+}

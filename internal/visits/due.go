@@ -1,0 +1,362 @@
+package visits
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
+)
+
+// Due and overdue. A person in care (status active) who has been visited
+// has a next due date; the visit is overdue once that date has passed
+// (a visit due today is due, not yet overdue). People never visited have
+// no plan yet and are counted apart as 未探访, so a new registration is
+// not reported overdue on its first day.
+
+// Window selects due dates relative to today (China dates).
+type Window string
+
+const (
+	WindowOverdue Window = "overdue" // due before today
+	WindowWeek    Window = "week"    // due from today to this Sunday
+	WindowOpen    Window = "open"    // overdue or due by this Sunday: a worker's "本周待探访"
+	WindowNever   Window = "never"   // in care, never visited
+)
+
+var windowLabels = map[Window]string{WindowOverdue: "已逾期", WindowWeek: "本周到期", WindowOpen: "本周待探访（含逾期）", WindowNever: "从未探访"}
+
+// Label is the window's Chinese name.
+func (w Window) Label() string { return windowLabels[w] }
+
+// Valid reports whether w is known.
+func (w Window) Valid() bool { _, ok := windowLabels[w]; return ok }
+
+// Windows lists them in display order.
+var Windows = []Window{WindowOverdue, WindowWeek, WindowOpen, WindowNever}
+
+// WeekEnd is the Sunday of the week (Monday to Sunday, as Chinese
+// calendars count) that contains day.
+func WeekEnd(day time.Time) time.Time {
+	off := (7 - int(day.Weekday())) % 7
+	y, m, d := day.Date()
+	return time.Date(y, m, d+off, 0, 0, 0, 0, day.Location())
+}
+
+// DueItem is one person on a due list.
+type DueItem struct {
+	RecipientID   string `json:"recipient_id"`
+	Name          string `json:"name"`
+	OrgID         string `json:"org_id"`
+	OrgName       string `json:"org_name"`
+	WorkerID      string `json:"worker_id"`
+	WorkerName    string `json:"worker_name"`
+	VillageCode   string `json:"village_code"`
+	RiskTier      Tier   `json:"risk_tier"`
+	RiskTierLabel string `json:"risk_tier_label"`
+	LastVisitOn   string `json:"last_visit_on"`
+	NextVisitDue  string `json:"next_visit_due"`
+	DaysOverdue   int    `json:"days_overdue"` // 0 when not overdue
+}
+
+// DueFilter selects a due list.
+type DueFilter struct {
+	Window   Window
+	WorkerID string // the assigned worker
+	OrgID    string // a node: it and everything under it
+	Tier     Tier
+	Offset   int
+	Limit    int // at most 200; 0 = 50 (the export passes -1: everything)
+}
+
+func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) (string, []any) {
+	cond, args := scopeCond(d, actor, "o.path")
+	where := []string{cond, "r.status = 'active'"}
+	switch f.Window {
+	case WindowOverdue:
+		where, args = append(where, "r.next_visit_due > '' AND r.next_visit_due < ?"), append(args, today)
+	case WindowWeek:
+		where, args = append(where, "r.next_visit_due >= ? AND r.next_visit_due <= ?"), append(args, today, weekEnd)
+	case WindowNever:
+		where = append(where, "r.next_visit_due = ''")
+	default: // open
+		where, args = append(where, "r.next_visit_due > '' AND r.next_visit_due <= ?"), append(args, weekEnd)
+	}
+	if f.WorkerID != "" {
+		where, args = append(where, "r.worker_id = ?"), append(args, f.WorkerID)
+	}
+	if f.OrgID != "" {
+		where, args = append(where, "o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'"), append(args, f.OrgID)
+	}
+	if f.Tier != "" {
+		where, args = append(where, "r.risk_tier = ?"), append(args, f.Tier)
+	}
+	if c, a := visibleCond(actor, "r"); c != "" {
+		where, args = append(where, c), append(args, a...)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// DueList returns the people whose visit is due in the window, the most
+// overdue first, and their total.
+func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter) ([]DueItem, int, error) {
+	if err := actor.Require(authz.PermVisitsRead); err != nil {
+		return nil, 0, err
+	}
+	if !f.Window.Valid() {
+		f.Window = WindowOverdue
+	}
+	now := cst.Now()
+	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
+	w, args := dueWhere(q.Dialect(), actor, f, today, weekEnd)
+	// A worker's list walks their own (worker, status, due) range (the
+	// CROSS JOIN keeps SQLite from starting at the org nodes); any other list starts
+	// from the org nodes in scope (CROSS JOIN fixes SQLite's join order),
+	// each with its (org, status, due) range.
+	from := ` FROM org_units o CROSS JOIN recipients r WHERE r.org_id = o.id AND `
+	if f.WorkerID != "" {
+		from = ` FROM recipients r CROSS JOIN org_units o WHERE o.id = r.org_id AND `
+	}
+	var total int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*)`+from+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0 || limit > 200:
+		limit = 50
+	case limit < 0:
+		limit = 1_000_000
+	}
+	// Sort the keys from the index, then read only the page's rows.
+	key := rowKey(q.Dialect(), "r")
+	order := "r.next_visit_due, " + key
+	if f.Window == WindowNever {
+		order = "r.name, " + key
+	}
+	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
+		r.last_visit_on, r.next_visit_due FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
+		WHERE `+key+` IN (SELECT `+key+from+w+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []DueItem{}
+	for rows.Next() {
+		var it DueItem
+		if err := rows.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
+			&it.LastVisitOn, &it.NextVisitDue); err != nil {
+			return nil, 0, err
+		}
+		it.RiskTierLabel = it.RiskTier.Label()
+		if it.NextVisitDue != "" && it.NextVisitDue < today {
+			if d, err := cst.ParseDate(it.NextVisitDue); err == nil {
+				it.DaysOverdue = daysBetween(d, now)
+			}
+		}
+		out = append(out, it)
+	}
+	return out, total, rows.Err()
+}
+
+// daysBetween counts calendar days from a to b's date (China).
+func daysBetween(a, b time.Time) int {
+	ay, am, ad := a.In(cst.Loc).Date()
+	by, bm, bd := b.In(cst.Loc).Date()
+	from := time.Date(ay, am, ad, 12, 0, 0, 0, time.UTC)
+	to := time.Date(by, bm, bd, 12, 0, 0, 0, time.UTC)
+	return int(to.Sub(from).Hours() / 24)
+}
+
+// Counts are the due figures of one org node and everything under it.
+type Counts struct {
+	OrgID   string `json:"org_id"`
+	OrgName string `json:"org_name"`
+	Kind    string `json:"kind"`
+	Overdue int    `json:"overdue"`
+	DueWeek int    `json:"due_week"` // due from today to Sunday
+	Never   int    `json:"never"`    // in care, never visited
+}
+
+// DueCounts counts, for the actor's scope, overdue, due-this-week and
+// never-visited people per station (rooms are counted with their
+// station; people registered directly at the county with the county),
+// and the total. A worker's own figures come from MyCounts.
+func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStation []Counts, total Counts, err error) {
+	if err := actor.Require(authz.PermVisitsStats); err != nil {
+		return nil, Counts{}, err
+	}
+	cond, args := scopeCond(q.Dialect(), actor, "path")
+	rows, err := q.Query(ctx, `SELECT id, kind, name, path FROM org_units WHERE `+cond, args...)
+	if err != nil {
+		return nil, Counts{}, err
+	}
+	type node struct{ kind, name, path string }
+	nodes := map[string]node{}
+	for rows.Next() {
+		var id string
+		var n node
+		if err := rows.Scan(&id, &n.kind, &n.name, &n.path); err != nil {
+			rows.Close()
+			return nil, Counts{}, err
+		}
+		nodes[id] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, Counts{}, err
+	}
+	// The station an org node belongs to: itself if a station, the
+	// station on its path if a room, else the node itself.
+	stationOf := func(id string) string {
+		n := nodes[id]
+		if n.kind == string(org.KindRoom) {
+			parts := strings.Split(strings.Trim(n.path, "/"), "/")
+			for i := len(parts) - 1; i >= 0; i-- {
+				if p, ok := nodes[parts[i]]; ok && p.kind == string(org.KindStation) {
+					return parts[i]
+				}
+			}
+		}
+		return id
+	}
+	now := cst.Now()
+	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
+	// Counts read only the (org, status, due) index: they name nobody,
+	// so the children rule of the lists does not apply to them.
+	ocond, oargs := scopeCond(q.Dialect(), actor, "o.path")
+	rows, err = q.Query(ctx, `SELECT r.org_id,
+		SUM(CASE WHEN r.next_visit_due > '' AND r.next_visit_due < ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN r.next_visit_due >= ? AND r.next_visit_due <= ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN r.next_visit_due = '' THEN 1 ELSE 0 END)
+		FROM org_units o CROSS JOIN recipients r
+		WHERE r.org_id = o.id AND `+ocond+` AND r.status = 'active' AND r.next_visit_due <= ? GROUP BY r.org_id`, append(append([]any{today, today, weekEnd}, oargs...), weekEnd)...)
+	if err != nil {
+		return nil, Counts{}, err
+	}
+	defer rows.Close()
+	by := map[string]*Counts{}
+	for rows.Next() {
+		var id string
+		var c Counts
+		if err := rows.Scan(&id, &c.Overdue, &c.DueWeek, &c.Never); err != nil {
+			return nil, Counts{}, err
+		}
+		st := stationOf(id)
+		agg := by[st]
+		if agg == nil {
+			n := nodes[st]
+			agg = &Counts{OrgID: st, OrgName: n.name, Kind: n.kind}
+			by[st] = agg
+		}
+		agg.Overdue += c.Overdue
+		agg.DueWeek += c.DueWeek
+		agg.Never += c.Never
+		total.Overdue += c.Overdue
+		total.DueWeek += c.DueWeek
+		total.Never += c.Never
+	}
+	if err := rows.Err(); err != nil {
+		return nil, Counts{}, err
+	}
+	// Every station in scope appears, with zeros where nothing is due.
+	for id, n := range nodes {
+		if n.kind == string(org.KindStation) && by[id] == nil {
+			by[id] = &Counts{OrgID: id, OrgName: n.name, Kind: n.kind}
+		}
+	}
+	for _, c := range by {
+		perStation = append(perStation, *c)
+	}
+	sort.Slice(perStation, func(i, j int) bool {
+		a, b := perStation[i], perStation[j]
+		if a.Overdue != b.Overdue {
+			return a.Overdue > b.Overdue
+		}
+		return nodes[a.OrgID].path < nodes[b.OrgID].path
+	})
+	total.OrgID, total.OrgName = actor.OrgID, actor.OrgName
+	return perStation, total, nil
+}
+
+// MyCounts are the figures of the people assigned to the actor.
+func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, error) {
+	now := cst.Now()
+	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
+	cond, scopeArgs := scopeCond(q.Dialect(), actor, "o.path")
+	var c Counts
+	err := q.QueryRow(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN r.next_visit_due > '' AND r.next_visit_due < ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.next_visit_due >= ? AND r.next_visit_due <= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.next_visit_due = '' THEN 1 ELSE 0 END), 0)
+		FROM recipients r CROSS JOIN org_units o
+		WHERE o.id = r.org_id AND r.worker_id = ? AND r.status = 'active' AND r.next_visit_due <= ? AND `+cond,
+		append([]any{today, today, weekEnd, actor.UserID, weekEnd}, scopeArgs...)...).Scan(&c.Overdue, &c.DueWeek, &c.Never)
+	c.OrgID, c.OrgName = actor.OrgID, actor.DisplayName
+	return c, err
+}
+
+// ExportDue writes the due list (every row the filter selects) as an
+// Excel workbook and records the export in the audit log, in tx.
+func ExportDue(ctx context.Context, tx db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, error) {
+	if err := actor.Require(authz.PermVisitsExport); err != nil {
+		return 0, err
+	}
+	if !f.Window.Valid() {
+		f.Window = WindowOverdue
+	}
+	f.Limit, f.Offset = -1, 0
+	items, _, err := DueList(ctx, tx, actor, f)
+	if err != nil {
+		return 0, err
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	sheet := f.Window.Label()
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return 0, err
+	}
+	header := []any{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工"}
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return 0, err
+	}
+	_ = sw.SetColWidth(1, 8, 14)
+	if err := sw.SetRow("A1", header); err != nil {
+		return 0, err
+	}
+	for i, it := range items {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		row := []any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName}
+		if err := sw.SetRow(cell, row); err != nil {
+			return 0, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return 0, err
+	}
+	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), len(items))})
+	if err != nil {
+		return 0, err
+	}
+	return len(items), x.Write(w)
+}
+
+// Weekday is the due date's weekday in Chinese, for lists.
+func (it DueItem) Weekday() string {
+	t, err := cst.ParseDate(it.NextVisitDue)
+	if err != nil {
+		return ""
+	}
+	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
+}

@@ -1,0 +1,165 @@
+package visits_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/visits"
+)
+
+// Scenario tests: the real app with the demo county, through HTTP.
+
+// demoPerson finds a demo recipient by name through the API.
+func demoPerson(t *testing.T, api *apptest.Client, name string) recipients.Recipient {
+	t.Helper()
+	var page struct{ Items []recipients.Recipient }
+	res := api.Get("/api/v1/recipients?q=" + url.QueryEscape(name))
+	res.Decode(&page)
+	for _, r := range page.Items {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no demo recipient %s: %d %s", name, res.Status, res.Body)
+	return recipients.Recipient{}
+}
+
+func TestWorkerRecordsAVisitOnTheWeb(t *testing.T) {
+	env := apptest.Start(t)
+	worker := env.LoginDemo("shegong")
+	person := demoPerson(t, env.APILoginDemo("shegong"), "张三")
+
+	// The home page shows "我本周待探访" first.
+	home := worker.Get("/")
+	i := strings.Index(home.Body, `data-testid="home-my-visits"`)
+	if i < 0 || strings.Index(home.Body, `data-testid="home-`) != i {
+		t.Fatalf("my visits due is not the first home section:\n%s", home.Body)
+	}
+
+	form := worker.Get("/visits/new?recipient=" + person.ID)
+	if form.Status != http.StatusOK || !strings.Contains(form.Body, `name="visited_at"`) || !strings.Contains(form.Body, "张三") {
+		t.Fatalf("form: %d", form.Status)
+	}
+	// A tier without the assessment comes back with the field named and
+	// the typed text kept.
+	bad := worker.PostForm("/visits", url.Values{"recipient_id": {person.ID}, "visited_at": {"2020-01-01T09:00"}, "method": {"home"},
+		"findings": {"家中整洁"}, "risk_tier": {"high"}, "follow_up": {"none"}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "评定风险等级须先完成四项评估") || !strings.Contains(bad.Body, "家中整洁") {
+		t.Fatalf("bad visit: %d\n%s", bad.Status, bad.Body)
+	}
+	ok := worker.PostForm("/visits", url.Values{"recipient_id": {person.ID}, "visited_at": {"2020-01-01T09:00"}, "method": {"home"},
+		"findings": {"家中整洁"}, "score_living": {"2"}, "score_safety": {"4"}, "score_family": {"2"}, "score_care": {"3"}, "note_safety": {"电线老化"},
+		"follow_up": {"service"}, "visitor": {""}, "other_visitors": {"志愿者王芳"}})
+	if ok.Status != http.StatusSeeOther {
+		t.Fatalf("record: %d\n%s", ok.Status, ok.Body)
+	}
+	page := worker.Get(ok.Header.Get("Location"))
+	if !strings.Contains(page.Body, "电线老化") || !strings.Contains(page.Body, "高风险") || !strings.Contains(page.Body, "志愿者王芳") {
+		t.Fatalf("visit page:\n%s", page.Body)
+	}
+	// The recipient page's panel (htmx fragment).
+	panel := worker.Get("/recipients/" + person.ID + "/visits")
+	if panel.Status != http.StatusOK || !strings.Contains(panel.Body, `data-testid="visits-panel"`) {
+		t.Fatalf("panel: %d", panel.Status)
+	}
+}
+
+func TestVisitPagesPerRole(t *testing.T) {
+	env := apptest.Start(t)
+	for _, c := range []struct {
+		user, path string
+		status     int
+	}{
+		{"shegong", "/visits", 200}, {"shegong", "/visits/due?mine=1", 200}, {"shegong", "/visit-campaigns", 200},
+		{"zhanzhang", "/visits/due", 200}, {"zhanzhang", "/visits/overview", 200}, {"zhanzhang", "/visits/due.xlsx", 200},
+		{"admin", "/visits/overview", 200}, {"admin", "/visit-rules", 200}, {"admin", "/visits/new?new=1", 200},
+		{"lingdao", "/visits/overview", 200}, {"lingdao", "/visits/due", 403}, {"lingdao", "/visits", 403},
+		{"zhiyuan", "/visits", 403}, {"zhiyuan", "/visits/new", 403}, {"shegong", "/visit-rules", 403},
+		{"pinggu", "/visits", 200}, {"pinggu", "/visits/new", 403},
+	} {
+		res := env.LoginDemo(c.user).Get(c.path)
+		if res.Status != c.status {
+			t.Errorf("%s GET %s: %d, want %d", c.user, c.path, res.Status, c.status)
+		}
+	}
+	// The tier and due filters on the recipients list.
+	list := env.LoginDemo("admin").Get("/recipients?tier=high&visit=overdue")
+	if list.Status != 200 || !strings.Contains(list.Body, "风险等级") {
+		t.Fatalf("recipients list with the tier filter: %d", list.Status)
+	}
+	// Each overdue export (the one above and this) is logged.
+	head := env.LoginDemo("zhanzhang")
+	if res := head.Get("/visits/due.xlsx?window=overdue"); res.Status != 200 || !strings.HasPrefix(res.Body, "PK") {
+		t.Fatalf("export: %d", res.Status)
+	}
+	var n int
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND entity = 'visit_due'`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("export audit entries: %d %v", n, err)
+	}
+}
+
+func TestAPIOfflineReplayAndScope(t *testing.T) {
+	env := apptest.Start(t)
+	api := env.APILoginDemo("shegong")
+	person := demoPerson(t, api, "王桂兰")
+	body := map[string]any{"id": ids.New(), "recipient_id": person.ID, "visited_at": "2025-06-01 10:00", "method": "phone",
+		"findings": "电话回访，一切正常", "assessment": map[string]any{"living": map[string]any{"score": 1}, "safety": map[string]any{"score": 1},
+			"family": map[string]any{"score": 2}, "care": map[string]any{"score": 1}}}
+	first := api.JSON("POST", "/api/v1/visits", body)
+	if first.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", first.Status, first.Body)
+	}
+	again := api.JSON("POST", "/api/v1/visits", body)
+	if again.Status != http.StatusOK {
+		t.Fatalf("replay: %d %s", again.Status, again.Body)
+	}
+	var v visits.Visit
+	again.Decode(&v)
+	if v.ID != body["id"] || v.RiskTier != visits.TierGeneral {
+		t.Fatalf("replayed visit %+v", v)
+	}
+	body["findings"] = "另一段内容"
+	if res := api.JSON("POST", "/api/v1/visits", body); res.Status != http.StatusConflict {
+		t.Fatalf("same id, other content: %d", res.Status)
+	}
+	// Future, with the field named; nothing written.
+	future := map[string]any{"recipient_id": person.ID, "visited_at": "2099-01-01 10:00", "method": "home"}
+	res := api.JSON("POST", "/api/v1/visits", future)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"visited_at"`) {
+		t.Fatalf("future: %d %s", res.Status, res.Body)
+	}
+	// Edit with a stale version.
+	edit := map[string]any{"version": 1, "visited_at": "2025-06-01 10:00", "method": "home"}
+	if res := api.JSON("PUT", "/api/v1/visits/"+v.ID, edit); res.Status != http.StatusOK {
+		t.Fatalf("edit: %d %s", res.Status, res.Body)
+	}
+	if res := api.JSON("PUT", "/api/v1/visits/"+v.ID, edit); res.Status != http.StatusConflict {
+		t.Fatalf("stale edit: %d %s", res.Status, res.Body)
+	}
+	// Another station's head neither sees nor records it.
+	admin := env.APILoginDemo("admin")
+	var due struct {
+		Items []visits.DueItem
+		Total int
+	}
+	admin.Get("/api/v1/visits/due?window=overdue").Decode(&due)
+	if due.Total == 0 {
+		t.Fatal("the demo county has nobody overdue")
+	}
+	var counts struct {
+		Total    visits.Counts
+		Stations []visits.Counts
+	}
+	env.APILoginDemo("lingdao").Get("/api/v1/visits/due/counts").Decode(&counts)
+	if counts.Total.Overdue != due.Total || len(counts.Stations) != 9 {
+		t.Fatalf("leader's counts %+v vs %d overdue", counts.Total, due.Total)
+	}
+	if res := env.APILoginDemo("zhiyuan").Get("/api/v1/visits/" + v.ID); res.Status != http.StatusForbidden {
+		t.Fatalf("volunteer read a visit: %d", res.Status)
+	}
+}

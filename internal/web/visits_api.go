@@ -1,0 +1,224 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/visits"
+)
+
+// The visits API, documented in openapi/visits.json. A phone that
+// records visits offline sends each with its own UUIDv7 id: a repeated
+// create with the same id and content answers 200 with the saved record
+// instead of 201, so replaying a queue is always safe.
+
+func (s *Server) routesAPIVisits() {
+	s.add(
+		Route{Method: "GET", Pattern: "/api/v1/visits", Perm: authz.PermVisitsRead, Handle: s.apiVisits},
+		Route{Method: "POST", Pattern: "/api/v1/visits", Perm: authz.PermVisitsWrite, Handle: s.apiVisitCreate},
+		Route{Method: "GET", Pattern: "/api/v1/visits/due", Perm: authz.PermVisitsRead, Handle: s.apiVisitsDue},
+		Route{Method: "GET", Pattern: "/api/v1/visits/due/counts", Perm: authz.PermVisitsStats, Handle: s.apiVisitsDueCounts},
+		Route{Method: "GET", Pattern: "/api/v1/visits/{id}", Perm: authz.PermVisitsRead, Handle: s.apiVisit},
+		Route{Method: "PUT", Pattern: "/api/v1/visits/{id}", Perm: authz.PermVisitsWrite, Handle: s.apiVisitUpdate},
+		Route{Method: "GET", Pattern: "/api/v1/campaigns", Perm: authz.PermVisitsRead, Handle: s.apiCampaigns},
+		Route{Method: "POST", Pattern: "/api/v1/campaigns", Perm: authz.PermVisitsPlan, Handle: s.apiCampaignCreate},
+		Route{Method: "GET", Pattern: "/api/v1/campaigns/{id}", Perm: authz.PermVisitsRead, Handle: s.apiCampaign},
+		Route{Method: "PUT", Pattern: "/api/v1/campaigns/{id}", Perm: authz.PermVisitsPlan, Handle: s.apiCampaignUpdate},
+		Route{Method: "GET", Pattern: "/api/v1/visit-rules", Perm: authz.PermVisitsRead, Handle: s.apiVisitRules},
+		Route{Method: "PUT", Pattern: "/api/v1/visit-rules", Perm: authz.PermVisitsRules, Handle: s.apiVisitRulesSave},
+	)
+}
+
+func (s *Server) apiVisits(c *Ctx) error {
+	p := listParams(c.R, 20)
+	f := visitFilterFrom(p)
+	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+}
+
+func (s *Server) apiVisitCreate(c *Ctx) error {
+	var in visits.Input
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var v visits.Visit
+	var replayed bool
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		v, replayed, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if replayed {
+		return c.JSON(http.StatusOK, v)
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) apiVisit(c *Ctx) error {
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// visitUpdateJSON is a full replacement of a visit's editable content,
+// with the version read.
+type visitUpdateJSON struct {
+	Version    int               `json:"version"`
+	CampaignID string            `json:"campaign_id,omitempty"`
+	VisitedAt  string            `json:"visited_at"`
+	Method     visits.Method     `json:"method"`
+	Visitors   []visits.Visitor  `json:"visitors,omitempty"`
+	Findings   string            `json:"findings,omitempty"`
+	Needs      string            `json:"needs,omitempty"`
+	Assessment visits.Assessment `json:"assessment"`
+	RiskTier   visits.Tier       `json:"risk_tier,omitempty"`
+	FollowUp   visits.FollowUp   `json:"follow_up,omitempty"`
+}
+
+func (s *Server) apiVisitUpdate(c *Ctx) error {
+	var in visitUpdateJSON
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	if in.Version <= 0 {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请提供读取记录时得到的 version"}}
+	}
+	var v visits.Visit
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		v, err = visits.Update(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Version, visits.Input{CampaignID: in.CampaignID,
+			VisitedAt: in.VisitedAt, Method: in.Method, Visitors: in.Visitors, Findings: in.Findings, Needs: in.Needs, Assessment: in.Assessment,
+			RiskTier: in.RiskTier, FollowUp: in.FollowUp})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) apiVisitsDue(c *Ctx) error {
+	p := listParams(c.R, 50)
+	f := dueFilterFrom(c, p.Query)
+	if p.Query.Get("worker") == "me" {
+		f.WorkerID = c.Actor.UserID
+	}
+	f.Offset, f.Limit = p.Offset(), p.Size
+	items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+}
+
+func (s *Server) apiVisitsDueCounts(c *Ctx) error {
+	per, total, err := visits.DueCounts(c.Context(), s.App.DB, c.Actor)
+	if err != nil {
+		return err
+	}
+	if per == nil {
+		per = []visits.Counts{}
+	}
+	out := map[string]any{"total": total, "stations": per}
+	if c.Actor.Role == authz.RoleWorker {
+		mine, err := visits.MyCounts(c.Context(), s.App.DB, c.Actor)
+		if err != nil {
+			return err
+		}
+		out["mine"] = mine
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiCampaigns(c *Ctx) error {
+	p := listParams(c.R, 20)
+	items, total, err := visits.ListCampaigns(c.Context(), s.App.DB, c.Actor, visits.CampaignFilter{Active: p.Query.Get("active") == "1",
+		Offset: p.Offset(), Limit: p.Size})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+}
+
+func (s *Server) apiCampaignCreate(c *Ctx) error {
+	var in visits.CampaignInput
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var cp visits.Campaign
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		cp, err = visits.CreateCampaign(c.Context(), tx, c.Actor, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cp)
+}
+
+func (s *Server) apiCampaign(c *Ctx) error {
+	cp, err := visits.GetCampaign(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cp)
+}
+
+func (s *Server) apiCampaignUpdate(c *Ctx) error {
+	var in struct {
+		Version int `json:"version"`
+		visits.CampaignInput
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var cp visits.Campaign
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		cp, err = visits.UpdateCampaign(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.CampaignInput)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cp)
+}
+
+func (s *Server) apiVisitRules(c *Ctx) error {
+	r, err := visits.RulesFor(c.Context(), s.App.DB, c.Actor.OrgPath)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) apiVisitRulesSave(c *Ctx) error {
+	var in visits.Rules
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	if in.Categories == nil {
+		in.Categories = map[string]visits.Interval{}
+	}
+	var r visits.Rules
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		r, err = visits.SaveRules(c.Context(), tx, c.Actor, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}

@@ -1,0 +1,302 @@
+package workforce
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shegong/shegong/internal/apperr"
+)
+
+// statsFixture builds the hand-computed roster (today is 2026-06-30):
+//
+//	朝歌  A 1990-01-01 hired 2019-03-01 助理 2018-06-01, 中级 2021-06-01, 本科
+//	朝歌  B 1998-07-01 hired 2022-01-01 助理 2023-05-01, 大专
+//	朝歌  C 1975-12-31 hired 2019-01-01 left 2024-06-30, no certificate
+//	北阳  D 1980-06-30 hired 2020-01-01 中级 2020-09-01, 高级 exam 2024-01-01, 硕士
+//	北阳  E 2000-02-02 no hiring date, no certificate, 本科
+func statsFixture(t *testing.T) *fixture {
+	f := newFixture(t)
+	mk := func(unit string, name, birth, hired, left, edu string, quals ...QualificationInput) Worker {
+		t.Helper()
+		u := f.chaoge
+		if unit == "北阳" {
+			u = f.beiyang
+		}
+		w, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: u.ID, Name: name, IDNumber: f.id(birth, true), HiredOn: hired,
+			LeftOn: left, Education: edu, Qualifications: quals})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return w
+	}
+	a := mk("朝歌", "A", "1990-01-01", "2019-03-01", "", "bachelor", QualificationInput{Level: LevelJunior, ObtainedOn: "2018-06-01"},
+		QualificationInput{Level: LevelIntermediate, ObtainedOn: "2021-06-01"})
+	b := mk("朝歌", "B", "1998-07-01", "2022-01-01", "", "college", QualificationInput{Level: LevelJunior, ObtainedOn: "2023-05-01"})
+	mk("朝歌", "C", "1975-12-31", "2019-01-01", "2024-06-30", "")
+	mk("北阳", "D", "1980-06-30", "2020-01-01", "", "master", QualificationInput{Level: LevelIntermediate, ObtainedOn: "2020-09-01"},
+		QualificationInput{Level: LevelSenior, Stage: StageExam, ObtainedOn: "2024-01-01"})
+	mk("北阳", "E", "2000-02-02", "", "", "bachelor")
+
+	v1, _ := f.svc.CreateVolunteer(f.ctx, f.admin, VolunteerInput{OrgID: f.chaoge.ID, Name: "V1", RegisteredOn: "2025-01-01"})
+	v2, _ := f.svc.CreateVolunteer(f.ctx, f.admin, VolunteerInput{OrgID: f.beiyang.ID, Name: "V2", RegisteredOn: "2026-01-01"})
+	for _, h := range []struct {
+		id string
+		in HoursInput
+	}{
+		{v1.ID, HoursInput{ServedOn: "2026-03-01", Hours: "3", Activity: "助老"}},
+		{v1.ID, HoursInput{ServedOn: "2025-12-01", Hours: "2", Activity: "助老"}},
+		{v2.ID, HoursInput{ServedOn: "2026-04-01", Hours: "1.5", Activity: "宣讲"}},
+	} {
+		if _, err := f.svc.LogHours(f.ctx, f.admin, h.id, h.in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t26, _ := f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2026 培训", Kind: "short", StartOn: "2026-03-01", Hours: "6"})
+	t25, _ := f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2025 培训", Kind: "online", StartOn: "2025-03-01", Hours: "4"})
+	for _, x := range []struct{ training, kind, id string }{{t26.ID, PersonWorker, a.ID}, {t26.ID, PersonVolunteer, v2.ID}, {t25.ID, PersonWorker, b.ID}} {
+		if err := f.svc.AddAttendee(f.ctx, f.admin, x.training, AttendeeInput{Kind: x.kind, PersonID: x.id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
+	f := statsFixture(t)
+	st, err := f.svc.Statistics(f.ctx, f.admin, StatsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := st.Total
+	if st.Year != 2026 || st.AsOf != "2026-06-30" || tot.HeadCount != 4 || tot.Certified != 3 || tot.CertifiedShare != "75.0%" {
+		t.Fatalf("total: year %d as of %s: %+v", st.Year, st.AsOf, tot)
+	}
+	if tot.ByLevel[0].Count != 1 || tot.ByLevel[1].Count != 2 || tot.ByLevel[2].Count != 0 {
+		t.Fatalf("by level: %+v", tot.ByLevel)
+	}
+	if st.MedianAge != "31.5" {
+		t.Fatalf("median age %s (ages 36 27 46 26)", st.MedianAge)
+	}
+	bands := []int{2, 1, 1, 0}
+	for i, b := range st.AgeBands {
+		if b.Count != bands[i] {
+			t.Fatalf("age bands %+v", st.AgeBands)
+		}
+	}
+	edu := map[string]int{}
+	for _, e := range st.Education {
+		edu[e.Key] = e.Count
+	}
+	if edu["bachelor"] != 2 || edu["college"] != 1 || edu["master"] != 1 || edu[""] != 0 {
+		t.Fatalf("education %+v", st.Education)
+	}
+	if tot.Volunteers != 2 || tot.VolunteerHours != "4.5" || tot.TrainingHours != "12" {
+		t.Fatalf("volunteers/training: %+v", tot)
+	}
+	if len(st.VolunteerMonths) != 6 || st.VolunteerMonths[2].Hours != "3" || st.VolunteerMonths[3].Hours != "1.5" || st.VolunteerMonths[0].Hours != "0" {
+		t.Fatalf("volunteer hours by month: %+v", st.VolunteerMonths)
+	}
+	if len(st.Stations) != 2 {
+		t.Fatalf("stations: %+v", st.Stations)
+	}
+	cg, by := st.Stations[0], st.Stations[1]
+	if cg.Name != "朝歌街道社工站" {
+		cg, by = by, cg
+	}
+	if cg.HeadCount != 2 || cg.Certified != 2 || cg.CertifiedShare != "100.0%" || cg.VolunteerHours != "3" || cg.TrainingHours != "6" {
+		t.Fatalf("朝歌: %+v", cg)
+	}
+	if by.HeadCount != 2 || by.Certified != 1 || by.CertifiedShare != "50.0%" || by.VolunteerHours != "1.5" || by.TrainingHours != "6" {
+		t.Fatalf("北阳: %+v", by)
+	}
+	// A past year counts the roster at that year's end.
+	past, _ := f.svc.Statistics(f.ctx, f.admin, StatsFilter{Year: 2023})
+	if past.AsOf != "2023-12-31" || past.Total.HeadCount != 5 || past.Total.Certified != 3 || past.Total.TrainingHours != "0" {
+		t.Fatalf("2023: %+v", past.Total)
+	}
+	// The station head's statistics cover their station only.
+	mine, _ := f.svc.Statistics(f.ctx, f.headChaoge, StatsFilter{})
+	if mine.Total.HeadCount != 2 || len(mine.Stations) != 1 {
+		t.Fatalf("station head stats: %+v", mine.Total)
+	}
+	if _, err := f.svc.Statistics(f.ctx, f.headChaoge, StatsFilter{OrgID: f.beiyang.ID}); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("station head read another station's stats: %v", err)
+	}
+	if _, _, err := f.svc.ExportStatistics(f.ctx, f.admin, StatsFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count("audit_log WHERE action = 'export'"); n != 1 {
+		t.Fatalf("export audit entries %d", n)
+	}
+}
+
+func TestTrendFromDatedQualificationRecords(t *testing.T) {
+	f := statsFixture(t)
+	st, err := f.svc.Statistics(f.ctx, f.admin, StatsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From 2018, the year of the earliest certificate, to this year.
+	want := map[int][2]int{2018: {1, 0}, 2019: {3, 1}, 2020: {4, 2}, 2021: {4, 2}, 2022: {5, 2}, 2023: {5, 3}, 2024: {4, 3}, 2025: {4, 3}, 2026: {4, 3}}
+	if len(st.Trend) != len(want) || st.Trend[0].Year != 2018 {
+		t.Fatalf("trend: %+v", st.Trend)
+	}
+	for _, p := range st.Trend {
+		if w := want[p.Year]; p.HeadCount != w[0] || p.Certified != w[1] {
+			t.Fatalf("%d: head %d certified %d, want %v", p.Year, p.HeadCount, p.Certified, w)
+		}
+	}
+	p2020 := st.Trend[2]
+	if p2020.Junior != 1 || p2020.Intermediate != 1 || p2020.Senior != 0 {
+		t.Fatalf("2020 by level: %+v", p2020)
+	}
+	// A 高级 exam pass is not a certificate, and shows with its validity.
+	list, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "D"})
+	if len(list) != 1 || list[0].Level != LevelIntermediate || list[0].SeniorExamUntil != "2027-01-01" {
+		t.Fatalf("D: %+v", list)
+	}
+	certified, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Level: LevelIntermediate})
+	none, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Level: "none"})
+	if len(certified) != 2 || len(none) != 2 {
+		t.Fatalf("level filters: %d intermediate, %d none", len(certified), len(none))
+	}
+}
+
+// rosterFile builds an .xlsx roster: a header row, then rows (nil = a
+// blank row). A time.Time cell is written as an Excel date.
+func rosterFile(t testing.TB, header []string, rows ...[]any) []byte {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	_ = x.SetSheetRow("Sheet1", "A1", &header)
+	for i, r := range rows {
+		if r == nil {
+			continue
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
+	f := newFixture(t)
+	existing := f.worker(f.chaoge, "已登记", "1985-05-05", "")
+	full, _ := f.svc.RevealWorker(f.ctx, f.admin, existing.ID)
+	good1, good2 := f.id("1990-01-01", true), f.id("1992-02-02", false)
+	bad := good1[:17] + map[bool]string{true: "0", false: "1"}[good1[17] != '0']
+	header := []string{"姓名", "性别", "身份证号*", "所属站点", "证书等级", "取得日期", "入职日期"}
+	data := rosterFile(t, header,
+		[]any{"王一", "男", good1, "朝歌街道社工站", "社会工作师", "2020-05-01", "2019/3/1"}, // row 2: good
+		[]any{"王二", "男", bad, "朝歌街道社工站"},                                      // row 3: check digit
+		[]any{"王三", "男", good1, "朝歌街道社工站"},                                    // row 4: duplicate of row 2
+		nil, // row 5: blank, skipped
+		[]any{"李四", "女", good2, "北阳镇", "高级社会工作师（考试合格）", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}, // row 6: good, short station name, Excel date
+		[]any{"赵五", "男", full.IDNumber, "朝歌街道社工站"},                                                   // row 7: already registered
+		[]any{"钱六", "男", f.id("1993-03-03", true), "不存在站"},                                           // row 8: unknown station
+		[]any{"孙七", "女", f.id("1994-04-04", true), "朝歌街道社工站"},                                        // row 9: sex disagrees
+	)
+	before := f.count("wf_workers")
+	rep, err := f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportAll)
+	ae, ok := apperr.As(err)
+	if !ok || ae.Kind != apperr.Invalid {
+		t.Fatalf("want invalid, got %v", err)
+	}
+	for _, key := range []string{"第3行·身份证号", "第4行·身份证号", "第7行·身份证号", "第8行·所属站点", "第9行·性别"} {
+		if ae.Fields[key] == "" {
+			t.Fatalf("missing %s in %v", key, ae.Fields)
+		}
+	}
+	if len(ae.Fields) != 5 || rep.Total != 7 || rep.Valid != 2 || rep.Invalid != 5 || rep.Imported != 0 {
+		t.Fatalf("report %+v fields %v", rep, ae.Fields)
+	}
+	if !strings.Contains(ae.Fields["第4行·身份证号"], "第2行") {
+		t.Fatalf("duplicate message: %s", ae.Fields["第4行·身份证号"])
+	}
+	if f.count("wf_workers") != before {
+		t.Fatal("an invalid roster wrote workers")
+	}
+	rep, err = f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	if err != nil || rep.Imported != 2 {
+		t.Fatalf("import valid rows: %+v %v", rep, err)
+	}
+	if f.count("wf_workers") != before+2 {
+		t.Fatal("valid rows not written")
+	}
+	list, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "李四"})
+	if len(list) != 1 || list[0].OrgID != f.beiyang.ID || list[0].SeniorExamUntil != "2027-03-01" || list[0].Level != "" {
+		t.Fatalf("李四: %+v", list)
+	}
+	list, _, _ = f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "王一"})
+	if len(list) != 1 || list[0].HiredOn != "2019-03-01" || list[0].Level != LevelIntermediate {
+		t.Fatalf("王一: %+v", list)
+	}
+	// The same file again: every good row is now a duplicate.
+	rep, _ = f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	if rep.Imported != 0 || rep.Valid != 0 {
+		t.Fatalf("re-import doubled people: %+v", rep)
+	}
+	book, err := RejectedWorkbook(rep.Rejected())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := excelize.OpenReader(bytes.NewReader(book))
+	rows, _ := x.GetRows("未导入")
+	if len(rows) != 8 || rows[0][len(RosterColumns)] != RejectReasonHeader || !strings.Contains(rows[1][len(RosterColumns)], "身份证号") {
+		t.Fatalf("rejected workbook: %v", rows)
+	}
+	if n := f.count("audit_log WHERE action = 'import'"); n != 1 {
+		t.Fatalf("import audit entries %d", n)
+	}
+}
+
+func TestRosterFileProblems(t *testing.T) {
+	f := newFixture(t)
+	big := MaxImportBytes
+	MaxImportBytes = 20000
+	defer func() { MaxImportBytes = big }()
+	cases := []struct {
+		name, file string
+		data       []byte
+		kind       apperr.Kind
+		text       string
+	}{
+		{"not xlsx", "roster.csv", []byte("姓名,身份证号\n"), apperr.BadRequest, ".xlsx"},
+		{"old xls", "roster.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0, 0}, apperr.BadRequest, ".xls"},
+		{"empty", "roster.xlsx", nil, apperr.BadRequest, "空"},
+		{"no rows", "roster.xlsx", rosterFile(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
+		{"unknown header", "roster.xlsx", rosterFile(t, []string{"姓名", "身份证号", "所属站点", "血型"}, []any{"甲", "1", "x"}), apperr.BadRequest, "血型"},
+		{"missing header", "roster.xlsx", rosterFile(t, []string{"姓名", "所属站点"}, []any{"甲", "x"}), apperr.BadRequest, "身份证号"},
+		{"too large", "roster.xlsx", bytes.Repeat([]byte("x"), 20001), apperr.TooLarge, "KB"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.ImportRoster(f.ctx, f.admin, c.file, c.data, ImportAll)
+			ae, ok := apperr.As(err)
+			if !ok || ae.Kind != c.kind || !strings.Contains(ae.Message, c.text) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	if f.count("wf_workers") != 0 {
+		t.Fatal("a bad file wrote workers")
+	}
+	tmpl, err := RosterTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.ImportRoster(f.ctx, f.admin, "模板.xlsx", tmpl, ImportAll)
+	if ae, ok := apperr.As(err); !ok || !strings.Contains(ae.Message, "没有数据行") {
+		t.Fatalf("empty template: %v", err)
+	}
+}

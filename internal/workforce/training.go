@@ -1,0 +1,348 @@
+package workforce
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/org"
+)
+
+// Attendee kinds.
+const (
+	PersonWorker    = "worker"
+	PersonVolunteer = "volunteer"
+)
+
+// Training is a training session.
+type Training struct {
+	ID            string     `json:"id"`
+	OrgID         string     `json:"org_id"`
+	OrgName       string     `json:"org_name"`
+	OrgPath       string     `json:"-"`
+	Title         string     `json:"title"`
+	Kind          string     `json:"kind"`
+	Organiser     string     `json:"organiser"`
+	StartOn       string     `json:"start_on"`
+	EndOn         string     `json:"end_on"`
+	Minutes       int        `json:"minutes"`
+	Hours         string     `json:"hours"`
+	Place         string     `json:"place"`
+	AttendeeCount int        `json:"attendee_count"`
+	Attendees     []Attendee `json:"attendees,omitempty"`
+	Version       int        `json:"version"`
+}
+
+// KindLabel is the training form in Chinese.
+func (t Training) KindLabel() string { return labelOf(TrainingKinds, t.Kind) }
+
+// Attendee is a person who attended a training.
+type Attendee struct {
+	Kind     string `json:"kind"`
+	PersonID string `json:"person_id"`
+	Name     string `json:"name"`
+	OrgName  string `json:"org_name"`
+}
+
+// KindLabel is 社工 or 志愿者.
+func (a Attendee) KindLabel() string {
+	if a.Kind == PersonVolunteer {
+		return "志愿者"
+	}
+	return "社工"
+}
+
+// TrainingInput is a training session as submitted.
+type TrainingInput struct {
+	OrgID     string `json:"org_id"`
+	Title     string `json:"title"`
+	Kind      string `json:"kind"`
+	Organiser string `json:"organiser"`
+	StartOn   string `json:"start_on"`
+	EndOn     string `json:"end_on"`
+	Hours     string `json:"hours"`
+	Place     string `json:"place"`
+}
+
+// AttendeeInput names a person to add to a training.
+type AttendeeInput struct {
+	Kind     string `json:"kind"` // worker / volunteer
+	PersonID string `json:"person_id"`
+}
+
+const trainingColumns = `t.id, t.org_id, o.name, o.path, t.title, t.kind, t.organiser, t.start_on, t.end_on, t.minutes, t.place, t.version,
+	(SELECT COUNT(*) FROM wf_training_attendees a WHERE a.training_id = t.id)`
+
+const trainingFrom = ` FROM wf_trainings t JOIN org_units o ON o.id = t.org_id`
+
+func scanTraining(row interface{ Scan(...any) error }) (Training, error) {
+	var t Training
+	err := row.Scan(&t.ID, &t.OrgID, &t.OrgName, &t.OrgPath, &t.Title, &t.Kind, &t.Organiser, &t.StartOn, &t.EndOn, &t.Minutes, &t.Place,
+		&t.Version, &t.AttendeeCount)
+	t.Hours = FormatHours(t.Minutes)
+	return t, err
+}
+
+func (s *Service) getTraining(ctx context.Context, q db.Querier, id string) (Training, error) {
+	t, err := scanTraining(q.QueryRow(ctx, `SELECT `+trainingColumns+trainingFrom+` WHERE t.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Training{}, apperr.ErrNotFound("培训")
+	}
+	return t, err
+}
+
+// GetTraining loads a training with its attendees.
+func (s *Service) GetTraining(ctx context.Context, actor *authz.Actor, id string) (Training, error) {
+	t, err := s.getTraining(ctx, s.q(), id)
+	if err != nil {
+		return t, err
+	}
+	if err := requireScope(actor, t.OrgPath); err != nil {
+		return Training{}, err
+	}
+	rows, err := s.q().Query(ctx, `SELECT a.person_kind, a.person_id, COALESCE(w.name, v.name, ''), COALESCE(ow.name, ov.name, '')
+		FROM wf_training_attendees a
+		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id LEFT JOIN org_units ow ON ow.id = w.org_id
+		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id LEFT JOIN org_units ov ON ov.id = v.org_id
+		WHERE a.training_id = ? ORDER BY a.person_kind DESC, a.created_at, a.person_id`, id)
+	if err != nil {
+		return Training{}, err
+	}
+	defer rows.Close()
+	t.Attendees = []Attendee{}
+	for rows.Next() {
+		var a Attendee
+		if err := rows.Scan(&a.Kind, &a.PersonID, &a.Name, &a.OrgName); err != nil {
+			return Training{}, err
+		}
+		t.Attendees = append(t.Attendees, a)
+	}
+	return t, rows.Err()
+}
+
+// CreateTraining records a training session held by a unit in scope.
+func (s *Service) CreateTraining(ctx context.Context, actor *authz.Actor, in TrainingInput) (Training, error) {
+	var t Training
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		fe := apperr.Fields{}
+		in.Title = trimLen(fe, "title", "培训主题", in.Title, 80, true)
+		in.Organiser = trimLen(fe, "organiser", "主办方", in.Organiser, 60, false)
+		in.Place = trimLen(fe, "place", "地点", in.Place, 80, false)
+		unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
+		if code, ok := codeOf(TrainingKinds, in.Kind); ok {
+			in.Kind = code
+		} else {
+			fe.Add("kind", "请选择培训形式")
+		}
+		in.StartOn, in.EndOn = normDate(in.StartOn), normDate(in.EndOn)
+		if in.EndOn == "" {
+			in.EndOn = in.StartOn
+		}
+		start, okStart := checkDate(fe, "start_on", "开始日期", in.StartOn, true)
+		end, okEnd := checkDate(fe, "end_on", "结束日期", in.EndOn, true)
+		days := 1
+		if okStart && okEnd {
+			if in.EndOn < in.StartOn {
+				fe.Add("end_on", "结束日期不能早于开始日期")
+			} else {
+				days = int(end.Sub(start).Hours()/24+0.5) + 1
+			}
+		}
+		minutes := checkHours(fe, "hours", in.Hours, days*MaxMinutesPerDay)
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now, id := cst.NowStamp(), ids.New()
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
+			return err
+		}
+		var err error
+		if t, err = s.getTraining(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
+			Summary: "新增培训：" + t.Title, Changes: audit.Diff(nil, []audit.Field{
+				{Name: "title", Label: "培训主题", Value: t.Title}, {Name: "kind", Label: "形式", Value: t.KindLabel()},
+				{Name: "organiser", Label: "主办方", Value: t.Organiser}, {Name: "dates", Label: "日期", Value: t.StartOn + " 至 " + t.EndOn},
+				{Name: "hours", Label: "学时", Value: t.Hours}, {Name: "place", Label: "地点", Value: t.Place}})})
+	})
+	return t, err
+}
+
+// AddAttendee adds a worker or volunteer to a training. The person must
+// belong to the same county as the training.
+func (s *Service) AddAttendee(ctx context.Context, actor *authz.Actor, trainingID string, in AttendeeInput) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
+		t, err := s.getTraining(ctx, tx, trainingID)
+		if err != nil {
+			return err
+		}
+		if err := requireScope(actor, t.OrgPath); err != nil {
+			return err
+		}
+		fe := apperr.Fields{}
+		var table string
+		switch in.Kind {
+		case PersonWorker:
+			table = "wf_workers"
+		case PersonVolunteer:
+			table = "wf_volunteers"
+		default:
+			fe.Add("kind", "请选择参训人员类别（社工或志愿者）")
+			return fe.Err()
+		}
+		var name, orgID string
+		err = tx.QueryRow(ctx, `SELECT name, org_id FROM `+table+` WHERE id = ?`, in.PersonID).Scan(&name, &orgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			fe.Add("person_id", "所选人员不存在")
+			return fe.Err()
+		} else if err != nil {
+			return err
+		}
+		tUnit, err := org.Get(ctx, tx, t.OrgID)
+		if err != nil {
+			return err
+		}
+		pUnit, err := org.Get(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		county, err := countyOf(ctx, tx, tUnit)
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(pUnit.Path, county.Path) {
+			fe.Add("person_id", name+"不属于"+county.Name+"，不能参加本县（区）的培训")
+			return fe.Err()
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO wf_training_attendees (training_id, person_kind, person_id, created_at) VALUES (?, ?, ?, ?)`,
+			trainingID, in.Kind, in.PersonID, cst.NowStamp())
+		if db.IsUniqueViolation(err) {
+			fe.Add("person_id", name+"已在参训名单中")
+			return fe.Err()
+		} else if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: trainingID, OrgPath: t.OrgPath,
+			Summary: "添加参训人员：" + t.Title + " · " + name, Changes: []audit.Change{{Field: "attendee", Label: "参训人员", After: name}}})
+	})
+}
+
+// RemoveAttendee takes a person off a training's list.
+func (s *Service) RemoveAttendee(ctx context.Context, actor *authz.Actor, trainingID string, in AttendeeInput) error {
+	return s.inTx(ctx, func(tx *db.Tx) error {
+		t, err := s.getTraining(ctx, tx, trainingID)
+		if err != nil {
+			return err
+		}
+		if err := requireScope(actor, t.OrgPath); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ? AND person_kind = ? AND person_id = ?`, trainingID, in.Kind, in.PersonID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.ErrNotFound("参训人员")
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: trainingID, OrgPath: t.OrgPath,
+			Summary: "移除参训人员：" + t.Title, Changes: []audit.Change{{Field: "attendee", Label: "参训人员", Before: in.Kind + ":" + in.PersonID}}})
+	})
+}
+
+// TrainingFilter selects trainings for a list.
+type TrainingFilter struct {
+	Text   string
+	Kind   string
+	Year   int
+	Sort   string // start, title, hours
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// ListTrainings returns the trainings in scope that match f.
+func (s *Service) ListTrainings(ctx context.Context, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
+	cond, arg := scopeFilter(actor, "o.path")
+	where, args := []string{cond}, []any{arg}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		where = append(where, `(t.title LIKE ? ESCAPE '\' OR t.organiser LIKE ? ESCAPE '\')`)
+		p := "%" + db.Like(t) + "%"
+		args = append(args, p, p)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "t.kind = ?"), append(args, f.Kind)
+	}
+	if f.Year > 0 {
+		where, args = append(where, "t.start_on LIKE ?"), append(args, strconv.Itoa(f.Year)+"-%")
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.q().QueryRow(ctx, `SELECT COUNT(*)`+trainingFrom+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order, ok := map[string]string{"start": "t.start_on", "title": "t.title", "hours": "t.minutes"}[f.Sort]
+	if !ok {
+		order = "t.start_on DESC"
+	} else if f.Desc {
+		order += " DESC"
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 20
+	}
+	rows, err := s.q().Query(ctx, `SELECT `+trainingColumns+trainingFrom+w+` ORDER BY `+order+`, t.id LIMIT `+strconv.Itoa(f.Limit)+
+		` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Training
+	for rows.Next() {
+		t, err := scanTraining(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	return out, total, rows.Err()
+}
+
+// YearHours is a person's training in one year.
+type YearHours struct {
+	Year     int    `json:"year"`
+	Sessions int    `json:"sessions"`
+	Hours    string `json:"hours"`
+	minutes  int
+}
+
+// TrainingHoursByYear totals the trainings a person attended per year
+// (by start date), newest first.
+func (s *Service) TrainingHoursByYear(ctx context.Context, kind, personID string) ([]YearHours, error) {
+	rows, err := s.q().Query(ctx, `SELECT SUBSTR(t.start_on, 1, 4), COUNT(*), SUM(t.minutes) FROM wf_training_attendees a
+		JOIN wf_trainings t ON t.id = a.training_id WHERE a.person_kind = ? AND a.person_id = ?
+		GROUP BY SUBSTR(t.start_on, 1, 4) ORDER BY SUBSTR(t.start_on, 1, 4) DESC`, kind, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []YearHours
+	for rows.Next() {
+		var y string
+		var n, m int64
+		if err := rows.Scan(&y, &n, &m); err != nil {
+			return nil, err
+		}
+		yr, _ := strconv.Atoi(y)
+		out = append(out, YearHours{Year: yr, Sessions: int(n), minutes: int(m), Hours: FormatHours(int(m))})
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,365 @@
+package workforce
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
+)
+
+// MaxMinutesPerDay is the most service one person can give in a day.
+const MaxMinutesPerDay = 24 * 60
+
+// Volunteer is a registered volunteer with their total service hours.
+type Volunteer struct {
+	ID           string `json:"id"`
+	OrgID        string `json:"org_id"`
+	OrgName      string `json:"org_name"`
+	OrgPath      string `json:"-"`
+	Name         string `json:"name"`
+	Phone        string `json:"phone"` // masked
+	Skills       string `json:"skills"`
+	RegisteredOn string `json:"registered_on"`
+	Status       string `json:"status"`
+	TotalMinutes int    `json:"total_minutes"`
+	TotalHours   string `json:"total_hours"`
+	CreatedAt    string `json:"created_at"`
+	UpdatedAt    string `json:"updated_at"`
+	Version      int    `json:"version"`
+	phoneSealed  string
+}
+
+// StatusLabel is the status in Chinese.
+func (v Volunteer) StatusLabel() string { return labelOf(VolunteerStatuses, v.Status) }
+
+// VolunteerInput is what a manager submits for a volunteer.
+type VolunteerInput struct {
+	OrgID        string `json:"org_id"`
+	Name         string `json:"name"`
+	Phone        string `json:"phone"` // on update, empty keeps the saved number
+	Skills       string `json:"skills"`
+	RegisteredOn string `json:"registered_on"`
+	Status       string `json:"status"`
+}
+
+// ServiceLog is one logged stretch of volunteer service.
+type ServiceLog struct {
+	ID          string `json:"id"`
+	VolunteerID string `json:"volunteer_id"`
+	ServedOn    string `json:"served_on"`
+	Minutes     int    `json:"minutes"`
+	Hours       string `json:"hours"`
+	Activity    string `json:"activity"`
+}
+
+// HoursInput logs service: a date, hours (decimal) and what was done.
+type HoursInput struct {
+	ServedOn string `json:"served_on"`
+	Hours    string `json:"hours"`
+	Activity string `json:"activity"`
+}
+
+const volunteerColumns = `v.id, v.org_id, o.name, o.path, v.name, v.phone_enc, v.skills, v.registered_on, v.status, v.created_at, v.updated_at, v.version,
+	COALESCE((SELECT SUM(h.minutes) FROM wf_volunteer_hours h WHERE h.volunteer_id = v.id), 0)`
+
+const volunteerFrom = ` FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id`
+
+func (s *Service) scanVolunteer(row interface{ Scan(...any) error }) (Volunteer, error) {
+	var v Volunteer
+	var total int64
+	err := row.Scan(&v.ID, &v.OrgID, &v.OrgName, &v.OrgPath, &v.Name, &v.phoneSealed, &v.Skills, &v.RegisteredOn, &v.Status,
+		&v.CreatedAt, &v.UpdatedAt, &v.Version, &total)
+	if err != nil {
+		return v, err
+	}
+	v.TotalMinutes = int(total)
+	v.TotalHours = FormatHours(v.TotalMinutes)
+	if plain, err := s.Keys.Open(v.phoneSealed); err == nil {
+		v.Phone = secure.MaskPhone(plain)
+	}
+	return v, nil
+}
+
+func (s *Service) getVolunteer(ctx context.Context, q db.Querier, id string) (Volunteer, error) {
+	v, err := s.scanVolunteer(q.QueryRow(ctx, `SELECT `+volunteerColumns+volunteerFrom+` WHERE v.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Volunteer{}, apperr.ErrNotFound("志愿者")
+	}
+	return v, err
+}
+
+// GetVolunteer loads a volunteer the actor may see.
+func (s *Service) GetVolunteer(ctx context.Context, actor *authz.Actor, id string) (Volunteer, error) {
+	v, err := s.getVolunteer(ctx, s.q(), id)
+	if err != nil {
+		return v, err
+	}
+	return v, requireScope(actor, v.OrgPath)
+}
+
+func (s *Service) validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in *VolunteerInput) (org.Unit, error) {
+	fe := apperr.Fields{}
+	in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
+	in.Skills = trimLen(fe, "skills", "特长技能", in.Skills, 200, false)
+	unit := checkUnit(ctx, q, actor, fe, "org_id", strings.TrimSpace(in.OrgID), false)
+	in.Phone = validate.NormalizePhone(in.Phone)
+	if in.Phone != "" && !validate.Phone(in.Phone) {
+		fe.Add("phone", validate.PhoneMessage)
+	}
+	in.RegisteredOn = normDate(in.RegisteredOn)
+	checkDate(fe, "registered_on", "注册日期", in.RegisteredOn, true)
+	if in.Status == "" {
+		in.Status = "active"
+	} else if code, ok := codeOf(VolunteerStatuses, in.Status); ok {
+		in.Status = code
+	} else {
+		fe.Add("status", "状态不在可选范围内")
+	}
+	return unit, fe.Err()
+}
+
+func (v Volunteer) auditFields(phone string) []audit.Field {
+	return []audit.Field{
+		{Name: "name", Label: "姓名", Value: v.Name},
+		{Name: "phone", Label: "手机号", Value: phone, Sensitive: true},
+		{Name: "org", Label: "所属站点", Value: v.OrgName},
+		{Name: "skills", Label: "特长技能", Value: v.Skills},
+		{Name: "registered_on", Label: "注册日期", Value: v.RegisteredOn},
+		{Name: "status", Label: "状态", Value: v.StatusLabel()},
+	}
+}
+
+// CreateVolunteer registers a volunteer.
+func (s *Service) CreateVolunteer(ctx context.Context, actor *authz.Actor, in VolunteerInput) (Volunteer, error) {
+	var v Volunteer
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		unit, err := s.validateVolunteer(ctx, tx, actor, &in)
+		if err != nil {
+			return err
+		}
+		now, id := cst.NowStamp(), ids.New()
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
+			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			id, unit.ID, in.Name, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
+			return err
+		}
+		if v, err = s.getVolunteer(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
+			Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
+	})
+	return v, err
+}
+
+// UpdateVolunteer changes a volunteer's details (version-checked).
+func (s *Service) UpdateVolunteer(ctx context.Context, actor *authz.Actor, id string, version int, in VolunteerInput) (Volunteer, error) {
+	var v Volunteer
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		before, err := s.getVolunteer(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := requireScope(actor, before.OrgPath); err != nil {
+			return err
+		}
+		unit, err := s.validateVolunteer(ctx, tx, actor, &in)
+		if err != nil {
+			return err
+		}
+		oldPhone, _ := s.Keys.Open(before.phoneSealed)
+		phoneEnc, phone := before.phoneSealed, oldPhone
+		if in.Phone != "" && in.Phone != oldPhone {
+			phoneEnc, phone = s.Keys.Seal(in.Phone), in.Phone
+		}
+		res, err := tx.Exec(ctx, `UPDATE wf_volunteers SET org_id = ?, name = ?, phone_enc = ?, phone_index = ?, skills = ?, registered_on = ?,
+			status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			unit.ID, in.Name, phoneEnc, s.Keys.BlindIndex("phone", phone), in.Skills, in.RegisteredOn, in.Status, cst.NowStamp(), id, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.ErrStale()
+		}
+		if v, err = s.getVolunteer(ctx, tx, id); err != nil {
+			return err
+		}
+		changes := audit.Diff(before.auditFields(oldPhone), v.auditFields(phone))
+		if len(changes) == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
+			Summary: "修改志愿者：" + v.Name, Changes: changes})
+	})
+	return v, err
+}
+
+// LogHours records service hours. A day holds at most 24 hours for one
+// person, counting what is already logged for that day.
+func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID string, in HoursInput) (ServiceLog, error) {
+	var out ServiceLog
+	err := s.inTx(ctx, func(tx *db.Tx) error {
+		v, err := s.getVolunteer(ctx, tx, volunteerID)
+		if err != nil {
+			return err
+		}
+		if err := requireScope(actor, v.OrgPath); err != nil {
+			return err
+		}
+		fe := apperr.Fields{}
+		in.ServedOn = normDate(in.ServedOn)
+		if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
+			fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
+		}
+		minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
+		in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
+		if fe["served_on"] == "" && fe["hours"] == "" {
+			var already int64
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
+				volunteerID, in.ServedOn).Scan(&already); err != nil {
+				return err
+			}
+			if int(already)+minutes > MaxMinutesPerDay {
+				fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
+			}
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		out = ServiceLog{ID: ids.New(), VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity}
+		actorID := ""
+		if actor != nil {
+			actorID = actor.UserID
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actorID, cst.NowStamp()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
+			Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
+			Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
+	})
+	return out, err
+}
+
+// ServiceLogs lists a volunteer's logged service, newest first.
+func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteerID string) ([]ServiceLog, error) {
+	if _, err := s.GetVolunteer(ctx, actor, volunteerID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
+		ORDER BY served_on DESC, id DESC`, volunteerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ServiceLog{}
+	for rows.Next() {
+		var l ServiceLog
+		if err := rows.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity); err != nil {
+			return nil, err
+		}
+		l.Hours = FormatHours(l.Minutes)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MonthHours is a volunteer's service in one month.
+type MonthHours struct {
+	Month string `json:"month"`
+	Hours string `json:"hours"`
+}
+
+// HoursByMonth totals a volunteer's service per month, newest first.
+func (s *Service) HoursByMonth(logs []ServiceLog) []MonthHours {
+	var out []MonthHours
+	sums := map[string]int{}
+	for _, l := range logs {
+		m := l.ServedOn[:7]
+		if _, ok := sums[m]; !ok {
+			out = append(out, MonthHours{Month: m})
+		}
+		sums[m] += l.Minutes
+	}
+	for i := range out {
+		out[i].Hours = FormatHours(sums[out[i].Month])
+	}
+	return out
+}
+
+// VolunteerFilter selects volunteers for a list.
+type VolunteerFilter struct {
+	Text   string
+	OrgID  string
+	Status string
+	Sort   string // name, registered, hours, org
+	Desc   bool
+	Offset int
+	Limit  int
+}
+
+// ListVolunteers returns the volunteers in scope that match f.
+func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
+	cond, arg := scopeFilter(actor, "o.path")
+	where, args := []string{cond}, []any{arg}
+	if t := strings.TrimSpace(f.Text); t != "" {
+		where = append(where, `(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`)
+		p := "%" + db.Like(t) + "%"
+		args = append(args, p, p, s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+	}
+	if f.OrgID != "" {
+		u, err := org.Get(ctx, s.q(), f.OrgID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := requireScope(actor, u.Path); err != nil {
+			return nil, 0, err
+		}
+		where, args = append(where, "o.path LIKE ?"), append(args, u.Path+"%")
+	}
+	if f.Status != "" {
+		where, args = append(where, "v.status = ?"), append(args, f.Status)
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.q().QueryRow(ctx, `SELECT COUNT(*)`+volunteerFrom+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	order, ok := map[string]string{"name": "v.name", "registered": "v.registered_on", "org": "o.path",
+		"hours": "(SELECT COALESCE(SUM(h.minutes), 0) FROM wf_volunteer_hours h WHERE h.volunteer_id = v.id)"}[f.Sort]
+	if !ok {
+		order = "o.path, v.name"
+	} else if f.Desc {
+		order += " DESC"
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 20
+	}
+	rows, err := s.q().Query(ctx, `SELECT `+volunteerColumns+volunteerFrom+w+` ORDER BY `+order+`, v.id LIMIT `+strconv.Itoa(f.Limit)+
+		` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Volunteer
+	for rows.Next() {
+		v, err := s.scanVolunteer(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
+}
