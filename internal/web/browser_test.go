@@ -19,7 +19,7 @@ func TestBrowserTwoRolesSeeTheirOwnMenus(t *testing.T) {
 	admin := browsertest.New(t, 1280, 800)
 	admin.Login(t, env.URL, "admin", demo.Password)
 	nav := admin.Text(t, "#mainnav")
-	for _, want := range []string{"用户管理", "审计日志", "机构与站点"} {
+	for _, want := range []string{"用户管理", "审计日志", "组织架构", "社工站"} {
 		if !strings.Contains(nav, want) {
 			t.Errorf("admin menu lacks %s: %q", want, nav)
 		}

@@ -70,9 +70,10 @@ func homeTitle(r authz.Role) string {
 	return "首页"
 }
 
-// homeNetwork counts the organisation nodes in scope, by kind.
+// homeNetwork counts the stations and rooms in scope for those who do not
+// see the county's coverage section (which already shows them).
 func (s *Server) homeNetwork(c *Ctx) (*homeSection, error) {
-	if !c.Actor.Can(authz.PermOrgRead) {
+	if !c.Actor.Can(authz.PermNetworkRead) || c.Actor.Can(authz.PermNetworkCoverage) {
 		return nil, nil
 	}
 	sec := &homeSection{Key: "network", Title: "服务网络", Order: 50}
@@ -81,7 +82,7 @@ func (s *Server) homeNetwork(c *Ctx) (*homeSection, error) {
 		if err != nil {
 			return nil, err
 		}
-		sec.Cards = append(sec.Cards, homeCard{Label: k.Label() + "（运行中）", Value: strconv.Itoa(n), Link: "/orgs?kind=" + string(k)})
+		sec.Cards = append(sec.Cards, homeCard{Label: k.Label() + "（运行中）", Value: strconv.Itoa(n), Link: "/network/" + string(k) + "s"})
 	}
 	return sec, nil
 }

@@ -37,7 +37,6 @@ var navItems = []navItem{
 	{"探访排查", "各站探访情况", "/visits/overview", authz.PermVisitsStats},
 	{"探访排查", "排查计划", "/visit-campaigns", authz.PermVisitsRead},
 	{"探访排查", "探访频次规则", "/visit-rules", authz.PermVisitsRules},
-	{"服务网络", "机构与站点", "/orgs", authz.PermOrgRead},
 	{"服务网络", "社工站", "/network/stations", authz.PermNetworkRead},
 	{"服务网络", "社工室", "/network/rooms", authz.PermNetworkRead},
 	{"服务网络", "社工机构", "/network/organisations", authz.PermNetworkRead},
@@ -50,6 +49,7 @@ var navItems = []navItem{
 	{"队伍建设", "津贴发放", "/workforce/allowances", authz.PermWorkforceRead},
 	{"队伍建设", "队伍统计", "/workforce/stats", authz.PermWorkforceRead},
 	{"系统管理", "用户管理", "/users", authz.PermUsersRead},
+	{"系统管理", "组织架构", "/orgs", authz.PermOrgManage},
 	{"系统管理", "审计日志", "/audit", authz.PermAuditRead},
 	{"我的账号", "修改密码", "/account/password", authz.PermAccount},
 }

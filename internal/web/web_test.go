@@ -426,8 +426,8 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 func TestNavigationPerRole(t *testing.T) {
 	env := apptest.Start(t)
 	cases := map[string]struct{ see, hide []string }{
-		"admin":   {see: []string{"用户管理", "审计日志", "机构与站点"}},
-		"shegong": {see: []string{"机构与站点", "修改密码"}, hide: []string{"用户管理", "审计日志"}},
+		"admin":   {see: []string{"用户管理", "审计日志", "组织架构", "社工站"}},
+		"shegong": {see: []string{"社工站", "修改密码"}, hide: []string{"用户管理", "审计日志", "组织架构"}},
 		"lingdao": {see: []string{"数据概览"}, hide: []string{"用户管理", "审计日志"}},
 	}
 	for user, tc := range cases {
