@@ -711,3 +711,18 @@ func TestChildCutoff(t *testing.T) {
 		t.Error("an unknown birth date is not a child")
 	}
 }
+
+func TestDemoLoadIsIdempotent(t *testing.T) {
+	f := start(t)
+	before := [3]int{f.count(`SELECT COUNT(*) FROM recipients`), f.count(`SELECT COUNT(*) FROM households`), f.count(`SELECT COUNT(*) FROM audit_log`)}
+	if before[0] < 25 || before[1] < 5 {
+		t.Fatalf("demo recipients %d, households %d", before[0], before[1])
+	}
+	if err := demo.Load(f.ctx, f.env.App); err != nil {
+		t.Fatal(err)
+	}
+	after := [3]int{f.count(`SELECT COUNT(*) FROM recipients`), f.count(`SELECT COUNT(*) FROM households`), f.count(`SELECT COUNT(*) FROM audit_log`)}
+	if after[0] != before[0] || after[1] != before[1] {
+		t.Errorf("second load: %v → %v", before, after)
+	}
+}

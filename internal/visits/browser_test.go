@@ -16,16 +16,7 @@ import (
 func TestBrowserWorkerRecordsAVisitOnAPhone(t *testing.T) {
 	env := apptest.Start(t)
 	b := browsertest.New(t, 375, 740)
-	// Logged in by hand: browsertest.Login waits for the header's user
-	// name, which the stylesheet now hides below 600 px.
-	b.Do(t,
-		chromedp.Navigate(env.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#f-username")),
-		chromedp.SendKeys(chromedp.CSS("#f-username"), "shegong"),
-		chromedp.SendKeys(chromedp.CSS("#f-password"), demo.Password),
-		chromedp.Submit(chromedp.CSS("#f-password")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="home-my-visits"]`)),
-	)
+	b.Login(t, env.URL, "shegong", demo.Password)
 	if first := b.Text(t, `main section.panel h2`); first != "我本周待探访" {
 		t.Fatalf("first home section is %q", first)
 	}

@@ -247,7 +247,20 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	if len(orgs) == 0 {
 		return []Visit{}, 0, nil
 	}
-	if len(orgs) <= maxMergedOrgs {
+	switch {
+	case q.Dialect() == db.Postgres:
+		// PostgreSQL sorts a station's or county's matches quickly and
+		// walks the time index by itself for a province; one query
+		// beats planning hundreds of merged arms.
+		w := strings.Join(append(oconds, vw), " AND ")
+		args := append(append([]any{}, oargs...), vargs...)
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o JOIN visits v ON v.org_id = o.id`+person+` WHERE `+w+` LIMIT ?) t`,
+			append(args, CountCap+1)...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+		page = `SELECT v.id FROM org_units o JOIN visits v ON v.org_id = o.id` + person + ` WHERE ` + w + ` ORDER BY v.visited_at DESC, v.id DESC LIMIT ? OFFSET ?`
+		pageArgs = args
+	case len(orgs) <= maxMergedOrgs:
 		in := db.Placeholders(len(orgs))
 		countArgs := append(append(anys(orgs), vargs...), CountCap+1)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM visits v`+person+` WHERE v.org_id IN (`+in+`) AND `+vw+` LIMIT ?) t`,
@@ -261,7 +274,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 			pageArgs = append(append(append(pageArgs, id), vargs...), f.Offset+f.Limit)
 		}
 		page = `SELECT k FROM (` + strings.Join(arms, " UNION ALL ") + `) u ORDER BY t DESC, k DESC LIMIT ? OFFSET ?`
-	} else {
+	default:
 		// A province: walk all visits newest first and keep those in
 		// scope, which finds a page within a few thousand entries.
 		w := strings.Join(append(oconds, vw), " AND ")

@@ -134,12 +134,12 @@ func TestRecipientDuplicateCheckOverHTTP(t *testing.T) {
 	station := chaogeStationID(t, env)
 	// The htmx check while typing: 张三 in 西街村 has look-alikes.
 	res := c.PostForm("/recipients/duplicates", url.Values{"name": {"张三"}, "village_code": {"410622001200"}})
-	if res.Status != 200 || !strings.Contains(res.Body, `data-kind="similar_name"`) || !strings.Contains(res.Body, "confirm_duplicate") || strings.Contains(res.Body, "<html") {
+	if res.Status != 200 || !strings.Contains(res.Body, `data-kind="similar_name"`) || !strings.Contains(res.Body, "data-need-confirm") || strings.Contains(res.Body, "<html") {
 		t.Fatalf("duplicates: %d %s", res.Status, res.Body)
 	}
 	form := url.Values{"org_id": {station}, "name": {"张三"}, "birth_date": {"1948-03-08"}, "sex": {"男"}, "village_code": {"410622001203"}, "status": {"active"}}
 	res = c.PostForm("/recipients", form)
-	if res.Status != http.StatusConflict || !strings.Contains(res.Body, `data-kind="same_name_birth"`) || !strings.Contains(res.Body, "确认不是同一人") {
+	if res.Status != http.StatusConflict || !strings.Contains(res.Body, `data-kind="same_name_birth"`) || !strings.Contains(res.Body, `class="confirm-dup show invalid"`) {
 		t.Fatalf("unconfirmed: %d", res.Status)
 	}
 	form.Set("confirm_duplicate", "1")

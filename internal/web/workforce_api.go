@@ -172,7 +172,9 @@ func (s *Server) apiWfImport(c *Ctx) error {
 		return err
 	}
 	rep.Errors = wfNonNil(rep.Errors)
-	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(rep.Rejected())})
+	// The rejected rows come back masked: a full roster cell is shown
+	// only in the rejected-rows download, which is audit-logged.
+	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(workforce.MaskRows(rep.Rejected()))})
 }
 
 func (s *Server) apiWfVolunteers(c *Ctx) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // rosterColumn is a column of the roster (花名册) template.
@@ -464,6 +464,24 @@ func (s *Service) ImportRoster(ctx context.Context, actor *authz.Actor, filename
 	return rep, nil
 }
 
+// MaskRows returns copies of rows with the ID number and phone cells
+// masked, for replies that are not a logged export (the JSON API).
+func MaskRows(rows []ImportRow) []ImportRow {
+	idCol, phoneCol := columnIndex("身份证号"), columnIndex("手机号")
+	out := make([]ImportRow, len(rows))
+	for i, r := range rows {
+		r.Cells = append([]string(nil), r.Cells...)
+		if idCol < len(r.Cells) {
+			r.Cells[idCol] = secure.MaskID(r.Cells[idCol])
+		}
+		if phoneCol < len(r.Cells) {
+			r.Cells[phoneCol] = secure.MaskPhone(r.Cells[phoneCol])
+		}
+		out[i] = r
+	}
+	return out
+}
+
 // RejectedWorkbook writes the rows that were not imported, as uploaded,
 // with a 错误原因 column, so the user can fix and upload them again.
 func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
@@ -514,8 +532,10 @@ func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename 
 		if _, err := tx.Exec(ctx, `DELETE FROM wf_import_batches WHERE created_at < ?`, cst.Stamp(time.Now().Add(-batchLife))); err != nil {
 			return err
 		}
+		// The roster holds ID numbers and phones: sealed like every
+		// other copy of them.
 		_, err := tx.Exec(ctx, `INSERT INTO wf_import_batches (id, actor_id, org_path, filename, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, actor.UserID, actor.OrgPath, filename, base64.StdEncoding.EncodeToString(data), cst.NowStamp())
+			id, actor.UserID, actor.OrgPath, filename, s.Keys.Seal(string(data)), cst.NowStamp())
 		return err
 	})
 	return id, err
@@ -537,45 +557,85 @@ func (s *Service) loadBatch(ctx context.Context, actor *authz.Actor, id string) 
 	if err != nil {
 		return b, err
 	}
-	b.data, err = base64.StdEncoding.DecodeString(content)
-	return b, err
+	data, err := s.Keys.Open(content)
+	if err != nil {
+		return b, err
+	}
+	b.data = []byte(data)
+	if b.rejected, err = s.Keys.Open(b.rejected); err != nil {
+		return b, err
+	}
+	return b, nil
 }
 
 // CommitBatch imports the valid rows of a staged upload (once), keeping
 // the rejected rows for download.
+// The batch is claimed, imported and marked in one transaction: a second
+// commit (a double click, a second tab) finds it claimed and is refused
+// instead of importing again, and a failed import leaves it unclaimed.
 func (s *Service) CommitBatch(ctx context.Context, actor *authz.Actor, id string) (ImportReport, error) {
-	b, err := s.loadBatch(ctx, actor, id)
-	if err != nil {
-		return ImportReport{}, err
-	}
-	if b.committedAt != "" {
-		return ImportReport{}, apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.committedAt))
-	}
-	rep, err := s.ImportRoster(ctx, actor, b.filename, b.data, ImportValid)
-	if err != nil {
-		return rep, err
-	}
-	rep.BatchID = id
-	rejected, err := json.Marshal(rep.Rejected())
-	if err != nil {
-		return rep, err
-	}
-	_, err = s.q().Exec(ctx, `UPDATE wf_import_batches SET committed_at = ?, rejected = ? WHERE id = ?`, cst.NowStamp(), string(rejected), id)
+	var rep ImportReport
+	err := s.InTx(ctx, func(js *Service) error {
+		b, err := js.loadBatch(ctx, actor, id)
+		if err != nil {
+			return err
+		}
+		refused := func() error {
+			return apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.committedAt))
+		}
+		if b.committedAt != "" {
+			return refused()
+		}
+		now := cst.NowStamp()
+		res, err := js.tx.Exec(ctx, `UPDATE wf_import_batches SET committed_at = ? WHERE id = ? AND committed_at = ''`, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			b.committedAt = now
+			return refused()
+		}
+		if rep, err = js.ImportRoster(ctx, actor, b.filename, b.data, ImportValid); err != nil {
+			return err
+		}
+		rep.BatchID = id
+		rejected, err := json.Marshal(rep.Rejected())
+		if err != nil {
+			return err
+		}
+		// The file is no longer needed; the rejected rows stay (sealed)
+		// for their download.
+		_, err = js.tx.Exec(ctx, `UPDATE wf_import_batches SET rejected = ?, content = '' WHERE id = ?`, js.Keys.Seal(string(rejected)), id)
+		return err
+	})
 	return rep, err
 }
 
 // RejectedOf returns the rows of a staged upload that are (or, once
 // committed, were) not imported, and the upload's file name.
+//
+// The rows are as uploaded (full ID numbers and phones), so handing them
+// out is an export and is recorded in the audit log.
 func (s *Service) RejectedOf(ctx context.Context, actor *authz.Actor, id string) ([]ImportRow, string, error) {
 	b, err := s.loadBatch(ctx, actor, id)
 	if err != nil {
 		return nil, "", err
 	}
+	var rows []ImportRow
 	if b.committedAt != "" {
-		var rows []ImportRow
-		err := json.Unmarshal([]byte(b.rejected), &rows)
-		return rows, b.filename, err
+		if err := json.Unmarshal([]byte(b.rejected), &rows); err != nil {
+			return nil, "", err
+		}
+	} else {
+		rep, err := s.ImportRoster(ctx, actor, b.filename, b.data, ImportCheck)
+		if err != nil {
+			return nil, "", err
+		}
+		rows = rep.Rejected()
 	}
-	rep, err := s.ImportRoster(ctx, actor, b.filename, b.data, ImportCheck)
-	return rep.Rejected(), b.filename, err
+	err = s.inTx(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", EntityID: id, OrgPath: actor.OrgPath,
+			Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.filename, len(rows))})
+	})
+	return rows, b.filename, err
 }

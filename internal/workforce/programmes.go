@@ -454,6 +454,9 @@ func (s *Service) Nominate(ctx context.Context, actor *authz.Actor, roundID stri
 		w, err := s.getWorker(ctx, tx, in.WorkerID)
 		if err != nil {
 			fe.Add("worker_id", "请选择被提名的社工")
+		} else if actor != nil && !actor.Covers(w.OrgPath) {
+			// Out of scope: say nothing about the person (not even the name).
+			fe.Add("worker_id", "所选社工不存在或不在您负责的范围内")
 		} else if !strings.HasPrefix(w.OrgPath, p.OrgPath) {
 			fe.Add("worker_id", w.Name+"不属于"+p.OrgName+"，不能参加本项目")
 		}

@@ -216,6 +216,13 @@ func (s *Service) AddAttendee(ctx context.Context, actor *authz.Actor, trainingI
 		if err != nil {
 			return err
 		}
+		// The person must lie in the actor's scope too: a station head
+		// may not put another station's people on a list (nor learn
+		// their names from the reply).
+		if actor != nil && !actor.Covers(pUnit.Path) {
+			fe.Add("person_id", "所选人员不存在或不在您负责的范围内")
+			return fe.Err()
+		}
 		county, err := countyOf(ctx, tx, tUnit)
 		if err != nil {
 			return err

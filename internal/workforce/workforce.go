@@ -34,6 +34,9 @@ func init() {
 	secure.RegisterColumn("wf_workers", "id", "idcard_enc")
 	secure.RegisterColumn("wf_workers", "id", "phone_enc")
 	secure.RegisterColumn("wf_volunteers", "id", "phone_enc")
+	// Staged roster uploads and their rejected rows hold ID numbers too.
+	secure.RegisterColumn("wf_import_batches", "id", "content")
+	secure.RegisterColumn("wf_import_batches", "id", "rejected")
 }
 
 // Rules a county may set differently; these are the national defaults.
