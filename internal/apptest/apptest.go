@@ -47,6 +47,20 @@ type Option func(*app.Config)
 // of a full migration and demo load (password hashing dominates that).
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	a := OpenApp(t, opts...)
+	s, err := web.New(a)
+	if err != nil {
+		t.Fatalf("web: %v", err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	return &Env{T: t, App: a, Server: s, HTTP: hs, URL: hs.URL}
+}
+
+// OpenApp opens shegong with the demo county loaded, without the web
+// layer, for service-level tests; it is closed when the test ends.
+func OpenApp(t testing.TB, opts ...Option) *app.App {
+	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	postgres := dbtest.Engine() == "postgres"
@@ -79,13 +93,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 			t.Fatalf("demo: %v", err)
 		}
 	}
-	s, err := web.New(a)
-	if err != nil {
-		t.Fatalf("web: %v", err)
-	}
-	hs := httptest.NewServer(s)
-	t.Cleanup(hs.Close)
-	return &Env{T: t, App: a, Server: s, HTTP: hs, URL: hs.URL}
+	return a
 }
 
 var golden struct {
