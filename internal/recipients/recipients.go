@@ -160,9 +160,8 @@ func visibleConds(ctx context.Context, q db.Querier, actor *authz.Actor) ([]stri
 	var conds []string
 	var args []any
 	if strings.Count(actor.OrgPath, "/") > 2 { // below the root: restrict to the subtree
-		cond, arg := actor.ScopeFilter("path")
 		var err error
-		if conds, args, err = subtreeCond(ctx, q, cond, arg); err != nil {
+		if conds, args, err = subtreeCond(ctx, q, actor.OrgPath); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -175,14 +174,25 @@ func visibleConds(ctx context.Context, q db.Querier, actor *authz.Actor) ([]stri
 // subtreeListMax is the most org nodes a scope condition lists by id.
 const subtreeListMax = 200
 
-// subtreeCond restricts r.org_id to the org nodes matching pathCond (a
-// condition on org_units.path), in the form that plans best at a million
-// recipients: nothing when the nodes are the whole tree; the ids
-// themselves for a station or a county (the planner then reads
-// recipients_org for just those nodes); for a wide scope a subquery that
-// SQLite must not drive from ("+"), so it uses the other filters' indexes.
-func subtreeCond(ctx context.Context, q db.Querier, pathCond string, pathArg any) ([]string, []any, error) {
-	rows, err := q.Query(ctx, `SELECT id FROM org_units WHERE `+pathCond+` LIMIT ?`, pathArg, subtreeListMax+1)
+// pathPrefixCond matches org_units.path values under prefix in a form the
+// path index serves: a byte range on SQLite (whose LIKE ignores case and
+// so scans the table), LIKE on PostgreSQL. Paths are ASCII (ids and "/").
+func pathPrefixCond(d db.Dialect, prefix string) (string, []any) {
+	if d == db.Postgres {
+		return "path LIKE ?", []any{prefix + "%"}
+	}
+	return "path >= ? AND path < ?", []any{prefix, prefix + "\x7f"}
+}
+
+// subtreeCond restricts r.org_id to the org nodes under pathPrefix, in
+// the form that plans best at a million recipients: nothing when the
+// nodes are the whole tree; the ids themselves for a station or a county
+// (the planner then reads recipients_org for just those nodes); for a
+// wide scope a subquery that SQLite must not drive from ("+"), so it uses
+// the other filters' indexes.
+func subtreeCond(ctx context.Context, q db.Querier, pathPrefix string) ([]string, []any, error) {
+	pathCond, pathArgs := pathPrefixCond(q.Dialect(), pathPrefix)
+	rows, err := q.Query(ctx, `SELECT id FROM org_units WHERE `+pathCond+` LIMIT ?`, append(pathArgs, subtreeListMax+1)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -206,7 +216,7 @@ func subtreeCond(ctx context.Context, q db.Querier, pathCond string, pathArg any
 		return []string{"r.org_id IN (" + db.Placeholders(len(nodeIDs)) + ")"}, nodeIDs, nil
 	}
 	var outside int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE NOT (`+pathCond+`)`, pathArg).Scan(&outside); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units WHERE NOT (`+pathCond+`) LIMIT 1) t`, pathArgs...).Scan(&outside); err != nil {
 		return nil, nil, err
 	}
 	if outside == 0 {
@@ -216,7 +226,7 @@ func subtreeCond(ctx context.Context, q db.Querier, pathCond string, pathArg any
 	if q.Dialect() == db.SQLite {
 		column = "+r.org_id"
 	}
-	return []string{column + " IN (SELECT id FROM org_units WHERE " + pathCond + ")"}, []any{pathArg}, nil
+	return []string{column + " IN (SELECT id FROM org_units WHERE " + pathCond + ")"}, pathArgs, nil
 }
 
 // Conditions for exact lookups. The blind-index columns have partial

@@ -157,7 +157,7 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		if err != nil {
 			return nil, nil, err
 		}
-		c, a, err := subtreeCond(ctx, q, "path LIKE ?", u.Path+"%")
+		c, a, err := subtreeCond(ctx, q, u.Path)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -198,6 +198,11 @@ func Count(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz
 	if err != nil {
 		return 0, false, err
 	}
+	return countWhere(ctx, q, conds, args)
+}
+
+// countWhere counts, up to CountCap, the recipients matching conds.
+func countWhere(ctx context.Context, q db.Querier, conds []string, args []any) (n int, capped bool, err error) {
 	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM recipients r WHERE `+strings.Join(conds, " AND ")+` LIMIT ?) t`,
 		append(args, CountCap+1)...).Scan(&n)
 	if n > CountCap {
@@ -209,14 +214,20 @@ func Count(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz
 // List returns one page of the recipients the actor may see that match f,
 // and the (capped) total.
 func List(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f Filter) (items []Recipient, total int, capped bool, err error) {
-	total, capped, err = Count(ctx, q, keys, actor, f)
+	// The conditions are built once: the scope lookups they need cost as
+	// much as the count itself.
+	conds, args, err := f.where(ctx, q, keys, actor)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	total, capped, err = countWhere(ctx, q, conds, args)
 	if err != nil || total == 0 {
 		return []Recipient{}, total, capped, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 20
 	}
-	items, err = query(ctx, q, keys, actor, f, capped)
+	items, err = query(ctx, q, f, conds, args, capped)
 	return items, total, capped, err
 }
 
@@ -233,11 +244,8 @@ func List(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.
 //   - few matches: read them through the most selective index and sort
 //     them ("+column" keeps the order index from being chosen for a
 //     full walk that finds little).
-func query(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f Filter, dense bool) ([]Recipient, error) {
-	conds, args, err := f.where(ctx, q, keys, actor)
-	if err != nil {
-		return nil, err
-	}
+func query(ctx context.Context, q db.Querier, f Filter, conds []string, args []any, dense bool) ([]Recipient, error) {
+	args = append([]any(nil), args...)
 	order := sortKeys[f.sortOf()]
 	sqlite := q.Dialect() == db.SQLite
 	terms := strings.Split(order.columns, ", ")

@@ -225,6 +225,21 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/workforce/allowance-lines/{id}":               {admin},
 	"GET /api/v1/workforce/stats":                                wfRead,
 
+	// Editing and deleting trainings and programmes (workforce_edit.go):
+	// the roles of the matching create routes.
+	"GET /workforce/trainings/{id}/edit":                             {admin, head},
+	"POST /workforce/trainings/{id}":                                 {admin, head},
+	"POST /workforce/trainings/{id}/delete":                          {admin, head},
+	"GET /workforce/programmes/{id}/edit":                            {admin},
+	"POST /workforce/programmes/{id}":                                {admin},
+	"POST /workforce/programmes/{id}/delete":                         {admin},
+	"PUT /api/v1/workforce/trainings/{id}":                           {admin, head},
+	"DELETE /api/v1/workforce/trainings/{id}":                        {admin, head},
+	"DELETE /api/v1/workforce/trainings/{id}/attendees/{kind}/{pid}": {admin, head},
+	"PUT /api/v1/workforce/programmes/{id}":                          {admin},
+	"DELETE /api/v1/workforce/programmes/{id}":                       {admin},
+	"GET /api/v1/workforce/workers/{id}/honours":                     wfRead,
+
 	// Screening visits (internal/web/visits*.go). Volunteers go on visits
 	// but read no visit records; leaders see counts only.
 	"GET /visits":                    {admin, head, worker, super, evalu},

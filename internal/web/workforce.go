@@ -71,6 +71,7 @@ func (s *Server) routesWorkforce() {
 		Route{Method: "GET", Pattern: "/workforce/stats.xlsx", Perm: read, Handle: s.wfStatsExport},
 	)
 	s.routesWorkforceAPI()
+	s.routesWorkforceEdit()
 	s.homeBuilders = append(s.homeBuilders, s.homeWorkforce)
 }
 
@@ -197,8 +198,12 @@ func (s *Server) wfWorkerPage(c *Ctx, f *Form, revealed *workforce.Revealed, sta
 	if err != nil {
 		return err
 	}
+	honours, err := s.App.Workforce.WorkerHonours(c.Context(), c.Actor, w.ID)
+	if err != nil {
+		return err
+	}
 	p := &Page{Title: w.Name, Form: f, Data: map[string]any{
-		"Worker": w, "Training": training, "Revealed": revealed, "Levels": wfOpts(workforce.Levels),
+		"Worker": w, "Training": training, "Honours": honours, "Revealed": revealed, "Levels": wfOpts(workforce.Levels),
 		"Stages":    []wfOpt{{workforce.StageCertificate, "证书"}, {workforce.StageExam, "考试合格（仅高级）"}},
 		"CanManage": c.Actor.Can(authz.PermWorkforceManage), "CanReveal": c.Actor.Can(authz.PermWorkforceReveal),
 		"ExamYears": workforce.SeniorExamValidYears,

@@ -261,8 +261,7 @@ func (s *Service) RemoveAttendee(ctx context.Context, actor *authz.Actor, traini
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.ErrNotFound("参训人员")
 		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: trainingID, OrgPath: t.OrgPath,
-			Summary: "移除参训人员：" + t.Title, Changes: []audit.Change{{Field: "attendee", Label: "参训人员", Before: in.Kind + ":" + in.PersonID}}})
+		return s.auditAttendeeRemoved(ctx, tx, actor, t, in)
 	})
 }
 
