@@ -215,8 +215,11 @@ func subtreeCond(ctx context.Context, q db.Querier, pathPrefix string) ([]string
 	if len(nodeIDs) <= subtreeListMax {
 		return []string{"r.org_id IN (" + db.Placeholders(len(nodeIDs)) + ")"}, nodeIDs, nil
 	}
+	// Only stations and rooms hold recipients: when none lies outside the
+	// subtree (a province served alone, seen from the province), the scope
+	// excludes nothing and needs no condition.
 	var outside int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units WHERE NOT (`+pathCond+`) LIMIT 1) t`, pathArgs...).Scan(&outside); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units WHERE kind IN ('station', 'room') AND NOT (`+pathCond+`) LIMIT 1) t`, pathArgs...).Scan(&outside); err != nil {
 		return nil, nil, err
 	}
 	if outside == 0 {
@@ -866,7 +869,7 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err != nil {
 		return Recipient{}, err
 	}
-	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
+	if err := writeCategoryLinks(ctx, q, id, in.OrgID, in.Categories); err != nil {
 		return Recipient{}, err
 	}
 	wn, err := workerName(ctx, q, in.WorkerID)
@@ -884,12 +887,15 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	return GetUnchecked(ctx, q, id)
 }
 
-func writeCategoryLinks(ctx context.Context, q db.Querier, id string, cats []string) error {
+// writeCategoryLinks replaces a recipient's category links; each link
+// carries the recipient's org node so category lists read only the links
+// in scope.
+func writeCategoryLinks(ctx context.Context, q db.Querier, id, orgID string, cats []string) error {
 	if _, err := q.Exec(ctx, `DELETE FROM recipient_category_links WHERE recipient_id = ?`, id); err != nil {
 		return err
 	}
 	for _, c := range cats {
-		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category) VALUES (?, ?)`, id, c); err != nil {
+		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category, org_id) VALUES (?, ?, ?)`, id, c, orgID); err != nil {
 			return err
 		}
 	}
@@ -956,7 +962,11 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		return Recipient{}, apperr.ErrStale()
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
-		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
+		if err := writeCategoryLinks(ctx, q, id, in.OrgID, in.Categories); err != nil {
+			return Recipient{}, err
+		}
+	} else if in.OrgID != before.OrgID {
+		if _, err := q.Exec(ctx, `UPDATE recipient_category_links SET org_id = ? WHERE recipient_id = ?`, in.OrgID, id); err != nil {
 			return Recipient{}, err
 		}
 	}

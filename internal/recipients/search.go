@@ -37,6 +37,8 @@ type Filter struct {
 	// "r.risk_tier = ?". Only code may set them, never user text.
 	ExtraWhere []string
 	ExtraArgs  []any
+
+	orgPath string // path of OrgID, once where() has resolved it
 }
 
 // CountCap bounds how far a list counts: beyond it the total shows as
@@ -157,6 +159,7 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		if err != nil {
 			return nil, nil, err
 		}
+		f.orgPath = u.Path
 		c, a, err := subtreeCond(ctx, q, u.Path)
 		if err != nil {
 			return nil, nil, err
@@ -170,7 +173,13 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		// EXISTS checks each candidate with one primary-key probe; an IN
 		// list would first gather every holder of the category (9 % of a
 		// million rows) before the first page could start.
-		add("EXISTS (SELECT 1 FROM recipient_category_links l WHERE l.recipient_id = r.id AND l.category = ?)", f.Category)
+		// The links carry the org node, so the holders in scope come from
+		// one index range; the scope conditions are repeated on the links.
+		scope, scopeArgs, err := f.scopeOnLinks(ctx, q, actor)
+		if err != nil {
+			return nil, nil, err
+		}
+		add("r.id IN (SELECT l.recipient_id FROM recipient_category_links l WHERE l.category = ?"+scope+")", append([]any{f.Category}, scopeArgs...)...)
 	}
 	if f.WorkerID != "" {
 		add("r.worker_id = ?", f.WorkerID)
@@ -189,6 +198,30 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		conds = []string{"1 = 1"} // an administrator of the whole tree, no filter
 	}
 	return conds, args, nil
+}
+
+// scopeOnLinks restates the org conditions of a filter (the actor's
+// scope and the chosen org node) on the category links' org_id.
+func (f *Filter) scopeOnLinks(ctx context.Context, q db.Querier, actor *authz.Actor) (string, []any, error) {
+	var conds []string
+	var args []any
+	for _, prefix := range []string{actor.OrgPath, f.orgPath} {
+		if prefix == "" || strings.Count(prefix, "/") <= 2 {
+			continue
+		}
+		c, a, err := subtreeCond(ctx, q, prefix)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, cond := range c {
+			conds = append(conds, strings.Replace(strings.Replace(cond, "+r.org_id", "l.org_id", 1), "r.org_id", "l.org_id", 1))
+		}
+		args = append(args, a...)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " AND " + strings.Join(conds, " AND "), args, nil
 }
 
 // Count returns how many recipients match, up to CountCap (capped
