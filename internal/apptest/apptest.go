@@ -63,17 +63,18 @@ func OpenApp(t testing.TB, opts ...Option) *app.App {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
-	postgres := dbtest.Engine() == "postgres"
-	if postgres {
-		cfg.DatabaseURL = dbtest.DSN(t)
-	} else {
-		dir, err := goldenDataDir()
-		if err != nil {
-			t.Fatalf("demo database: %v", err)
-		}
-		if err := os.CopyFS(cfg.DataDir, os.DirFS(dir)); err != nil {
-			t.Fatalf("copy demo database: %v", err)
-		}
+	// Each test starts from a copy of a demo database built once per test
+	// binary: a copied folder on SQLite, a template database on PostgreSQL
+	// (with the key file that sealed its personal data).
+	dir, err := goldenDataDir(t)
+	if err != nil {
+		t.Fatalf("demo database: %v", err)
+	}
+	if err := os.CopyFS(cfg.DataDir, os.DirFS(dir)); err != nil {
+		t.Fatalf("copy demo database: %v", err)
+	}
+	if dbtest.Engine() == "postgres" {
+		cfg.DatabaseURL = dbtest.CloneDatabase(t, golden.pgTemplate)
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -88,24 +89,20 @@ func OpenApp(t testing.TB, opts ...Option) *app.App {
 		t.Fatalf("open app: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if postgres {
-		if err := demo.Load(ctx, a); err != nil {
-			t.Fatalf("demo: %v", err)
-		}
-	}
 	return a
 }
 
 var golden struct {
-	once sync.Once
-	dir  string
-	err  error
+	once       sync.Once
+	dir        string
+	pgTemplate string // PostgreSQL: the template database's name
+	err        error
 }
 
 // goldenDataDir builds, once per process, a data folder with the demo
 // county on SQLite (database and key file), closed cleanly so the copy
 // needs no WAL.
-func goldenDataDir() (string, error) {
+func goldenDataDir(t testing.TB) (string, error) {
 	golden.once.Do(func() {
 		removeStaleGoldenDirs()
 		dir, err := os.MkdirTemp("", "shegong-apptest-")
@@ -115,6 +112,9 @@ func goldenDataDir() (string, error) {
 		}
 		cfg := app.DefaultConfig()
 		cfg.DataDir = dir
+		if dbtest.Engine() == "postgres" {
+			golden.pgTemplate, cfg.DatabaseURL = dbtest.NewDatabase(t)
+		}
 		ctx := context.Background()
 		a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
@@ -126,10 +126,12 @@ func goldenDataDir() (string, error) {
 			golden.err = err
 			return
 		}
-		if _, err := a.DB.Exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			a.Close()
-			golden.err = err
-			return
+		if a.DB.Dialect() == "sqlite" {
+			if _, err := a.DB.Exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+				a.Close()
+				golden.err = err
+				return
+			}
 		}
 		golden.err = a.Close()
 		golden.dir = dir

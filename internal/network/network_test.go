@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"strings"
 	"testing"
@@ -16,11 +14,11 @@ import (
 
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/apptest"
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/db/dbtest"
 	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
@@ -36,21 +34,7 @@ type county struct {
 
 func openDemo(t *testing.T) *county {
 	t.Helper()
-	cfg := app.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	if dbtest.Engine() == db.Postgres {
-		cfg.DatabaseURL = dbtest.DSN(t)
-	}
-	ctx := context.Background()
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := demo.Load(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	return &county{t: t, ctx: ctx, a: a}
+	return &county{t: t, ctx: context.Background(), a: apptest.OpenApp(t)}
 }
 
 // actor logs a demo account in and returns it as an actor.

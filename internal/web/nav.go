@@ -54,7 +54,28 @@ var navItems = []navItem{
 	{"我的账号", "修改密码", "/account/password", authz.PermAccount},
 }
 
-func navFor(actor *authz.Actor, current string) []navGroup {
+func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {
+	// Exactly one link is marked active: the most specific match of the
+	// current page (same path and query, then same path, then a page
+	// below the link's path).
+	score := func(href string) int {
+		path, query, hasQuery := strings.Cut(href, "?")
+		switch {
+		case path == current && hasQuery && query == currentQuery:
+			return 3
+		case path == current && !hasQuery:
+			return 2
+		case path != "/" && !hasQuery && strings.HasPrefix(current, path+"/"):
+			return 1
+		}
+		return 0
+	}
+	best, bestScore := "", 0
+	for _, it := range navItems {
+		if sc := score(it.Href); actor.Can(it.Perm) && sc > bestScore {
+			best, bestScore = it.Href, sc
+		}
+	}
 	var groups []navGroup
 	for _, it := range navItems {
 		if !actor.Can(it.Perm) {
@@ -63,9 +84,8 @@ func navFor(actor *authz.Actor, current string) []navGroup {
 		if len(groups) == 0 || groups[len(groups)-1].Label != it.Group {
 			groups = append(groups, navGroup{Label: it.Group})
 		}
-		active := current == it.Href || (it.Href != "/" && strings.HasPrefix(current, it.Href+"/"))
 		g := &groups[len(groups)-1]
-		g.Items = append(g.Items, navLink{Label: it.Label, Href: it.Href, Active: active})
+		g.Items = append(g.Items, navLink{Label: it.Label, Href: it.Href, Active: it.Href == best})
 	}
 	return groups
 }

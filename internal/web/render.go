@@ -177,7 +177,7 @@ func (c *Ctx) render(status int, name string, p *Page) error {
 	}
 	p.Actor, p.CSRF, p.Path, p.Assets = c.Actor, c.CSRF, c.R.URL.Path, c.s.assets
 	if p.Actor != nil {
-		p.Nav = navFor(p.Actor, c.R.URL.Path)
+		p.Nav = navFor(p.Actor, c.R.URL.Path, c.R.URL.RawQuery)
 	}
 	if p.Flash == "" {
 		p.Flash = c.R.URL.Query().Get("flash")
