@@ -68,7 +68,7 @@ func (s *Server) wfTrainingEdit(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_training_edit", p)
+	return c.Render("workforce_training_form", p)
 }
 
 func (s *Server) wfTrainingUpdate(c *Ctx) error {
@@ -84,7 +84,7 @@ func (s *Server) wfTrainingUpdate(c *Ctx) error {
 		if perr != nil {
 			return perr
 		}
-		return c.RenderForm("workforce_training_edit", p, err)
+		return c.RenderForm("workforce_training_form", p, err)
 	} else if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (s *Server) wfProgrammeEdit(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_programme_edit", p)
+	return c.Render("workforce_programme_form", p)
 }
 
 func (s *Server) wfProgrammeUpdate(c *Ctx) error {
@@ -183,7 +183,7 @@ func (s *Server) wfProgrammeUpdate(c *Ctx) error {
 		if perr != nil {
 			return perr
 		}
-		return c.RenderForm("workforce_programme_edit", p, err)
+		return c.RenderForm("workforce_programme_form", p, err)
 	} else if err != nil {
 		return err
 	}

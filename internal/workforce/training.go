@@ -133,30 +133,7 @@ func (s *Service) CreateTraining(ctx context.Context, actor *authz.Actor, in Tra
 	var t Training
 	err := s.inTx(ctx, func(tx *db.Tx) error {
 		fe := apperr.Fields{}
-		in.Title = trimLen(fe, "title", "培训主题", in.Title, 80, true)
-		in.Organiser = trimLen(fe, "organiser", "主办方", in.Organiser, 60, false)
-		in.Place = trimLen(fe, "place", "地点", in.Place, 80, false)
-		unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
-		if code, ok := codeOf(TrainingKinds, in.Kind); ok {
-			in.Kind = code
-		} else {
-			fe.Add("kind", "请选择培训形式")
-		}
-		in.StartOn, in.EndOn = normDate(in.StartOn), normDate(in.EndOn)
-		if in.EndOn == "" {
-			in.EndOn = in.StartOn
-		}
-		start, okStart := checkDate(fe, "start_on", "开始日期", in.StartOn, true)
-		end, okEnd := checkDate(fe, "end_on", "结束日期", in.EndOn, true)
-		days := 1
-		if okStart && okEnd {
-			if in.EndOn < in.StartOn {
-				fe.Add("end_on", "结束日期不能早于开始日期")
-			} else {
-				days = int(end.Sub(start).Hours()/24+0.5) + 1
-			}
-		}
-		minutes := checkHours(fe, "hours", in.Hours, days*MaxMinutesPerDay)
+		unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
 		if err := fe.Err(); err != nil {
 			return err
 		}
