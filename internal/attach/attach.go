@@ -148,19 +148,11 @@ func scan(row interface{ Scan(...any) error }) (Attachment, error) {
 // List returns the files of an owner record, oldest first.
 func (s *Store) List(ctx context.Context, q db.Querier, entity, id string) ([]Attachment, error) {
 	rows, err := q.Query(ctx, `SELECT `+columns+` FROM attachments WHERE owner_entity = ? AND owner_id = ? ORDER BY id`, entity, id)
+	out, err := db.Collect(rows, err, scan)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []Attachment{}
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Open returns a file the actor may see and its bytes.

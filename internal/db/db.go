@@ -232,3 +232,22 @@ func Bool(b bool) int {
 	}
 	return 0
 }
+
+// Collect reads every row with scan and closes rows; pass it the result
+// of a Query directly. The slice is empty, never nil, when there are no
+// rows (JSON lists then read [], not null).
+func Collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

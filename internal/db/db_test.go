@@ -123,3 +123,35 @@ func TestLikeEscapes(t *testing.T) {
 		t.Fatalf("Like = %q", got)
 	}
 }
+
+func TestCollect(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, `CREATE TABLE c (n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	scanN := func(row interface{ Scan(...any) error }) (int, error) {
+		var n int
+		err := row.Scan(&n)
+		return n, err
+	}
+	rows, err := d.Query(ctx, `SELECT n FROM c`)
+	empty, err := db.Collect(rows, err, scanN)
+	if err != nil || empty == nil || len(empty) != 0 {
+		t.Fatalf("no rows: %v %v (want an empty, non-nil slice)", empty, err)
+	}
+	for _, n := range []int{3, 1, 2} {
+		if _, err := d.Exec(ctx, `INSERT INTO c VALUES (?)`, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err = d.Query(ctx, `SELECT n FROM c ORDER BY n`)
+	got, err := db.Collect(rows, err, scanN)
+	if err != nil || len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Fatalf("got %v %v", got, err)
+	}
+	rows, err = d.Query(ctx, `SELECT n FROM no_such_table`)
+	if _, err := db.Collect(rows, err, scanN); err == nil {
+		t.Fatal("query error not passed on")
+	}
+}

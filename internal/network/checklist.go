@@ -67,19 +67,11 @@ func Checklist(ctx context.Context, q db.Querier, countyID string, activeOnly bo
 		query += ` AND active = 1`
 	}
 	rows, err := q.Query(ctx, query+` ORDER BY position, id`, countyID)
+	out, err := db.Collect(rows, err, scanItem)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []ChecklistItem{}
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EnsureChecklist gives a county the default checklist if it has no
@@ -294,19 +286,11 @@ func ListAssessments(ctx context.Context, q db.Querier, actor *authz.Actor, stat
 	}
 	rows, err := q.Query(ctx, assessmentSelect+` WHERE a.station_id = ? ORDER BY a.assessed_on DESC, a.id DESC LIMIT ? OFFSET ?`,
 		st.ID, clampLimit(limit), max(offset, 0))
+	out, err := db.Collect(rows, err, scanAssessment)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Assessment{}
-	for rows.Next() {
-		a, err := scanAssessment(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, a)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // AssessmentInput is what an assessor submits. Scores maps item id →

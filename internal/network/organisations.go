@@ -132,19 +132,11 @@ func ListOrganisations(ctx context.Context, q db.Querier, actor *authz.Actor, f 
 		order += " DESC"
 	}
 	rows, err := q.Query(ctx, organisationSelect+w+` ORDER BY `+order+`, so.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
+	out, err := db.Collect(rows, err, scanOrganisation)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Organisation{}
-	for rows.Next() {
-		o, err := scanOrganisation(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, o)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // OrganisationInput is what a user submits for an organisation.

@@ -105,19 +105,11 @@ func ListRooms(ctx context.Context, q db.Querier, actor *authz.Actor, f RoomFilt
 		order += " DESC"
 	}
 	rows, err := q.Query(ctx, roomSelect+w+` ORDER BY `+order+`, o.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
+	out, err := db.Collect(rows, err, scanRoom)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Room{}
-	for rows.Next() {
-		r, err := scanRoom(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // RoomInput is what a user submits for a room. The station is named by

@@ -146,19 +146,11 @@ func ListStations(ctx context.Context, q db.Querier, actor *authz.Actor, f Stati
 		order += " DESC"
 	}
 	rows, err := q.Query(ctx, stationSelect+w+` ORDER BY `+order+`, o.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
+	out, err := db.Collect(rows, err, scanStation)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Station{}
-	for rows.Next() {
-		s, err := scanStation(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, s)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // StationInput is what a user submits for a station. On update the

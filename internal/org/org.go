@@ -144,19 +144,11 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Un
 		f.Limit = 50
 	}
 	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM org_units WHERE `+w+` ORDER BY `+order+`, id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, scanUnit)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
-		u, err := scanUnit(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // Input is what a user submits to create or rename a node.
@@ -276,19 +268,11 @@ func Ancestors(ctx context.Context, q db.Querier, u Unit) ([]Unit, error) {
 		args[i] = v
 	}
 	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM org_units WHERE id IN (`+db.Placeholders(len(args))+`) ORDER BY LENGTH(path)`, args...)
+	out, err := db.Collect(rows, err, scanUnit)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Unit
-	for rows.Next() {
-		a, err := scanUnit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Root returns the top node of the tree, if any.

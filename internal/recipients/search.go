@@ -304,19 +304,11 @@ func query(ctx context.Context, q db.Querier, f Filter, conds []string, args []a
 		` ORDER BY ` + strings.Join(inner, ", ") + ` LIMIT ? OFFSET ?) ORDER BY ` + strings.Join(outer, ", ")
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.Query(ctx, sqlText, args...)
+	out, err := db.Collect(rows, err, scanRecipient)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []Recipient{}
-	for rows.Next() {
-		r, err := scanRecipient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Worker is a person a recipient can be assigned to.
