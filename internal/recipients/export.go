@@ -37,20 +37,17 @@ func Export(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 			return nil, 0, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
 		}
 	}
-	conds, args, err := f.where(ctx, q, keys, actor)
+	sel, err := f.selection(ctx, q, keys, actor)
 	if err != nil {
 		return nil, 0, err
 	}
-	var n int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM recipients r WHERE `+strings.Join(conds, " AND ")+` LIMIT ?) t`,
-		append(append([]any(nil), args...), ExportMax+1)...).Scan(&n); err != nil {
+	if _, over, err := countUpTo(ctx, q, sel, ExportMax); err != nil {
 		return nil, 0, err
-	}
-	if n > ExportMax {
+	} else if over {
 		return nil, 0, apperr.New(apperr.Invalid, "符合条件的记录超过 %d 条，请先按站点、村或类别缩小范围后分批导出", ExportMax)
 	}
 	f.Offset, f.Limit = 0, ExportMax
-	rows, err := query(ctx, q, f, conds, args, false)
+	rows, err := query(ctx, q, f, sel, false)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -23,6 +23,11 @@
 //   - Filter.ExtraWhere / ExtraArgs add conditions on columns of "r"
 //     (the recipients row) to List, Count and Export, e.g.
 //     "r.risk_tier = ?" or "r.next_visit_due < ?".
+//   - recipient_category_links mirror the columns category lists filter
+//     on (org_id, name, birth_date, status), kept by database triggers.
+//     A module that adds a column and mirrors it the same way declares
+//     it with MirrorOnLinks, and its ExtraWhere conditions on that column
+//     then run on the link indexes (visits does so for risk_tier).
 //
 // # Children's records
 //
@@ -869,7 +874,7 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err != nil {
 		return Recipient{}, err
 	}
-	if err := writeCategoryLinks(ctx, q, id, in.OrgID, in.Categories); err != nil {
+	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
 		return Recipient{}, err
 	}
 	wn, err := workerName(ctx, q, in.WorkerID)
@@ -887,15 +892,15 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	return GetUnchecked(ctx, q, id)
 }
 
-// writeCategoryLinks replaces a recipient's category links; each link
-// carries the recipient's org node so category lists read only the links
-// in scope.
-func writeCategoryLinks(ctx context.Context, q db.Querier, id, orgID string, cats []string) error {
+// writeCategoryLinks replaces a recipient's category links. The database
+// fills each link's mirror of the recipient's columns (migration 0006),
+// so the recipient row must be written first.
+func writeCategoryLinks(ctx context.Context, q db.Querier, id string, cats []string) error {
 	if _, err := q.Exec(ctx, `DELETE FROM recipient_category_links WHERE recipient_id = ?`, id); err != nil {
 		return err
 	}
 	for _, c := range cats {
-		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category, org_id) VALUES (?, ?, ?)`, id, c, orgID); err != nil {
+		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category) VALUES (?, ?)`, id, c); err != nil {
 			return err
 		}
 	}
@@ -962,11 +967,7 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		return Recipient{}, apperr.ErrStale()
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
-		if err := writeCategoryLinks(ctx, q, id, in.OrgID, in.Categories); err != nil {
-			return Recipient{}, err
-		}
-	} else if in.OrgID != before.OrgID {
-		if _, err := q.Exec(ctx, `UPDATE recipient_category_links SET org_id = ? WHERE recipient_id = ?`, in.OrgID, id); err != nil {
+		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
 			return Recipient{}, err
 		}
 	}

@@ -2,6 +2,7 @@ package recipients
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -37,8 +38,6 @@ type Filter struct {
 	// "r.risk_tier = ?". Only code may set them, never user text.
 	ExtraWhere []string
 	ExtraArgs  []any
-
-	orgPath string // path of OrgID, once where() has resolved it
 }
 
 // CountCap bounds how far a list counts: beyond it the total shows as
@@ -159,7 +158,6 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		if err != nil {
 			return nil, nil, err
 		}
-		f.orgPath = u.Path
 		c, a, err := subtreeCond(ctx, q, u.Path)
 		if err != nil {
 			return nil, nil, err
@@ -168,18 +166,6 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 	}
 	if f.VillageCode != "" {
 		add("r.village_code = ?", f.VillageCode)
-	}
-	if f.Category != "" {
-		// EXISTS checks each candidate with one primary-key probe; an IN
-		// list would first gather every holder of the category (9 % of a
-		// million rows) before the first page could start.
-		// The links carry the org node, so the holders in scope come from
-		// one index range; the scope conditions are repeated on the links.
-		scope, scopeArgs, err := f.scopeOnLinks(ctx, q, actor)
-		if err != nil {
-			return nil, nil, err
-		}
-		add("r.id IN (SELECT l.recipient_id FROM recipient_category_links l WHERE l.category = ?"+scope+")", append([]any{f.Category}, scopeArgs...)...)
 	}
 	if f.WorkerID != "" {
 		add("r.worker_id = ?", f.WorkerID)
@@ -200,46 +186,89 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 	return conds, args, nil
 }
 
-// scopeOnLinks restates the org conditions of a filter (the actor's
-// scope and the chosen org node) on the category links' org_id.
-func (f *Filter) scopeOnLinks(ctx context.Context, q db.Querier, actor *authz.Actor) (string, []any, error) {
-	var conds []string
-	var args []any
-	for _, prefix := range []string{actor.OrgPath, f.orgPath} {
-		if prefix == "" || strings.Count(prefix, "/") <= 2 {
-			continue
-		}
-		c, a, err := subtreeCond(ctx, q, prefix)
-		if err != nil {
-			return "", nil, err
-		}
-		for _, cond := range c {
-			conds = append(conds, strings.Replace(strings.Replace(cond, "+r.org_id", "l.org_id", 1), "r.org_id", "l.org_id", 1))
-		}
-		args = append(args, a...)
+// linkColumns maps the recipients columns the category links mirror to
+// their names on the links (migration 0006; other modules add theirs
+// with MirrorOnLinks).
+var linkColumns = map[string]string{"id": "recipient_id", "org_id": "org_id", "name": "name", "birth_date": "birth_date", "status": "status"}
+
+// MirrorOnLinks declares that a column another module added to
+// recipients is mirrored on recipient_category_links under the same name
+// (its migration must keep the copy, as visits does for risk_tier), so
+// category lists filter on it without reading recipients rows. Call it
+// from an init function.
+func MirrorOnLinks(column string) { linkColumns[column] = column }
+
+var recipientColumn = regexp.MustCompile(`\br\.([a-z_]+)`)
+
+// onLinks rewrites conditions on the recipients row "r" to the same
+// conditions on a category link "l", or reports that one of them uses a
+// column the links do not mirror.
+func onLinks(conds []string) ([]string, bool) {
+	out := make([]string, len(conds))
+	ok := true
+	for i, c := range conds {
+		out[i] = recipientColumn.ReplaceAllStringFunc(c, func(m string) string {
+			col, found := linkColumns[m[2:]]
+			if !found {
+				ok = false
+			}
+			return "l." + col
+		})
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
+	return out, ok
+}
+
+// selection is a filter turned into SQL: conditions on recipients "r",
+// or, for a category list whose every condition the links can answer
+// (onLinks), the same conditions on the links "l", read from the link
+// indexes alone.
+type selection struct {
+	conds   []string
+	args    []any
+	onLinks bool // conds and args are on recipient_category_links "l"
+}
+
+const linksTable = "recipient_category_links l"
+
+func (f *Filter) selection(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (selection, error) {
+	conds, args, err := f.where(ctx, q, keys, actor)
+	if err != nil || f.Category == "" {
+		return selection{conds: conds, args: args}, err
 	}
-	return " AND " + strings.Join(conds, " AND "), args, nil
+	if linkConds, ok := onLinks(conds); ok {
+		return selection{conds: append([]string{"l.category = ?"}, linkConds...), args: append([]any{f.Category}, args...), onLinks: true}, nil
+	}
+	// Some condition is selective on recipients alone (a worker, a
+	// village, an ID number…): read its candidates and probe each one's
+	// link by primary key.
+	conds = append(conds, "EXISTS (SELECT 1 FROM "+linksTable+" WHERE l.recipient_id = r.id AND l.category = ?)")
+	return selection{conds: conds, args: append(args, f.Category)}, nil
+}
+
+// from is the table a selection reads.
+func (s selection) from() string {
+	if s.onLinks {
+		return linksTable
+	}
+	return "recipients r"
 }
 
 // Count returns how many recipients match, up to CountCap (capped
 // reports whether there are more).
 func Count(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f Filter) (n int, capped bool, err error) {
-	conds, args, err := f.where(ctx, q, keys, actor)
+	sel, err := f.selection(ctx, q, keys, actor)
 	if err != nil {
 		return 0, false, err
 	}
-	return countWhere(ctx, q, conds, args)
+	return countUpTo(ctx, q, sel, CountCap)
 }
 
-// countWhere counts, up to CountCap, the recipients matching conds.
-func countWhere(ctx context.Context, q db.Querier, conds []string, args []any) (n int, capped bool, err error) {
-	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM recipients r WHERE `+strings.Join(conds, " AND ")+` LIMIT ?) t`,
-		append(args, CountCap+1)...).Scan(&n)
-	if n > CountCap {
-		return CountCap, true, err
+// countUpTo counts the recipients of a selection, up to limit.
+func countUpTo(ctx context.Context, q db.Querier, sel selection, limit int) (n int, capped bool, err error) {
+	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+sel.from()+` WHERE `+strings.Join(sel.conds, " AND ")+` LIMIT ?) t`,
+		append(append([]any(nil), sel.args...), limit+1)...).Scan(&n)
+	if n > limit {
+		return limit, true, err
 	}
 	return n, false, err
 }
@@ -249,44 +278,51 @@ func countWhere(ctx context.Context, q db.Querier, conds []string, args []any) (
 func List(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f Filter) (items []Recipient, total int, capped bool, err error) {
 	// The conditions are built once: the scope lookups they need cost as
 	// much as the count itself.
-	conds, args, err := f.where(ctx, q, keys, actor)
+	sel, err := f.selection(ctx, q, keys, actor)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	total, capped, err = countWhere(ctx, q, conds, args)
+	total, capped, err = countUpTo(ctx, q, sel, CountCap)
 	if err != nil || total == 0 {
 		return []Recipient{}, total, capped, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 20
 	}
-	items, err = query(ctx, q, f, conds, args, capped)
+	items, err = query(ctx, q, f, sel, capped)
 	return items, total, capped, err
 }
 
 // query runs the page query in two steps: the ids of the page, read
-// from recipients alone (through an index that covers the order, so a
+// from an index alone where one covers the order and the filters (so a
 // station's 2,000 people sort without reading their rows), then the 20
 // rows with their org and worker names.
 //
-// The count just made tells SQLite how to plan the first step
-// (PostgreSQL plans from its statistics):
+// On recipients, the count just made tells SQLite how to plan the first
+// step (PostgreSQL plans from its statistics):
 //   - many matches (the count hit its cap): walk the index of the order
 //     and stop at the page — matches are dense enough to fill it quickly,
 //     where a more selective-looking index would sort the whole set;
 //   - few matches: read them through the most selective index and sort
 //     them ("+column" keeps the order index from being chosen for a
 //     full walk that finds little).
-func query(ctx context.Context, q db.Querier, f Filter, conds []string, args []any, dense bool) ([]Recipient, error) {
-	args = append([]any(nil), args...)
+//
+// A selection on the category links sorts on the links when they mirror
+// the order's columns, and otherwise reads the matching ids from them.
+func query(ctx context.Context, q db.Querier, f Filter, sel selection, dense bool) ([]Recipient, error) {
+	args := append([]any(nil), sel.args...)
 	order := sortKeys[f.sortOf()]
 	sqlite := q.Dialect() == db.SQLite
 	terms := strings.Split(order.columns, ", ")
+	linkTerms, sortOnLinks := onLinks(terms)
 	inner, outer := make([]string, len(terms)), make([]string, len(terms))
 	hint := ""
 	for i, t := range terms {
 		inner[i], outer[i] = t, t
-		if sqlite && !dense {
+		switch {
+		case sel.onLinks && sortOnLinks:
+			inner[i] = linkTerms[i]
+		case sqlite && !dense:
 			inner[i] = "+" + t
 		}
 		if sqlite {
@@ -300,15 +336,18 @@ func query(ctx context.Context, q db.Querier, f Filter, conds []string, args []a
 	if sqlite && dense && order.index != "" {
 		hint = " INDEXED BY " + order.index
 	}
-	sqlText := `SELECT ` + columns + from + ` WHERE r.id IN (SELECT r.id FROM recipients r` + hint + ` WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY ` + strings.Join(inner, ", ") + ` LIMIT ? OFFSET ?) ORDER BY ` + strings.Join(outer, ", ")
+	page := `SELECT r.id FROM recipients r` + hint + ` WHERE ` + strings.Join(sel.conds, " AND ")
+	switch {
+	case sel.onLinks && sortOnLinks:
+		page = `SELECT l.recipient_id FROM ` + linksTable + ` WHERE ` + strings.Join(sel.conds, " AND ")
+	case sel.onLinks:
+		page = `SELECT r.id FROM recipients r WHERE r.id IN (SELECT l.recipient_id FROM ` + linksTable + ` WHERE ` + strings.Join(sel.conds, " AND ") + `)`
+	}
+	sqlText := `SELECT ` + columns + from + ` WHERE r.id IN (` + page + ` ORDER BY ` + strings.Join(inner, ", ") +
+		` LIMIT ? OFFSET ?) ORDER BY ` + strings.Join(outer, ", ")
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.Query(ctx, sqlText, args...)
-	out, err := db.Collect(rows, err, scanRecipient)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return db.Collect(rows, err, scanRecipient)
 }
 
 // Worker is a person a recipient can be assigned to.

@@ -27,6 +27,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
 )
 
@@ -36,6 +37,10 @@ var migrations embed.FS
 // Module is the visits schema; it extends the recipients table, so it
 // is migrated after recipients.Module.
 var Module = db.MustLoadModule("visits", migrations, "migrations")
+
+// The category links mirror risk_tier (migration 0002), so lists of a
+// category and a tier read the link indexes alone.
+func init() { recipients.MirrorOnLinks("risk_tier") }
 
 func init() {
 	secure.RegisterColumn("visits", "id", "findings_enc")
