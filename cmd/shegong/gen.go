@@ -386,7 +386,7 @@ func (g *generator) people() error {
 	rec := &batchInsert{table: "recipients", cols: recipientCols}
 	vis := &batchInsert{table: "visits", cols: visitCols}
 	vv := &batchInsert{table: "visit_visitors", cols: []string{"visit_id", "position", "user_id", "name"}}
-	links := &batchInsert{table: "recipient_category_links", cols: []string{"recipient_id", "category", "org_id"}}
+	links := &batchInsert{table: "recipient_category_links", cols: []string{"recipient_id", "category"}}
 	hh := &batchInsert{table: "households", cols: []string{"id", "version", "org_id", "name", "created_at", "updated_at"}}
 	now := cst.NowStamp()
 	start := time.Now()
@@ -475,7 +475,7 @@ func (g *generator) person(st *genStation, rec, vis, vv, links, hh *batchInsert,
 		}
 	}
 	for _, c := range cats {
-		links.add(id, c, orgID)
+		links.add(id, c) // the database fills the rest of the link from the recipient
 	}
 	var household any
 	relation := ""
