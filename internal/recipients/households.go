@@ -70,21 +70,43 @@ func loadHousehold(ctx context.Context, q db.Querier, id string) (Household, err
 	return h, err
 }
 
-// members fills in the members the actor may see.
+// loadMembers fills in the members the actor may see.
 func (h *Household) loadMembers(ctx context.Context, q db.Querier, actor *authz.Actor) error {
-	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.sex, r.birth_date, r.household_relation, r.status, o.path
-		FROM recipients r JOIN org_units o ON o.id = r.org_id WHERE r.household_id = ? ORDER BY r.birth_date, r.id`, h.ID)
+	return loadMembersOf(ctx, q, actor, h)
+}
+
+// loadMembersOf fills in, in one query, the members the actor may see of
+// each of the households, counting the others as hidden.
+func loadMembersOf(ctx context.Context, q db.Querier, actor *authz.Actor, hs ...*Household) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Household, len(hs))
+	args := make([]any, 0, len(hs))
+	for _, h := range hs {
+		h.Members, h.HiddenMembers = []Member{}, 0
+		if _, dup := byID[h.ID]; !dup {
+			byID[h.ID] = h
+			args = append(args, h.ID)
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT r.household_id, r.id, r.name, r.sex, r.birth_date, r.household_relation, r.status, o.path
+		FROM recipients r JOIN org_units o ON o.id = r.org_id WHERE r.household_id IN (`+db.Placeholders(len(args))+`)
+		ORDER BY r.birth_date, r.id`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	h.Members, h.HiddenMembers = []Member{}, 0
 	now := cst.Now()
 	for rows.Next() {
 		var m Member
-		var path string
-		if err := rows.Scan(&m.RecipientID, &m.Name, &m.Sex, &m.BirthDate, &m.Relation, &m.Status, &path); err != nil {
+		var householdID, path string
+		if err := rows.Scan(&householdID, &m.RecipientID, &m.Name, &m.Sex, &m.BirthDate, &m.Relation, &m.Status, &path); err != nil {
 			return err
+		}
+		h := byID[householdID]
+		if h == nil {
+			continue
 		}
 		if actor != nil && checkVisible(actor, Recipient{OrgPath: path, BirthDate: m.BirthDate}) != nil {
 			h.HiddenMembers++
@@ -97,9 +119,11 @@ func (h *Household) loadMembers(ctx context.Context, q db.Querier, actor *authz.
 		return err
 	}
 	// The head first, then by relation, as a household register reads.
-	slices.SortStableFunc(h.Members, func(a, b Member) int {
-		return slices.Index(Relations, a.Relation) - slices.Index(Relations, b.Relation)
-	})
+	for _, h := range byID {
+		slices.SortStableFunc(h.Members, func(a, b Member) int {
+			return slices.Index(Relations, a.Relation) - slices.Index(Relations, b.Relation)
+		})
+	}
 	return nil
 }
 
@@ -118,13 +142,23 @@ func GetHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id stri
 
 // HouseholdFilter selects households.
 type HouseholdFilter struct {
-	Text   string // name starts with
-	OrgID  string
-	Offset int
-	Limit  int
+	Text  string // name starts with
+	OrgID string
+	// Sort is "name" (the default), "org" or "updated"; Desc reverses it.
+	Sort string
+	Desc bool
+	// Members also loads the members the actor may see (as GetHousehold
+	// does); otherwise Members is empty.
+	Members bool
+	Offset  int
+	Limit   int
 }
 
-// ListHouseholds lists households in the actor's scope (without members).
+// householdOrders are the sort keys of ListHouseholds.
+var householdOrders = map[string]string{"name": "h.name", "org": "o.name", "updated": "h.updated_at"}
+
+// ListHouseholds lists households in the actor's scope (with the members
+// the actor may see when f.Members is set).
 func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f HouseholdFilter) ([]Household, int, error) {
 	cond, arg := actor.ScopeFilter("o.path")
 	conds, args := []string{cond}, []any{arg}
@@ -147,8 +181,18 @@ func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f Hou
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
+	order, ok := householdOrders[f.Sort]
+	if !ok {
+		order = householdOrders["name"]
+	}
+	if f.Desc {
+		order += " DESC"
+	}
+	if order != "h.name" {
+		order += ", h.name"
+	}
 	rows, err := q.Query(ctx, `SELECT h.id, h.version, h.org_id, o.name, o.path, h.name, h.created_at, h.updated_at
-		FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w+` ORDER BY h.name, h.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+		FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w+` ORDER BY `+order+`, h.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -162,7 +206,20 @@ func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f Hou
 		h.Members = []Member{}
 		out = append(out, h)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if f.Members && len(out) > 0 {
+		ptrs := make([]*Household, len(out))
+		for i := range out {
+			ptrs[i] = &out[i]
+		}
+		if err := loadMembersOf(ctx, q, actor, ptrs...); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
 }
 
 // checkMembers validates a member list: each recipient visible to the

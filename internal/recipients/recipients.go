@@ -18,6 +18,8 @@
 //   - Create(ctx, q, keys, actor, in) validates and inserts, writing its
 //     audit entry on q: pass a transaction so a visit can register a
 //     newly met person together with the visit.
+//   - OnUpdate(hook) runs a module's work in the transaction of every
+//     recipient edit (visits replans on new categories or station).
 //   - VisibleCond(actor, "r") is the children rule as SQL for other
 //     packages' lists of recipients (they apply scope themselves).
 //   - Filter.ExtraWhere / ExtraArgs add conditions on columns of "r"
@@ -983,8 +985,28 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		err = audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "recipient", EntityID: id, OrgPath: after.OrgPath,
 			Summary: "修改服务对象：" + after.Name, Changes: changes})
 	}
-	return after, err
+	for _, hook := range updateHooks {
+		if err != nil {
+			break
+		}
+		err = hook(ctx, q, actor, before, after)
+	}
+	if err != nil {
+		return Recipient{}, err
+	}
+	return after, nil
 }
+
+// UpdateHook is work another module does when a recipient is edited, in
+// the edit's transaction (q): visits recomputes the visit plan when the
+// categories or the station change. An error undoes the edit.
+type UpdateHook func(ctx context.Context, q db.Querier, actor *authz.Actor, before, after Recipient) error
+
+var updateHooks []UpdateHook
+
+// OnUpdate registers a hook run after every successful Update. Call it
+// from an init function.
+func OnUpdate(h UpdateHook) { updateHooks = append(updateHooks, h) }
 
 // Reveal opens full personal values of a recipient for an actor allowed
 // to see them, and records the view in the audit log on q (pass a

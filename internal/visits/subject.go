@@ -2,6 +2,7 @@ package visits
 
 import (
 	"context"
+	"slices"
 
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
@@ -36,11 +37,23 @@ func registerRecipient(ctx context.Context, tx db.Querier, keys *secure.Keyring,
 // visibleCond is the registry's children rule for the lists of this
 // package, on the recipients row alias ("r"); scope is applied by each
 // list on the visit's or person's org node.
-// TODO(visits): need an exported recipients.VisibleCond(actor, alias) so
-// the rule lives in one place; until then this mirrors visibleConds.
 func visibleCond(actor *authz.Actor, alias string) (string, []any) {
-	if recipients.CanSeeChildren(actor) {
-		return "", nil
-	}
-	return alias + ".birth_date <> '' AND " + alias + ".birth_date <= ?", []any{recipients.ChildCutoff()}
+	return recipients.VisibleCond(actor, alias)
+}
+
+// The category links mirror risk_tier (migration 0002), so lists of a
+// category and a tier read the link indexes alone.
+func init() { recipients.MirrorOnLinks("risk_tier") }
+
+// An edit that changes what the rules count (categories) or which rules
+// apply (the station, whose county may have its own) recomputes the
+// person's visit plan in the edit's transaction.
+func init() {
+	recipients.OnUpdate(func(ctx context.Context, q db.Querier, actor *authz.Actor, before, after recipients.Recipient) error {
+		if before.OrgID == after.OrgID && slices.Equal(before.Categories, after.Categories) {
+			return nil
+		}
+		_, err := replan(ctx, q, actor, after)
+		return err
+	})
 }

@@ -38,10 +38,6 @@ var migrations embed.FS
 // is migrated after recipients.Module.
 var Module = db.MustLoadModule("visits", migrations, "migrations")
 
-// The category links mirror risk_tier (migration 0002), so lists of a
-// category and a tier read the link indexes alone.
-func init() { recipients.MirrorOnLinks("risk_tier") }
-
 func init() {
 	secure.RegisterColumn("visits", "id", "findings_enc")
 	secure.RegisterColumn("visits", "id", "needs_enc")
@@ -282,8 +278,8 @@ func Record(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 		}
 	}
 	visitDate := at.In(cst.Loc).Format(cst.DateLayout)
-	if person.BirthDate != "" && visitDate < person.BirthDate {
-		return Visit{}, false, (apperr.Fields{"visited_at": "探访日期早于对象的出生日期（" + person.BirthDate + "）"}).Err()
+	if err := checkVisitDate(person, visitDate); err != nil {
+		return Visit{}, false, err
 	}
 	if in.CampaignID != "" {
 		c, err := getCampaign(ctx, tx, in.CampaignID)
@@ -368,8 +364,8 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 		return Visit{}, err
 	}
 	visitDate := at.In(cst.Loc).Format(cst.DateLayout)
-	if person.BirthDate != "" && visitDate < person.BirthDate {
-		return Visit{}, (apperr.Fields{"visited_at": "探访日期早于对象的出生日期（" + person.BirthDate + "）"}).Err()
+	if err := checkVisitDate(person, visitDate); err != nil {
+		return Visit{}, err
 	}
 	if in.CampaignID != "" {
 		c, err := getCampaign(ctx, tx, in.CampaignID)
@@ -418,6 +414,27 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 			Summary: "修改探访记录：" + after.RecipientName + "（" + after.VisitDate + "）", Changes: changes})
 	}
 	return after, err
+}
+
+// checkVisitDate refuses a visit the person cannot have had: before
+// their birth, or after they died or moved away (from the status date
+// on; without one, any visit once the status is set). A closed or
+// suspended case can still be visited.
+func checkVisitDate(p person, visitDate string) error {
+	if p.BirthDate != "" && visitDate < p.BirthDate {
+		return (apperr.Fields{"visited_at": "探访日期早于对象的出生日期（" + p.BirthDate + "）"}).Err()
+	}
+	if p.Status != recipients.StatusDeceased && p.Status != recipients.StatusMoved {
+		return nil
+	}
+	what := "已" + recipients.StatusLabel(p.Status)
+	switch {
+	case p.StatusDate == "":
+		return (apperr.Fields{"recipient_id": "该对象" + what + "，不能再登记探访；如状态有误，请先修改服务对象的状态"}).Err()
+	case visitDate > p.StatusDate:
+		return (apperr.Fields{"visited_at": "该对象于 " + p.StatusDate + " " + what + "，探访日期不能晚于该日"}).Err()
+	}
+	return nil
 }
 
 // replan recomputes a person's tier, last visit and next due date from
