@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/visits"
@@ -161,5 +162,63 @@ func TestAPIOfflineReplayAndScope(t *testing.T) {
 	}
 	if res := env.APILoginDemo("zhiyuan").Get("/api/v1/visits/" + v.ID); res.Status != http.StatusForbidden {
 		t.Fatalf("volunteer read a visit: %d", res.Status)
+	}
+}
+
+func TestMajorChangeOnTheWebAndTheAPI(t *testing.T) {
+	env := apptest.Start(t)
+	worker := env.LoginDemo("shegong")
+	api := env.APILoginDemo("shegong")
+	person := demoPerson(t, api, "张三")
+	tomorrow := cst.Now().Add(visits.MajorChangeWithin).Format(cst.DateLayout)
+
+	bad := worker.PostForm("/recipients/"+person.ID+"/major-changes", url.Values{"kind": {""}, "note": {"夜里摔倒"}})
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "请选择重大变化的类型") || !strings.Contains(bad.Body, "夜里摔倒") {
+		t.Fatalf("form without a kind: %d\n%s", bad.Status, bad.Body)
+	}
+	ok := worker.PostForm("/recipients/"+person.ID+"/major-changes", url.Values{"kind": {"hospital"}, "note": {"夜里摔倒，髋部骨折住院"}})
+	if ok.Status != http.StatusSeeOther || !strings.HasPrefix(ok.Header.Get("Location"), "/recipients/"+person.ID) {
+		t.Fatalf("report: %d %s", ok.Status, ok.Body)
+	}
+	panel := worker.Get("/recipients/" + person.ID + "/visits")
+	if !strings.Contains(panel.Body, `data-testid="major-changes"`) || !strings.Contains(panel.Body, "髋部骨折") || !strings.Contains(panel.Body, tomorrow) {
+		t.Fatalf("panel after the report:\n%s", panel.Body)
+	}
+
+	var plan visits.Plan
+	if res := api.Get("/api/v1/recipients/" + person.ID + "/visit-plan"); res.Status != http.StatusOK {
+		t.Fatalf("plan: %d %s", res.Status, res.Body)
+	} else {
+		res.Decode(&plan)
+	}
+	if plan.NextVisitDue > tomorrow || len(plan.MajorChanges) != 1 || plan.MajorChanges[0].Kind != visits.ChangeHospital {
+		t.Fatalf("plan after the report: %+v", plan)
+	}
+	body := map[string]any{"id": ids.New(), "kind": "carer", "note": "老伴去世后无人照料"}
+	if res := api.JSON("POST", "/api/v1/recipients/"+person.ID+"/major-changes", body); res.Status != http.StatusCreated {
+		t.Fatalf("API report: %d %s", res.Status, res.Body)
+	}
+	if res := api.JSON("POST", "/api/v1/recipients/"+person.ID+"/major-changes", body); res.Status != http.StatusOK {
+		t.Fatalf("API replay: %d %s", res.Status, res.Body)
+	}
+	if res := api.JSON("POST", "/api/v1/recipients/"+person.ID+"/major-changes", map[string]any{"kind": "other"}); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"note"`) {
+		t.Fatalf("API other without a note: %d %s", res.Status, res.Body)
+	}
+	if res := env.APILoginDemo("zhiyuan").JSON("POST", "/api/v1/recipients/"+person.ID+"/major-changes", map[string]any{"kind": "hospital"}); res.Status != http.StatusForbidden {
+		t.Fatalf("a volunteer reported: %d", res.Status)
+	}
+	api.Get("/api/v1/recipients/" + person.ID + "/visit-plan").Decode(&plan)
+	if len(plan.MajorChanges) != 2 {
+		t.Fatalf("open reports: %+v", plan.MajorChanges)
+	}
+	// A visit now answers both.
+	visit := map[string]any{"recipient_id": person.ID, "visited_at": cst.Now().Format("2006-01-02 15:04"), "method": "home"}
+	if res := api.JSON("POST", "/api/v1/visits", visit); res.Status != http.StatusCreated {
+		t.Fatalf("visit: %d %s", res.Status, res.Body)
+	}
+	plan = visits.Plan{}
+	api.Get("/api/v1/recipients/" + person.ID + "/visit-plan").Decode(&plan)
+	if len(plan.MajorChanges) != 0 || plan.NextVisitDue <= tomorrow {
+		t.Fatalf("after the visit: %+v", plan)
 	}
 }

@@ -319,6 +319,9 @@ func Record(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if err := saveVisitors(ctx, tx, id, visitors); err != nil {
 		return Visit{}, false, err
 	}
+	if err := answerMajorChanges(ctx, tx, person.ID, id, at); err != nil {
+		return Visit{}, false, err
+	}
 	if _, err := replan(ctx, tx, actor, person); err != nil {
 		return Visit{}, false, err
 	}
@@ -401,6 +404,9 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if err := saveVisitors(ctx, tx, id, visitors); err != nil {
 		return Visit{}, err
 	}
+	if err := answerMajorChanges(ctx, tx, person.ID, id, at); err != nil {
+		return Visit{}, err
+	}
 	if _, err := replan(ctx, tx, actor, person); err != nil {
 		return Visit{}, err
 	}
@@ -439,7 +445,8 @@ func checkVisitDate(p person, visitDate string) error {
 
 // replan recomputes a person's tier, last visit and next due date from
 // their latest visit: the tier is that of the latest visit that set one,
-// the due date follows the rules in force where the person is. It works
+// the due date follows the rules in force where the person is, or an
+// unanswered major change if that comes sooner. It works
 // from the stored visits rather than the one just saved, so a visit
 // entered late (older than the latest) or corrected never moves the plan
 // backwards. It returns the new due date.
@@ -466,6 +473,14 @@ func replan(ctx context.Context, tx db.Querier, actor *authz.Actor, person perso
 		if due, why, err = rules.NextDue(last, Tier(tier), person.Categories); err != nil {
 			return "", err
 		}
+	}
+	// An unanswered major change wants a visit sooner than any rule.
+	urgent, err := openMajorChangeDue(ctx, tx, person.ID)
+	if err != nil {
+		return "", err
+	}
+	if urgent != "" && (due == "" || urgent < due) {
+		due, why = urgent, "重大变化：24 小时内探访"
 	}
 	var oldTier, oldLast, oldDue string
 	if err := tx.QueryRow(ctx, `SELECT risk_tier, last_visit_on, next_visit_due FROM recipients WHERE id = ?`, person.ID).Scan(&oldTier, &oldLast, &oldDue); err != nil {

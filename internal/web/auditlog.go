@@ -11,8 +11,6 @@ func (s *Server) routesAudit() {
 	s.add(Route{Method: "GET", Pattern: "/audit", Perm: authz.PermAuditRead, Handle: s.auditList})
 }
 
-type actionOption struct{ Code, Label string }
-
 func auditFilterFrom(p ListParams) audit.Filter {
 	q := p.Query
 	return audit.Filter{ActorID: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), EntityID: q.Get("entity_id"),
@@ -25,9 +23,9 @@ func (s *Server) auditList(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	var actions []actionOption
+	var actions []option
 	for _, a := range audit.Actions() {
-		actions = append(actions, actionOption{a, audit.ActionLabel(a)})
+		actions = append(actions, option{a, audit.ActionLabel(a)})
 	}
 	return c.Render("audit", &Page{Title: "审计日志", Data: map[string]any{"Entries": entries, "Pager": newPager(p, total), "Params": p, "Actions": actions}})
 }

@@ -29,6 +29,7 @@ type navLink struct {
 var navItems = []navItem{
 	{"", "首页", "/", authz.PermHome},
 	{"服务对象", "服务对象名册", "/recipients", authz.PermRecipientsRead},
+	{"服务对象", "家庭", "/households", authz.PermRecipientsRead},
 	{"服务对象", "登记服务对象", "/recipients/new", authz.PermRecipientsManage},
 	{"服务对象", "对象类别", "/recipient-categories", authz.PermRecipientsCategories},
 	{"探访排查", "我的待探访", "/visits/due?mine=1", authz.PermVisitsWrite},

@@ -13,12 +13,10 @@ import (
 
 // Service organisations (社工机构) and the coverage page.
 
-type statusOption struct{ Code, Label string }
-
-func orgStatusOptions() []statusOption {
-	var out []statusOption
+func orgStatusOptions() []option {
+	var out []option
 	for _, st := range network.OrgStatuses {
-		out = append(out, statusOption{string(st), st.Label()})
+		out = append(out, option{string(st), st.Label()})
 	}
 	return out
 }

@@ -89,10 +89,8 @@ type recipientListExtension struct {
 
 type listSelect struct {
 	Name, Label string
-	Options     []selectOption
+	Options     []option
 }
-
-type selectOption struct{ Value, Label string }
 
 var recipientListExtensions []recipientListExtension
 
@@ -176,7 +174,7 @@ func (s *Server) stationOptions(c *Ctx) ([]orgOption, error) {
 // villageGroup is one township's villages in a picker.
 type villageGroup struct {
 	Label    string
-	Villages []selectOption
+	Villages []option
 }
 
 // villageOptions lists the villages of the townships of the given
@@ -204,7 +202,7 @@ func (s *Server) villageOptions(c *Ctx, units []orgOption) []villageGroup {
 			g.Label = d.Name
 		}
 		for _, k := range kids {
-			g.Villages = append(g.Villages, selectOption{k.Code, k.Name})
+			g.Villages = append(g.Villages, option{k.Code, k.Name})
 		}
 		groups = append(groups, g)
 	}
@@ -223,10 +221,10 @@ func (s *Server) villageName(c *Ctx, code string) string {
 	return d.Name
 }
 
-func statusOptions() []selectOption {
-	var out []selectOption
+func statusOptions() []option {
+	var out []option
 	for _, st := range recipients.Statuses {
-		out = append(out, selectOption{st, recipients.StatusLabel(st)})
+		out = append(out, option{st, recipients.StatusLabel(st)})
 	}
 	return out
 }
@@ -245,20 +243,20 @@ func (s *Server) recipientList(c *Ctx) error {
 	villageNames := map[string]string{}
 	for _, g := range data["Villages"].([]villageGroup) {
 		for _, v := range g.Villages {
-			villageNames[v.Value] = v.Label
+			villageNames[v.Code] = v.Label
 		}
 	}
 	// The export form repeats the current filters as hidden fields.
-	var hidden []selectOption
+	var hidden []option
 	for k, vs := range p.Query {
 		if k == "page" || k == "size" {
 			continue
 		}
 		for _, v := range vs {
-			hidden = append(hidden, selectOption{k, v})
+			hidden = append(hidden, option{k, v})
 		}
 	}
-	slices.SortFunc(hidden, func(a, b selectOption) int { return strings.Compare(a.Value+a.Label, b.Value+b.Label) })
+	slices.SortFunc(hidden, func(a, b option) int { return strings.Compare(a.Code+a.Label, b.Code+b.Label) })
 	data["Items"], data["Pager"], data["Capped"], data["Params"] = items, newPager(p, total), capped, p
 	data["VillageNames"], data["ExportFields"] = villageNames, hidden
 	data["CountCap"] = recipients.CountCap
@@ -307,7 +305,7 @@ func (s *Server) recipientFormPage(c *Ctx, f *Form, creating bool, action, back 
 	known := false
 	for _, g := range data["Villages"].([]villageGroup) {
 		for _, v := range g.Villages {
-			known = known || v.Value == f.Get("village_code")
+			known = known || v.Code == f.Get("village_code")
 		}
 	}
 	data["VillageKnown"] = known

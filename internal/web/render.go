@@ -73,6 +73,10 @@ type Page struct {
 	Assets *assets
 }
 
+// option is one choice of a select: the code sent and the Chinese label
+// shown (the "select" partial renders every select from these).
+type option struct{ Code, Label string }
+
 // Form keeps what the user typed and the errors per field, so a form
 // that fails validation comes back filled in with the messages beside
 // the fields.

@@ -32,6 +32,7 @@ func (s *Server) routesVisits() {
 		Route{Method: "GET", Pattern: "/visits/{id}/edit", Perm: authz.PermVisitsWrite, Handle: s.visitEdit},
 		Route{Method: "POST", Pattern: "/visits/{id}", Perm: authz.PermVisitsWrite, MaxBody: visitUploadLimit, Handle: s.visitUpdate},
 		Route{Method: "GET", Pattern: "/recipients/{id}/visits", Perm: authz.PermVisitsRead, Handle: s.visitPanel},
+		Route{Method: "POST", Pattern: "/recipients/{id}/major-changes", Perm: authz.PermVisitsWrite, Handle: s.majorChangeReport},
 		Route{Method: "GET", Pattern: "/visit-campaigns", Perm: authz.PermVisitsRead, Handle: s.campaignList},
 		Route{Method: "GET", Pattern: "/visit-campaigns/new", Perm: authz.PermVisitsPlan, Handle: s.campaignNew},
 		Route{Method: "POST", Pattern: "/visit-campaigns", Perm: authz.PermVisitsPlan, Handle: s.campaignCreate},
@@ -51,15 +52,15 @@ const visitUploadLimit = 40 << 20
 func init() {
 	// The risk tier and the due state as filters of the recipients list
 	// (page, API and export), through the registry's extension hook.
-	opts := []selectOption{}
+	opts := []option{}
 	for _, t := range visits.Tiers {
-		opts = append(opts, selectOption{string(t), t.Label()})
+		opts = append(opts, option{string(t), t.Label()})
 	}
-	opts = append(opts, selectOption{"none", "未评定"})
+	opts = append(opts, option{"none", "未评定"})
 	recipientListExtensions = append(recipientListExtensions, recipientListExtension{
 		Selects: []listSelect{
 			{Name: "tier", Label: "风险等级", Options: opts},
-			{Name: "visit", Label: "探访", Options: []selectOption{{"overdue", "已逾期"}, {"week", "本周到期"}, {"never", "从未探访"}}},
+			{Name: "visit", Label: "探访", Options: []option{{"overdue", "已逾期"}, {"week", "本周到期"}, {"never", "从未探访"}}},
 		},
 		Apply: func(actor *authz.Actor, q url.Values, f *recipients.Filter) {
 			switch t := q.Get("tier"); {
@@ -359,26 +360,62 @@ func (s *Server) visitList(c *Ctx) error {
 }
 
 // visitPanel is the visits panel of a recipient's page (loaded by htmx):
-// the plan and the latest visits.
+// the plan, open major changes with the form to report one, and the
+// latest visits.
 func (s *Server) visitPanel(c *Ctx) error {
-	r, err := recipients.Get(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	p, err := s.visitPanelPage(c, c.PathValue("id"), NewForm(nil), "")
 	if err != nil {
 		return err
 	}
-	var tier, last, due string
-	if err := s.App.DB.QueryRow(c.Context(), `SELECT risk_tier, last_visit_on, next_visit_due FROM recipients WHERE id = ?`, r.ID).Scan(&tier, &last, &due); err != nil {
-		return err
-	}
-	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, visits.Filter{RecipientID: r.ID, Limit: 10})
+	return c.Render("visits_panel", p)
+}
+
+func (s *Server) visitPanelPage(c *Ctx, recipientID string, form *Form, notice string) (*Page, error) {
+	ctx := c.Context()
+	plan, err := visits.PlanOf(ctx, s.App.DB, s.App.Keys, c.Actor, recipientID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rules, err := visits.RulesFor(c.Context(), s.App.DB, r.OrgPath)
+	items, total, err := visits.List(ctx, s.App.DB, c.Actor, visits.Filter{RecipientID: plan.RecipientID, Limit: 10})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.Render("visits_panel", &Page{Title: "探访记录", Data: map[string]any{"Recipient": r, "Tier": visits.Tier(tier), "Last": last,
-		"Due": due, "Overdue": due != "" && due < cst.Today(), "Visits": items, "Total": total, "Rule": rules.IntervalFor(visits.Tier(tier)).String()}})
+	kinds := make([]option, len(visits.ChangeKinds))
+	for i, k := range visits.ChangeKinds {
+		kinds[i] = option{string(k), k.Label()}
+	}
+	return &Page{Title: "探访记录", Form: form, Data: map[string]any{"RecipientID": plan.RecipientID, "Plan": plan,
+		"Visits": items, "Total": total, "ChangeKinds": kinds, "Notice": notice}}, nil
+}
+
+// majorChangeReport records a major change from the form on the visits
+// panel; the panel is drawn again with the new due date or the errors.
+func (s *Server) majorChangeReport(c *Ctx) error {
+	f := FormFrom(c.R)
+	id := c.PathValue("id")
+	in := visits.MajorChangeInput{ID: f.Get("id"), Kind: visits.ChangeKind(f.Get("kind")), Note: f.Get("note")}
+	var m visits.MajorChange
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var err error
+		m, err = visits.ReportMajorChange(c.Context(), tx, s.App.Keys, c.Actor, id, in)
+		return err
+	})
+	notice := ""
+	if err == nil {
+		notice = "已登记重大变化，须于 " + m.DueOn + " 前探访"
+		if !c.IsHTMX() {
+			return c.Redirect("/recipients/"+id+"#visits-panel", notice)
+		}
+		f = NewForm(nil)
+	}
+	p, perr := s.visitPanelPage(c, id, f, notice)
+	if perr != nil {
+		return perr
+	}
+	if err != nil {
+		return c.RenderForm("visits_panel", p, err)
+	}
+	return c.Render("visits_panel", p)
 }
 
 func dueFilterFrom(c *Ctx, q url.Values) visits.DueFilter {

@@ -26,6 +26,8 @@ func (s *Server) routesAPIVisits() {
 		Route{Method: "POST", Pattern: "/api/v1/campaigns", Perm: authz.PermVisitsPlan, Handle: s.apiCampaignCreate},
 		Route{Method: "GET", Pattern: "/api/v1/campaigns/{id}", Perm: authz.PermVisitsRead, Handle: s.apiCampaign},
 		Route{Method: "PUT", Pattern: "/api/v1/campaigns/{id}", Perm: authz.PermVisitsPlan, Handle: s.apiCampaignUpdate},
+		Route{Method: "GET", Pattern: "/api/v1/recipients/{id}/visit-plan", Perm: authz.PermVisitsRead, Handle: s.apiVisitPlan},
+		Route{Method: "POST", Pattern: "/api/v1/recipients/{id}/major-changes", Perm: authz.PermVisitsWrite, Handle: s.apiMajorChangeReport},
 		Route{Method: "GET", Pattern: "/api/v1/visit-rules", Perm: authz.PermVisitsRead, Handle: s.apiVisitRules},
 		Route{Method: "PUT", Pattern: "/api/v1/visit-rules", Perm: authz.PermVisitsRules, Handle: s.apiVisitRulesSave},
 	)
@@ -221,4 +223,42 @@ func (s *Server) apiVisitRulesSave(c *Ctx) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) apiVisitPlan(c *Ctx) error {
+	plan, err := visits.PlanOf(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, plan)
+}
+
+// apiMajorChangeReport answers 201 with the report, or 200 when the
+// same report (same id and content) was already saved.
+func (s *Server) apiMajorChangeReport(c *Ctx) error {
+	var in visits.MajorChangeInput
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var m visits.MajorChange
+	created := false
+	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		var n int
+		if in.ID != "" {
+			if err := tx.QueryRow(c.Context(), `SELECT COUNT(*) FROM visit_major_changes WHERE id = ?`, in.ID).Scan(&n); err != nil {
+				return err
+			}
+		}
+		created = n == 0
+		var err error
+		m, err = visits.ReportMajorChange(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if created {
+		return c.JSON(http.StatusCreated, m)
+	}
+	return c.JSON(http.StatusOK, m)
 }

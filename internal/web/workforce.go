@@ -80,50 +80,46 @@ func (s *Server) routesWorkforce() {
 // by the importer with its own message.
 func wfUploadLimit() int64 { return workforce.MaxImportBytes + 64<<10 }
 
-// wfOpt is a select option for the workforce templates (one partial
-// renders every select).
-type wfOpt struct{ Code, Label string }
-
-func wfOpts(in []workforce.Option) []wfOpt {
-	out := make([]wfOpt, len(in))
+func wfOpts(in []workforce.Option) []option {
+	out := make([]option, len(in))
 	for i, o := range in {
-		out[i] = wfOpt(o)
+		out[i] = option(o)
 	}
 	return out
 }
 
 // wfUnitOpts lists the stations and rooms in scope (with the county and
 // above when above is set) for a picker.
-func (s *Server) wfUnitOpts(c *Ctx, above bool) ([]wfOpt, error) {
+func (s *Server) wfUnitOpts(c *Ctx, above bool) ([]option, error) {
 	opts, err := s.orgOptions(c, true)
 	if err != nil {
 		return nil, err
 	}
-	var out []wfOpt
+	var out []option
 	for _, o := range opts {
 		if o.Kind == org.KindStation || o.Kind == org.KindRoom || above {
-			out = append(out, wfOpt{o.ID, o.Indent + o.Name})
+			out = append(out, option{o.ID, o.Indent + o.Name})
 		}
 	}
 	return out, nil
 }
 
-func (s *Server) wfWorkerOpts(c *Ctx) ([]wfOpt, error) {
+func (s *Server) wfWorkerOpts(c *Ctx) ([]option, error) {
 	ws, _, err := s.App.Workforce.ListWorkers(c.Context(), c.Actor, workforce.WorkerFilter{Status: "active", Limit: -1})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]wfOpt, len(ws))
+	out := make([]option, len(ws))
 	for i, w := range ws {
-		out[i] = wfOpt{w.ID, w.Name + "（" + w.OrgName + "）"}
+		out[i] = option{w.ID, w.Name + "（" + w.OrgName + "）"}
 	}
 	return out, nil
 }
 
-func wfYearOpts() []wfOpt {
-	var out []wfOpt
+func wfYearOpts() []option {
+	var out []option
 	for y := cst.Now().Year(); y >= workforce.TrendFrom-5; y-- {
-		out = append(out, wfOpt{strconv.Itoa(y), strconv.Itoa(y) + " 年"})
+		out = append(out, option{strconv.Itoa(y), strconv.Itoa(y) + " 年"})
 	}
 	return out
 }
@@ -166,8 +162,8 @@ func (s *Server) wfWorkerList(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	levels := append([]wfOpt{{"any", "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
-	levels = append(levels, wfOpt{"none", "未持证"})
+	levels := append([]option{{"any", "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
+	levels = append(levels, option{"none", "未持证"})
 	return c.Render("workforce_workers", &Page{Title: "社工花名册", Data: map[string]any{
 		"Workers": ws, "Pager": newPager(p, total), "Params": p, "Units": units, "Levels": levels,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
@@ -204,7 +200,7 @@ func (s *Server) wfWorkerPage(c *Ctx, f *Form, revealed *workforce.Revealed, sta
 	}
 	p := &Page{Title: w.Name, Form: f, Data: map[string]any{
 		"Worker": w, "Training": training, "Honours": honours, "Revealed": revealed, "Levels": wfOpts(workforce.Levels),
-		"Stages":    []wfOpt{{workforce.StageCertificate, "证书"}, {workforce.StageExam, "考试合格（仅高级）"}},
+		"Stages":    []option{{workforce.StageCertificate, "证书"}, {workforce.StageExam, "考试合格（仅高级）"}},
 		"CanManage": c.Actor.Can(authz.PermWorkforceManage), "CanReveal": c.Actor.Can(authz.PermWorkforceReveal),
 		"ExamYears": workforce.SeniorExamValidYears,
 	}}
@@ -230,8 +226,8 @@ func (s *Server) wfWorkerFormPage(c *Ctx, f *Form, creating bool, action, back, 
 	return &Page{Title: title, Form: f, Data: map[string]any{
 		"Creating": creating, "Action": action, "Back": back, "Units": units, "Users": wfOpts(users),
 		"Educations": wfOpts(workforce.Educations), "Posts": wfOpts(workforce.Posts), "Statuses": wfOpts(workforce.WorkerStatuses),
-		"Levels": wfOpts(workforce.Levels), "Sexes": []wfOpt{{"男", "男"}, {"女", "女"}},
-		"Stages": []wfOpt{{workforce.StageCertificate, "证书"}, {workforce.StageExam, "考试合格（仅高级）"}},
+		"Levels": wfOpts(workforce.Levels), "Sexes": []option{{"男", "男"}, {"女", "女"}},
+		"Stages": []option{{workforce.StageCertificate, "证书"}, {workforce.StageExam, "考试合格（仅高级）"}},
 		"IDHint": idHint, "PhoneHint": phoneHint,
 	}}, nil
 }
@@ -636,21 +632,21 @@ func (s *Server) wfTrainingPage(c *Ctx, f *Form, status int) error {
 		return err
 	}
 	canManage := c.Actor.Can(authz.PermWorkforceManage)
-	var people []wfOpt
+	var people []option
 	if canManage {
 		ws, err := s.wfWorkerOpts(c)
 		if err != nil {
 			return err
 		}
 		for _, w := range ws {
-			people = append(people, wfOpt{workforce.PersonWorker + ":" + w.Code, "社工 · " + w.Label})
+			people = append(people, option{workforce.PersonWorker + ":" + w.Code, "社工 · " + w.Label})
 		}
 		vs, _, err := s.App.Workforce.ListVolunteers(c.Context(), c.Actor, workforce.VolunteerFilter{Status: "active", Limit: 200})
 		if err != nil {
 			return err
 		}
 		for _, v := range vs {
-			people = append(people, wfOpt{workforce.PersonVolunteer + ":" + v.ID, "志愿者 · " + v.Name + "（" + v.OrgName + "）"})
+			people = append(people, option{workforce.PersonVolunteer + ":" + v.ID, "志愿者 · " + v.Name + "（" + v.OrgName + "）"})
 		}
 	}
 	p := &Page{Title: t.Title, Form: f, Data: map[string]any{"Training": t, "People": people, "CanManage": canManage}}
@@ -739,7 +735,7 @@ func (s *Server) wfProgrammePage(c *Ctx, id string, f *Form, failed error) error
 		return err
 	}
 	canManage := c.Actor.Can(authz.PermWorkforceProgrammes)
-	var workers []wfOpt
+	var workers []option
 	if canManage {
 		if workers, err = s.wfWorkerOpts(c); err != nil {
 			return err
