@@ -71,7 +71,7 @@ type Store struct {
 
 // SaveImage checks and stores one uploaded photo for owner, writing its
 // row through q (pass the transaction that writes the owner, so both or
-// neither exist). field names the form field for error messages.
+// neither exist: the file is removed if that transaction rolls back). field names the form field for error messages.
 func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor, owner Owner, field string, fh *multipart.FileHeader) (Attachment, error) {
 	name := fh.Filename
 	if fh.Size > MaxImageBytes {
@@ -98,6 +98,15 @@ func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor,
 		return Attachment{}, (apperr.Fields{field: "“" + name + "”不是图片，只接受 JPG、PNG、GIF、WebP 格式的照片"}).Err()
 	}
 	sum := sha256.Sum256(body)
+	// The same photo sent again for the same record (a phone replaying
+	// its offline queue) is the one already stored.
+	same, err := scanOne(q.QueryRow(ctx, `SELECT `+columns+` FROM attachments WHERE owner_entity = ? AND owner_id = ? AND sha256 = ?`,
+		owner.Entity, owner.ID, hex.EncodeToString(sum[:])))
+	if err == nil {
+		return same, nil
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return Attachment{}, err
+	}
 	a := Attachment{ID: ids.New(), OwnerEntity: owner.Entity, OwnerID: owner.ID, OrgPath: owner.OrgPath, Filename: cleanName(name),
 		ContentType: ctype, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: cst.NowStamp()}
 	a.storagePath = filepath.Join(cst.Now().Format("2006"), cst.Now().Format("01"), a.ID+ext)
@@ -118,6 +127,11 @@ func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor,
 	if err != nil {
 		_ = os.Remove(full) // the row failed: leave no orphan file
 		return Attachment{}, err
+	}
+	if tx, ok := q.(*db.Tx); ok {
+		// Nor when the owner's transaction fails later (a second photo
+		// refused, the visit invalid).
+		tx.OnRollback(func() { _ = os.Remove(full) })
 	}
 	a.URL = "/attachments/" + a.ID
 	err = audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "attachment", EntityID: a.ID, OrgPath: a.OrgPath,
@@ -155,12 +169,18 @@ func (s *Store) List(ctx context.Context, q db.Querier, entity, id string) ([]At
 	return out, nil
 }
 
+// scanOne reads one attachment row; no row is apperr NotFound.
+func scanOne(row *sql.Row) (Attachment, error) {
+	a, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, apperr.ErrNotFound("附件")
+	}
+	return a, err
+}
+
 // Open returns a file the actor may see and its bytes.
 func (s *Store) Open(ctx context.Context, actor *authz.Actor, id string) (Attachment, io.ReadSeekCloser, error) {
-	a, err := scan(s.DB.QueryRow(ctx, `SELECT `+columns+` FROM attachments WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, nil, apperr.ErrNotFound("附件")
-	}
+	a, err := scanOne(s.DB.QueryRow(ctx, `SELECT `+columns+` FROM attachments WHERE id = ?`, id))
 	if err != nil {
 		return a, nil, err
 	}

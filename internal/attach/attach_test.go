@@ -7,14 +7,17 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"io/fs"
 	"mime/multipart"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
 )
 
@@ -58,6 +61,12 @@ func TestSaveImageChecksTypeAndSize(t *testing.T) {
 	if a.ContentType != "image/png" || a.Filename != "站点.png" {
 		t.Fatalf("stored %+v", a)
 	}
+	// The same bytes for the same record again (an offline replay) are
+	// the photo already stored.
+	again, err := s.SaveImage(ctx, d, actor, owner, "photos", fileHeader(t, "IMG_0001.png", pngBytes(t)))
+	if err != nil || again.ID != a.ID {
+		t.Fatalf("the same photo again: %+v %v", again, err)
+	}
 
 	// A text file named .jpg is refused by its content.
 	_, err = s.SaveImage(ctx, d, actor, owner, "photos", fileHeader(t, "fake.jpg", []byte("hello, not an image")))
@@ -89,5 +98,54 @@ func TestSaveImageChecksTypeAndSize(t *testing.T) {
 	outsider := &authz.Actor{UserID: "u2", OrgPath: "/other/"}
 	if _, _, err := s.Open(ctx, outsider, a.ID); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("outsider opened the file: %v", err)
+	}
+}
+
+// A photo saved in a transaction that later fails leaves neither its row
+// nor its file; one in a committed transaction keeps both.
+func TestSaveImageInARolledBackTransactionLeavesNoFile(t *testing.T) {
+	d := dbtest.Open(t, audit.Module, attach.Module)
+	dir := t.TempDir()
+	s := &attach.Store{DB: d, Dir: dir}
+	ctx := context.Background()
+	actor := &authz.Actor{UserID: "u1", OrgPath: "/a/"}
+	owner := attach.Owner{Entity: "visit", ID: "v1", OrgPath: "/a/b/"}
+	files := func() int {
+		n := 0
+		_ = filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := s.SaveImage(ctx, tx, actor, owner, "photos", fileHeader(t, "one.png", pngBytes(t))); err != nil {
+			return err
+		}
+		if files() != 1 {
+			t.Fatalf("the first photo is not on disk during the transaction")
+		}
+		_, err := s.SaveImage(ctx, tx, actor, owner, "photos", fileHeader(t, "two.jpg", []byte("not an image")))
+		return err
+	})
+	if err == nil {
+		t.Fatal("the second, bad photo was accepted")
+	}
+	if n := files(); n != 0 {
+		t.Fatalf("%d orphan files after the rollback", n)
+	}
+	if list, _ := s.List(ctx, d, "visit", "v1"); len(list) != 0 {
+		t.Fatalf("rows after the rollback: %v", list)
+	}
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		_, err := s.SaveImage(ctx, tx, actor, owner, "photos", fileHeader(t, "three.png", pngBytes(t)))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 1 {
+		t.Fatalf("%d files after a commit, want 1", n)
 	}
 }

@@ -114,6 +114,18 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	undo    []func()
+}
+
+// OnRollback registers work that undoes a side effect outside the
+// database (a file written for a row of this transaction) if the
+// transaction does not commit. Undo work runs last registered first.
+func (t *Tx) OnRollback(undo func()) { t.undo = append(t.undo, undo) }
+
+func (t *Tx) rolledBack() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
@@ -137,16 +149,19 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	tx := &Tx{tx: sqlTx, dialect: d.dialect}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
+			tx.rolledBack()
 			panic(p)
 		}
 		if err != nil {
 			_ = sqlTx.Rollback()
+			tx.rolledBack()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx, dialect: d.dialect}); err != nil {
+	if err = fn(tx); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {

@@ -1,6 +1,11 @@
 package visits_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -220,5 +225,61 @@ func TestMajorChangeOnTheWebAndTheAPI(t *testing.T) {
 	api.Get("/api/v1/recipients/" + person.ID + "/visit-plan").Decode(&plan)
 	if len(plan.MajorChanges) != 0 || plan.NextVisitDue <= tomorrow {
 		t.Fatalf("after the visit: %+v", plan)
+	}
+}
+
+func TestAPIVisitPhotos(t *testing.T) {
+	env := apptest.Start(t)
+	api := env.APILoginDemo("shegong")
+	person := demoPerson(t, api, "王桂兰")
+	res := api.JSON("POST", "/api/v1/visits", map[string]any{"recipient_id": person.ID, "visited_at": "2025-06-02 10:00", "method": "home"})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("visit: %d %s", res.Status, res.Body)
+	}
+	var v visits.Visit
+	res.Decode(&v)
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(2, 2, color.RGBA{0, 120, 200, 255})
+	var photo bytes.Buffer
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(c *apptest.Client, name string, body []byte) *apptest.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		w, _ := mw.CreateFormFile("photos", name)
+		_, _ = w.Write(body)
+		mw.Close()
+		return c.Request("POST", "/api/v1/visits/"+v.ID+"/photos", mw.FormDataContentType(), &buf)
+	}
+	type list struct {
+		Items []struct {
+			ID, URL     string
+			ContentType string `json:"content_type"`
+		}
+	}
+	var first, again, listed list
+	if res := upload(api, "IMG_0001.png", photo.Bytes()); res.Status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	} else {
+		res.Decode(&first)
+	}
+	if len(first.Items) != 1 || first.Items[0].URL != "/api/v1/attachments/"+first.Items[0].ID || first.Items[0].ContentType != "image/png" {
+		t.Fatalf("uploaded: %+v", first)
+	}
+	// Replaying the upload stores nothing new.
+	upload(api, "IMG_0001.png", photo.Bytes()).Decode(&again)
+	api.Get("/api/v1/visits/" + v.ID + "/photos").Decode(&listed)
+	if len(again.Items) != 1 || again.Items[0].ID != first.Items[0].ID || len(listed.Items) != 1 {
+		t.Fatalf("after a replay: %+v, listed %+v", again, listed)
+	}
+	if got := api.Get(first.Items[0].URL); got.Status != http.StatusOK || got.Body != photo.String() {
+		t.Fatalf("download: %d", got.Status)
+	}
+	if res := upload(api, "note.jpg", []byte("not a photo at all")); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `"photos"`) {
+		t.Fatalf("a text file: %d %s", res.Status, res.Body)
+	}
+	if res := upload(env.APILoginDemo("zhiyuan"), "IMG_0002.png", photo.Bytes()); res.Status != http.StatusForbidden {
+		t.Fatalf("a volunteer uploaded: %d", res.Status)
 	}
 }

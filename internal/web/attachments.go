@@ -10,7 +10,10 @@ import (
 // Downloads of uploaded files, scope-checked like the records they belong to.
 
 func (s *Server) routesAttachments() {
-	s.add(Route{Method: "GET", Pattern: "/attachments/{id}", Perm: authz.PermHome, Handle: s.attachmentGet})
+	s.add(
+		Route{Method: "GET", Pattern: "/attachments/{id}", Perm: authz.PermHome, Handle: s.attachmentGet},
+		Route{Method: "GET", Pattern: "/api/v1/attachments/{id}", Perm: authz.PermHome, Handle: s.attachmentGet},
+	)
 }
 
 func (s *Server) attachmentGet(c *Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/visits"
@@ -22,6 +23,8 @@ func (s *Server) routesAPIVisits() {
 		Route{Method: "GET", Pattern: "/api/v1/visits/due/counts", Perm: authz.PermVisitsStats, Handle: s.apiVisitsDueCounts},
 		Route{Method: "GET", Pattern: "/api/v1/visits/{id}", Perm: authz.PermVisitsRead, Handle: s.apiVisit},
 		Route{Method: "PUT", Pattern: "/api/v1/visits/{id}", Perm: authz.PermVisitsWrite, Handle: s.apiVisitUpdate},
+		Route{Method: "GET", Pattern: "/api/v1/visits/{id}/photos", Perm: authz.PermVisitsRead, Handle: s.apiVisitPhotos},
+		Route{Method: "POST", Pattern: "/api/v1/visits/{id}/photos", Perm: authz.PermVisitsWrite, MaxBody: attach.MaxUploadBody, Handle: s.apiVisitPhotoUpload},
 		Route{Method: "GET", Pattern: "/api/v1/campaigns", Perm: authz.PermVisitsRead, Handle: s.apiCampaigns},
 		Route{Method: "POST", Pattern: "/api/v1/campaigns", Perm: authz.PermVisitsPlan, Handle: s.apiCampaignCreate},
 		Route{Method: "GET", Pattern: "/api/v1/campaigns/{id}", Perm: authz.PermVisitsRead, Handle: s.apiCampaign},
@@ -261,4 +264,62 @@ func (s *Server) apiMajorChangeReport(c *Ctx) error {
 		return c.JSON(http.StatusCreated, m)
 	}
 	return c.JSON(http.StatusOK, m)
+}
+
+func (s *Server) apiVisitPhotos(c *Ctx) error {
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	photos, err := s.visitPhotos(c, v.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": apiAttachments(photos)})
+}
+
+// apiVisitPhotoUpload adds photos (multipart field "photos", one or
+// more) to a visit the actor may record. A photo sent again for the same
+// visit is not stored twice, so an offline queue can be replayed.
+func (s *Server) apiVisitPhotoUpload(c *Ctx) error {
+	if s.App.Attach == nil {
+		return apperr.New(apperr.Invalid, "本系统未启用照片上传")
+	}
+	if err := c.R.ParseMultipartForm(attach.MaxImageBytes); err != nil {
+		return (apperr.Fields{"photos": "请以 multipart/form-data 上传照片（字段名 photos）"}).Err()
+	}
+	files := c.R.MultipartForm.File["photos"]
+	if len(files) == 0 {
+		return (apperr.Fields{"photos": "请选择要上传的照片"}).Err()
+	}
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var saved []attach.Attachment
+	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		for _, fh := range files {
+			a, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: "visit", ID: v.ID, OrgPath: v.OrgPath}, "photos", fh)
+			if err != nil {
+				return err
+			}
+			saved = append(saved, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"items": apiAttachments(saved)})
+}
+
+// apiAttachments points each file at its API download address, which
+// takes the bearer token.
+func apiAttachments(list []attach.Attachment) []attach.Attachment {
+	out := make([]attach.Attachment, len(list))
+	for i, a := range list {
+		a.URL = "/api/v1/attachments/" + a.ID
+		out[i] = a
+	}
+	return out
 }
