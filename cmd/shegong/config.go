@@ -34,6 +34,7 @@ func (f *flags) serveFlags() {
 	fs.StringVar(&f.cfg.Addr, "addr", f.cfg.Addr, "监听地址 (SHEGONG_ADDR)")
 	fs.BoolVar(&f.cfg.Demo, "demo", false, "首次启动时载入演示数据（淇县）与演示账号 (SHEGONG_DEMO)")
 	fs.BoolVar(&f.cfg.BehindTLS, "behind-tls", false, "前面有 HTTPS 反向代理：Cookie 加 Secure (SHEGONG_BEHIND_TLS)")
+	fs.StringVar(&f.cfg.TrustedProxies, "trusted-proxies", "", "可信反向代理的地址或网段，逗号分隔，如 127.0.0.1,10.0.0.0/8；只信这些代理给出的 X-Forwarded-For (SHEGONG_TRUSTED_PROXIES)")
 	fs.StringVar(&f.cfg.TLSCert, "tls-cert", "", "直接提供 HTTPS 的证书文件 (SHEGONG_TLS_CERT)")
 	fs.StringVar(&f.cfg.TLSKey, "tls-key", "", "直接提供 HTTPS 的私钥文件 (SHEGONG_TLS_KEY)")
 	fs.Int64Var(&f.cfg.MaxBody, "max-body", f.cfg.MaxBody, "普通请求体上限（字节）；上传另有上限 (SHEGONG_MAX_BODY)")

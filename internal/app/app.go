@@ -35,6 +35,10 @@ type Config struct {
 	Key         string // key-file text given directly (SHEGONG_KEY), overrides KeyFile
 	Demo        bool   // load the demo county on first start
 	BehindTLS   bool   // a TLS proxy is in front: mark cookies Secure
+	// TrustedProxies are the reverse proxies (IPs or CIDRs, comma
+	// separated) whose X-Forwarded-For names the client; without them
+	// every user would share the proxy's address in the login limits.
+	TrustedProxies string
 	TLSCert     string
 	TLSKey      string
 	MaxBody     int64 // request body limit in bytes (uploads have their own)

@@ -74,14 +74,23 @@ func Checklist(ctx context.Context, q db.Querier, countyID string, activeOnly bo
 	return out, nil
 }
 
-// EnsureChecklist gives a county the default checklist if it has no
-// items yet, and returns its items. The system writes it (no actor).
+// EnsureChecklist gives a county the default checklist the first time it
+// is needed, and returns its items. The system writes it (no actor).
 func EnsureChecklist(ctx context.Context, tx db.Querier, county org.Unit) ([]ChecklistItem, error) {
 	items, err := Checklist(ctx, tx, county.ID, false)
 	if err != nil || len(items) > 0 {
 		return items, err
 	}
 	now := cst.NowStamp()
+	res, err := tx.Exec(ctx, `INSERT INTO checklist_seeded (org_id, created_at) VALUES (?, ?) ON CONFLICT (org_id) DO NOTHING`, county.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, err
+	} else if n == 0 { // seeded by a concurrent first view, or emptied on purpose
+		return Checklist(ctx, tx, county.ID, false)
+	}
 	for i, d := range DefaultChecklist {
 		it := d
 		it.ID, it.CountyID, it.Position, it.Active, it.Version = ids.New(), county.ID, (i+1)*10, true, 1

@@ -646,3 +646,41 @@ func TestAssessments(t *testing.T) {
 	})
 	wantField(t, err, "max_score", "满分")
 }
+
+// Several first views of a new county's checklist at once seed it once.
+func TestEnsureChecklistSeedsOnceUnderConcurrency(t *testing.T) {
+	c := openDemo(t)
+	var root string
+	if err := c.a.DB.QueryRow(c.ctx, `SELECT id FROM org_units WHERE kind = 'platform'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	var fresh org.Unit
+	if err := c.a.DB.InTx(c.ctx, func(tx *db.Tx) error {
+		var err error
+		fresh, err = org.Create(c.ctx, tx, nil, org.Input{ParentID: root, Kind: org.KindCounty, Name: "新设县民政局", DivisionCode: "410621"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const views = 4
+	errs := make(chan error, views)
+	for range views {
+		go func() {
+			errs <- c.a.DB.InTx(c.ctx, func(tx *db.Tx) error {
+				items, err := network.EnsureChecklist(c.ctx, tx, fresh)
+				if err == nil && len(items) != len(network.DefaultChecklist) {
+					t.Errorf("a view got %d items", len(items))
+				}
+				return err
+			})
+		}()
+	}
+	for range views {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.count(`SELECT COUNT(*) FROM checklist_items WHERE org_id = ?`, fresh.ID); n != len(network.DefaultChecklist) {
+		t.Fatalf("%d items after %d concurrent first views, want %d", n, views, len(network.DefaultChecklist))
+	}
+}

@@ -282,4 +282,15 @@ func TestAPIVisitPhotos(t *testing.T) {
 	if res := upload(env.APILoginDemo("zhiyuan"), "IMG_0002.png", photo.Bytes()); res.Status != http.StatusForbidden {
 		t.Fatalf("a volunteer uploaded: %d", res.Status)
 	}
+	// Volunteers read no visit records, so none of their photos either.
+	volunteer := env.APILoginDemo("zhiyuan")
+	if res := volunteer.Get(first.Items[0].URL); res.Status != http.StatusForbidden {
+		t.Fatalf("a volunteer downloaded a visit photo: %d", res.Status)
+	}
+	if res := env.LoginDemo("zhiyuan").Get("/attachments/" + first.Items[0].ID); res.Status != http.StatusForbidden {
+		t.Fatalf("a volunteer downloaded a visit photo on the web: %d", res.Status)
+	}
+	if res := env.LoginDemo("dudao").Get("/attachments/" + first.Items[0].ID); res.Status != http.StatusOK {
+		t.Fatalf("the supervisor could not see the photo: %d", res.Status)
+	}
 }

@@ -40,7 +40,7 @@ func (s *Server) apiLogin(c *Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	res, err := s.App.Auth.Login(c.Context(), in.Username, in.Password, clientIP(c.R), c.R.UserAgent(), auth.KindAPI)
+	res, err := s.App.Auth.Login(c.Context(), in.Username, in.Password, s.clientIP(c.R), c.R.UserAgent(), auth.KindAPI)
 	if err != nil {
 		return err
 	}

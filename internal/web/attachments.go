@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/network"
 )
 
 // Downloads of uploaded files, scope-checked like the records they belong to.
@@ -16,12 +18,23 @@ func (s *Server) routesAttachments() {
 	)
 }
 
+// attachmentReadPerm is the permission to read each kind of owner record,
+// and so its files: a volunteer who may not read visit records may not
+// download their photos either. A kind missing here is never served.
+var attachmentReadPerm = map[string]authz.Permission{
+	"visit":                  authz.PermVisitsRead,
+	network.EntityAssessment: authz.PermNetworkRead,
+}
+
 func (s *Server) attachmentGet(c *Ctx) error {
 	a, f, err := s.App.Attach.Open(c.Context(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if perm, ok := attachmentReadPerm[a.OwnerEntity]; !ok || !c.Actor.Can(perm) {
+		return apperr.ErrForbidden()
+	}
 	h := c.W.Header()
 	h.Set("Content-Type", a.ContentType)
 	h.Set("Cache-Control", "private, max-age=3600")

@@ -242,7 +242,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	c := &Ctx{W: w, R: r, s: s}
 	// Show the navigation if the visitor is logged in, so they can go on.
 	if cookie, err := r.Cookie(SessionCookie); err == nil {
-		if actor, csrf, err := s.App.Auth.Authenticate(r.Context(), cookie.Value, "web", clientIP(r)); err == nil {
+		if actor, csrf, err := s.App.Auth.Authenticate(r.Context(), cookie.Value, "web", s.clientIP(r)); err == nil {
 			c.Actor, c.CSRF = actor, csrf
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -49,6 +50,8 @@ type Server struct {
 	assets *assets
 	pages  *pageSet
 	cop    *http.CrossOriginProtection
+	// proxies are the trusted reverse proxies (Config.TrustedProxies).
+	proxies []netip.Prefix
 	// homeBuilders make the sections of the home page.
 	homeBuilders []homeBuilder
 }
@@ -59,6 +62,11 @@ func New(a *app.App) (*Server, error) {
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, apperr.New(apperr.Forbidden, "请求来源不被允许（跨站请求），请从本系统页面重新提交"))
 	}))
+	proxies, err := parseProxies(a.Cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s.proxies = proxies
 	pages, err := loadPages(s.funcs())
 	if err != nil {
 		return nil, err
@@ -106,7 +114,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(rec, r, errors.New("panic"))
 		}
 		if r.URL.Path != "/healthz" && !strings.HasPrefix(r.URL.Path, "/static/") {
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds(), "ip", clientIP(r))
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds(), "ip", s.clientIP(r))
 		}
 	}()
 	h := rec.Header()
@@ -130,12 +138,76 @@ func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWrit
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address the login limits and the logs count a request
+// by.
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	return forwardedClient(s.proxies, host, r.Header.Values("X-Forwarded-For"))
+}
+
+// forwardedClient is the client address of a request that reached us from
+// remote: remote itself, unless remote is a trusted proxy; then the
+// nearest address in X-Forwarded-For (read from the right, each hop
+// appended by the proxy it passed) that is not a trusted proxy. Entries
+// left of that are the client's own claims and are ignored.
+func forwardedClient(trusted []netip.Prefix, remote string, forwardedFor []string) string {
+	isTrusted := func(addr string) bool {
+		ip, err := netip.ParseAddr(strings.TrimSpace(addr))
+		if err != nil {
+			return false
+		}
+		ip = ip.Unmap()
+		for _, p := range trusted {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	if !isTrusted(remote) {
+		return remote
+	}
+	var hops []string
+	for _, v := range forwardedFor {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	client := remote
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // garbage: stop at the last address we could trust
+		}
+		client = hop
+		if !isTrusted(hop) {
+			break
+		}
+	}
+	return client
+}
+
+// parseProxies reads the trusted-proxies setting: IPs or CIDRs, comma
+// separated.
+func parseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: “%s” 不是 IP 地址或网段", item)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // Ctx is what a handler receives.
@@ -206,7 +278,7 @@ func (s *Server) handle(rt Route) http.Handler {
 // the cross-origin check every request gets.
 func (s *Server) authenticate(c *Ctx) error {
 	r := c.R
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	if c.route.API() {
 		h := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(h, "Bearer ")

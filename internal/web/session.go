@@ -41,7 +41,7 @@ func safeNext(next string) string {
 
 func (s *Server) loginPage(c *Ctx) error {
 	if cookie, err := c.R.Cookie(SessionCookie); err == nil {
-		if _, _, err := s.App.Auth.Authenticate(c.Context(), cookie.Value, auth.KindWeb, clientIP(c.R)); err == nil {
+		if _, _, err := s.App.Auth.Authenticate(c.Context(), cookie.Value, auth.KindWeb, s.clientIP(c.R)); err == nil {
 			http.Redirect(c.W, c.R, "/", http.StatusSeeOther)
 			return nil
 		}
@@ -56,7 +56,7 @@ func (s *Server) loginSubmit(c *Ctx) error {
 	}
 	f := FormFrom(c.R)
 	delete(f.Values, "password") // never echo a password back
-	res, err := s.App.Auth.Login(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), clientIP(c.R), c.R.UserAgent(), auth.KindWeb)
+	res, err := s.App.Auth.Login(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), s.clientIP(c.R), c.R.UserAgent(), auth.KindWeb)
 	if err != nil {
 		ae, ok := apperr.As(err)
 		if !ok {
