@@ -39,9 +39,9 @@ type Config struct {
 	// separated) whose X-Forwarded-For names the client; without them
 	// every user would share the proxy's address in the login limits.
 	TrustedProxies string
-	TLSCert     string
-	TLSKey      string
-	MaxBody     int64 // request body limit in bytes (uploads have their own)
+	TLSCert        string
+	TLSKey         string
+	MaxBody        int64 // request body limit in bytes (uploads have their own)
 }
 
 // DefaultConfig is the configuration without flags or environment.
