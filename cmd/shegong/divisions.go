@@ -11,6 +11,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 )
 
@@ -41,7 +42,12 @@ func runDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer a.Close()
-	res, err := division.ImportYear(ctx, a.DB, file, *year)
+	summaryOf := func(res division.ImportResult) string {
+		return fmt.Sprintf("导入区划代码 %s：%d 行，新增 %d，更新 %d，未变 %d", filepath.Base(path), res.Rows, res.Inserted, res.Updated, res.Unchanged)
+	}
+	res, err := division.ImportYear(ctx, a.DB, file, *year, func(ctx context.Context, tx *db.Tx, res division.ImportResult) error {
+		return audit.Record(ctx, tx, nil, audit.Entry{Action: audit.ActionImport, Entity: "divisions", Summary: summaryOf(res)})
+	})
 	if ae, ok := apperr.As(err); ok {
 		// Row problems are in the message (or the fields): show them all
 		// and say that nothing was written.
@@ -58,10 +64,6 @@ func runDivisions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	summary := fmt.Sprintf("导入区划代码 %s：%d 行，新增 %d，更新 %d，未变 %d", filepath.Base(path), res.Rows, res.Inserted, res.Updated, res.Unchanged)
-	if err := audit.Record(ctx, a.DB, nil, audit.Entry{Action: audit.ActionImport, Entity: "divisions", Summary: summary}); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, summary)
+	fmt.Fprintln(stdout, summaryOf(res))
 	return nil
 }

