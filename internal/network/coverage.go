@@ -30,7 +30,7 @@ type TownshipCoverage struct {
 	Rooms          int    `json:"rooms"`            // active rooms
 	Villages       int    `json:"villages"`         // villages (村/社区) in the code list
 	VillageCovered int    `json:"villages_covered"` // villages with an active room
-	Staff          int    `json:"staff"`            // active station heads and social workers' accounts
+	Staff          int    `json:"staff"`            // people of the workforce registry working there (status active)
 	LastAssessedOn string `json:"last_assessed_on,omitempty"`
 	LastScore      int    `json:"last_score"`
 	LastMaxScore   int    `json:"last_max_score"`
@@ -91,13 +91,13 @@ func CountyCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, count
 	if err != nil {
 		return cov, err
 	}
-	// Staff: the accounts of station heads and social workers at the
-	// station or its rooms. (The workforce registry, when present, is
-	// the fuller count; accounts are what every deployment has.)
-	staff, err := countBy(ctx, q, `SELECT st.id, COUNT(u.id) FROM org_units st
+	// Staff: the people in the workforce registry (社工人才台账) working at
+	// the station or its rooms — not the login accounts, which miss staff
+	// who never log in and count volunteers' colleagues twice.
+	staff, err := countBy(ctx, q, `SELECT st.id, COUNT(w.id) FROM org_units st
 		JOIN org_units o ON o.path LIKE st.path || '%'
-		JOIN users u ON u.org_id = o.id
-		WHERE st.parent_id = ? AND st.kind = 'station' AND u.active = 1 AND u.role IN ('station_head', 'worker')
+		JOIN wf_workers w ON w.org_id = o.id
+		WHERE st.parent_id = ? AND st.kind = 'station' AND w.status = 'active'
 		GROUP BY st.id`, county.ID)
 	if err != nil {
 		return cov, err

@@ -156,9 +156,22 @@ func TestCoverageOfTheDemoCounty(t *testing.T) {
 	if cov.Villages != 201 || cov.VillagesCovered != 2 || cov.Rooms != 2 || cov.Demonstrations != 3 || cov.Stations != 9 {
 		t.Fatalf("villages %d covered %d rooms %d demonstrations %d stations %d", cov.Villages, cov.VillagesCovered, cov.Rooms, cov.Demonstrations, cov.Stations)
 	}
-	// 朝歌's head and social worker have accounts there.
-	if cov.Staff != 2 || cov.Townships[0].Name != "朝歌街道" || cov.Townships[0].Staff != 2 || cov.Townships[0].Kind != "街道" {
-		t.Fatalf("staff %d, first line %+v", cov.Staff, cov.Townships[0])
+	// Staff are the registry's active workers, not login accounts: the
+	// demo registry has more people than accounts, and one who left no
+	// longer counts.
+	chaogeStaff := `SELECT COUNT(*) FROM wf_workers w JOIN org_units o ON o.id = w.org_id
+		JOIN org_units st ON o.path LIKE st.path || '%' WHERE st.kind = 'station' AND st.division_code = '410622001' AND w.status = 'active'`
+	want := c.count(chaogeStaff)
+	if cov.Staff != c.count(`SELECT COUNT(*) FROM wf_workers WHERE status = 'active'`) || cov.Townships[0].Name != "朝歌街道" ||
+		cov.Townships[0].Staff != want || want <= 2 || cov.Townships[0].Kind != "街道" {
+		t.Fatalf("staff %d, first line %+v, want %d at 朝歌", cov.Staff, cov.Townships[0], want)
+	}
+	if _, err := c.a.DB.Exec(c.ctx, `UPDATE wf_workers SET status = 'left' WHERE id = (SELECT w.id FROM wf_workers w JOIN org_units o ON o.id = w.org_id
+		WHERE o.division_code LIKE '410622001%' AND w.status = 'active' ORDER BY w.id LIMIT 1)`); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := network.CountyCoverage(c.ctx, c.a.DB, c.actor("lingdao"), ""); err != nil || after.Townships[0].Staff != want-1 {
+		t.Fatalf("after one left: %+v %v", after.Townships[0], err)
 	}
 	var lingshan network.TownshipCoverage
 	for _, tw := range cov.Townships {
