@@ -19,14 +19,23 @@ func TestBrowserTwoRolesSeeTheirOwnMenus(t *testing.T) {
 	admin := browsertest.New(t, 1280, 800)
 	admin.Login(t, env.URL, "admin", demo.Password)
 	nav := admin.Text(t, "#mainnav")
-	for _, want := range []string{"用户管理", "审计日志", "组织架构", "社工站"} {
+	for _, want := range []string{"系统管理", "服务网络", "队伍建设"} {
 		if !strings.Contains(nav, want) {
-			t.Errorf("admin menu lacks %s: %q", want, nav)
+			t.Errorf("admin menu lacks the group %s: %q", want, nav)
 		}
 	}
-	// The admin opens the audit log and sees their own login.
+	// The administrator's long menu is folded into its groups.
 	audit := chromedp.CSS(`#mainnav a[href="/audit"]`)
-	admin.Do(t, chromedp.ScrollIntoView(audit), chromedp.Click(audit), chromedp.WaitVisible(chromedp.CSS("table")))
+	if visible := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/audit"]').checkVisibility()`); visible {
+		t.Error("the 系统管理 group is unfolded on the home page")
+	}
+	// The admin unfolds 系统管理, opens the audit log and sees their own login.
+	system := chromedp.CSS(`#mainnav details:has(a[href="/audit"]) > summary`)
+	admin.Do(t, chromedp.ScrollIntoView(system), chromedp.Click(system), chromedp.WaitVisible(audit),
+		chromedp.ScrollIntoView(audit), chromedp.Click(audit), chromedp.WaitVisible(chromedp.CSS("table")))
+	if open := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/audit"]').closest("details").open`); !open {
+		t.Error("the current page's group is folded")
+	}
 	if body := admin.Text(t, "main"); !strings.Contains(body, "登录（网页）") {
 		t.Errorf("audit page does not show the login: %q", body)
 	}
@@ -42,6 +51,15 @@ func TestBrowserTwoRolesSeeTheirOwnMenus(t *testing.T) {
 	}
 	worker.Do(t, chromedp.Click(chromedp.CSS("[data-toggle-nav]")), chromedp.WaitVisible(chromedp.CSS("#mainnav")))
 	nav = worker.Text(t, "#mainnav")
+	if !strings.Contains(nav, "探访排查") || strings.Contains(nav, "逾期与到期") {
+		t.Errorf("the worker's 20 links are not folded into groups on the home page: %q", nav)
+	}
+	visits := chromedp.CSS(`#mainnav details:has(a[href="/visits"]) > summary`)
+	worker.Do(t, chromedp.Click(visits), chromedp.WaitVisible(chromedp.CSS(`#mainnav a[href="/visits"]`)))
+	nav = worker.Text(t, "#mainnav")
+	if !strings.Contains(nav, "逾期与到期") {
+		t.Errorf("探访排查 did not unfold: %q", nav)
+	}
 	if strings.Contains(nav, "用户管理") || strings.Contains(nav, "审计日志") {
 		t.Errorf("worker menu shows admin items: %q", nav)
 	}

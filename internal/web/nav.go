@@ -18,7 +18,12 @@ type navItem struct {
 type navGroup struct {
 	Label string
 	Items []navLink
+	Open  bool // unfolded: it holds the current page, or it or the menu is short
 }
+
+// navFoldAbove is the menu length above which groups other than the
+// current page's are folded (an administrator sees some 30 links).
+const navFoldAbove = 12
 
 type navLink struct {
 	Label, Href string
@@ -78,6 +83,7 @@ func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {
 		}
 	}
 	var groups []navGroup
+	links := 0
 	for _, it := range navItems {
 		if !actor.Can(it.Perm) {
 			continue
@@ -87,6 +93,14 @@ func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {
 		}
 		g := &groups[len(groups)-1]
 		g.Items = append(g.Items, navLink{Label: it.Label, Href: it.Href, Active: it.Href == best})
+		links++
+	}
+	for i := range groups {
+		g := &groups[i]
+		g.Open = links <= navFoldAbove || g.Label == "" || len(g.Items) == 1
+		for _, l := range g.Items {
+			g.Open = g.Open || l.Active
+		}
 	}
 	return groups
 }

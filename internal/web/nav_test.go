@@ -32,3 +32,25 @@ func TestNavMarksOneMostSpecificLink(t *testing.T) {
 		}
 	}
 }
+
+func TestNavFoldsLongMenus(t *testing.T) {
+	open := func(role authz.Role, path string) map[string]bool {
+		out := map[string]bool{}
+		for _, g := range navFor(&authz.Actor{Role: role}, path, "") {
+			out[g.Label] = g.Open
+		}
+		return out
+	}
+	admin := open(authz.RoleAdmin, "/")
+	if admin["系统管理"] || admin["服务网络"] || !admin[""] || !admin["我的账号"] {
+		t.Errorf("an administrator's home: %v", admin)
+	}
+	if atAudit := open(authz.RoleAdmin, "/audit"); !atAudit["系统管理"] || atAudit["服务网络"] {
+		t.Errorf("an administrator at the audit log: %v", atAudit)
+	}
+	for label, o := range open(authz.RoleVolunteer, "/") {
+		if !o {
+			t.Errorf("a volunteer's short menu folds %q", label)
+		}
+	}
+}
