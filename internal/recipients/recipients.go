@@ -825,28 +825,49 @@ func duplicateIDError(orgName string) error {
 	return &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: map[string]string{"id_number": msg}}
 }
 
-// Create registers a recipient. It runs on q — pass a transaction: the
-// record, its category links and the audit entry are written together.
-// actor nil means the system (demo data, imports run by the system).
-func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Recipient, error) {
+// checkCreate is every check Create makes before writing: the field
+// rules of check, the refusal of an ID number already registered, and
+// the possible duplicates the user must have confirmed.
+func checkCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (checked, []Duplicate, error) {
 	c, err := check(ctx, q, actor, in, nil)
 	if err != nil {
-		return Recipient{}, err
+		return c, nil, err
 	}
 	in = c.in
 	dups, err := findDuplicates(ctx, q, keys, actor, DuplicateQuery{Name: in.Name, BirthDate: in.BirthDate, IDNumber: in.IDNumber, VillageCode: in.VillageCode})
 	if err != nil {
-		return Recipient{}, err
+		return c, nil, err
 	}
 	for _, d := range dups {
 		if d.Kind == DupSameID {
-			return Recipient{}, duplicateIDError(d.OrgName)
+			return c, nil, duplicateIDError(d.OrgName)
 		}
 	}
 	if len(dups) > 0 && !in.ConfirmDuplicate {
 		msg := "可能与已登记的服务对象重复：" + dups[0].Reason + "。请打开已有记录核对；确认不是同一人后勾选“确认不是同一人”再保存"
-		return Recipient{}, &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: map[string]string{"confirm_duplicate": "请核对可能重复的记录后确认"}}
+		return c, nil, &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: map[string]string{"confirm_duplicate": "请核对可能重复的记录后确认"}}
 	}
+	return c, dups, nil
+}
+
+// ValidateCreate runs the checks of Create without writing anything
+// (a dry run, e.g. for checking an import file), and returns the input
+// as Create would store it: trimmed, sex and birth date taken from the
+// ID number, categories in the county's order.
+func ValidateCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Input, error) {
+	c, _, err := checkCreate(ctx, q, keys, actor, in)
+	return c.in, err
+}
+
+// Create registers a recipient. It runs on q — pass a transaction: the
+// record, its category links and the audit entry are written together.
+// actor nil means the system (demo data, imports run by the system).
+func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Recipient, error) {
+	c, dups, err := checkCreate(ctx, q, keys, actor, in)
+	if err != nil {
+		return Recipient{}, err
+	}
+	in = c.in
 	id := in.ID
 	if id == "" {
 		id = ids.New()

@@ -104,6 +104,13 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /households":                        {admin, head, worker, super, volun, evalu},
 	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
 
+	// Roster import of service recipients (internal/web/recipients_import.go).
+	"GET /recipients/import":                    {admin, head, worker},
+	"GET /recipients/import/template.xlsx":      {admin, head, worker},
+	"POST /recipients/import":                   {admin, head, worker},
+	"POST /recipients/import/{id}/commit":       {admin, head, worker},
+	"GET /recipients/import/{id}/rejected.xlsx": {admin, head, worker},
+
 	// Service network (internal/web/network*.go).
 	"GET /network/stations":                      everyone,
 	"GET /network/stations/new":                  {admin},

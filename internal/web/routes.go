@@ -10,6 +10,7 @@ func (s *Server) registerRoutes() {
 	s.routesAudit()
 	s.routesAttachments()
 	s.routesRecipients()
+	s.routesRecipientsImport()
 	s.routesHouseholds()
 	s.routesNetwork()
 	s.routesWorkforce()

@@ -1,0 +1,1150 @@
+package recipients
+
+// The roster import (服务对象名册导入): county staff load their existing
+// Excel rosters of 低保/特困/留守儿童… instead of typing them again.
+//
+// An upload is read, each row turned into an Input and checked by the
+// very checks Create makes (ValidateCreate), then kept sealed for the
+// user (StageImport) while they read the report. Committing re-reads the
+// kept file and imports it in one transaction: "all or nothing" writes
+// nothing when any row is wrong, "only valid rows" writes the good rows
+// and keeps the rejected ones (with their reasons) for download. A batch
+// is claimed in the import's transaction, so committing twice imports
+// once.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
+)
+
+func init() {
+	secure.RegisterColumn("recipient_import_batches", "id", "content")
+	secure.RegisterColumn("recipient_import_batches", "id", "rejected")
+}
+
+// Limits of one roster upload.
+var (
+	// MaxImportBytes is the largest file accepted.
+	MaxImportBytes int64 = 5 << 20
+	// MaxImportRows is the most data rows one file may hold.
+	MaxImportRows = 5000
+)
+
+// Import modes.
+const (
+	ImportCheck = "check" // validate only, write nothing
+	ImportAll   = "all"   // write only if every row is valid (全部正确才导入)
+	ImportValid = "valid" // write the valid rows, report the rest (只导入有效行)
+)
+
+// ImportModeLabel is the Chinese name of a mode.
+func ImportModeLabel(mode string) string {
+	switch mode {
+	case ImportAll:
+		return "全部正确才导入"
+	case ImportValid:
+		return "只导入有效行"
+	}
+	return "仅检查"
+}
+
+// ImportColumn is a column of the roster template.
+type ImportColumn struct {
+	Header   string
+	Field    string // the Input field (JSON name) validation reports
+	Required bool
+	Date     bool     // Excel date serials and 1950/3/8-style dates are converted
+	Text     bool     // formatted as text in the template (long digit strings)
+	Hint     string   // shown in the template's instructions and on the page
+	Aliases  []string // other headers accepted for the column
+}
+
+// ImportColumns are the template's columns, in order.
+var ImportColumns = []ImportColumn{
+	{Header: "姓名", Field: "name", Required: true, Hint: "必填", Aliases: []string{"服务对象姓名", "对象姓名"}},
+	{Header: "身份证号", Field: "id_number", Required: true, Text: true, Hint: "必填，18 位（旧 15 位亦可）；请把该列设为文本格式，以免 Excel 改动数字",
+		Aliases: []string{"身份证号码", "公民身份号码", "身份证", "证件号码"}},
+	{Header: "性别", Field: "sex", Hint: "男/女；可不填，以身份证号为准"},
+	{Header: "出生日期", Field: "birth_date", Date: true, Text: true, Hint: "可不填，以身份证号为准；填写时须一致，如 1950-03-08", Aliases: []string{"出生年月日"}},
+	{Header: "民族", Field: "ethnicity", Hint: "如 汉族、回族"},
+	{Header: "联系电话", Field: "phone", Text: true, Hint: "手机号或带区号的固定电话", Aliases: []string{"电话", "手机", "手机号", "手机号码", "联系方式"}},
+	{Header: "户籍地址", Field: "hukou_address", Aliases: []string{"户籍所在地", "户籍"}},
+	{Header: "现住址", Field: "current_address", Aliases: []string{"现居住地址", "居住地址", "家庭住址", "住址"}},
+	{Header: "村（社区）", Field: "village_code", Text: true, Hint: "村（社区）名称（如 西街村）或 12 位区划代码；须在所属站点的乡镇（街道）内；社工室可不填",
+		Aliases: []string{"村（社区）代码", "村（社区）名称", "所在村（社区）", "村名", "村", "社区", "村居", "村（居）"}},
+	{Header: "居住情况", Field: "living_situation", Hint: strings.Join(LivingSituations, "/")},
+	{Header: "对象类别", Field: "categories", Hint: "一人可有多个类别，用顿号“、”或逗号分隔，如 低保对象、独居老人", Aliases: []string{"类别", "人员类别", "服务对象类别"}},
+	{Header: "残疾类别", Field: "disability_type", Hint: strings.Join(DisabilityTypes, "/"), Aliases: []string{"残疾类型"}},
+	{Header: "残疾等级", Field: "disability_grade", Hint: strings.Join(DisabilityGrades, "/"), Aliases: []string{"残疾级别"}},
+	{Header: "收入来源", Field: "income_source", Hint: strings.Join(IncomeSources, "/"), Aliases: []string{"主要收入来源"}},
+	{Header: "所属站点", Field: "org_id", Hint: "社工站或社工室的名称（如 朝歌街道社工站）或区划代码；站长、社工可不填，默认为本站",
+		Aliases: []string{"负责站点", "站点", "社工站", "所属社工站"}},
+	{Header: "责任社工", Field: "worker_id", Hint: "该站点社工或站长的姓名或用户名；可不填", Aliases: []string{"社工", "负责社工"}},
+	{Header: "状态", Field: "status", Hint: "在册/暂停/迁出/死亡/结束服务；不填为在册"},
+	{Header: "状态原因", Field: "status_reason", Hint: "状态不是“在册”时必填"},
+	{Header: "状态日期", Field: "status_date", Date: true, Text: true, Hint: "状态不是“在册”时必填，如 2024-05-01", Aliases: []string{"状态变更日期"}},
+	{Header: "监护人", Field: "guardian_name", Hint: "未满 14 周岁的儿童必填", Aliases: []string{"监护人姓名", "监护人/联系人", "联系人"}},
+	{Header: "监护人关系", Field: "guardian_relation", Hint: strings.Join(GuardianRelations, "/"), Aliases: []string{"与本人关系", "监护人与本人关系"}},
+	{Header: "监护人电话", Field: "guardian_phone", Text: true, Aliases: []string{"监护人联系电话", "联系人电话"}},
+	{Header: "健康状况", Field: "health_notes", Hint: "如 高血压；按个人信息保护要求加密保存", Aliases: []string{"健康情况"}},
+}
+
+// Headers left out silently: a row number, and the two columns the
+// rejected-rows file adds, so a corrected file can be uploaded as it is.
+var importSkipHeaders = []string{"序号", "编号", RejectReasonHeader, RejectRowHeader}
+
+// Headers of the columns the rejected-rows file adds.
+const (
+	RejectReasonHeader = "错误原因"
+	RejectRowHeader    = "原行号"
+)
+
+func importColumnIndex(header string) int {
+	for i, c := range ImportColumns {
+		if c.Header == header {
+			return i
+		}
+	}
+	return -1
+}
+
+// importColumnOf finds the column a file's header names, -1 if none.
+func importColumnOf(header string) int {
+	h := normHeader(header)
+	for i, c := range ImportColumns {
+		if normHeader(c.Header) == h {
+			return i
+		}
+	}
+	for i, c := range ImportColumns {
+		for _, a := range c.Aliases {
+			if normHeader(a) == h {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+var headerSpace = strings.NewReplacer("(", "（", ")", "）", " ", "", "\u3000", "", "\n", "", "\r", "", "\t", "")
+
+// normHeader folds the ways a header is written: half-width brackets,
+// spaces and line breaks, a required mark (* or （必填）).
+func normHeader(h string) string {
+	h = headerSpace.Replace(strings.TrimSpace(h))
+	h = strings.Trim(h, "*＊")
+	for _, s := range []string{"（必填）", "（选填）", "（可选）"} {
+		h = strings.TrimSuffix(h, s)
+	}
+	return strings.Trim(h, "*＊")
+}
+
+// CellError is one problem of an uploaded roster.
+type CellError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`  // the template header; "" for the whole row
+	Key     string `json:"key"`     // 第5行·身份证号, the key of apperr fields
+	Place   string `json:"place"`   // 第 5 行「身份证号」
+	Message string `json:"message"` // 校验位错误…
+}
+
+// Text is the problem as one sentence: 第 5 行「身份证号」：校验位错误…
+func (e CellError) Text() string { return e.Place + "：" + e.Message }
+
+// ImportRow is one data row of a roster.
+type ImportRow struct {
+	Row    int               `json:"row"`
+	Cells  []string          `json:"cells"`            // in ImportColumns order
+	Errors map[string]string `json:"errors,omitempty"` // header ("" = the whole row) → message
+}
+
+// Reason joins a row's problems for the 错误原因 column.
+func (r ImportRow) Reason() string {
+	var parts []string
+	for _, h := range sortedHeaders(r.Errors) {
+		if h == "" {
+			parts = append(parts, r.Errors[h])
+		} else {
+			parts = append(parts, "「"+h+"」"+r.Errors[h])
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+func sortedHeaders(errs map[string]string) []string {
+	hs := make([]string, 0, len(errs))
+	for h := range errs {
+		hs = append(hs, h)
+	}
+	sort.Slice(hs, func(i, j int) bool { return importColumnIndex(hs[i]) < importColumnIndex(hs[j]) })
+	return hs
+}
+
+// ImportReport is the outcome of checking or importing a roster.
+type ImportReport struct {
+	Filename  string      `json:"filename"`
+	Mode      string      `json:"mode"`
+	Total     int         `json:"total"`    // data rows
+	Valid     int         `json:"valid"`    // rows that pass every check
+	Invalid   int         `json:"invalid"`  // rows with at least one problem
+	Imported  int         `json:"imported"` // people registered
+	Errors    []CellError `json:"errors"`
+	Ignored   []string    `json:"ignored,omitempty"` // headers of the file that were not read
+	BatchID   string      `json:"batch_id,omitempty"`
+	Committed bool        `json:"committed"`
+	rows      []ImportRow
+}
+
+// Rejected returns the rows with problems.
+func (r ImportReport) Rejected() []ImportRow {
+	var out []ImportRow
+	for _, row := range r.rows {
+		if len(row.Errors) > 0 {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// Fields returns the problems keyed "第5行·身份证号", for an apperr.
+func (r ImportReport) Fields() apperr.Fields {
+	fe := apperr.Fields{}
+	for _, e := range r.Errors {
+		fe.Add(e.Key, e.Message)
+	}
+	return fe
+}
+
+// ImportTemplate is the downloadable empty roster with instructions, the
+// actor's stations and their county's categories.
+func ImportTemplate(ctx context.Context, q db.Querier, actor *authz.Actor) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	const sheet = "服务对象名册"
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	header := make([]string, len(ImportColumns))
+	for i, c := range ImportColumns {
+		header[i] = c.Header
+		if c.Required {
+			header[i] += "*"
+		}
+	}
+	if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
+		return nil, err
+	}
+	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"FCE4D6"}, Pattern: 1}})
+	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49}) // "@": keeps 18-digit numbers intact
+	last, _ := excelize.ColumnNumberToName(len(ImportColumns))
+	_ = x.SetColWidth(sheet, "A", last, 14)
+	for i, c := range ImportColumns {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if c.Text {
+			_ = x.SetColStyle(sheet, col, text)
+		}
+		var list []string
+		switch c.Field {
+		case "sex":
+			list = Sexes
+		case "living_situation":
+			list = LivingSituations
+		case "disability_type":
+			list = DisabilityTypes
+		case "disability_grade":
+			list = DisabilityGrades
+		case "income_source":
+			list = IncomeSources
+		case "guardian_relation":
+			list = GuardianRelations
+		case "status":
+			list = []string{"在册", "暂停", "迁出", "死亡", "结束服务"}
+		}
+		if list != nil {
+			dv := excelize.NewDataValidation(true)
+			dv.SetSqref(col + "2:" + col + strconv.Itoa(MaxImportRows+1))
+			_ = dv.SetDropList(list)
+			_ = x.AddDataValidation(sheet, dv)
+		}
+	}
+	_ = x.SetCellStyle(sheet, "A1", last+"1", bold)
+
+	const help = "填写说明"
+	_, _ = x.NewSheet(help)
+	_ = x.SetSheetRow(help, "A1", &[]string{"列名", "说明"})
+	for i, c := range ImportColumns {
+		_ = x.SetSheetRow(help, "A"+strconv.Itoa(i+2), &[]string{c.Header, c.Hint})
+	}
+	n := len(ImportColumns) + 3
+	for _, line := range []string{
+		"每行一人，从第 2 行开始填写；带 * 的列必填。同一身份证号只能登记一次（系统中已登记的、或文件中重复的都不会导入）。",
+		fmt.Sprintf("一次最多 %d 行，文件不超过 %s。上传后先逐行检查，确认后才导入。", MaxImportRows, SizeLabel(MaxImportBytes)),
+	} {
+		_ = x.SetCellValue(help, "A"+strconv.Itoa(n), line)
+		n++
+	}
+	_ = x.SetColWidth(help, "A", "A", 14)
+	_ = x.SetColWidth(help, "B", "B", 80)
+
+	// The choices that depend on who downloads: their stations and their
+	// county's categories.
+	const lists = "可选值"
+	_, _ = x.NewSheet(lists)
+	_ = x.SetSheetRow(lists, "A1", &[]string{"所属站点", "对象类别"})
+	if actor != nil {
+		units, err := scopeUnits(ctx, q, actor)
+		if err != nil {
+			return nil, err
+		}
+		for i, u := range units {
+			_ = x.SetCellValue(lists, "A"+strconv.Itoa(i+2), u.Name)
+		}
+		cats, err := CategoriesFor(ctx, q, actor)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range cats {
+			_ = x.SetCellValue(lists, "B"+strconv.Itoa(i+2), c)
+		}
+	}
+	_ = x.SetColWidth(lists, "A", "B", 24)
+	var buf bytes.Buffer
+	err := x.Write(&buf)
+	return buf.Bytes(), err
+}
+
+// SizeLabel shows a byte count as MB or KB.
+func SizeLabel(n int64) string {
+	if n >= 1<<20 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt(max(n>>10, 1), 10) + " KB"
+}
+
+// importSheet is what readImport found in a file.
+type importSheet struct {
+	rows    []ImportRow
+	present []bool // by ImportColumns index: the file has the column
+	ignored []string
+}
+
+// headerSearchRows is how far down a header row is looked for: rosters
+// often carry a title (淇县低保对象花名册) above it.
+const headerSearchRows = 10
+
+// readImport opens an uploaded file and returns its data rows, or an
+// error the user can act on when the file itself is unusable.
+func readImport(filename string, data []byte) (importSheet, error) {
+	var out importSheet
+	if int64(len(data)) > MaxImportBytes {
+		return out, apperr.New(apperr.TooLarge, "文件过大：上限为 %s，请分批导入", SizeLabel(MaxImportBytes))
+	}
+	if len(data) == 0 {
+		return out, apperr.New(apperr.BadRequest, "上传的文件是空的，请选择填好的服务对象名册（.xlsx）")
+	}
+	ext := strings.ToLower(filepath.Ext(filename))
+	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) || ext == ".xls" {
+		return out, apperr.New(apperr.BadRequest, "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传")
+	}
+	if (filename != "" && ext != ".xlsx") || !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return out, apperr.New(apperr.BadRequest, "只能上传 Excel（.xlsx）文件，请使用下载的模板填写")
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return out, apperr.New(apperr.BadRequest, "无法读取该文件，它可能已损坏或不是 Excel（.xlsx）文件")
+	}
+	defer x.Close()
+	sheets := x.GetSheetList()
+	if len(sheets) == 0 {
+		return out, apperr.New(apperr.BadRequest, "文件中没有工作表")
+	}
+	// Raw values: dates arrive as serial numbers instead of in whatever
+	// display format the cell had, and are converted below.
+	all, err := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
+	}
+	// The header row: the first that names every required column, else
+	// the first non-blank row (whose missing columns are then reported).
+	head := -1
+	for r := 0; r < len(all) && r < headerSearchRows; r++ {
+		if isBlank(all[r]) {
+			continue
+		}
+		if head < 0 {
+			head = r
+		}
+		found := map[int]bool{}
+		for _, h := range all[r] {
+			if i := importColumnOf(h); i >= 0 {
+				found[i] = true
+			}
+		}
+		complete := true
+		for i, c := range ImportColumns {
+			if c.Required && !found[i] {
+				complete = false
+			}
+		}
+		if complete {
+			head = r
+			break
+		}
+	}
+	if head < 0 {
+		return out, apperr.New(apperr.BadRequest, "文件是空的：第 1 行应为列名，第 2 行起为数据")
+	}
+	colOf := make([]int, len(all[head])) // file column → template column, -1 = ignore
+	out.present = make([]bool, len(ImportColumns))
+	for i, h := range all[head] {
+		colOf[i] = -1
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		idx := importColumnOf(h)
+		switch {
+		case idx < 0:
+			if !slices.Contains(importSkipHeaders, normHeader(h)) {
+				out.ignored = append(out.ignored, strings.TrimSpace(h))
+			}
+		case out.present[idx]:
+			return out, apperr.New(apperr.BadRequest, "第 %d 行的列名中“%s”出现了两次（或与“%s”重复），请删除重复的列", head+1, strings.TrimSpace(h), ImportColumns[idx].Header)
+		default:
+			colOf[i], out.present[idx] = idx, true
+		}
+	}
+	var missing []string
+	for i, c := range ImportColumns {
+		if c.Required && !out.present[i] {
+			missing = append(missing, "“"+c.Header+"”")
+		}
+	}
+	if len(missing) > 0 {
+		return out, apperr.New(apperr.BadRequest, "第 %d 行的列名中缺少必需的列：%s。请使用下载的模板，不要修改列名", head+1, strings.Join(missing, "、"))
+	}
+	for r := head + 1; r < len(all); r++ {
+		if isBlank(all[r]) {
+			continue
+		}
+		row := ImportRow{Row: r + 1, Cells: make([]string, len(ImportColumns))}
+		for i, v := range all[r] {
+			if i < len(colOf) && colOf[i] >= 0 {
+				v = strings.TrimSpace(v)
+				if ImportColumns[colOf[i]].Date {
+					v = normDate(v)
+				}
+				row.Cells[colOf[i]] = v
+			}
+		}
+		out.rows = append(out.rows, row)
+		if len(out.rows) > MaxImportRows {
+			return out, apperr.New(apperr.TooLarge, "一次最多导入 %d 行，本文件超过了这个数，请分批导入", MaxImportRows)
+		}
+	}
+	if len(out.rows) == 0 {
+		return out, apperr.New(apperr.BadRequest, "文件中没有数据行：请从列名的下一行开始，每行填写一人")
+	}
+	return out, nil
+}
+
+func isBlank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+var looseDateRe = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+
+// normDate reads the ways a date arrives from Excel: a date serial
+// ("18330"), 1950/3/8, 1950.3.8, 1950年3月8日, 19500308. Anything else is
+// returned as it is, for validation to refuse; so is a bare year (1950),
+// which as a serial would silently become a day of 1905.
+func normDate(v string) string {
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 1 && f <= 100000 && f == math.Trunc(f) && (f < 1900 || f > 2100) {
+		if t, err := excelize.ExcelDateToTime(f, false); err == nil {
+			return t.Format(cst.DateLayout)
+		}
+	}
+	if len(v) == 8 && strings.Trim(v, "0123456789") == "" {
+		return v[:4] + "-" + v[4:6] + "-" + v[6:]
+	}
+	if m := looseDateRe.FindStringSubmatch(v); m != nil {
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		return fmt.Sprintf("%s-%02d-%02d", m[1], mo, d)
+	}
+	return v
+}
+
+// Lookups of the names a roster uses, within the actor's scope only: a
+// station or worker outside it is "not found", exactly like one that
+// does not exist, so a roster reveals nothing of other stations.
+
+type importUnit struct {
+	ID, Name, Path, Code string
+	Kind                 org.Kind
+}
+
+// scopeUnits lists the stations and rooms in the actor's scope.
+func scopeUnits(ctx context.Context, q db.Querier, actor *authz.Actor) ([]importUnit, error) {
+	cond, arg := actor.ScopeFilter("path")
+	rows, err := q.Query(ctx, `SELECT id, name, path, division_code, kind FROM org_units WHERE `+cond+` AND kind IN (?, ?) ORDER BY path`,
+		arg, org.KindStation, org.KindRoom)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []importUnit
+	for rows.Next() {
+		var u importUnit
+		if err := rows.Scan(&u.ID, &u.Name, &u.Path, &u.Code, &u.Kind); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+type importWorker struct{ ID, Username, Name, Path string }
+
+// importer resolves the names of one roster's rows.
+type importer struct {
+	q        db.Querier
+	keys     *secure.Keyring
+	actor    *authz.Actor
+	units    map[string]*importUnit // full name, short name, division code, id
+	unclear  map[string]bool        // a short name several units share
+	home     *importUnit            // the actor's own station or room
+	workers  []importWorker
+	villages map[string]map[string][]string // township code → village key → codes
+}
+
+func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (*importer, error) {
+	im := &importer{q: q, keys: keys, actor: actor, units: map[string]*importUnit{}, unclear: map[string]bool{}, villages: map[string]map[string][]string{}}
+	units, err := scopeUnits(ctx, q, actor)
+	if err != nil {
+		return nil, err
+	}
+	for i := range units {
+		u := &units[i]
+		im.units[u.Name], im.units[u.ID] = u, u
+		if u.Code != "" {
+			im.units[u.Code] = u
+		}
+		if u.ID == actor.OrgID {
+			im.home = u
+		}
+	}
+	for i := range units {
+		u := &units[i]
+		for _, suffix := range []string{"社工站", "社工室"} {
+			short := strings.TrimSuffix(u.Name, suffix)
+			if short == u.Name || short == "" {
+				continue
+			}
+			if other, taken := im.units[short]; taken && other != u {
+				if other.Name != short {
+					im.unclear[short] = true
+				}
+				continue
+			}
+			im.units[short] = u
+		}
+	}
+	cond, arg := actor.ScopeFilter("o.path")
+	rows, err := q.Query(ctx, `SELECT u.id, u.username, u.display_name, o.path FROM users u JOIN org_units o ON o.id = u.org_id
+		WHERE `+cond+` AND u.active = 1 AND u.role IN (?, ?) ORDER BY u.username`, arg, authz.RoleWorker, authz.RoleStationHead)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w importWorker
+		if err := rows.Scan(&w.ID, &w.Username, &w.Name, &w.Path); err != nil {
+			return nil, err
+		}
+		im.workers = append(im.workers, w)
+	}
+	return im, rows.Err()
+}
+
+// unit finds a station or room in scope by name or code.
+func (im *importer) unit(v string) (*importUnit, string) {
+	key := strings.Join(strings.Fields(v), "")
+	key = strings.NewReplacer("(", "（", ")", "）").Replace(key)
+	if u := im.units[key]; u != nil && !im.unclear[key] {
+		return u, ""
+	}
+	if im.unclear[key] {
+		return nil, "“" + v + "”对应多个站点，请填写站点全称"
+	}
+	return nil, "找不到“" + v + "”：须为您负责范围内的社工站或社工室的名称或区划代码"
+}
+
+// worker finds the responsible worker by username or display name,
+// preferring those of the row's station.
+func (im *importer) worker(v string, u *importUnit) (string, string) {
+	for _, w := range im.workers {
+		if w.Username == v {
+			return w.ID, ""
+		}
+	}
+	var named, here []importWorker
+	for _, w := range im.workers {
+		if w.Name == v {
+			named = append(named, w)
+			if u != nil && strings.HasPrefix(w.Path, stationPath(org.Unit{ID: u.ID, Path: u.Path, Kind: u.Kind})) {
+				here = append(here, w)
+			}
+		}
+	}
+	switch {
+	case len(here) == 1:
+		return here[0].ID, ""
+	case len(named) == 1:
+		return named[0].ID, "" // validation says it is another station's
+	case len(named) > 1:
+		return "", "有多位名为“" + v + "”的社工，请改填其用户名"
+	}
+	return "", "找不到社工“" + v + "”：请填写该站点在岗社工或站长的姓名或用户名"
+}
+
+// villageSuffixes are cut from village names, longest first, so 西街村,
+// 西街 and 西街村民委员会 all find 西街村民委员会 (the code list's name).
+var villageSuffixes = []string{"村民委员会", "居民委员会", "村委会", "居委会", "社区", "村"}
+
+func villageKey(name string) string {
+	k := strings.Join(strings.Fields(name), "")
+	for changed := true; changed; {
+		changed = false
+		for _, s := range villageSuffixes {
+			if t := strings.TrimSuffix(k, s); t != k && t != "" {
+				k, changed = t, true
+			}
+		}
+	}
+	return k
+}
+
+// village turns a village name into its 12-digit code, looked up among
+// the villages of the unit's township. A code is passed on as it is
+// (validation checks it).
+func (im *importer) village(ctx context.Context, v string, u *importUnit) (string, string, error) {
+	if strings.Trim(v, "0123456789") == "" {
+		return v, "", nil
+	}
+	if len(u.Code) < 9 {
+		return v, "“" + u.Name + "”没有登记乡镇（街道）区划代码，请填写 12 位村（社区）区划代码", nil
+	}
+	town := u.Code[:9]
+	byKey, ok := im.villages[town]
+	if !ok {
+		kids, err := division.Children(ctx, im.q, town)
+		if err != nil {
+			return "", "", err
+		}
+		byKey = map[string][]string{}
+		for _, k := range kids {
+			key := villageKey(k.Name)
+			byKey[key] = append(byKey[key], k.Code)
+		}
+		im.villages[town] = byKey
+	}
+	codes := byKey[villageKey(v)]
+	switch {
+	case len(codes) == 1:
+		return codes[0], "", nil
+	case len(codes) > 1:
+		return v, "“" + v + "”对应多个村（社区），请改填 12 位区划代码", nil
+	}
+	return v, "“" + v + "”不是“" + u.Name + "”所在乡镇（街道）的村（社区），请填写该乡镇（街道）内的村名或 12 位区划代码", nil
+}
+
+var categorySplit = regexp.MustCompile(`[、，,；;\n]+`)
+
+// choice folds the ways a listed value is typed (half-width brackets,
+// spaces, 汉 for 汉族, 1级 for 一级) onto the list; other text is
+// returned as it is, for validation to refuse.
+func choice(v string, list []string) string {
+	if v == "" || slices.Contains(list, v) {
+		return v
+	}
+	w := strings.Join(strings.Fields(strings.NewReplacer("(", "（", ")", "）").Replace(v)), "")
+	grades := strings.NewReplacer("1", "一", "2", "二", "3", "三", "4", "四")
+	for _, c := range []string{w, w + "族", grades.Replace(w), grades.Replace(w) + "级", strings.TrimSuffix(w, "性")} {
+		if slices.Contains(list, c) {
+			return c
+		}
+	}
+	return v
+}
+
+// input turns a row into an Input, with the problems found resolving
+// its names (header → message).
+func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string]string, error) {
+	cell := func(field string) string {
+		for i, c := range ImportColumns {
+			if c.Field == field {
+				return row.Cells[i]
+			}
+		}
+		return ""
+	}
+	errs := map[string]string{}
+	in := Input{Name: cell("name"), Sex: choice(cell("sex"), Sexes), BirthDate: cell("birth_date"), IDNumber: cell("id_number"),
+		Ethnicity: choice(cell("ethnicity"), Ethnicities), Phone: cell("phone"), HukouAddress: cell("hukou_address"),
+		CurrentAddress: cell("current_address"), LivingSituation: choice(cell("living_situation"), LivingSituations),
+		GuardianName: cell("guardian_name"), GuardianRelation: choice(cell("guardian_relation"), GuardianRelations),
+		GuardianPhone: cell("guardian_phone"), DisabilityType: choice(cell("disability_type"), DisabilityTypes),
+		DisabilityGrade: choice(cell("disability_grade"), DisabilityGrades), HealthNotes: cell("health_notes"),
+		IncomeSource: choice(cell("income_source"), IncomeSources), Status: cell("status"), StatusReason: cell("status_reason"),
+		StatusDate: cell("status_date"),
+		// The ID number is required and checked against every registered
+		// one: a same name and birth date with another number is another
+		// person, and a roster cannot tick "确认不是同一人" row by row.
+		ConfirmDuplicate: true,
+	}
+	for _, c := range categorySplit.Split(cell("categories"), -1) {
+		if c = strings.TrimSpace(c); c != "" {
+			in.Categories = append(in.Categories, c)
+		}
+	}
+	if strings.TrimSpace(in.IDNumber) == "" {
+		errs["身份证号"] = "请填写身份证号（导入时必填，用于核对是否已登记）"
+	}
+	var u *importUnit
+	if site := cell("org_id"); site != "" {
+		var msg string
+		if u, msg = im.unit(site); msg != "" {
+			errs["所属站点"] = msg
+		}
+	} else if im.home != nil {
+		u = im.home
+	} else {
+		errs["所属站点"] = "请填写所属站点（社工站或社工室的名称）"
+	}
+	if u != nil {
+		in.OrgID = u.ID
+	}
+	in.VillageCode = cell("village_code")
+	if in.VillageCode != "" && u != nil {
+		code, msg, err := im.village(ctx, in.VillageCode, u)
+		if err != nil {
+			return in, nil, err
+		}
+		in.VillageCode = code
+		if msg != "" {
+			errs["村（社区）"] = msg
+		}
+	}
+	if w := cell("worker_id"); w != "" {
+		id, msg := im.worker(w, u)
+		in.WorkerID = id
+		if msg != "" {
+			errs["责任社工"] = msg
+		}
+	}
+	return in, errs, nil
+}
+
+// headerOfField maps a field validation reports to its column.
+func headerOfField(field string) string {
+	for _, c := range ImportColumns {
+		if c.Field == field {
+			return c.Header
+		}
+	}
+	return "" // id, confirm_duplicate: the whole row
+}
+
+// checkOrCreate runs the checks of Create on a row, and writes it when
+// write is set. Problems are added to errs (the first per column wins);
+// an error that is not the row's fault is returned.
+func (im *importer) checkOrCreate(ctx context.Context, in Input, errs map[string]string, write bool) error {
+	var err error
+	if write {
+		_, err = Create(ctx, im.q, im.keys, im.actor, in)
+	} else {
+		_, err = ValidateCreate(ctx, im.q, im.keys, im.actor, in)
+	}
+	if err == nil {
+		return nil
+	}
+	ae, ok := apperr.As(err)
+	if !ok || ae.Kind == apperr.Unauthorized {
+		return err
+	}
+	add := func(h, msg string) {
+		if _, has := errs[h]; !has {
+			errs[h] = msg
+		}
+	}
+	if len(ae.Fields) == 0 {
+		add("", ae.Message)
+	}
+	_, badID := ae.Fields["id_number"]
+	for field, msg := range ae.Fields {
+		switch h := headerOfField(field); {
+		case h == "村（社区）" && errs["所属站点"] != "":
+			// The village is checked against the station, which is wrong.
+		case badID && (field == "sex" && in.Sex == "" || field == "birth_date" && in.BirthDate == ""):
+			// Sex and birth date come from a readable ID number.
+		default:
+			add(h, msg)
+		}
+	}
+	return nil
+}
+
+// run checks the rows and, by mode, writes them on q (a transaction).
+func (im *importer) run(ctx context.Context, sheet importSheet, mode string) (ImportReport, error) {
+	rep := ImportReport{Mode: mode, Total: len(sheet.rows), Errors: []CellError{}, Ignored: sheet.ignored}
+	write := mode != ImportCheck
+	firstRowOf := map[string]int{} // ID number → first row with it
+	for i := range sheet.rows {
+		row := &sheet.rows[i]
+		in, errs, err := im.input(ctx, *row)
+		if err != nil {
+			return rep, err
+		}
+		if card, err := validate.ParseIDCard(in.IDNumber); err == nil {
+			if first, dup := firstRowOf[card.Number]; dup {
+				errs["身份证号"] = "与第 " + strconv.Itoa(first) + " 行的身份证号重复（同一人只能登记一次）"
+			} else {
+				firstRowOf[card.Number] = row.Row
+			}
+		}
+		// A row with a problem already found is only checked, for the
+		// rest of its problems; in "all" mode rows are written as they
+		// pass, and undone with the transaction if any row fails.
+		if err := im.checkOrCreate(ctx, in, errs, write && len(errs) == 0); err != nil {
+			return rep, fmt.Errorf("import row %d: %w", row.Row, err)
+		}
+		row.Errors = nil
+		if len(errs) > 0 {
+			row.Errors = errs
+		}
+		if len(errs) == 0 {
+			rep.Valid++
+			if write {
+				rep.Imported++
+			}
+			continue
+		}
+		rep.Invalid++
+		for _, h := range sortedHeaders(errs) {
+			e := CellError{Row: row.Row, Column: h, Key: "第" + strconv.Itoa(row.Row) + "行", Place: "第 " + strconv.Itoa(row.Row) + " 行", Message: errs[h]}
+			if h != "" {
+				e.Key += "·" + h
+				e.Place += "「" + h + "」"
+			}
+			rep.Errors = append(rep.Errors, e)
+		}
+	}
+	rep.rows = sheet.rows
+	return rep, nil
+}
+
+// importError is the refusal of an "all or nothing" import with problems.
+func importError(rep ImportReport) error {
+	e := rep.Fields().Err().(*apperr.Error)
+	e.Message = fmt.Sprintf("名册中有 %d 行有误，未导入任何数据；请按提示修改后重新上传，或选择只导入有效的 %d 行", rep.Invalid, rep.Valid)
+	return e
+}
+
+// CheckImport reads and checks an uploaded roster without writing
+// anything. A file that cannot be read is an error; problems of rows are
+// in the report.
+func CheckImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte) (ImportReport, error) {
+	return Import(ctx, d, keys, actor, filename, data, ImportCheck)
+}
+
+// Import reads a roster and runs it at once, without keeping the file:
+// checked only, or written by mode in one transaction. With ImportAll and any problem, the transaction is
+// undone and the error lists every problem keyed "第5行·身份证号"; the
+// report is returned as well.
+func Import(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
+	sheet, err := readImport(filename, data)
+	if err != nil {
+		return ImportReport{Filename: filename, Mode: mode}, err
+	}
+	if mode == ImportCheck {
+		// Nothing is written: no transaction (on SQLite it would hold the
+		// write lock while thousands of rows are checked).
+		return importTx(ctx, d, keys, actor, filename, sheet, mode)
+	}
+	var rep ImportReport
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		rep, err = importTx(ctx, tx, keys, actor, filename, sheet, mode)
+		return err
+	})
+	return rep, err
+}
+
+// importTx runs a read roster on tx: a transaction whenever mode writes.
+func importTx(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, filename string, sheet importSheet, mode string) (ImportReport, error) {
+	im, err := newImporter(ctx, tx, keys, actor)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	rep, err := im.run(ctx, sheet, mode)
+	rep.Filename = filename
+	if err != nil || mode == ImportCheck {
+		return rep, err
+	}
+	if mode == ImportAll && rep.Invalid > 0 {
+		rep.Imported = 0
+		return rep, importError(rep) // undoes the rows written
+	}
+	return rep, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImport, Entity: "recipient", OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("导入服务对象名册“%s”（%s）：共 %d 行，导入 %d 人，未导入 %d 行", filename, ImportModeLabel(mode), rep.Total, rep.Imported, rep.Invalid),
+		Changes: []audit.Change{
+			{Field: "total", Label: "文件行数", After: strconv.Itoa(rep.Total)},
+			{Field: "imported", Label: "导入人数", After: strconv.Itoa(rep.Imported)},
+			{Field: "rejected", Label: "未导入行数", After: strconv.Itoa(rep.Invalid)},
+		}})
+}
+
+// MaskRows returns copies of rows with the ID numbers and phones masked,
+// for replies that are not a logged export (pages, the JSON API).
+func MaskRows(rows []ImportRow) []ImportRow {
+	out := make([]ImportRow, len(rows))
+	for i, r := range rows {
+		r.Cells = append([]string(nil), r.Cells...)
+		for j, c := range ImportColumns {
+			if j >= len(r.Cells) || r.Cells[j] == "" {
+				continue
+			}
+			switch c.Field {
+			case "id_number":
+				r.Cells[j] = secure.MaskID(r.Cells[j])
+			case "phone", "guardian_phone":
+				r.Cells[j] = secure.MaskPhone(r.Cells[j])
+			case "hukou_address", "current_address":
+				r.Cells[j] = secure.MaskAddress(r.Cells[j])
+			case "health_notes":
+				r.Cells[j] = "***"
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// RejectedWorkbook writes the rows that were not imported, as uploaded,
+// with a 错误原因 column, so the user can fix them and upload the file
+// again (the added columns are ignored then).
+func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	const sheet = "未导入"
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	header := make([]any, 0, len(ImportColumns)+2)
+	for _, c := range ImportColumns {
+		h := c.Header
+		if c.Required {
+			h += "*"
+		}
+		header = append(header, h)
+	}
+	header = append(header, RejectReasonHeader, RejectRowHeader)
+	_ = x.SetSheetRow(sheet, "A1", &header)
+	last, _ := excelize.ColumnNumberToName(len(ImportColumns))
+	reasonCol, _ := excelize.ColumnNumberToName(len(ImportColumns) + 1)
+	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49})
+	red, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "B3261E"}})
+	_ = x.SetColStyle(sheet, "A:"+last, text)
+	_ = x.SetColStyle(sheet, reasonCol, red)
+	for i, r := range rows {
+		vals := make([]any, 0, len(r.Cells)+2)
+		for _, c := range r.Cells {
+			vals = append(vals, c)
+		}
+		vals = append(vals, r.Reason(), r.Row)
+		_ = x.SetSheetRow(sheet, "A"+strconv.Itoa(i+2), &vals)
+	}
+	_ = x.SetColWidth(sheet, "A", last, 14)
+	_ = x.SetColWidth(sheet, reasonCol, reasonCol, 60)
+	var buf bytes.Buffer
+	err := x.Write(&buf)
+	return buf.Bytes(), err
+}
+
+// Batches keep an upload between the check and the import.
+
+// importBatchLife is how long an uploaded roster is kept.
+const importBatchLife = 24 * time.Hour
+
+// UploadImport checks an uploaded roster (nothing is written) and keeps
+// the file, sealed, for CommitImport and RejectedOf by the same user. A
+// file that cannot be read is an error and is not kept.
+func UploadImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename, mode string, data []byte) (ImportReport, error) {
+	if mode != ImportAll && mode != ImportValid {
+		return ImportReport{Filename: filename}, &apperr.Error{Kind: apperr.Invalid, Message: "请选择导入方式",
+			Fields: map[string]string{"mode": "请选择“全部正确才导入”或“只导入有效行”"}}
+	}
+	rep, err := CheckImport(ctx, d, keys, actor, filename, data)
+	if err != nil {
+		return rep, err
+	}
+	rep.Mode = mode
+	id := ids.New()
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM recipient_import_batches WHERE created_at < ?`, cst.Stamp(time.Now().Add(-importBatchLife))); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO recipient_import_batches (id, actor_id, org_path, filename, mode, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, actor.UserID, actor.OrgPath, filename, mode, keys.Seal(string(data)), cst.NowStamp())
+		return err
+	})
+	if err != nil {
+		return rep, err
+	}
+	rep.BatchID = id
+	return rep, nil
+}
+
+type importBatch struct {
+	filename, mode, committedAt, rejected string
+	imported                              int
+	data                                  []byte
+}
+
+func loadImportBatch(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (importBatch, error) {
+	var b importBatch
+	var content, owner string
+	err := q.QueryRow(ctx, `SELECT actor_id, filename, mode, content, committed_at, imported, rejected FROM recipient_import_batches WHERE id = ?`, id).
+		Scan(&owner, &b.filename, &b.mode, &content, &b.committedAt, &b.imported, &b.rejected)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != actor.UserID) {
+		return b, apperr.New(apperr.NotFound, "该上传记录不存在或已过期（保留 24 小时），请重新上传")
+	}
+	if err != nil {
+		return b, err
+	}
+	data, err := keys.Open(content)
+	if err != nil {
+		return b, err
+	}
+	b.data = []byte(data)
+	if b.rejected, err = keys.Open(b.rejected); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// CommitImport imports a kept upload, once: mode "" uses the mode chosen
+// at upload. The batch is claimed, imported and marked in one
+// transaction: a second commit (a double click, a second tab) finds it
+// claimed and is refused, and a refused or failed import leaves it
+// unclaimed (e.g. "all or nothing" with problems: nothing is written and
+// the user may still choose to import the valid rows).
+func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string) (ImportReport, error) {
+	var rep ImportReport
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		b, err := loadImportBatch(ctx, tx, keys, actor, id)
+		if err != nil {
+			return err
+		}
+		refused := func() error {
+			return apperr.New(apperr.Conflict, "这份名册已于 %s 导入过（%d 人），请勿重复导入", cst.ShowStamp(b.committedAt), b.imported)
+		}
+		if b.committedAt != "" {
+			return refused()
+		}
+		if mode == "" {
+			mode = b.mode
+		}
+		if mode != ImportAll && mode != ImportValid {
+			return apperr.New(apperr.BadRequest, "未知的导入方式：%s", mode)
+		}
+		now := cst.NowStamp()
+		res, err := tx.Exec(ctx, `UPDATE recipient_import_batches SET committed_at = ? WHERE id = ? AND committed_at = ''`, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			b.committedAt = now
+			return refused()
+		}
+		sheet, err := readImport(b.filename, b.data)
+		if err != nil {
+			return err
+		}
+		if rep, err = importTx(ctx, tx, keys, actor, b.filename, sheet, mode); err != nil {
+			return err
+		}
+		rep.BatchID, rep.Committed = id, true
+		rejected, err := json.Marshal(rep.Rejected())
+		if err != nil {
+			return err
+		}
+		// The file is no longer needed; the rejected rows stay (sealed)
+		// for their download.
+		_, err = tx.Exec(ctx, `UPDATE recipient_import_batches SET rejected = ?, imported = ?, content = '' WHERE id = ?`,
+			keys.Seal(string(rejected)), rep.Imported, id)
+		return err
+	})
+	if err != nil && rep.Filename != "" {
+		rep.BatchID = id // a refused "all or nothing": the report stays useful
+	}
+	return rep, err
+}
+
+// RejectedOf returns the rows of a kept upload that are (or, once
+// committed, were) not imported, and the upload's file name.
+//
+// The rows are as uploaded (full ID numbers and phones), so handing them
+// out is an export and is recorded in the audit log.
+func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) ([]ImportRow, string, error) {
+	b, err := loadImportBatch(ctx, d, keys, actor, id)
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []ImportRow
+	if b.committedAt != "" {
+		if err := json.Unmarshal([]byte(b.rejected), &rows); err != nil {
+			return nil, "", err
+		}
+	} else {
+		rep, err := CheckImport(ctx, d, keys, actor, b.filename, b.data)
+		if err != nil {
+			return nil, "", err
+		}
+		rows = rep.Rejected()
+	}
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "recipient", EntityID: id, OrgPath: actor.OrgPath,
+			Summary: fmt.Sprintf("下载服务对象名册“%s”未导入的 %d 行（含完整身份证号、电话、地址）", b.filename, len(rows))})
+	})
+	return rows, b.filename, err
+}

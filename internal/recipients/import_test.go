@@ -1,0 +1,383 @@
+package recipients_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
+)
+
+// importFile builds an .xlsx roster: a header row, then rows (nil = a
+// blank row). A time.Time cell is written as an Excel date.
+func importFile(t testing.TB, header []string, rows ...[]any) []byte {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	_ = x.SetSheetRow("Sheet1", "A1", &header)
+	for i, r := range rows {
+		if r == nil {
+			continue
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// badCheckDigit changes the last digit of a valid ID number.
+func badCheckDigit(id string) string {
+	if id[17] == '1' {
+		return id[:17] + "2"
+	}
+	return id[:17] + "1"
+}
+
+func (f *fixture) recipientCount() int { return f.count(`SELECT COUNT(*) FROM recipients`) }
+
+func (f *fixture) auditCount(action string) int {
+	return f.count(`SELECT COUNT(*) FROM audit_log WHERE action = ?`, action)
+}
+
+func TestImportGoodRoster(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idA, idB, idC := fakeID("1948-03-08", true), fakeID("1975-11-02", false), fakeID(time.Now().AddDate(-8, 0, 0).Format("2006-01-02"), true)
+	birthC, _ := validate.ParseIDCard(idC)
+	header := []string{"序号", "姓名*", "身份证号码", "联系电话", "村（社区）", "对象类别", "所属站点", "责任社工", "监护人", "监护人关系", "出生日期", "残疾类别", "残疾等级", "备注"}
+	data := importFile(t, header,
+		[]any{1, "甲老人", idA, "13812340001", "西街村", "低保对象、独居老人", "朝歌街道社工站", "朝歌社工", "", "", "", "", "", "无"},
+		[]any{2, "乙女士", idB, "", "410622004201", "残疾人，低收入", "灵山街道", "", "", "", "", "肢体残疾", "2级"},
+		nil,
+		[]any{3, "丙儿童", idC, "", "南杨庄", "农村留守儿童", "410622001", "", "丙父", "父母", birthC.Birth, "", "", ""},
+	)
+	before, creates := f.recipientCount(), f.auditCount("create")
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "低保名册.xlsx", recipients.ImportAll, data)
+	if err != nil {
+		t.Fatalf("upload: %v (%+v)", err, rep.Errors)
+	}
+	if rep.Total != 3 || rep.Valid != 3 || rep.Invalid != 0 || rep.Imported != 0 || rep.BatchID == "" {
+		t.Fatalf("report %+v", rep)
+	}
+	if len(rep.Ignored) != 1 || rep.Ignored[0] != "备注" {
+		t.Fatalf("ignored columns %v (序号 is skipped silently, 备注 reported)", rep.Ignored)
+	}
+	if f.recipientCount() != before {
+		t.Fatal("the check wrote recipients")
+	}
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	if err != nil || rep.Imported != 3 || !rep.Committed {
+		t.Fatalf("commit: %+v %v", rep, err)
+	}
+	if f.recipientCount() != before+3 || f.auditCount("create") != creates+3 || f.auditCount("import") != 1 {
+		t.Fatalf("after commit: %d new, %d create entries, %d import entries", f.recipientCount()-before, f.auditCount("create")-creates, f.auditCount("import"))
+	}
+	// Found by the full ID number, shown masked, categories in the
+	// county's order, village and worker resolved from names.
+	got := f.list(admin, recipients.Filter{Text: idA})
+	if len(got) != 1 {
+		t.Fatalf("search by ID number: %v", names(got))
+	}
+	a := got[0]
+	if a.Name != "甲老人" || a.IDNumber != secure.MaskID(idA) || a.IDNumber == idA || a.Phone != secure.MaskPhone("13812340001") ||
+		strings.Join(a.Categories, "、") != "低保对象、独居老人" || a.VillageCode != "410622001200" || a.WorkerName != "朝歌社工" ||
+		a.OrgID != f.chaoge.ID || a.Sex != "男" || a.BirthDate != "1948-03-08" {
+		t.Fatalf("甲老人: %+v", a)
+	}
+	b := f.list(admin, recipients.Filter{IDNumber: idB})
+	if len(b) != 1 || b[0].OrgID != f.lingshan.ID || b[0].Sex != "女" || b[0].DisabilityGrade != "二级" || strings.Join(b[0].Categories, "、") != "低收入、残疾人" {
+		t.Fatalf("乙女士: %+v", b)
+	}
+	c := f.list(admin, recipients.Filter{IDNumber: idC})
+	if len(c) != 1 || !c[0].Child || c[0].VillageCode != "410622001202" || c[0].GuardianName != "丙父" {
+		t.Fatalf("丙儿童: %+v", c)
+	}
+	// Committing twice imports once.
+	_, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	if !apperr.Is(err, apperr.Conflict) || f.recipientCount() != before+3 || f.auditCount("import") != 1 {
+		t.Fatalf("second commit: %v, %d new", err, f.recipientCount()-before)
+	}
+	// Nobody else may use the batch.
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, f.actor("zhanzhang"), rep.BatchID, ""); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another user's batch: %v", err)
+	}
+	// The same file again: every row is now a registered ID number.
+	rep, err = recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "低保名册.xlsx", data)
+	if err != nil || rep.Valid != 0 || rep.Invalid != 3 || !strings.Contains(rep.Errors[0].Message, "已登记") {
+		t.Fatalf("re-check: %+v %v", rep, err)
+	}
+}
+
+func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	existing := f.input("已登记者", "1950-01-01")
+	f.mustCreate(admin, existing)
+	good := fakeID("1960-06-06", true)
+	header := []string{"姓名", "身份证号", "出生日期", "联系电话", "村（社区）代码", "对象类别", "所属站点"}
+	row := func(name, id, birth, phone, village, cats, site string) []any {
+		return []any{name, id, birth, phone, village, cats, site}
+	}
+	data := importFile(t, header,
+		row("好人", good, "", "13812345678", "410622001200", "低保对象", "朝歌街道社工站"),                        // 2
+		row("校验位", badCheckDigit(fakeID("1961-01-01", true)), "", "", "410622001200", "", "朝歌街道社工站"), // 3
+		row("日期", fakeID("1962-02-02", true), "1962-02-30", "", "410622001200", "", "朝歌街道社工站"),       // 4
+		row("电话", fakeID("1963-03-03", true), "", "12345", "410622001200", "", "朝歌街道社工站"),            // 5
+		row("类别", fakeID("1964-04-04", true), "", "", "410622001200", "低保对象、外星人", "朝歌街道社工站"),         // 6
+		row("站点", fakeID("1965-05-05", true), "", "", "410622001200", "", "不存在社工站"),                  // 7
+		row("外村", fakeID("1966-06-06", true), "", "", "410622004200", "", "朝歌街道社工站"),                 // 8
+		row("外村名", fakeID("1967-07-07", true), "", "", "赵庄村", "", "朝歌街道社工站"),                         // 9
+		row("已登记", existing.IDNumber, "", "", "410622001200", "", "朝歌街道社工站"),                         // 10
+		row("重复", good, "", "", "410622001200", "", "朝歌街道社工站"),                                       // 11
+		row("出生", "410622"+"19500230"+"123"+"4", "", "", "410622001200", "", "朝歌街道社工站"),              // 12
+		row("", fakeID("1968-08-08", true), "", "", "410622001200", "", "朝歌街道社工站"),                   // 13
+	)
+	before, imports := f.recipientCount(), f.auditCount("import")
+	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data, recipients.ImportAll)
+	ae, ok := apperr.As(err)
+	if !ok || ae.Kind != apperr.Invalid {
+		t.Fatalf("want invalid, got %v", err)
+	}
+	want := map[string]string{
+		"第3行·身份证号":  "校验位",
+		"第4行·出生日期":  "出生日期",
+		"第5行·联系电话":  "手机号",
+		"第6行·对象类别":  "外星人",
+		"第7行·所属站点":  "找不到",
+		"第8行·村（社区）": "不在",
+		"第9行·村（社区）": "赵庄村",
+		"第10行·身份证号": "已登记",
+		"第11行·身份证号": "与第 2 行的身份证号重复",
+		"第12行·身份证号": "出生日期无效",
+		"第13行·姓名":   "请填写姓名",
+	}
+	for key, text := range want {
+		if !strings.Contains(ae.Fields[key], text) {
+			t.Errorf("%s: %q, want it to mention %q (all: %v)", key, ae.Fields[key], text, ae.Fields)
+		}
+	}
+	if len(ae.Fields) != 11 {
+		t.Errorf("fields %v", ae.Fields)
+	}
+	var texts []string
+	for _, e := range rep.Errors {
+		texts = append(texts, e.Text())
+	}
+	if !strings.Contains(strings.Join(texts, "\n"), "第 3 行「身份证号」：身份证号校验位不正确") {
+		t.Errorf("error sentences: %v", texts)
+	}
+	if rep.Total != 12 || rep.Valid != 1 || rep.Invalid != 11 || rep.Imported != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	// All or nothing: the good row was not written either.
+	if f.recipientCount() != before || f.auditCount("import") != imports {
+		t.Fatal("an all-or-nothing import with errors wrote something")
+	}
+
+	// Only the valid rows: the good row is imported, the rest can be
+	// downloaded with their reasons.
+	rep, err = recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data, recipients.ImportValid)
+	if err != nil || rep.Imported != 1 || rep.Invalid != 11 {
+		t.Fatalf("valid rows: %+v %v", rep, err)
+	}
+	if f.recipientCount() != before+1 || f.auditCount("import") != imports+1 {
+		t.Fatal("valid rows not written once")
+	}
+	book, err := recipients.RejectedWorkbook(rep.Rejected())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("未导入")
+	n := len(recipients.ImportColumns)
+	if len(rows) != 12 || rows[0][n] != recipients.RejectReasonHeader || !strings.Contains(rows[1][n], "「身份证号」身份证号校验位不正确") || rows[1][n+1] != "3" {
+		t.Fatalf("rejected workbook: %v", rows)
+	}
+	// The masked copy for pages hides the ID numbers.
+	masked := recipients.MaskRows(rep.Rejected())
+	if masked[0].Cells[1] == rep.Rejected()[0].Cells[1] || !strings.Contains(masked[0].Cells[1], "*") {
+		t.Fatalf("masked: %v", masked[0].Cells)
+	}
+	// The corrected rejected file uploads as it is (its extra columns
+	// are skipped): now 10 rows, all still wrong.
+	again, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "未导入.xlsx", book)
+	if err != nil || again.Total != 11 || len(again.Ignored) != 0 {
+		t.Fatalf("rejected file re-uploaded: %+v %v", again, err)
+	}
+}
+
+func TestImportFileProblems(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	big := recipients.MaxImportBytes
+	recipients.MaxImportBytes = 20000
+	defer func() { recipients.MaxImportBytes = big }()
+	cases := []struct {
+		name, file string
+		data       []byte
+		kind       apperr.Kind
+		text       string
+	}{
+		{"not xlsx", "名册.csv", []byte("姓名,身份证号\n"), apperr.BadRequest, ".xlsx"},
+		{"not xlsx inside", "名册.xlsx", []byte("姓名,身份证号\n"), apperr.BadRequest, ".xlsx"},
+		{"old xls", "名册.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0, 0}, apperr.BadRequest, ".xls"},
+		{"empty file", "名册.xlsx", nil, apperr.BadRequest, "空"},
+		{"empty sheet", "名册.xlsx", importFile(t, nil), apperr.BadRequest, "空"},
+		{"no rows", "名册.xlsx", importFile(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
+		{"missing column", "名册.xlsx", importFile(t, []string{"姓名", "所属站点"}, []any{"甲", "朝歌街道社工站"}), apperr.BadRequest, "缺少必需的列：“身份证号”"},
+		{"twice", "名册.xlsx", importFile(t, []string{"姓名", "身份证号", "身份证号码"}, []any{"甲", "1", "1"}), apperr.BadRequest, "两次"},
+		{"too large", "名册.xlsx", bytes.Repeat([]byte("x"), 20001), apperr.TooLarge, "KB"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, c.file, recipients.ImportAll, c.data)
+			ae, ok := apperr.As(err)
+			if !ok || ae.Kind != c.kind || !strings.Contains(ae.Message, c.text) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	if n := f.count(`SELECT COUNT(*) FROM recipient_import_batches`); n != 0 {
+		t.Fatalf("%d unusable files kept", n)
+	}
+	// Too many rows.
+	rows := recipients.MaxImportRows
+	recipients.MaxImportRows = 2
+	defer func() { recipients.MaxImportRows = rows }()
+	many := importFile(t, []string{"姓名", "身份证号"}, []any{"甲", "1"}, []any{"乙", "2"}, []any{"丙", "3"})
+	if _, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", many); !apperr.Is(err, apperr.TooLarge) {
+		t.Fatalf("too many rows: %v", err)
+	}
+	recipients.MaxImportRows = rows
+
+	// A title above the header row, half-width brackets and aliases.
+	x := excelize.NewFile()
+	_ = x.SetSheetRow("Sheet1", "A1", &[]any{"淇县朝歌街道低保对象花名册"})
+	_ = x.SetSheetRow("Sheet1", "A2", &[]any{"姓名（必填）", "公民身份号码", "村(社区)", "负责站点"})
+	_ = x.SetSheetRow("Sheet1", "A3", &[]any{"张标题", fakeID("1955-05-05", false), "西街", "朝歌街道"})
+	var buf bytes.Buffer
+	_ = x.Write(&buf)
+	rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "花名册.xlsx", buf.Bytes())
+	if err != nil || rep.Valid != 1 || rep.Total != 1 {
+		t.Fatalf("title row: %+v %v", rep, err)
+	}
+
+	// The template itself: readable, and empty.
+	tmpl, err := recipients.ImportTemplate(f.ctx, f.env.App.DB, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "模板.xlsx", tmpl)
+	if ae, ok := apperr.As(err); !ok || !strings.Contains(ae.Message, "没有数据行") {
+		t.Fatalf("empty template: %v", err)
+	}
+	tx, _ := excelize.OpenReader(bytes.NewReader(tmpl))
+	lists, _ := tx.GetRows("可选值")
+	if len(lists) < 10 || lists[1][0] == "" || lists[1][1] != "低保对象" {
+		t.Fatalf("template lists: %v", lists)
+	}
+}
+
+func TestImportScopeOfStationHead(t *testing.T) {
+	f := start(t)
+	head := f.actor("zhanzhang") // 朝歌街道社工站
+	f.lingshanWorker()
+	header := []string{"姓名", "身份证号", "村（社区）", "所属站点", "责任社工"}
+	data := importFile(t, header,
+		[]any{"本站", fakeID("1950-01-01", true), "西街村", "", ""},                    // 2: the head's own station by default
+		[]any{"他站", fakeID("1950-02-02", true), "赵庄村", "灵山街道社工站", ""},             // 3: another station
+		[]any{"他站码", fakeID("1950-03-03", true), "410622004200", "410622004", ""}, // 4: by code
+		[]any{"他社工", fakeID("1950-04-04", true), "西街村", "朝歌街道社工站", "lingshan"},    // 5: another station's worker
+		[]any{"不存在", fakeID("1950-05-05", true), "西街村", "月球街道社工站", ""},            // 6: no such station
+		[]any{"本站社工", fakeID("1950-06-06", true), "西街村", "朝歌街道社工站", "shegong"},    // 7
+	)
+	rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, head, "名册.xlsx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := rep.Fields()
+	if rep.Valid != 2 || rep.Invalid != 4 {
+		t.Fatalf("report %+v", rep)
+	}
+	// Another station reads exactly like one that does not exist.
+	notFound := func(v string) string {
+		return "找不到“" + v + "”：须为您负责范围内的社工站或社工室的名称或区划代码"
+	}
+	if fields["第3行·所属站点"] != notFound("灵山街道社工站") || fields["第4行·所属站点"] != notFound("410622004") ||
+		fields["第6行·所属站点"] != notFound("月球街道社工站") || !strings.Contains(fields["第5行·责任社工"], "找不到社工") {
+		t.Fatalf("fields %v", fields)
+	}
+	for key, msg := range fields {
+		if strings.Contains(msg, "灵山") && !strings.Contains(msg, "找不到") {
+			t.Fatalf("%s reveals another station: %s", key, msg)
+		}
+	}
+	rep, err = recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, head, "名册.xlsx", data, recipients.ImportValid)
+	if err != nil || rep.Imported != 2 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	mine := f.list(head, recipients.Filter{Name: "本站"})
+	if len(mine) != 2 || mine[0].OrgID != f.chaoge.ID {
+		t.Fatalf("imported into %v", mine)
+	}
+	if n := len(f.list(f.actor("admin"), recipients.Filter{OrgID: f.lingshan.ID, Name: "他站"})); n != 0 {
+		t.Fatalf("%d written into another station", n)
+	}
+}
+
+func TestImportCommitModes(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	data := importFile(t, []string{"姓名", "身份证号", "村（社区）", "所属站点"},
+		[]any{"好一", fakeID("1952-01-01", true), "西街村", "朝歌街道社工站"},
+		[]any{"坏二", "123", "西街村", "朝歌街道社工站"},
+	)
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data)
+	if err != nil || rep.Invalid != 1 || rep.BatchID == "" {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	before := f.recipientCount()
+	// "All or nothing" with a bad row: refused, nothing written, the
+	// batch stays open.
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	if !apperr.Is(err, apperr.Invalid) || rep.BatchID == "" || f.recipientCount() != before {
+		t.Fatalf("all-or-nothing commit: %v %+v", err, rep)
+	}
+	// The user then takes the valid rows.
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid)
+	if err != nil || rep.Imported != 1 || f.recipientCount() != before+1 {
+		t.Fatalf("valid commit: %+v %v", rep, err)
+	}
+	exports := f.auditCount("export")
+	rows, name, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
+	if err != nil || name != "名册.xlsx" || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rows[0].Reason(), "身份证号") {
+		t.Fatalf("rejected rows: %+v %s %v", rows, name, err)
+	}
+	if f.auditCount("export") != exports+1 {
+		t.Fatal("the download of rejected rows was not logged")
+	}
+	if f.count(`SELECT COUNT(*) FROM recipient_import_batches WHERE content <> ''`) != 0 {
+		t.Fatal("the committed file is still kept")
+	}
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("second commit: %v", err)
+	}
+	if f.recipientCount() != before+1 {
+		t.Fatal("imported twice")
+	}
+}
