@@ -9,7 +9,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
@@ -161,62 +160,56 @@ type Filter struct {
 // total that match. Entries about the system itself (no org path) are
 // seen only by actors scoped at the top of the tree.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Entry, int, error) {
+	var c db.Conds
 	cond, arg := actor.ScopeFilter("org_path")
-	where := []string{"(" + cond + " OR org_path = '')"}
-	args := []any{arg}
-	add := func(c string, a any) { where = append(where, c); args = append(args, a) }
+	c.Add("("+cond+" OR org_path = '')", arg)
 	if f.ActorID != "" {
-		add("actor_id = ?", f.ActorID)
+		c.Add("actor_id = ?", f.ActorID)
 	}
 	if f.Action != "" {
-		add("action = ?", f.Action)
+		c.Add("action = ?", f.Action)
 	}
 	if f.Entity != "" {
-		add("entity = ?", f.Entity)
+		c.Add("entity = ?", f.Entity)
 	}
 	if f.EntityID != "" {
-		add("entity_id = ?", f.EntityID)
+		c.Add("entity_id = ?", f.EntityID)
 	}
 	if f.From != "" {
 		if t, err := cst.ParseDate(f.From); err == nil {
-			add("at >= ?", cst.Stamp(t))
+			c.Add("at >= ?", cst.Stamp(t))
 		}
 	}
 	if f.To != "" {
 		if t, err := cst.ParseDate(f.To); err == nil {
-			add("at < ?", cst.Stamp(t.AddDate(0, 0, 1)))
+			c.Add("at < ?", cst.Stamp(t.AddDate(0, 0, 1)))
 		}
 	}
 	if f.Text != "" {
-		where = append(where, `(summary LIKE ? ESCAPE '\' OR actor_name LIKE ? ESCAPE '\')`)
 		p := "%" + db.Like(f.Text) + "%"
-		args = append(args, p, p)
-	}
-	w := strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
+		c.Add(`(summary LIKE ? ESCAPE '\' OR actor_name LIKE ? ESCAPE '\')`, p, p)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip
-		FROM audit_log WHERE `+w+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM audit_log`,
+		Select: `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip FROM audit_log`,
+		Where:  c,
+		Order:  "id DESC",
+		Limit:  f.Limit,
+		Offset: f.Offset,
+	}, scanEntry)
+}
+
+func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
+	var e Entry
+	var changes string
+	if err := row.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &changes, &e.IP); err != nil {
+		return e, err
 	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		var e Entry
-		var changes string
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &changes, &e.IP); err != nil {
-			return nil, 0, err
-		}
-		if changes != "" {
-			_ = json.Unmarshal([]byte(changes), &e.Changes)
-		}
-		out = append(out, e)
+	if changes != "" {
+		_ = json.Unmarshal([]byte(changes), &e.Changes)
 	}
-	return out, total, rows.Err()
+	return e, nil
 }

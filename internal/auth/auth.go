@@ -389,58 +389,47 @@ type UserFilter struct {
 	Limit  int
 }
 
+// userOrder is the whitelist of account list orders.
+var userOrder = db.Order{
+	Keys: map[string]string{"name": "u.display_name", "username": "u.username", "role": "u.role", "org": "o.path",
+		"last_login": "u.last_login_at", "created": "u.created_at"},
+	Default: "o.path, u.username", Tie: "u.id",
+}
+
 // ListUsers returns the accounts in the actor's scope that match f.
 func (s *Service) ListUsers(ctx context.Context, actor *authz.Actor, f UserFilter) ([]User, int, error) {
-	cond, arg := actor.ScopeFilter("o.path")
-	where := []string{cond}
-	args := []any{arg}
+	var c db.Conds
+	scope, scopeArg := actor.ScopeFilter("o.path")
+	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
-		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\' OR u.phone_index = ?)`)
 		p := "%" + db.Like(strings.ToLower(t)) + "%"
-		args = append(args, p, "%"+db.Like(t)+"%", s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+		c.Add(`(u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\' OR u.phone_index = ?)`,
+			p, "%"+db.Like(t)+"%", s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
 	}
 	if f.Role != "" {
-		where, args = append(where, "u.role = ?"), append(args, f.Role)
+		c.Add("u.role = ?", f.Role)
 	}
 	if f.OrgID != "" {
 		unit, err := org.GetFor(ctx, s.DB, actor, f.OrgID)
 		if err != nil {
 			return nil, 0, err
 		}
-		where, args = append(where, "o.path LIKE ?"), append(args, unit.Path+"%")
+		c.Add("o.path LIKE ?", unit.Path+"%")
 	}
 	if f.Active == "1" || f.Active == "0" {
-		where, args = append(where, "u.active = ?"), append(args, db.Bool(f.Active == "1"))
-	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+userFrom+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"name": "u.display_name", "username": "u.username", "role": "u.role", "org": "o.path",
-		"last_login": "u.last_login_at", "created": "u.created_at"}[f.Sort]
-	if !ok {
-		order = "o.path, u.username"
-	} else if f.Desc {
-		order += " DESC"
+		c.Add("u.active = ?", db.Bool(f.Active == "1"))
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+userFrom+w+` ORDER BY `+order+`, u.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := s.scanUser(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
-	}
-	return out, total, rows.Err()
+	return db.Page(ctx, s.DB, db.PageQuery{
+		Count:  `SELECT COUNT(*)` + userFrom,
+		Select: `SELECT ` + userColumns + userFrom,
+		Where:  c,
+		Order:  userOrder.By(f.Sort, f.Desc),
+		Limit:  f.Limit,
+		Offset: f.Offset,
+	}, s.scanUser)
 }
 
 // LoginResult is a successful login.

@@ -1,7 +1,9 @@
 // Package db opens the database (SQLite by default, PostgreSQL for large
 // deployments) and gives the rest of shegong one way to write queries that
 // both engines run: SQL with `?` placeholders, rewritten to `$n` for
-// PostgreSQL, and portable column types (TEXT, BIGINT, INTEGER).
+// PostgreSQL, and portable column types (TEXT, BIGINT, INTEGER). Lists
+// build their WHERE clause with Conds, take their ORDER BY from an Order
+// whitelist and read a counted page with Page.
 package db
 
 import (

@@ -289,17 +289,16 @@ func ListAssessments(ctx context.Context, q db.Querier, actor *authz.Actor, stat
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM assessments WHERE station_id = ?`, st.ID).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	rows, err := q.Query(ctx, assessmentSelect+` WHERE a.station_id = ? ORDER BY a.assessed_on DESC, a.id DESC LIMIT ? OFFSET ?`,
-		st.ID, clampLimit(limit), max(offset, 0))
-	out, err := db.Collect(rows, err, scanAssessment)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	var c db.Conds
+	c.Add("a.station_id = ?", st.ID)
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM assessments a`,
+		Select: assessmentSelect,
+		Where:  c,
+		Order:  "a.assessed_on DESC, a.id DESC",
+		Limit:  clampLimit(limit),
+		Offset: max(offset, 0),
+	}, scanAssessment)
 }
 
 // AssessmentInput is what an assessor submits. Scores maps item id →

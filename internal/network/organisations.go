@@ -100,43 +100,38 @@ type OrganisationFilter struct {
 	Offset, Limit int
 }
 
+// organisationOrder is the whitelist of organisation list orders.
+var organisationOrder = db.Order{
+	Keys: map[string]string{"name": "so.name", "registered": "so.registered_on", "status": "so.status",
+		"stations": "(SELECT COUNT(*) FROM stations s WHERE s.operator_id = so.id)"},
+	Default: "so.name", ReverseDefault: true, Tie: "so.id",
+}
+
 // ListOrganisations returns the organisations the actor may see that
 // match f, and the total.
 func ListOrganisations(ctx context.Context, q db.Querier, actor *authz.Actor, f OrganisationFilter) ([]Organisation, int, error) {
+	var c db.Conds
 	cond, arg := actor.ScopeFilter("c.path")
 	// Or the actor lies inside the county (their path starts with its path).
-	where := []string{"(" + cond + " OR ? LIKE (c.path || '%'))"}
-	args := []any{arg, actor.OrgPath}
-	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	c.Add("("+cond+" OR ? LIKE (c.path || '%'))", arg, actor.OrgPath)
 	if f.CountyID != "" {
-		add("so.org_id = ?", f.CountyID)
+		c.Add("so.org_id = ?", f.CountyID)
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
-		add(`(so.name LIKE ? ESCAPE '\' OR so.credit_code LIKE ? ESCAPE '\' OR so.contact_name LIKE ? ESCAPE '\')`, p, db.Like(validate.NormalizeCreditCode(t))+"%", p)
+		c.Add(`(so.name LIKE ? ESCAPE '\' OR so.credit_code LIKE ? ESCAPE '\' OR so.contact_name LIKE ? ESCAPE '\')`, p, db.Like(validate.NormalizeCreditCode(t))+"%", p)
 	}
 	if f.Status != "" {
-		add("so.status = ?", f.Status)
+		c.Add("so.status = ?", f.Status)
 	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM service_orgs so JOIN org_units c ON c.id = so.org_id`+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"name": "so.name", "registered": "so.registered_on", "status": "so.status",
-		"stations": "(SELECT COUNT(*) FROM stations s WHERE s.operator_id = so.id)"}[f.Sort]
-	if !ok {
-		order = "so.name"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	rows, err := q.Query(ctx, organisationSelect+w+` ORDER BY `+order+`, so.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
-	out, err := db.Collect(rows, err, scanOrganisation)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM service_orgs so JOIN org_units c ON c.id = so.org_id`,
+		Select: organisationSelect,
+		Where:  c,
+		Order:  organisationOrder.By(f.Sort, f.Desc),
+		Limit:  clampLimit(f.Limit),
+		Offset: max(f.Offset, 0),
+	}, scanOrganisation)
 }
 
 // OrganisationInput is what a user submits for an organisation.

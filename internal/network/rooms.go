@@ -77,39 +77,35 @@ type RoomFilter struct {
 	Offset, Limit int
 }
 
+// roomOrder is the whitelist of room list orders.
+var roomOrder = db.Order{
+	Keys:    map[string]string{"code": "r.village_code", "name": "o.name", "station": "so.name", "opened": "r.opened_on"},
+	Default: "r.village_code", ReverseDefault: true, Tie: "o.id",
+}
+
 // ListRooms returns the rooms in the actor's scope matching f, and the total.
 func ListRooms(ctx context.Context, q db.Querier, actor *authz.Actor, f RoomFilter) ([]Room, int, error) {
-	cond, arg := actor.ScopeFilter("o.path")
-	where, args := []string{cond}, []any{arg}
-	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	var c db.Conds
+	scope, scopeArg := actor.ScopeFilter("o.path")
+	c.Add(scope, scopeArg)
 	if f.StationID != "" {
-		add("r.station_id = ?", f.StationID)
+		c.Add("r.station_id = ?", f.StationID)
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
-		add(`(o.name LIKE ? ESCAPE '\' OR r.address LIKE ? ESCAPE '\' OR r.village_code LIKE ? ESCAPE '\')`, p, p, db.Like(t)+"%")
+		c.Add(`(o.name LIKE ? ESCAPE '\' OR r.address LIKE ? ESCAPE '\' OR r.village_code LIKE ? ESCAPE '\')`, p, p, db.Like(t)+"%")
 	}
 	if f.Active == "1" || f.Active == "0" {
-		add("o.active = ?", db.Bool(f.Active == "1"))
+		c.Add("o.active = ?", db.Bool(f.Active == "1"))
 	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id`+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"code": "r.village_code", "name": "o.name", "station": "so.name", "opened": "r.opened_on"}[f.Sort]
-	if !ok {
-		order = "r.village_code"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	rows, err := q.Query(ctx, roomSelect+w+` ORDER BY `+order+`, o.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
-	out, err := db.Collect(rows, err, scanRoom)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id`,
+		Select: roomSelect,
+		Where:  c,
+		Order:  roomOrder.By(f.Sort, f.Desc),
+		Limit:  clampLimit(f.Limit),
+		Offset: max(f.Offset, 0),
+	}, scanRoom)
 }
 
 // RoomInput is what a user submits for a room. The station is named by

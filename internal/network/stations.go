@@ -110,47 +110,43 @@ type StationFilter struct {
 	Offset, Limit int
 }
 
+// stationOrder is the whitelist of station list orders.
+var stationOrder = db.Order{
+	Keys: map[string]string{"code": "s.township_code", "name": "o.name", "opened": "s.opened_on", "assessed": "s.last_assessed_on",
+		"score": "s.last_score", "rooms": "(SELECT COUNT(*) FROM org_units r WHERE r.parent_id = o.id AND r.kind = 'room' AND r.active = 1)"},
+	Default: "s.township_code", ReverseDefault: true, Tie: "o.id",
+}
+
 // ListStations returns the stations in the actor's scope matching f, and
 // how many match in all.
 func ListStations(ctx context.Context, q db.Querier, actor *authz.Actor, f StationFilter) ([]Station, int, error) {
-	cond, arg := actor.ScopeFilter("o.path")
-	where, args := []string{cond}, []any{arg}
-	add := func(c string, a ...any) { where = append(where, c); args = append(args, a...) }
+	var c db.Conds
+	scope, scopeArg := actor.ScopeFilter("o.path")
+	c.Add(scope, scopeArg)
 	if f.CountyID != "" {
-		add("o.parent_id = ?", f.CountyID)
+		c.Add("o.parent_id = ?", f.CountyID)
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
-		add(`(o.name LIKE ? ESCAPE '\' OR s.address LIKE ? ESCAPE '\' OR s.township_code LIKE ? ESCAPE '\')`, p, p, db.Like(t)+"%")
+		c.Add(`(o.name LIKE ? ESCAPE '\' OR s.address LIKE ? ESCAPE '\' OR s.township_code LIKE ? ESCAPE '\')`, p, p, db.Like(t)+"%")
 	}
 	if f.Active == "1" || f.Active == "0" {
-		add("o.active = ?", db.Bool(f.Active == "1"))
+		c.Add("o.active = ?", db.Bool(f.Active == "1"))
 	}
 	if f.Demonstration == "1" || f.Demonstration == "0" {
-		add("s.demonstration = ?", db.Bool(f.Demonstration == "1"))
+		c.Add("s.demonstration = ?", db.Bool(f.Demonstration == "1"))
 	}
 	if f.OperatorID != "" {
-		add("s.operator_id = ?", f.OperatorID)
+		c.Add("s.operator_id = ?", f.OperatorID)
 	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM stations s JOIN org_units o ON o.id = s.org_id`+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"code": "s.township_code", "name": "o.name", "opened": "s.opened_on", "assessed": "s.last_assessed_on",
-		"score": "s.last_score", "rooms": "(SELECT COUNT(*) FROM org_units r WHERE r.parent_id = o.id AND r.kind = 'room' AND r.active = 1)"}[f.Sort]
-	if !ok {
-		order = "s.township_code"
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	rows, err := q.Query(ctx, stationSelect+w+` ORDER BY `+order+`, o.id LIMIT ? OFFSET ?`, append(args, clampLimit(f.Limit), max(f.Offset, 0))...)
-	out, err := db.Collect(rows, err, scanStation)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM stations s JOIN org_units o ON o.id = s.org_id`,
+		Select: stationSelect,
+		Where:  c,
+		Order:  stationOrder.By(f.Sort, f.Desc),
+		Limit:  clampLimit(f.Limit),
+		Offset: max(f.Offset, 0),
+	}, scanStation)
 }
 
 // StationInput is what a user submits for a station. On update the

@@ -110,45 +110,40 @@ type Filter struct {
 	Limit    int
 }
 
+// listOrder is the whitelist of node list orders.
+var listOrder = db.Order{
+	Keys:    map[string]string{"name": "name", "kind": "path", "created": "created_at", "code": "division_code"},
+	Default: "path", ReverseDefault: true, Tie: "id",
+}
+
 // List returns the nodes in the actor's scope that match f, and their total.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Unit, int, error) {
-	cond, arg := actor.ScopeFilter("path")
-	where := []string{cond}
-	args := []any{arg}
+	var c db.Conds
+	scope, scopeArg := actor.ScopeFilter("path")
+	c.Add(scope, scopeArg)
 	if f.Kind != "" {
-		where, args = append(where, "kind = ?"), append(args, f.Kind)
+		c.Add("kind = ?", f.Kind)
 	}
 	if f.ParentID != "" {
-		where, args = append(where, "parent_id = ?"), append(args, f.ParentID)
+		c.Add("parent_id = ?", f.ParentID)
 	}
 	if f.Active == "1" || f.Active == "0" {
-		where, args = append(where, "active = ?"), append(args, db.Bool(f.Active == "1"))
+		c.Add("active = ?", db.Bool(f.Active == "1"))
 	}
 	if f.Text != "" {
-		where = append(where, `(name LIKE ? ESCAPE '\' OR division_code LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+db.Like(f.Text)+"%", db.Like(f.Text)+"%")
-	}
-	w := strings.Join(where, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order := map[string]string{"name": "name", "kind": "path", "created": "created_at", "code": "division_code"}[f.Sort]
-	if order == "" {
-		order = "path"
-	}
-	if f.Desc {
-		order += " DESC"
+		c.Add(`(name LIKE ? ESCAPE '\' OR division_code LIKE ? ESCAPE '\')`, "%"+db.Like(f.Text)+"%", db.Like(f.Text)+"%")
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+unitColumns+` FROM org_units WHERE `+w+` ORDER BY `+order+`, id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	out, err := db.Collect(rows, err, scanUnit)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM org_units`,
+		Select: `SELECT ` + unitColumns + ` FROM org_units`,
+		Where:  c,
+		Order:  listOrder.By(f.Sort, f.Desc),
+		Limit:  f.Limit,
+		Offset: f.Offset,
+	}, scanUnit)
 }
 
 // Input is what a user submits to create or rename a node.

@@ -272,45 +272,32 @@ func ListCampaigns(ctx context.Context, q db.Querier, actor *authz.Actor, f Camp
 	if err := actor.Require(authz.PermVisitsRead); err != nil {
 		return nil, 0, err
 	}
-	where := "(o.path LIKE ? OR ? LIKE o.path || '%')"
-	args := []any{actor.OrgPath + "%", actor.OrgPath}
+	var c db.Conds
+	c.Add("(o.path LIKE ? OR ? LIKE o.path || '%')", actor.OrgPath+"%", actor.OrgPath)
 	if f.Active {
 		today := cst.Today()
-		where += " AND c.starts_on <= ? AND c.ends_on >= ?"
-		args = append(args, today, today)
-	}
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM visit_campaigns c JOIN org_units o ON o.id = c.org_id WHERE `+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
+		c.Add("c.starts_on <= ? AND c.ends_on >= ?", today, today)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+campaignColumns+` FROM visit_campaigns c JOIN org_units o ON o.id = c.org_id WHERE `+where+
-		` ORDER BY c.starts_on DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	out, total, err := db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM visit_campaigns c JOIN org_units o ON o.id = c.org_id`,
+		Select: `SELECT ` + campaignColumns + ` FROM visit_campaigns c JOIN org_units o ON o.id = c.org_id`,
+		Where:  c,
+		Order:  "c.starts_on DESC, c.id DESC",
+		Limit:  f.Limit,
+		Offset: f.Offset,
+	}, scanCampaign)
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
+	// Page has closed its rows: progress runs its own queries, which a
+	// transaction's connection serves one at a time.
 	for i := range out {
 		if err := progress(ctx, q, &out[i]); err != nil {
 			return nil, 0, err
 		}
-	}
-	if out == nil {
-		out = []Campaign{}
 	}
 	return out, total, nil
 }

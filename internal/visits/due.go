@@ -78,32 +78,34 @@ type DueFilter struct {
 	Limit    int // at most 200; 0 = 50 (the export passes -1: everything)
 }
 
-func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) (string, []any) {
-	cond, args := scopeCond(d, actor, "o.path")
-	where := []string{cond, "r.status = 'active'"}
+func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) db.Conds {
+	var c db.Conds
+	scope, scopeArgs := scopeCond(d, actor, "o.path")
+	c.Add(scope, scopeArgs...)
+	c.Add("r.status = 'active'")
 	switch f.Window {
 	case WindowOverdue:
-		where, args = append(where, "r.next_visit_due > '' AND r.next_visit_due < ?"), append(args, today)
+		c.Add("r.next_visit_due > '' AND r.next_visit_due < ?", today)
 	case WindowWeek:
-		where, args = append(where, "r.next_visit_due >= ? AND r.next_visit_due <= ?"), append(args, today, weekEnd)
+		c.Add("r.next_visit_due >= ? AND r.next_visit_due <= ?", today, weekEnd)
 	case WindowNever:
-		where = append(where, "r.next_visit_due = ''")
+		c.Add("r.next_visit_due = ''")
 	default: // open
-		where, args = append(where, "r.next_visit_due > '' AND r.next_visit_due <= ?"), append(args, weekEnd)
+		c.Add("r.next_visit_due > '' AND r.next_visit_due <= ?", weekEnd)
 	}
 	if f.WorkerID != "" {
-		where, args = append(where, "r.worker_id = ?"), append(args, f.WorkerID)
+		c.Add("r.worker_id = ?", f.WorkerID)
 	}
 	if f.OrgID != "" {
-		where, args = append(where, "o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'"), append(args, f.OrgID)
+		c.Add("o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'", f.OrgID)
 	}
 	if f.Tier != "" {
-		where, args = append(where, "r.risk_tier = ?"), append(args, f.Tier)
+		c.Add("r.risk_tier = ?", f.Tier)
 	}
-	if c, a := visibleCond(actor, "r"); c != "" {
-		where, args = append(where, c), append(args, a...)
+	if cond, args := visibleCond(actor, "r"); cond != "" {
+		c.Add(cond, args...)
 	}
-	return strings.Join(where, " AND "), args
+	return c
 }
 
 // DueList returns the people whose visit is due in the window, the most
@@ -117,7 +119,8 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 	}
 	now := cst.Now()
 	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
-	w, args := dueWhere(q.Dialect(), actor, f, today, weekEnd)
+	c := dueWhere(q.Dialect(), actor, f, today, weekEnd)
+	w, args := c.Expr(), c.Args()
 	// A worker's list walks their own (worker, status, due) range (the
 	// CROSS JOIN keeps SQLite from starting at the org nodes); any other list starts
 	// from the org nodes in scope (CROSS JOIN fixes SQLite's join order),
@@ -146,16 +149,11 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
 		r.last_visit_on, r.next_visit_due FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
 		WHERE `+key+` IN (SELECT `+key+from+w+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(args, limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []DueItem{}
-	for rows.Next() {
+	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (DueItem, error) {
 		var it DueItem
-		if err := rows.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
+		if err := row.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
 			&it.LastVisitOn, &it.NextVisitDue); err != nil {
-			return nil, 0, err
+			return it, err
 		}
 		it.RiskTierLabel = it.RiskTier.Label()
 		if it.NextVisitDue != "" && it.NextVisitDue < today {
@@ -163,9 +161,12 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 				it.DaysOverdue = daysBetween(d, now)
 			}
 		}
-		out = append(out, it)
+		return it, nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // daysBetween counts calendar days from a to b's date (China).

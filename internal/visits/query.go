@@ -182,49 +182,44 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		return nil, 0, err
 	}
 	// Conditions on the org node (o) and on the visit and person (v, r).
-	ocond, oargs := scopeCond(q.Dialect(), actor, "o.path")
-	oconds := []string{ocond}
+	var oc, vc db.Conds
+	scope, scopeArgs := scopeCond(q.Dialect(), actor, "o.path")
+	oc.Add(scope, scopeArgs...)
 	if f.OrgID != "" {
-		oconds, oargs = append(oconds, "o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'"), append(oargs, f.OrgID)
+		oc.Add("o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'", f.OrgID)
 	}
-	var vconds []string
-	var vargs []any
 	needPerson := false // whether the conditions read the recipients row
-	add := func(c string, a ...any) { vconds = append(vconds, c); vargs = append(vargs, a...) }
 	if f.RecipientID != "" {
-		add("v.recipient_id = ?", f.RecipientID)
+		vc.Add("v.recipient_id = ?", f.RecipientID)
 	}
 	if f.CampaignID != "" {
-		add("v.campaign_id = ?", f.CampaignID)
+		vc.Add("v.campaign_id = ?", f.CampaignID)
 	}
 	if f.Method != "" {
-		add("v.method = ?", f.Method)
+		vc.Add("v.method = ?", f.Method)
 	}
 	if f.Tier != "" {
-		add("v.risk_tier = ?", f.Tier)
+		vc.Add("v.risk_tier = ?", f.Tier)
 	}
 	if f.VisitorID != "" {
-		add("v.id IN (SELECT visit_id FROM visit_visitors WHERE user_id = ?)", f.VisitorID)
+		vc.Add("v.id IN (SELECT visit_id FROM visit_visitors WHERE user_id = ?)", f.VisitorID)
 	}
 	// Dates as instants, so the (org, time) index serves them.
 	if from, ok := dayStart(f.From); ok {
-		add("v.visited_at >= ?", from)
+		vc.Add("v.visited_at >= ?", from)
 	}
 	if t, err := cst.ParseDate(f.To); err == nil {
-		add("v.visited_at < ?", cst.Stamp(t.AddDate(0, 0, 1)))
+		vc.Add("v.visited_at < ?", cst.Stamp(t.AddDate(0, 0, 1)))
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
-		add(`(r.name LIKE ? ESCAPE '\' OR r.name_initials LIKE ? ESCAPE '\')`, db.Like(t)+"%", db.Like(strings.ToLower(t))+"%")
+		vc.Add(`(r.name LIKE ? ESCAPE '\' OR r.name_initials LIKE ? ESCAPE '\')`, db.Like(t)+"%", db.Like(strings.ToLower(t))+"%")
 		needPerson = true
 	}
 	if c, a := visibleCond(actor, "r"); c != "" {
-		add(c, a...)
+		vc.Add(c, a...)
 		needPerson = true
 	}
-	vw := "1 = 1"
-	if len(vconds) > 0 {
-		vw = strings.Join(vconds, " AND ")
-	}
+	vw, vargs := vc.Expr(), vc.Args()
 	person := ""
 	if needPerson {
 		person = " JOIN recipients r ON r.id = v.recipient_id"
@@ -237,7 +232,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	// The org nodes in scope. Up to a county's few hundred, each node's
 	// visits are read newest first from the (org, time) index and only the
 	// page's worth of each is merged; the count stops at CountCap.
-	orgs, err := orgIDs(ctx, q, strings.Join(oconds, " AND "), oargs, maxMergedOrgs+1)
+	orgs, err := orgIDs(ctx, q, oc.Expr(), oc.Args(), maxMergedOrgs+1)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -252,8 +247,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		// PostgreSQL sorts a station's or county's matches quickly and
 		// walks the time index by itself for a province; one query
 		// beats planning hundreds of merged arms.
-		w := strings.Join(append(oconds, vw), " AND ")
-		args := append(append([]any{}, oargs...), vargs...)
+		w := oc.Expr() + " AND " + vw
+		args := append(oc.Args(), vargs...)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o JOIN visits v ON v.org_id = o.id`+person+` WHERE `+w+` LIMIT ?) t`,
 			append(args, CountCap+1)...).Scan(&total); err != nil {
 			return nil, 0, err
@@ -277,8 +272,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	default:
 		// A province: walk all visits newest first and keep those in
 		// scope, which finds a page within a few thousand entries.
-		w := strings.Join(append(oconds, vw), " AND ")
-		args := append(append([]any{}, oargs...), vargs...)
+		w := oc.Expr() + " AND " + vw
+		args := append(oc.Args(), vargs...)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o CROSS JOIN visits v`+person+` WHERE v.org_id = o.id AND `+w+` LIMIT ?) t`,
 			append(args, CountCap+1)...).Scan(&total); err != nil {
 			return nil, 0, err
@@ -294,19 +289,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	total = min(total, CountCap)
 	rows, err := q.Query(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+key+` IN (`+page+`) ORDER BY v.visited_at DESC, `+key+` DESC`,
 		append(pageArgs, f.Limit, f.Offset)...)
+	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Visit, error) { return scanVisit(row) })
 	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []Visit{}
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	ptrs := make([]*Visit, len(out))
@@ -322,19 +306,10 @@ const maxMergedOrgs = 400
 
 func orgIDs(ctx context.Context, q db.Querier, where string, args []any, limit int) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT o.id FROM org_units o WHERE `+where+` ORDER BY o.id LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (id string, err error) {
+		err = row.Scan(&id)
+		return id, err
+	})
 }
 
 func anys(ss []string) []any {

@@ -167,25 +167,19 @@ func (s *Service) WorkerHonours(ctx context.Context, actor *authz.Actor, workerI
 		FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id JOIN wf_programmes p ON p.id = r.programme_id JOIN org_units o ON o.id = p.org_id
 		LEFT JOIN wf_allowance_schedules a ON a.nominee_id = n.id
 		WHERE n.worker_id = ? AND n.status = 'selected' ORDER BY r.year DESC, p.name, r.name`, workerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Honour{}
-	for rows.Next() {
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Honour, error) {
 		var h Honour
 		var path string
 		var sc Schedule
-		if err := rows.Scan(&h.ProgrammeID, &h.ProgrammeName, &h.ProgrammeKind, &h.OrgName, &path, &h.RoundID, &h.RoundName, &h.Year, &h.Benefits,
+		if err := row.Scan(&h.ProgrammeID, &h.ProgrammeName, &h.ProgrammeKind, &h.OrgName, &path, &h.RoundID, &h.RoundName, &h.Year, &h.Benefits,
 			&sc.ID, &sc.AnnualFen, &sc.Years, &sc.StartMonth, &sc.Frequency, &sc.PaidFen); err != nil {
-			return nil, err
+			return h, err
 		}
 		if sc.ID != "" {
 			sc.TotalFen = sc.AnnualFen * int64(sc.Years)
 			h.Allowance = &sc
 		}
 		h.Visible = actor == nil || actor.Covers(path)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		return h, nil
+	})
 }

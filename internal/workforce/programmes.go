@@ -257,19 +257,10 @@ func (s *Service) ListProgrammes(ctx context.Context, actor *authz.Actor) ([]Pro
 	rows, err := s.q().Query(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
 		(SELECT COUNT(*) FROM wf_rounds r WHERE r.programme_id = p.id)
 		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Programme{}
-	for rows.Next() {
-		var p Programme
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.OrgName, &p.OrgPath, &p.Name, &p.Kind, &p.Description, &p.Version, &p.RoundCount); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (p Programme, err error) {
+		err = row.Scan(&p.ID, &p.OrgID, &p.OrgName, &p.OrgPath, &p.Name, &p.Kind, &p.Description, &p.Version, &p.RoundCount)
+		return p, err
+	})
 }
 
 // GetProgramme loads a programme with its rounds, nominees, allowances
@@ -283,49 +274,43 @@ func (s *Service) GetProgramme(ctx context.Context, actor *authz.Actor, id strin
 		return Programme{}, err
 	}
 	rows, err := s.q().Query(ctx, `SELECT id, programme_id, name, year, benefits FROM wf_rounds WHERE programme_id = ? ORDER BY year DESC, created_at DESC`, id)
+	p.Rounds, err = db.Collect(rows, err, func(row interface{ Scan(...any) error }) (r Round, err error) {
+		err = row.Scan(&r.ID, &r.ProgrammeID, &r.Name, &r.Year, &r.Benefits)
+		r.Nominees = []Nominee{}
+		return r, err
+	})
 	if err != nil {
 		return p, err
 	}
-	p.Rounds = []Round{}
 	byID := map[string]int{}
-	for rows.Next() {
-		var r Round
-		if err := rows.Scan(&r.ID, &r.ProgrammeID, &r.Name, &r.Year, &r.Benefits); err != nil {
-			rows.Close()
-			return p, err
-		}
-		r.Nominees = []Nominee{}
-		byID[r.ID] = len(p.Rounds)
-		p.Rounds = append(p.Rounds, r)
+	for i, r := range p.Rounds {
+		byID[r.ID] = i
 	}
-	rows.Close()
-	nrows, err := s.q().Query(ctx, `SELECT n.id, n.round_id, n.worker_id, w.name, o.name, n.status, n.note, n.version,
+	rows, err = s.q().Query(ctx, `SELECT n.id, n.round_id, n.worker_id, w.name, o.name, n.status, n.note, n.version,
 		COALESCE(a.id, ''), COALESCE(a.annual_fen, 0), COALESCE(a.years, 0), COALESCE(a.start_month, ''), COALESCE(a.frequency, '')
 		FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id JOIN wf_workers w ON w.id = n.worker_id JOIN org_units o ON o.id = w.org_id
 		LEFT JOIN wf_allowance_schedules a ON a.nominee_id = n.id
 		WHERE r.programme_id = ? ORDER BY n.created_at, n.id`, id)
-	if err != nil {
-		return p, err
-	}
-	for nrows.Next() {
+	nominees, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Nominee, error) {
 		var n Nominee
 		var sc Schedule
-		if err := nrows.Scan(&n.ID, &n.RoundID, &n.WorkerID, &n.WorkerName, &n.OrgName, &n.Status, &n.Note, &n.Version,
+		if err := row.Scan(&n.ID, &n.RoundID, &n.WorkerID, &n.WorkerName, &n.OrgName, &n.Status, &n.Note, &n.Version,
 			&sc.ID, &sc.AnnualFen, &sc.Years, &sc.StartMonth, &sc.Frequency); err != nil {
-			nrows.Close()
-			return p, err
+			return n, err
 		}
 		if sc.ID != "" {
 			sc.NomineeID = n.ID
 			sc.TotalFen = sc.AnnualFen * int64(sc.Years)
 			n.Allowance = &sc
 		}
+		return n, nil
+	})
+	if err != nil {
+		return p, err
+	}
+	for _, n := range nominees {
 		r := &p.Rounds[byID[n.RoundID]]
 		r.Nominees = append(r.Nominees, n)
-	}
-	nrows.Close()
-	if err := nrows.Err(); err != nil {
-		return p, err
 	}
 	// Pointers into Nominees stay valid: the slices are not appended to again.
 	for _, r := range p.Rounds {
@@ -356,20 +341,11 @@ const lineFrom = ` FROM wf_allowance_lines l JOIN wf_allowance_schedules a ON a.
 
 func (s *Service) lines(ctx context.Context, q db.Querier, where string, args ...any) ([]Line, error) {
 	rows, err := q.Query(ctx, `SELECT `+lineColumns+lineFrom+` WHERE `+where+` ORDER BY l.due_on, w.name, l.seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Line{}
-	for rows.Next() {
-		var l Line
-		if err := rows.Scan(&l.ID, &l.ScheduleID, &l.Seq, &l.PeriodStart, &l.PeriodEnd, &l.DueOn, &l.AmountFen, &l.Paid, &l.PaidOn,
-			&l.ConfirmedBy, &l.ConfirmedByName, &l.ConfirmedAt, &l.Version, &l.WorkerName, &l.ProgrammeName, &l.RoundName, &l.ProgrammeID); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l Line, err error) {
+		err = row.Scan(&l.ID, &l.ScheduleID, &l.Seq, &l.PeriodStart, &l.PeriodEnd, &l.DueOn, &l.AmountFen, &l.Paid, &l.PaidOn,
+			&l.ConfirmedBy, &l.ConfirmedByName, &l.ConfirmedAt, &l.Version, &l.WorkerName, &l.ProgrammeName, &l.RoundName, &l.ProgrammeID)
+		return l, err
+	})
 }
 
 // LineFilter selects payment lines across programmes.

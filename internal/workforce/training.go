@@ -113,19 +113,14 @@ func (s *Service) GetTraining(ctx context.Context, actor *authz.Actor, id string
 		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id LEFT JOIN org_units ow ON ow.id = w.org_id
 		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id LEFT JOIN org_units ov ON ov.id = v.org_id
 		WHERE a.training_id = ? ORDER BY a.person_kind DESC, a.created_at, a.person_id`, id)
+	t.Attendees, err = db.Collect(rows, err, func(row interface{ Scan(...any) error }) (a Attendee, err error) {
+		err = row.Scan(&a.Kind, &a.PersonID, &a.Name, &a.OrgName)
+		return a, err
+	})
 	if err != nil {
 		return Training{}, err
 	}
-	defer rows.Close()
-	t.Attendees = []Attendee{}
-	for rows.Next() {
-		var a Attendee
-		if err := rows.Scan(&a.Kind, &a.PersonID, &a.Name, &a.OrgName); err != nil {
-			return Training{}, err
-		}
-		t.Attendees = append(t.Attendees, a)
-	}
-	return t, rows.Err()
+	return t, nil
 }
 
 // CreateTraining records a training session held by a unit in scope.
@@ -253,50 +248,38 @@ type TrainingFilter struct {
 	Limit  int
 }
 
+// trainingOrder is the whitelist of training list orders.
+var trainingOrder = db.Order{
+	Keys:    map[string]string{"start": "t.start_on", "title": "t.title", "hours": "t.minutes"},
+	Default: "t.start_on DESC", Tie: "t.id",
+}
+
 // ListTrainings returns the trainings in scope that match f.
 func (s *Service) ListTrainings(ctx context.Context, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	where, args := []string{cond}, []any{arg}
+	var c db.Conds
+	scope, scopeArg := scopeFilter(actor, "o.path")
+	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
-		where = append(where, `(t.title LIKE ? ESCAPE '\' OR t.organiser LIKE ? ESCAPE '\')`)
 		p := "%" + db.Like(t) + "%"
-		args = append(args, p, p)
+		c.Add(`(t.title LIKE ? ESCAPE '\' OR t.organiser LIKE ? ESCAPE '\')`, p, p)
 	}
 	if f.Kind != "" {
-		where, args = append(where, "t.kind = ?"), append(args, f.Kind)
+		c.Add("t.kind = ?", f.Kind)
 	}
 	if f.Year > 0 {
-		where, args = append(where, "t.start_on LIKE ?"), append(args, strconv.Itoa(f.Year)+"-%")
-	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.q().QueryRow(ctx, `SELECT COUNT(*)`+trainingFrom+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"start": "t.start_on", "title": "t.title", "hours": "t.minutes"}[f.Sort]
-	if !ok {
-		order = "t.start_on DESC"
-	} else if f.Desc {
-		order += " DESC"
+		c.Add("t.start_on LIKE ?", strconv.Itoa(f.Year)+"-%")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	rows, err := s.q().Query(ctx, `SELECT `+trainingColumns+trainingFrom+w+` ORDER BY `+order+`, t.id LIMIT `+strconv.Itoa(f.Limit)+
-		` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Training
-	for rows.Next() {
-		t, err := scanTraining(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, t)
-	}
-	return out, total, rows.Err()
+	return db.Page(ctx, s.q(), db.PageQuery{
+		Count:  `SELECT COUNT(*)` + trainingFrom,
+		Select: `SELECT ` + trainingColumns + trainingFrom,
+		Where:  c,
+		Order:  trainingOrder.By(f.Sort, f.Desc),
+		Limit:  f.Limit,
+		Offset: max(f.Offset, 0),
+	}, scanTraining)
 }
 
 // YearHours is a person's training in one year.
@@ -313,19 +296,13 @@ func (s *Service) TrainingHoursByYear(ctx context.Context, kind, personID string
 	rows, err := s.q().Query(ctx, `SELECT SUBSTR(t.start_on, 1, 4), COUNT(*), SUM(t.minutes) FROM wf_training_attendees a
 		JOIN wf_trainings t ON t.id = a.training_id WHERE a.person_kind = ? AND a.person_id = ?
 		GROUP BY SUBSTR(t.start_on, 1, 4) ORDER BY SUBSTR(t.start_on, 1, 4) DESC`, kind, personID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []YearHours
-	for rows.Next() {
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (YearHours, error) {
 		var y string
 		var n, m int64
-		if err := rows.Scan(&y, &n, &m); err != nil {
-			return nil, err
+		if err := row.Scan(&y, &n, &m); err != nil {
+			return YearHours{}, err
 		}
 		yr, _ := strconv.Atoi(y)
-		out = append(out, YearHours{Year: yr, Sessions: int(n), minutes: int(m), Hours: FormatHours(int(m))})
-	}
-	return out, rows.Err()
+		return YearHours{Year: yr, Sessions: int(n), minutes: int(m), Hours: FormatHours(int(m))}, nil
+	})
 }

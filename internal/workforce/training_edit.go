@@ -85,19 +85,10 @@ func (s *Service) attendeeRefs(ctx context.Context, q db.Querier, trainingID str
 		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id LEFT JOIN org_units ow ON ow.id = w.org_id
 		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id LEFT JOIN org_units ov ON ov.id = v.org_id
 		WHERE a.training_id = ? ORDER BY a.person_kind DESC, a.created_at, a.person_id`, trainingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []attendeeRef
-	for rows.Next() {
-		var a attendeeRef
-		if err := rows.Scan(&a.Kind, &a.PersonID, &a.Name, &a.OrgName, &a.path); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (a attendeeRef, err error) {
+		err = row.Scan(&a.Kind, &a.PersonID, &a.Name, &a.OrgName, &a.path)
+		return a, err
+	})
 }
 
 // UpdateTraining changes a training session (version-checked). A session

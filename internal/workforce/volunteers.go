@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -260,20 +259,11 @@ func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteer
 	}
 	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
 		ORDER BY served_on DESC, id DESC`, volunteerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ServiceLog{}
-	for rows.Next() {
-		var l ServiceLog
-		if err := rows.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity); err != nil {
-			return nil, err
-		}
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
+		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity)
 		l.Hours = FormatHours(l.Minutes)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, err
+	})
 }
 
 // MonthHours is a volunteer's service in one month.
@@ -310,14 +300,21 @@ type VolunteerFilter struct {
 	Limit  int
 }
 
+// volunteerOrder is the whitelist of volunteer list orders.
+var volunteerOrder = db.Order{
+	Keys: map[string]string{"name": "v.name", "registered": "v.registered_on", "org": "o.path",
+		"hours": "(SELECT COALESCE(SUM(h.minutes), 0) FROM wf_volunteer_hours h WHERE h.volunteer_id = v.id)"},
+	Default: "o.path, v.name", Tie: "v.id",
+}
+
 // ListVolunteers returns the volunteers in scope that match f.
 func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	where, args := []string{cond}, []any{arg}
+	var c db.Conds
+	scope, scopeArg := scopeFilter(actor, "o.path")
+	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
-		where = append(where, `(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`)
 		p := "%" + db.Like(t) + "%"
-		args = append(args, p, p, s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+		c.Add(`(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`, p, p, s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
 	}
 	if f.OrgID != "" {
 		u, err := org.Get(ctx, s.q(), f.OrgID)
@@ -327,39 +324,20 @@ func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f Volu
 		if err := requireScope(actor, u.Path); err != nil {
 			return nil, 0, err
 		}
-		where, args = append(where, "o.path LIKE ?"), append(args, u.Path+"%")
+		c.Add("o.path LIKE ?", u.Path+"%")
 	}
 	if f.Status != "" {
-		where, args = append(where, "v.status = ?"), append(args, f.Status)
-	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.q().QueryRow(ctx, `SELECT COUNT(*)`+volunteerFrom+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	order, ok := map[string]string{"name": "v.name", "registered": "v.registered_on", "org": "o.path",
-		"hours": "(SELECT COALESCE(SUM(h.minutes), 0) FROM wf_volunteer_hours h WHERE h.volunteer_id = v.id)"}[f.Sort]
-	if !ok {
-		order = "o.path, v.name"
-	} else if f.Desc {
-		order += " DESC"
+		c.Add("v.status = ?", f.Status)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	rows, err := s.q().Query(ctx, `SELECT `+volunteerColumns+volunteerFrom+w+` ORDER BY `+order+`, v.id LIMIT `+strconv.Itoa(f.Limit)+
-		` OFFSET `+strconv.Itoa(max(f.Offset, 0)), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Volunteer
-	for rows.Next() {
-		v, err := s.scanVolunteer(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, v)
-	}
-	return out, total, rows.Err()
+	return db.Page(ctx, s.q(), db.PageQuery{
+		Count:  `SELECT COUNT(*)` + volunteerFrom,
+		Select: `SELECT ` + volunteerColumns + volunteerFrom,
+		Where:  c,
+		Order:  volunteerOrder.By(f.Sort, f.Desc),
+		Limit:  f.Limit,
+		Offset: max(f.Offset, 0),
+	}, s.scanVolunteer)
 }

@@ -660,14 +660,22 @@ type WorkerFilter struct {
 const levelRankSQL = `(SELECT MAX(CASE q.level WHEN 'junior' THEN 1 WHEN 'intermediate' THEN 2 WHEN 'senior' THEN 3 END)
 	FROM wf_qualifications q WHERE q.worker_id = w.id AND q.stage = 'certificate')`
 
+// workerOrder is the whitelist of worker list orders; "age" lists the
+// youngest first (latest birth date), and desc the oldest.
+var workerOrder = db.Order{
+	Keys:    map[string]string{"name": "w.name", "age": "w.birth_date DESC", "hired": "w.hired_on", "org": "o.path", "created": "w.created_at"},
+	Default: "o.path, w.name", Tie: "w.id",
+}
+
 // ListWorkers returns the workers in scope that match f, with their
 // qualifications, and the total.
 func (s *Service) ListWorkers(ctx context.Context, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	where, args := []string{cond}, []any{arg}
+	var c db.Conds
+	scope, scopeArg := scopeFilter(actor, "o.path")
+	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
-		where = append(where, `(w.name LIKE ? ESCAPE '\' OR w.idcard_index = ? OR w.phone_index = ?)`)
-		args = append(args, "%"+db.Like(t)+"%", s.Keys.BlindIndex("idcard", strings.ToUpper(strings.ReplaceAll(t, " ", ""))),
+		c.Add(`(w.name LIKE ? ESCAPE '\' OR w.idcard_index = ? OR w.phone_index = ?)`,
+			"%"+db.Like(t)+"%", s.Keys.BlindIndex("idcard", strings.ToUpper(strings.ReplaceAll(t, " ", ""))),
 			s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
 	}
 	if f.OrgID != "" {
@@ -678,60 +686,37 @@ func (s *Service) ListWorkers(ctx context.Context, actor *authz.Actor, f WorkerF
 		if err := requireScope(actor, u.Path); err != nil {
 			return nil, 0, err
 		}
-		where, args = append(where, "o.path LIKE ?"), append(args, u.Path+"%")
+		c.Add("o.path LIKE ?", u.Path+"%")
 	}
 	switch f.Level {
 	case "":
 	case "none":
-		where = append(where, levelRankSQL+" IS NULL")
+		c.Add(levelRankSQL + " IS NULL")
 	case "any":
-		where = append(where, levelRankSQL+" IS NOT NULL")
+		c.Add(levelRankSQL + " IS NOT NULL")
 	default:
-		where, args = append(where, levelRankSQL+" = ?"), append(args, levelRank[f.Level])
+		c.Add(levelRankSQL+" = ?", levelRank[f.Level])
 	}
 	if f.Status != "" {
-		where, args = append(where, "w.status = ?"), append(args, f.Status)
+		c.Add("w.status = ?", f.Status)
 	}
 	if f.Post != "" {
-		where, args = append(where, "w.post = ?"), append(args, f.Post)
+		c.Add("w.post = ?", f.Post)
 	}
-	w := " WHERE " + strings.Join(where, " AND ")
-	var total int
-	if err := s.q().QueryRow(ctx, `SELECT COUNT(*)`+workerFrom+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	if f.Limit == 0 || f.Limit > 200 {
+		f.Limit = 20
 	}
-	order, ok := map[string]string{"name": "w.name", "age": "w.birth_date DESC", "hired": "w.hired_on", "org": "o.path", "created": "w.created_at"}[f.Sort]
-	if !ok {
-		order = "o.path, w.name"
-	} else if f.Desc {
-		if strings.HasSuffix(order, " DESC") {
-			order = strings.TrimSuffix(order, " DESC")
-		} else {
-			order += " DESC"
-		}
-	}
-	q := `SELECT ` + workerColumns + workerFrom + w + ` ORDER BY ` + order + `, w.id`
-	if f.Limit >= 0 {
-		if f.Limit == 0 || f.Limit > 200 {
-			f.Limit = 20
-		}
-		q += ` LIMIT ` + strconv.Itoa(f.Limit) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
-	}
-	rows, err := s.q().Query(ctx, q, args...)
+	// Page closes its rows before the qualifications are read: a
+	// transaction's connection runs one query at a time.
+	out, total, err := db.Page(ctx, s.q(), db.PageQuery{
+		Count:  `SELECT COUNT(*)` + workerFrom,
+		Select: `SELECT ` + workerColumns + workerFrom,
+		Where:  c,
+		Order:  workerOrder.By(f.Sort, f.Desc),
+		Limit:  f.Limit, // -1: every worker
+		Offset: max(f.Offset, 0),
+	}, scanWorker)
 	if err != nil {
-		return nil, 0, err
-	}
-	var out []Worker
-	for rows.Next() {
-		x, err := scanWorker(rows)
-		if err != nil {
-			rows.Close()
-			return nil, 0, err
-		}
-		out = append(out, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
 	idList := make([]string, len(out))
@@ -771,17 +756,9 @@ func (s *Service) LinkableUsers(ctx context.Context, actor *authz.Actor) ([]Opti
 	cond, arg := scopeFilter(actor, "o.path")
 	rows, err := s.q().Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT 1000`, arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Option
-	for rows.Next() {
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Option, error) {
 		var id, name, username string
-		if err := rows.Scan(&id, &name, &username); err != nil {
-			return nil, err
-		}
-		out = append(out, Option{id, name + "（" + username + "）"})
-	}
-	return out, rows.Err()
+		err := row.Scan(&id, &name, &username)
+		return Option{id, name + "（" + username + "）"}, err
+	})
 }
