@@ -66,6 +66,9 @@ type DueItem struct {
 	LastVisitOn   string `json:"last_visit_on"`
 	NextVisitDue  string `json:"next_visit_due"`
 	DaysOverdue   int    `json:"days_overdue"` // 0 when not overdue
+	// MajorChange names the oldest unanswered major change (重大变化),
+	// which is why the visit is due so soon; "" when there is none.
+	MajorChange string `json:"major_change,omitempty"`
 }
 
 // DueFilter selects a due list.
@@ -147,15 +150,18 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 		order = "r.name, " + key
 	}
 	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
-		r.last_visit_on, r.next_visit_due FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
+		r.last_visit_on, r.next_visit_due, COALESCE((SELECT m.kind FROM visit_major_changes m WHERE m.recipient_id = r.id AND m.visit_id IS NULL
+			ORDER BY m.reported_at LIMIT 1), '')
+		FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
 		WHERE `+key+` IN (SELECT `+key+from+w+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(args, limit, f.Offset)...)
 	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (DueItem, error) {
 		var it DueItem
+		var change ChangeKind
 		if err := row.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
-			&it.LastVisitOn, &it.NextVisitDue); err != nil {
+			&it.LastVisitOn, &it.NextVisitDue, &change); err != nil {
 			return it, err
 		}
-		it.RiskTierLabel = it.RiskTier.Label()
+		it.RiskTierLabel, it.MajorChange = it.RiskTier.Label(), change.Label()
 		if it.NextVisitDue != "" && it.NextVisitDue < today {
 			if d, err := cst.ParseDate(it.NextVisitDue); err == nil {
 				it.DaysOverdue = daysBetween(d, now)
@@ -326,18 +332,18 @@ func ExportDue(ctx context.Context, tx db.Querier, actor *authz.Actor, f DueFilt
 	if err := x.SetSheetName("Sheet1", sheet); err != nil {
 		return 0, err
 	}
-	header := []any{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工"}
+	header := []any{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工", "重大变化"}
 	sw, err := x.NewStreamWriter(sheet)
 	if err != nil {
 		return 0, err
 	}
-	_ = sw.SetColWidth(1, 8, 14)
+	_ = sw.SetColWidth(1, 9, 14)
 	if err := sw.SetRow("A1", header); err != nil {
 		return 0, err
 	}
 	for i, it := range items {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		row := []any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName}
+		row := []any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}
 		if err := sw.SetRow(cell, row); err != nil {
 			return 0, err
 		}

@@ -75,8 +75,8 @@ func TestMajorChangeWantsAVisitWithin24Hours(t *testing.T) {
 	// Unanswered after its day: overdue for the station.
 	fixedNow(t, "2026-03-12 09:00")
 	items, _, err := DueList(f.ctx, f.db, f.head, DueFilter{Window: WindowOverdue})
-	if err != nil || len(items) != 1 || items[0].Name != "钱老太" {
-		t.Fatalf("overdue after the 24 hours: %+v %v", items, err)
+	if err != nil || len(items) != 1 || items[0].Name != "钱老太" || items[0].MajorChange != "住院或病情加重" {
+		t.Fatalf("overdue after the 24 hours, with the reason: %+v %v", items, err)
 	}
 	// The visit after the report answers it; the rule applies again.
 	v, _, err := f.record(f.workerA, Input{RecipientID: p.ID, VisitedAt: "2026-03-12 08:30", Method: MethodHome, Assessment: assessed(4, 4, 3, 3), RiskTier: TierHigh})
