@@ -13,17 +13,13 @@ package recipients
 // once.
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +34,7 @@ import (
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -74,136 +71,65 @@ func ImportModeLabel(mode string) string {
 }
 
 // ImportColumn is a column of the roster template.
-type ImportColumn struct {
-	Header   string
-	Field    string // the Input field (JSON name) validation reports
-	Required bool
-	Date     bool     // Excel date serials and 1950/3/8-style dates are converted
-	Text     bool     // formatted as text in the template (long digit strings)
-	Hint     string   // shown in the template's instructions and on the page
-	Aliases  []string // other headers accepted for the column
-}
+type ImportColumn = roster.Column
 
 // ImportColumns are the template's columns, in order.
-var ImportColumns = []ImportColumn{
+var ImportColumns = roster.Columns{
 	{Header: "姓名", Field: "name", Required: true, Hint: "必填", Aliases: []string{"服务对象姓名", "对象姓名"}},
 	{Header: "身份证号", Field: "id_number", Required: true, Text: true, Hint: "必填，18 位（旧 15 位亦可）；请把该列设为文本格式，以免 Excel 改动数字",
-		Aliases: []string{"身份证号码", "公民身份号码", "身份证", "证件号码"}},
-	{Header: "性别", Field: "sex", Hint: "男/女；可不填，以身份证号为准"},
+		Aliases: []string{"身份证号码", "公民身份号码", "身份证", "证件号码"}, Mask: secure.MaskID},
+	{Header: "性别", Field: "sex", Hint: "男/女；可不填，以身份证号为准", List: Sexes},
 	{Header: "出生日期", Field: "birth_date", Date: true, Text: true, Hint: "可不填，以身份证号为准；填写时须一致，如 1950-03-08", Aliases: []string{"出生年月日"}},
 	{Header: "民族", Field: "ethnicity", Hint: "如 汉族、回族"},
-	{Header: "联系电话", Field: "phone", Text: true, Hint: "手机号或带区号的固定电话", Aliases: []string{"电话", "手机", "手机号", "手机号码", "联系方式"}},
-	{Header: "户籍地址", Field: "hukou_address", Aliases: []string{"户籍所在地", "户籍"}},
-	{Header: "现住址", Field: "current_address", Aliases: []string{"现居住地址", "居住地址", "家庭住址", "住址"}},
+	{Header: "联系电话", Field: "phone", Text: true, Hint: "手机号或带区号的固定电话", Aliases: []string{"电话", "手机", "手机号", "手机号码", "联系方式"},
+		Mask: secure.MaskPhone},
+	{Header: "户籍地址", Field: "hukou_address", Aliases: []string{"户籍所在地", "户籍"}, Mask: secure.MaskAddress},
+	{Header: "现住址", Field: "current_address", Aliases: []string{"现居住地址", "居住地址", "家庭住址", "住址"}, Mask: secure.MaskAddress},
 	{Header: "村（社区）", Field: "village_code", Text: true, Hint: "村（社区）名称（如 西街村）或 12 位区划代码；须在所属站点的乡镇（街道）内；社工室可不填",
 		Aliases: []string{"村（社区）代码", "村（社区）名称", "所在村（社区）", "村名", "村", "社区", "村居", "村（居）"}},
-	{Header: "居住情况", Field: "living_situation", Hint: strings.Join(LivingSituations, "/")},
+	{Header: "居住情况", Field: "living_situation", Hint: strings.Join(LivingSituations, "/"), List: LivingSituations},
 	{Header: "对象类别", Field: "categories", Hint: "一人可有多个类别，用顿号“、”或逗号分隔，如 低保对象、独居老人", Aliases: []string{"类别", "人员类别", "服务对象类别"}},
-	{Header: "残疾类别", Field: "disability_type", Hint: strings.Join(DisabilityTypes, "/"), Aliases: []string{"残疾类型"}},
-	{Header: "残疾等级", Field: "disability_grade", Hint: strings.Join(DisabilityGrades, "/"), Aliases: []string{"残疾级别"}},
-	{Header: "收入来源", Field: "income_source", Hint: strings.Join(IncomeSources, "/"), Aliases: []string{"主要收入来源"}},
+	{Header: "残疾类别", Field: "disability_type", Hint: strings.Join(DisabilityTypes, "/"), Aliases: []string{"残疾类型"}, List: DisabilityTypes},
+	{Header: "残疾等级", Field: "disability_grade", Hint: strings.Join(DisabilityGrades, "/"), Aliases: []string{"残疾级别"}, List: DisabilityGrades},
+	{Header: "收入来源", Field: "income_source", Hint: strings.Join(IncomeSources, "/"), Aliases: []string{"主要收入来源"}, List: IncomeSources},
 	{Header: "所属站点", Field: "org_id", Hint: "社工站或社工室的名称（如 朝歌街道社工站）或区划代码；站长、社工可不填，默认为本站",
 		Aliases: []string{"负责站点", "站点", "社工站", "所属社工站"}},
 	{Header: "责任社工", Field: "worker_id", Hint: "该站点社工或站长的姓名或用户名；可不填", Aliases: []string{"社工", "负责社工"}},
-	{Header: "状态", Field: "status", Hint: "在册/暂停/迁出/死亡/结束服务；不填为在册"},
+	{Header: "状态", Field: "status", Hint: "在册/暂停/迁出/死亡/结束服务；不填为在册", List: []string{"在册", "暂停", "迁出", "死亡", "结束服务"}},
 	{Header: "状态原因", Field: "status_reason", Hint: "状态不是“在册”时必填"},
 	{Header: "状态日期", Field: "status_date", Date: true, Text: true, Hint: "状态不是“在册”时必填，如 2024-05-01", Aliases: []string{"状态变更日期"}},
 	{Header: "监护人", Field: "guardian_name", Hint: "未满 14 周岁的儿童必填", Aliases: []string{"监护人姓名", "监护人/联系人", "联系人"}},
-	{Header: "监护人关系", Field: "guardian_relation", Hint: strings.Join(GuardianRelations, "/"), Aliases: []string{"与本人关系", "监护人与本人关系"}},
-	{Header: "监护人电话", Field: "guardian_phone", Text: true, Aliases: []string{"监护人联系电话", "联系人电话"}},
-	{Header: "健康状况", Field: "health_notes", Hint: "如 高血压；按个人信息保护要求加密保存", Aliases: []string{"健康情况"}},
+	{Header: "监护人关系", Field: "guardian_relation", Hint: strings.Join(GuardianRelations, "/"), Aliases: []string{"与本人关系", "监护人与本人关系"},
+		List: GuardianRelations},
+	{Header: "监护人电话", Field: "guardian_phone", Text: true, Aliases: []string{"监护人联系电话", "联系人电话"}, Mask: secure.MaskPhone},
+	{Header: "健康状况", Field: "health_notes", Hint: "如 高血压；按个人信息保护要求加密保存", Aliases: []string{"健康情况"},
+		Mask: func(string) string { return "***" }},
 }
 
-// Headers left out silently: a row number, and the two columns the
-// rejected-rows file adds, so a corrected file can be uploaded as it is.
-var importSkipHeaders = []string{"序号", "编号", RejectReasonHeader, RejectRowHeader}
+// importSpec describes the roster file, with the limits as they are now.
+// A row number column is left out silently, other unknown columns are
+// listed as not read.
+func importSpec() roster.Spec {
+	return roster.Spec{What: "服务对象名册", Sheet: "服务对象名册", Columns: ImportColumns, Star: true,
+		Unknown: roster.IgnoreUnknown, Skip: []string{"序号", "编号"}, MaxBytes: MaxImportBytes, MaxRows: MaxImportRows}
+}
 
 // Headers of the columns the rejected-rows file adds.
 const (
-	RejectReasonHeader = "错误原因"
-	RejectRowHeader    = "原行号"
+	RejectReasonHeader = roster.RejectReasonHeader
+	RejectRowHeader    = roster.RejectRowHeader
 )
 
-func importColumnIndex(header string) int {
-	for i, c := range ImportColumns {
-		if c.Header == header {
-			return i
-		}
-	}
-	return -1
-}
-
-// importColumnOf finds the column a file's header names, -1 if none.
-func importColumnOf(header string) int {
-	h := normHeader(header)
-	for i, c := range ImportColumns {
-		if normHeader(c.Header) == h {
-			return i
-		}
-	}
-	for i, c := range ImportColumns {
-		for _, a := range c.Aliases {
-			if normHeader(a) == h {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-var headerSpace = strings.NewReplacer("(", "（", ")", "）", " ", "", "\u3000", "", "\n", "", "\r", "", "\t", "")
-
-// normHeader folds the ways a header is written: half-width brackets,
-// spaces and line breaks, a required mark (* or （必填）).
-func normHeader(h string) string {
-	h = headerSpace.Replace(strings.TrimSpace(h))
-	h = strings.Trim(h, "*＊")
-	for _, s := range []string{"（必填）", "（选填）", "（可选）"} {
-		h = strings.TrimSuffix(h, s)
-	}
-	return strings.Trim(h, "*＊")
-}
-
 // CellError is one problem of an uploaded roster.
-type CellError struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column"`  // the template header; "" for the whole row
-	Key     string `json:"key"`     // 第5行·身份证号, the key of apperr fields
-	Place   string `json:"place"`   // 第 5 行「身份证号」
-	Message string `json:"message"` // 校验位错误…
-}
-
-// Text is the problem as one sentence: 第 5 行「身份证号」：校验位错误…
-func (e CellError) Text() string { return e.Place + "：" + e.Message }
+type CellError = roster.CellError
 
 // ImportRow is one data row of a roster.
 type ImportRow struct {
-	Row    int               `json:"row"`
-	Cells  []string          `json:"cells"`            // in ImportColumns order
-	Errors map[string]string `json:"errors,omitempty"` // header ("" = the whole row) → message
+	roster.Record
 }
 
 // Reason joins a row's problems for the 错误原因 column.
-func (r ImportRow) Reason() string {
-	var parts []string
-	for _, h := range sortedHeaders(r.Errors) {
-		if h == "" {
-			parts = append(parts, r.Errors[h])
-		} else {
-			parts = append(parts, "「"+h+"」"+r.Errors[h])
-		}
-	}
-	return strings.Join(parts, "；")
-}
-
-func sortedHeaders(errs map[string]string) []string {
-	hs := make([]string, 0, len(errs))
-	for h := range errs {
-		hs = append(hs, h)
-	}
-	sort.Slice(hs, func(i, j int) bool { return importColumnIndex(hs[i]) < importColumnIndex(hs[j]) })
-	return hs
-}
+func (r ImportRow) Reason() string { return ImportColumns.Reason(r.Errors) }
 
 // ImportReport is the outcome of checking or importing a roster.
 type ImportReport struct {
@@ -232,276 +158,63 @@ func (r ImportReport) Rejected() []ImportRow {
 }
 
 // Fields returns the problems keyed "第5行·身份证号", for an apperr.
-func (r ImportReport) Fields() apperr.Fields {
-	fe := apperr.Fields{}
-	for _, e := range r.Errors {
-		fe.Add(e.Key, e.Message)
-	}
-	return fe
-}
+func (r ImportReport) Fields() apperr.Fields { return roster.Fields(r.Errors) }
 
 // ImportTemplate is the downloadable empty roster with instructions, the
 // actor's stations and their county's categories.
 func ImportTemplate(ctx context.Context, q db.Querier, actor *authz.Actor) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "服务对象名册"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	header := make([]string, len(ImportColumns))
-	for i, c := range ImportColumns {
-		header[i] = c.Header
-		if c.Required {
-			header[i] += "*"
-		}
-	}
-	if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
-		return nil, err
-	}
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"FCE4D6"}, Pattern: 1}})
-	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49}) // "@": keeps 18-digit numbers intact
-	last, _ := excelize.ColumnNumberToName(len(ImportColumns))
-	_ = x.SetColWidth(sheet, "A", last, 14)
-	for i, c := range ImportColumns {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if c.Text {
-			_ = x.SetColStyle(sheet, col, text)
-		}
-		var list []string
-		switch c.Field {
-		case "sex":
-			list = Sexes
-		case "living_situation":
-			list = LivingSituations
-		case "disability_type":
-			list = DisabilityTypes
-		case "disability_grade":
-			list = DisabilityGrades
-		case "income_source":
-			list = IncomeSources
-		case "guardian_relation":
-			list = GuardianRelations
-		case "status":
-			list = []string{"在册", "暂停", "迁出", "死亡", "结束服务"}
-		}
-		if list != nil {
-			dv := excelize.NewDataValidation(true)
-			dv.SetSqref(col + "2:" + col + strconv.Itoa(MaxImportRows+1))
-			_ = dv.SetDropList(list)
-			_ = x.AddDataValidation(sheet, dv)
-		}
-	}
-	_ = x.SetCellStyle(sheet, "A1", last+"1", bold)
-
-	const help = "填写说明"
-	_, _ = x.NewSheet(help)
-	_ = x.SetSheetRow(help, "A1", &[]string{"列名", "说明"})
-	for i, c := range ImportColumns {
-		_ = x.SetSheetRow(help, "A"+strconv.Itoa(i+2), &[]string{c.Header, c.Hint})
-	}
-	n := len(ImportColumns) + 3
-	for _, line := range []string{
+	notes := []string{
 		"每行一人，从第 2 行开始填写；带 * 的列必填。同一身份证号只能登记一次（系统中已登记的、或文件中重复的都不会导入）。",
 		fmt.Sprintf("一次最多 %d 行，文件不超过 %s。上传后先逐行检查，确认后才导入。", MaxImportRows, SizeLabel(MaxImportBytes)),
-	} {
-		_ = x.SetCellValue(help, "A"+strconv.Itoa(n), line)
-		n++
 	}
-	_ = x.SetColWidth(help, "A", "A", 14)
-	_ = x.SetColWidth(help, "B", "B", 80)
-
 	// The choices that depend on who downloads: their stations and their
 	// county's categories.
-	const lists = "可选值"
-	_, _ = x.NewSheet(lists)
-	_ = x.SetSheetRow(lists, "A1", &[]string{"所属站点", "对象类别"})
-	if actor != nil {
-		units, err := scopeUnits(ctx, q, actor)
-		if err != nil {
-			return nil, err
+	lists := func(x *excelize.File) error {
+		const lists = "可选值"
+		_, _ = x.NewSheet(lists)
+		_ = x.SetSheetRow(lists, "A1", &[]string{"所属站点", "对象类别"})
+		if actor != nil {
+			units, err := scopeUnits(ctx, q, actor)
+			if err != nil {
+				return err
+			}
+			for i, u := range units {
+				_ = x.SetCellValue(lists, "A"+strconv.Itoa(i+2), u.Name)
+			}
+			cats, err := CategoriesFor(ctx, q, actor)
+			if err != nil {
+				return err
+			}
+			for i, c := range cats {
+				_ = x.SetCellValue(lists, "B"+strconv.Itoa(i+2), c)
+			}
 		}
-		for i, u := range units {
-			_ = x.SetCellValue(lists, "A"+strconv.Itoa(i+2), u.Name)
-		}
-		cats, err := CategoriesFor(ctx, q, actor)
-		if err != nil {
-			return nil, err
-		}
-		for i, c := range cats {
-			_ = x.SetCellValue(lists, "B"+strconv.Itoa(i+2), c)
-		}
+		return x.SetColWidth(lists, "A", "B", 24)
 	}
-	_ = x.SetColWidth(lists, "A", "B", 24)
-	var buf bytes.Buffer
-	err := x.Write(&buf)
-	return buf.Bytes(), err
+	return importSpec().Template(notes, lists)
 }
 
 // SizeLabel shows a byte count as MB or KB.
-func SizeLabel(n int64) string {
-	if n >= 1<<20 {
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	}
-	return strconv.FormatInt(max(n>>10, 1), 10) + " KB"
-}
+func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 
 // importSheet is what readImport found in a file.
 type importSheet struct {
 	rows    []ImportRow
-	present []bool // by ImportColumns index: the file has the column
 	ignored []string
 }
-
-// headerSearchRows is how far down a header row is looked for: rosters
-// often carry a title (淇县低保对象花名册) above it.
-const headerSearchRows = 10
 
 // readImport opens an uploaded file and returns its data rows, or an
 // error the user can act on when the file itself is unusable.
 func readImport(filename string, data []byte) (importSheet, error) {
-	var out importSheet
-	if int64(len(data)) > MaxImportBytes {
-		return out, apperr.New(apperr.TooLarge, "文件过大：上限为 %s，请分批导入", SizeLabel(MaxImportBytes))
-	}
-	if len(data) == 0 {
-		return out, apperr.New(apperr.BadRequest, "上传的文件是空的，请选择填好的服务对象名册（.xlsx）")
-	}
-	ext := strings.ToLower(filepath.Ext(filename))
-	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) || ext == ".xls" {
-		return out, apperr.New(apperr.BadRequest, "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传")
-	}
-	if (filename != "" && ext != ".xlsx") || !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return out, apperr.New(apperr.BadRequest, "只能上传 Excel（.xlsx）文件，请使用下载的模板填写")
-	}
-	x, err := excelize.OpenReader(bytes.NewReader(data))
+	sheet, err := importSpec().Read(filename, data)
 	if err != nil {
-		return out, apperr.New(apperr.BadRequest, "无法读取该文件，它可能已损坏或不是 Excel（.xlsx）文件")
+		return importSheet{}, err
 	}
-	defer x.Close()
-	sheets := x.GetSheetList()
-	if len(sheets) == 0 {
-		return out, apperr.New(apperr.BadRequest, "文件中没有工作表")
-	}
-	// Raw values: dates arrive as serial numbers instead of in whatever
-	// display format the cell had, and are converted below.
-	all, err := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
-	if err != nil {
-		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
-	}
-	// The header row: the first that names every required column, else
-	// the first non-blank row (whose missing columns are then reported).
-	head := -1
-	for r := 0; r < len(all) && r < headerSearchRows; r++ {
-		if isBlank(all[r]) {
-			continue
-		}
-		if head < 0 {
-			head = r
-		}
-		found := map[int]bool{}
-		for _, h := range all[r] {
-			if i := importColumnOf(h); i >= 0 {
-				found[i] = true
-			}
-		}
-		complete := true
-		for i, c := range ImportColumns {
-			if c.Required && !found[i] {
-				complete = false
-			}
-		}
-		if complete {
-			head = r
-			break
-		}
-	}
-	if head < 0 {
-		return out, apperr.New(apperr.BadRequest, "文件是空的：第 1 行应为列名，第 2 行起为数据")
-	}
-	colOf := make([]int, len(all[head])) // file column → template column, -1 = ignore
-	out.present = make([]bool, len(ImportColumns))
-	for i, h := range all[head] {
-		colOf[i] = -1
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		idx := importColumnOf(h)
-		switch {
-		case idx < 0:
-			if !slices.Contains(importSkipHeaders, normHeader(h)) {
-				out.ignored = append(out.ignored, strings.TrimSpace(h))
-			}
-		case out.present[idx]:
-			return out, apperr.New(apperr.BadRequest, "第 %d 行的列名中“%s”出现了两次（或与“%s”重复），请删除重复的列", head+1, strings.TrimSpace(h), ImportColumns[idx].Header)
-		default:
-			colOf[i], out.present[idx] = idx, true
-		}
-	}
-	var missing []string
-	for i, c := range ImportColumns {
-		if c.Required && !out.present[i] {
-			missing = append(missing, "“"+c.Header+"”")
-		}
-	}
-	if len(missing) > 0 {
-		return out, apperr.New(apperr.BadRequest, "第 %d 行的列名中缺少必需的列：%s。请使用下载的模板，不要修改列名", head+1, strings.Join(missing, "、"))
-	}
-	for r := head + 1; r < len(all); r++ {
-		if isBlank(all[r]) {
-			continue
-		}
-		row := ImportRow{Row: r + 1, Cells: make([]string, len(ImportColumns))}
-		for i, v := range all[r] {
-			if i < len(colOf) && colOf[i] >= 0 {
-				v = strings.TrimSpace(v)
-				if ImportColumns[colOf[i]].Date {
-					v = normDate(v)
-				}
-				row.Cells[colOf[i]] = v
-			}
-		}
-		out.rows = append(out.rows, row)
-		if len(out.rows) > MaxImportRows {
-			return out, apperr.New(apperr.TooLarge, "一次最多导入 %d 行，本文件超过了这个数，请分批导入", MaxImportRows)
-		}
-	}
-	if len(out.rows) == 0 {
-		return out, apperr.New(apperr.BadRequest, "文件中没有数据行：请从列名的下一行开始，每行填写一人")
+	out := importSheet{rows: make([]ImportRow, len(sheet.Records)), ignored: sheet.Ignored}
+	for i, r := range sheet.Records {
+		out.rows[i].Record = r
 	}
 	return out, nil
-}
-
-func isBlank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-var looseDateRe = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
-
-// normDate reads the ways a date arrives from Excel: a date serial
-// ("18330"), 1950/3/8, 1950.3.8, 1950年3月8日, 19500308. Anything else is
-// returned as it is, for validation to refuse; so is a bare year (1950),
-// which as a serial would silently become a day of 1905.
-func normDate(v string) string {
-	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 1 && f <= 100000 && f == math.Trunc(f) && (f < 1900 || f > 2100) {
-		if t, err := excelize.ExcelDateToTime(f, false); err == nil {
-			return t.Format(cst.DateLayout)
-		}
-	}
-	if len(v) == 8 && strings.Trim(v, "0123456789") == "" {
-		return v[:4] + "-" + v[4:6] + "-" + v[6:]
-	}
-	if m := looseDateRe.FindStringSubmatch(v); m != nil {
-		mo, _ := strconv.Atoi(m[2])
-		d, _ := strconv.Atoi(m[3])
-		return fmt.Sprintf("%s-%02d-%02d", m[1], mo, d)
-	}
-	return v
 }
 
 // Lookups of the names a roster uses, within the actor's scope only: a
@@ -710,14 +423,7 @@ func choice(v string, list []string) string {
 // input turns a row into an Input, with the problems found resolving
 // its names (header → message).
 func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string]string, error) {
-	cell := func(field string) string {
-		for i, c := range ImportColumns {
-			if c.Field == field {
-				return row.Cells[i]
-			}
-		}
-		return ""
-	}
+	cell := func(field string) string { return ImportColumns.Value(row.Cells, field) }
 	errs := map[string]string{}
 	in := Input{Name: cell("name"), Sex: choice(cell("sex"), Sexes), BirthDate: cell("birth_date"), IDNumber: cell("id_number"),
 		Ethnicity: choice(cell("ethnicity"), Ethnicities), Phone: cell("phone"), HukouAddress: cell("hukou_address"),
@@ -775,15 +481,9 @@ func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string
 	return in, errs, nil
 }
 
-// headerOfField maps a field validation reports to its column.
-func headerOfField(field string) string {
-	for _, c := range ImportColumns {
-		if c.Field == field {
-			return c.Header
-		}
-	}
-	return "" // id, confirm_duplicate: the whole row
-}
+// headerOfField maps a field validation reports to its column: "" (the
+// whole row) for id, confirm_duplicate.
+func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 
 // checkOrCreate runs the checks of Create on a row, and writes it when
 // write is set. Problems are added to errs (the first per column wins);
@@ -860,14 +560,7 @@ func (im *importer) run(ctx context.Context, sheet importSheet, mode string) (Im
 			continue
 		}
 		rep.Invalid++
-		for _, h := range sortedHeaders(errs) {
-			e := CellError{Row: row.Row, Column: h, Key: "第" + strconv.Itoa(row.Row) + "行", Place: "第 " + strconv.Itoa(row.Row) + " 行", Message: errs[h]}
-			if h != "" {
-				e.Key += "·" + h
-				e.Place += "「" + h + "」"
-			}
-			rep.Errors = append(rep.Errors, e)
-		}
+		rep.Errors = append(rep.Errors, ImportColumns.CellErrors(row.Row, errs)...)
 	}
 	rep.rows = sheet.rows
 	return rep, nil
@@ -938,22 +631,7 @@ func importTx(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *a
 func MaskRows(rows []ImportRow) []ImportRow {
 	out := make([]ImportRow, len(rows))
 	for i, r := range rows {
-		r.Cells = append([]string(nil), r.Cells...)
-		for j, c := range ImportColumns {
-			if j >= len(r.Cells) || r.Cells[j] == "" {
-				continue
-			}
-			switch c.Field {
-			case "id_number":
-				r.Cells[j] = secure.MaskID(r.Cells[j])
-			case "phone", "guardian_phone":
-				r.Cells[j] = secure.MaskPhone(r.Cells[j])
-			case "hukou_address", "current_address":
-				r.Cells[j] = secure.MaskAddress(r.Cells[j])
-			case "health_notes":
-				r.Cells[j] = "***"
-			}
-		}
+		r.Cells = ImportColumns.Mask(r.Cells)
 		out[i] = r
 	}
 	return out
@@ -963,41 +641,11 @@ func MaskRows(rows []ImportRow) []ImportRow {
 // with a 错误原因 column, so the user can fix them and upload the file
 // again (the added columns are ignored then).
 func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "未导入"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	header := make([]any, 0, len(ImportColumns)+2)
-	for _, c := range ImportColumns {
-		h := c.Header
-		if c.Required {
-			h += "*"
-		}
-		header = append(header, h)
-	}
-	header = append(header, RejectReasonHeader, RejectRowHeader)
-	_ = x.SetSheetRow(sheet, "A1", &header)
-	last, _ := excelize.ColumnNumberToName(len(ImportColumns))
-	reasonCol, _ := excelize.ColumnNumberToName(len(ImportColumns) + 1)
-	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49})
-	red, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "B3261E"}})
-	_ = x.SetColStyle(sheet, "A:"+last, text)
-	_ = x.SetColStyle(sheet, reasonCol, red)
+	recs := make([]roster.Record, len(rows))
 	for i, r := range rows {
-		vals := make([]any, 0, len(r.Cells)+2)
-		for _, c := range r.Cells {
-			vals = append(vals, c)
-		}
-		vals = append(vals, r.Reason(), r.Row)
-		_ = x.SetSheetRow(sheet, "A"+strconv.Itoa(i+2), &vals)
+		recs[i] = r.Record
 	}
-	_ = x.SetColWidth(sheet, "A", last, 14)
-	_ = x.SetColWidth(sheet, reasonCol, reasonCol, 60)
-	var buf bytes.Buffer
-	err := x.Write(&buf)
-	return buf.Bytes(), err
+	return importSpec().RejectedWorkbook(recs)
 }
 
 // Batches keep an upload between the check and the import.

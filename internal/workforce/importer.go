@@ -1,20 +1,14 @@
 package workforce
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
@@ -23,77 +17,49 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 )
 
-// rosterColumn is a column of the roster (花名册) template.
-type rosterColumn struct {
-	Header   string
-	Field    string // WorkerInput field name as reported by validation
-	Required bool
-	Date     bool // Excel date serials are converted
-	Hint     string
+// RosterColumns are the roster (花名册) template's columns, in order.
+var RosterColumns = roster.Columns{
+	{Header: "姓名", Field: "name", Required: true, Hint: "必填"},
+	{Header: "性别", Field: "sex", Hint: "男/女；可不填，以身份证号为准", List: []string{"男", "女"}},
+	{Header: "身份证号", Field: "id_number", Required: true, Text: true, Hint: "必填，18 位；请把该列设为文本格式", Mask: secure.MaskID},
+	{Header: "出生日期", Field: "birth_date", Date: true, Hint: "可不填；填写时须与身份证号一致"},
+	{Header: "手机号", Field: "phone", Text: true, Mask: secure.MaskPhone},
+	{Header: "学历", Field: "education", Hint: "博士研究生/硕士研究生/大学本科/大专/中专/高中/初中及以下"},
+	{Header: "专业", Field: "major"},
+	{Header: "岗位", Field: "post", Hint: "驻站社工/站长/督导/驻村（社区）社工/行政人员/其他"},
+	{Header: "所属站点", Field: "org_id", Required: true, Hint: "必填，社工站或社工室的名称，如 朝歌街道社工站"},
+	{Header: "工作单位", Field: "employer", Hint: "如所属社工机构"},
+	{Header: "入职日期", Field: "hired_on", Date: true, Hint: "如 2021-03-01"},
+	{Header: "证书等级", Field: "qualifications[0].level", Hint: "助理社会工作师/社会工作师/高级社会工作师/高级社会工作师（考试合格）",
+		List: []string{"助理社会工作师", "社会工作师", "高级社会工作师", "高级社会工作师（考试合格）"}},
+	{Header: "证书编号", Field: "qualifications[0].cert_no", Text: true},
+	{Header: "取得日期", Field: "qualifications[0].obtained_on", Date: true, Hint: "有证书等级时必填"},
 }
 
-// RosterColumns are the template's columns, in order.
-var RosterColumns = []rosterColumn{
-	{"姓名", "name", true, false, "必填"},
-	{"性别", "sex", false, false, "男/女；可不填，以身份证号为准"},
-	{"身份证号", "id_number", true, false, "必填，18 位；请把该列设为文本格式"},
-	{"出生日期", "birth_date", false, true, "可不填；填写时须与身份证号一致"},
-	{"手机号", "phone", false, false, ""},
-	{"学历", "education", false, false, "博士研究生/硕士研究生/大学本科/大专/中专/高中/初中及以下"},
-	{"专业", "major", false, false, ""},
-	{"岗位", "post", false, false, "驻站社工/站长/督导/驻村（社区）社工/行政人员/其他"},
-	{"所属站点", "org_id", true, false, "必填，社工站或社工室的名称，如 朝歌街道社工站"},
-	{"工作单位", "employer", false, false, "如所属社工机构"},
-	{"入职日期", "hired_on", false, true, "如 2021-03-01"},
-	{"证书等级", "qualifications[0].level", false, false, "助理社会工作师/社会工作师/高级社会工作师/高级社会工作师（考试合格）"},
-	{"证书编号", "qualifications[0].cert_no", false, false, ""},
-	{"取得日期", "qualifications[0].obtained_on", false, true, "有证书等级时必填"},
+// rosterSpec describes the roster file, with the limits as they are now.
+func rosterSpec() roster.Spec {
+	return roster.Spec{What: "花名册", Sheet: "花名册", Columns: RosterColumns, Unknown: roster.RefuseUnknown,
+		MaxBytes: MaxImportBytes, MaxRows: MaxImportRows, Width: 16}
 }
 
 // RejectReasonHeader heads the column of reasons in the rejected-rows file.
-const RejectReasonHeader = "错误原因"
+const RejectReasonHeader = roster.RejectReasonHeader
 
 // CellError is one problem in an uploaded roster.
-type CellError struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column"`
-	Key     string `json:"key"` // 第3行·身份证号
-	Message string `json:"message"`
-}
+type CellError = roster.CellError
 
 // ImportRow is one data row of a roster.
 type ImportRow struct {
-	Row    int               `json:"row"`
-	Cells  []string          `json:"cells"` // in template column order
-	Errors map[string]string `json:"errors,omitempty"`
-	input  WorkerInput
+	roster.Record
+	input WorkerInput
 }
 
 // Reason joins a row's problems for the 错误原因 column.
-func (r ImportRow) Reason() string {
-	var cols []string
-	for c := range r.Errors {
-		cols = append(cols, c)
-	}
-	sort.Slice(cols, func(i, j int) bool { return columnIndex(cols[i]) < columnIndex(cols[j]) })
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = c + "：" + r.Errors[c]
-	}
-	return strings.Join(parts, "；")
-}
-
-func columnIndex(header string) int {
-	for i, c := range RosterColumns {
-		if c.Header == header {
-			return i
-		}
-	}
-	return len(RosterColumns)
-}
+func (r ImportRow) Reason() string { return RosterColumns.Reason(r.Errors) }
 
 // ImportReport is the outcome of checking or importing a roster.
 type ImportReport struct {
@@ -119,192 +85,29 @@ func (r ImportReport) Rejected() []ImportRow {
 }
 
 // Fields returns the problems keyed "第3行·身份证号", for an apperr.
-func (r ImportReport) Fields() apperr.Fields {
-	fe := apperr.Fields{}
-	for _, e := range r.Errors {
-		fe.Add(e.Key, e.Message)
-	}
-	return fe
-}
+func (r ImportReport) Fields() apperr.Fields { return roster.Fields(r.Errors) }
 
 // RosterTemplate is the downloadable empty roster with instructions.
 func RosterTemplate() ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "花名册"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	header := make([]string, len(RosterColumns))
-	for i, c := range RosterColumns {
-		header[i] = c.Header
-	}
-	if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
-		return nil, err
-	}
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"FCE4D6"}, Pattern: 1}})
-	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49}) // "@": keeps 18-digit numbers intact
-	last, _ := excelize.ColumnNumberToName(len(RosterColumns))
-	_ = x.SetCellStyle(sheet, "A1", last+"1", bold)
-	_ = x.SetColWidth(sheet, "A", last, 16)
-	for i, c := range RosterColumns {
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		if c.Field == "id_number" || c.Field == "phone" || c.Field == "qualifications[0].cert_no" || c.Date {
-			_ = x.SetColStyle(sheet, col, text)
-			_ = x.SetCellStyle(sheet, col+"1", col+"1", bold)
-		}
-		var list []string
-		switch c.Field {
-		case "sex":
-			list = []string{"男", "女"}
-		case "qualifications[0].level":
-			list = []string{"助理社会工作师", "社会工作师", "高级社会工作师", "高级社会工作师（考试合格）"}
-		}
-		if list != nil {
-			dv := excelize.NewDataValidation(true)
-			dv.SetSqref(col + "2:" + col + "5001")
-			_ = dv.SetDropList(list)
-			_ = x.AddDataValidation(sheet, dv)
-		}
-	}
-	const help = "填写说明"
-	_, _ = x.NewSheet(help)
-	_ = x.SetSheetRow(help, "A1", &[]string{"列名", "说明"})
-	for i, c := range RosterColumns {
-		_ = x.SetSheetRow(help, "A"+strconv.Itoa(i+2), &[]string{c.Header, c.Hint})
-	}
-	n := len(RosterColumns) + 3
-	_ = x.SetCellValue(help, "A"+strconv.Itoa(n), "每行一人，从第 2 行开始填写；列名请勿修改。同一身份证号只能登记一次。")
-	_ = x.SetColWidth(help, "A", "A", 14)
-	_ = x.SetColWidth(help, "B", "B", 70)
-	var buf bytes.Buffer
-	err := x.Write(&buf)
-	return buf.Bytes(), err
+	return rosterSpec().Template([]string{"每行一人，从第 2 行开始填写；列名请勿修改。同一身份证号只能登记一次。"}, nil)
 }
 
 // readRoster opens an uploaded file and returns its data rows, or an
 // error the user can act on when the file itself is unusable.
 func readRoster(filename string, data []byte) ([]ImportRow, error) {
-	if int64(len(data)) > MaxImportBytes {
-		return nil, apperr.New(apperr.TooLarge, "文件过大：上限为 %s，请分批导入", SizeLabel(MaxImportBytes))
-	}
-	if len(data) == 0 {
-		return nil, apperr.New(apperr.BadRequest, "上传的文件是空的，请选择填好的花名册（.xlsx）")
-	}
-	ext := strings.ToLower(filepath.Ext(filename))
-	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) || ext == ".xls" {
-		return nil, apperr.New(apperr.BadRequest, "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传")
-	}
-	if (filename != "" && ext != ".xlsx") || !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return nil, apperr.New(apperr.BadRequest, "只能上传 Excel（.xlsx）文件，请使用下载的模板填写")
-	}
-	x, err := excelize.OpenReader(bytes.NewReader(data))
+	sheet, err := rosterSpec().Read(filename, data)
 	if err != nil {
-		return nil, apperr.New(apperr.BadRequest, "无法读取该文件，它可能已损坏或不是 Excel（.xlsx）文件")
+		return nil, err
 	}
-	defer x.Close()
-	sheets := x.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, apperr.New(apperr.BadRequest, "文件中没有工作表")
-	}
-	// Raw values: dates arrive as serial numbers instead of in whatever
-	// display format the cell had, and are converted below.
-	all, err := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
-	}
-	if len(all) == 0 || isBlank(all[0]) {
-		return nil, apperr.New(apperr.BadRequest, "文件是空的：第 1 行应为列名，第 2 行起为数据")
-	}
-	// Map the file's columns to the template's by header.
-	colOf := make([]int, len(all[0])) // file column → template column, -1 = ignore
-	seen := map[int]bool{}
-	var unknown []string
-	for i, h := range all[0] {
-		h = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(h), "*＊"))
-		h = strings.TrimSuffix(strings.TrimSuffix(h, "（必填）"), "(必填)")
-		colOf[i] = -1
-		if h == "" {
-			continue
-		}
-		idx := columnIndex(h)
-		switch {
-		case idx == len(RosterColumns):
-			unknown = append(unknown, "“"+h+"”")
-		case seen[idx]:
-			return nil, apperr.New(apperr.BadRequest, "列“%s”出现了两次，请删除重复的列", h)
-		default:
-			colOf[i], seen[idx] = idx, true
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, apperr.New(apperr.BadRequest, "第1行有无法识别的列名：%s。请使用下载的模板，不要修改列名", strings.Join(unknown, "、"))
-	}
-	var missing []string
-	for i, c := range RosterColumns {
-		if c.Required && !seen[i] {
-			missing = append(missing, "“"+c.Header+"”")
-		}
-	}
-	if len(missing) > 0 {
-		return nil, apperr.New(apperr.BadRequest, "缺少必需的列：%s。请使用下载的模板", strings.Join(missing, "、"))
-	}
-	var rows []ImportRow
-	for r := 1; r < len(all); r++ {
-		if isBlank(all[r]) {
-			continue
-		}
-		row := ImportRow{Row: r + 1, Cells: make([]string, len(RosterColumns))}
-		for i, v := range all[r] {
-			if i < len(colOf) && colOf[i] >= 0 {
-				v = strings.TrimSpace(v)
-				if RosterColumns[colOf[i]].Date {
-					v = excelDate(v)
-				}
-				row.Cells[colOf[i]] = v
-			}
-		}
-		rows = append(rows, row)
-	}
-	if len(rows) == 0 {
-		return nil, apperr.New(apperr.BadRequest, "文件中没有数据行：请从第 2 行开始填写")
-	}
-	if len(rows) > MaxImportRows {
-		return nil, apperr.New(apperr.TooLarge, "一次最多导入 %d 行，本文件有 %d 行，请分批导入", MaxImportRows, len(rows))
+	rows := make([]ImportRow, len(sheet.Records))
+	for i, r := range sheet.Records {
+		rows[i].Record = r
 	}
 	return rows, nil
 }
 
 // SizeLabel shows a byte count as MB or KB.
-func SizeLabel(n int64) string {
-	if n >= 1<<20 {
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	}
-	return strconv.FormatInt(max(n>>10, 1), 10) + " KB"
-}
-
-func isBlank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// excelDate turns an Excel date serial ("44197") into YYYY-MM-DD; other
-// text is returned for normDate to read.
-func excelDate(v string) string {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 1 || f > 100000 || f != math.Trunc(f) {
-		return v
-	}
-	t, err := excelize.ExcelDateToTime(f, false)
-	if err != nil {
-		return v
-	}
-	return t.Format(cst.DateLayout)
-}
+func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 
 // stationIndex finds stations and rooms in scope by name, with or without
 // the 社工站 / 社工室 suffix.
@@ -349,7 +152,7 @@ func (s *Service) checkRows(ctx context.Context, q db.Querier, actor *authz.Acto
 	byField["qualifications[0].stage"] = "证书等级"
 	for i := range rows {
 		row := &rows[i]
-		cell := func(field string) string { return row.Cells[columnIndex(byField[field])] }
+		cell := func(field string) string { return RosterColumns.Value(row.Cells, field) }
 		in := WorkerInput{Name: cell("name"), Sex: cell("sex"), IDNumber: cell("id_number"), BirthDate: cell("birth_date"), Phone: cell("phone"),
 			Education: cell("education"), Major: cell("major"), Post: cell("post"), Employer: cell("employer"), HiredOn: cell("hired_on")}
 		row.Errors = map[string]string{}
@@ -394,14 +197,7 @@ func (s *Service) checkRows(ctx context.Context, q db.Querier, actor *authz.Acto
 			continue
 		}
 		rep.Invalid++
-		var headers []string
-		for h := range row.Errors {
-			headers = append(headers, h)
-		}
-		sort.Slice(headers, func(a, b int) bool { return columnIndex(headers[a]) < columnIndex(headers[b]) })
-		for _, h := range headers {
-			rep.Errors = append(rep.Errors, CellError{Row: row.Row, Column: h, Key: "第" + strconv.Itoa(row.Row) + "行·" + h, Message: row.Errors[h]})
-		}
+		rep.Errors = append(rep.Errors, RosterColumns.CellErrors(row.Row, row.Errors)...)
 	}
 	rep.rows = rows
 	return rep, nil
@@ -467,16 +263,9 @@ func (s *Service) ImportRoster(ctx context.Context, actor *authz.Actor, filename
 // MaskRows returns copies of rows with the ID number and phone cells
 // masked, for replies that are not a logged export (the JSON API).
 func MaskRows(rows []ImportRow) []ImportRow {
-	idCol, phoneCol := columnIndex("身份证号"), columnIndex("手机号")
 	out := make([]ImportRow, len(rows))
 	for i, r := range rows {
-		r.Cells = append([]string(nil), r.Cells...)
-		if idCol < len(r.Cells) {
-			r.Cells[idCol] = secure.MaskID(r.Cells[idCol])
-		}
-		if phoneCol < len(r.Cells) {
-			r.Cells[phoneCol] = secure.MaskPhone(r.Cells[phoneCol])
-		}
+		r.Cells = RosterColumns.Mask(r.Cells)
 		out[i] = r
 	}
 	return out
@@ -485,38 +274,11 @@ func MaskRows(rows []ImportRow) []ImportRow {
 // RejectedWorkbook writes the rows that were not imported, as uploaded,
 // with a 错误原因 column, so the user can fix and upload them again.
 func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "未导入"
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	header := make([]any, 0, len(RosterColumns)+1)
-	for _, c := range RosterColumns {
-		header = append(header, c.Header)
-	}
-	header = append(header, RejectReasonHeader, "原行号")
-	_ = x.SetSheetRow(sheet, "A1", &header)
-	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49})
-	red, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "B3261E"}})
+	recs := make([]roster.Record, len(rows))
 	for i, r := range rows {
-		vals := make([]any, 0, len(r.Cells)+2)
-		for _, c := range r.Cells {
-			vals = append(vals, c)
-		}
-		vals = append(vals, r.Reason(), r.Row)
-		cell := "A" + strconv.Itoa(i+2)
-		_ = x.SetSheetRow(sheet, cell, &vals)
+		recs[i] = r.Record
 	}
-	last, _ := excelize.ColumnNumberToName(len(RosterColumns))
-	reasonCol, _ := excelize.ColumnNumberToName(len(RosterColumns) + 1)
-	_ = x.SetColStyle(sheet, "A:"+last, text)
-	_ = x.SetColStyle(sheet, reasonCol, red)
-	_ = x.SetColWidth(sheet, "A", last, 16)
-	_ = x.SetColWidth(sheet, reasonCol, reasonCol, 60)
-	var buf bytes.Buffer
-	err := x.Write(&buf)
-	return buf.Bytes(), err
+	return rosterSpec().RejectedWorkbook(recs)
 }
 
 // Batches keep an upload between the check and "import the valid rows".
