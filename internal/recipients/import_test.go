@@ -10,32 +10,10 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/roster/rostertest"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
-
-// importFile builds an .xlsx roster: a header row, then rows (nil = a
-// blank row). A time.Time cell is written as an Excel date.
-func importFile(t testing.TB, header []string, rows ...[]any) []byte {
-	t.Helper()
-	x := excelize.NewFile()
-	defer x.Close()
-	_ = x.SetSheetRow("Sheet1", "A1", &header)
-	for i, r := range rows {
-		if r == nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // badCheckDigit changes the last digit of a valid ID number.
 func badCheckDigit(id string) string {
@@ -57,7 +35,7 @@ func TestImportGoodRoster(t *testing.T) {
 	idA, idB, idC := fakeID("1948-03-08", true), fakeID("1975-11-02", false), fakeID(time.Now().AddDate(-8, 0, 0).Format("2006-01-02"), true)
 	birthC, _ := validate.ParseIDCard(idC)
 	header := []string{"序号", "姓名*", "身份证号码", "联系电话", "村（社区）", "对象类别", "所属站点", "责任社工", "监护人", "监护人关系", "出生日期", "残疾类别", "残疾等级", "备注"}
-	data := importFile(t, header,
+	data := rostertest.File(t, header,
 		[]any{1, "甲老人", idA, "13812340001", "西街村", "低保对象、独居老人", "朝歌街道社工站", "朝歌社工", "", "", "", "", "", "无"},
 		[]any{2, "乙女士", idB, "", "410622004201", "残疾人，低收入", "灵山街道", "", "", "", "", "肢体残疾", "2级"},
 		nil,
@@ -130,7 +108,7 @@ func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
 	row := func(name, id, birth, phone, village, cats, site string) []any {
 		return []any{name, id, birth, phone, village, cats, site}
 	}
-	data := importFile(t, header,
+	data := rostertest.File(t, header,
 		row("好人", good, "", "13812345678", "410622001200", "低保对象", "朝歌街道社工站"),                        // 2
 		row("校验位", badCheckDigit(fakeID("1961-01-01", true)), "", "", "410622001200", "", "朝歌街道社工站"), // 3
 		row("日期", fakeID("1962-02-02", true), "1962-02-30", "", "410622001200", "", "朝歌街道社工站"),       // 4
@@ -237,10 +215,10 @@ func TestImportFileProblems(t *testing.T) {
 		{"not xlsx inside", "名册.xlsx", []byte("姓名,身份证号\n"), apperr.BadRequest, ".xlsx"},
 		{"old xls", "名册.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0, 0}, apperr.BadRequest, ".xls"},
 		{"empty file", "名册.xlsx", nil, apperr.BadRequest, "空"},
-		{"empty sheet", "名册.xlsx", importFile(t, nil), apperr.BadRequest, "空"},
-		{"no rows", "名册.xlsx", importFile(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
-		{"missing column", "名册.xlsx", importFile(t, []string{"姓名", "所属站点"}, []any{"甲", "朝歌街道社工站"}), apperr.BadRequest, "缺少必需的列：“身份证号”"},
-		{"twice", "名册.xlsx", importFile(t, []string{"姓名", "身份证号", "身份证号码"}, []any{"甲", "1", "1"}), apperr.BadRequest, "两次"},
+		{"empty sheet", "名册.xlsx", rostertest.File(t, nil), apperr.BadRequest, "空"},
+		{"no rows", "名册.xlsx", rostertest.File(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
+		{"missing column", "名册.xlsx", rostertest.File(t, []string{"姓名", "所属站点"}, []any{"甲", "朝歌街道社工站"}), apperr.BadRequest, "缺少必需的列：“身份证号”"},
+		{"twice", "名册.xlsx", rostertest.File(t, []string{"姓名", "身份证号", "身份证号码"}, []any{"甲", "1", "1"}), apperr.BadRequest, "两次"},
 		{"too large", "名册.xlsx", bytes.Repeat([]byte("x"), 20001), apperr.TooLarge, "KB"},
 	}
 	for _, c := range cases {
@@ -259,7 +237,7 @@ func TestImportFileProblems(t *testing.T) {
 	rows := recipients.MaxImportRows
 	recipients.MaxImportRows = 2
 	defer func() { recipients.MaxImportRows = rows }()
-	many := importFile(t, []string{"姓名", "身份证号"}, []any{"甲", "1"}, []any{"乙", "2"}, []any{"丙", "3"})
+	many := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "1"}, []any{"乙", "2"}, []any{"丙", "3"})
 	if _, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", many); !apperr.Is(err, apperr.TooLarge) {
 		t.Fatalf("too many rows: %v", err)
 	}
@@ -298,7 +276,7 @@ func TestImportScopeOfStationHead(t *testing.T) {
 	head := f.actor("zhanzhang") // 朝歌街道社工站
 	f.lingshanWorker()
 	header := []string{"姓名", "身份证号", "村（社区）", "所属站点", "责任社工"}
-	data := importFile(t, header,
+	data := rostertest.File(t, header,
 		[]any{"本站", fakeID("1950-01-01", true), "西街村", "", ""},                    // 2: the head's own station by default
 		[]any{"他站", fakeID("1950-02-02", true), "赵庄村", "灵山街道社工站", ""},             // 3: another station
 		[]any{"他站码", fakeID("1950-03-03", true), "410622004200", "410622004", ""}, // 4: by code
@@ -343,7 +321,7 @@ func TestImportScopeOfStationHead(t *testing.T) {
 func TestImportCommitModes(t *testing.T) {
 	f := start(t)
 	admin := f.actor("admin")
-	data := importFile(t, []string{"姓名", "身份证号", "村（社区）", "所属站点"},
+	data := rostertest.File(t, []string{"姓名", "身份证号", "村（社区）", "所属站点"},
 		[]any{"好一", fakeID("1952-01-01", true), "西街村", "朝歌街道社工站"},
 		[]any{"坏二", "123", "西街村", "朝歌街道社工站"},
 	)

@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/roster/rostertest"
 )
 
 var testColumns = Columns{
@@ -24,28 +25,6 @@ var testColumns = Columns{
 func testSpec(unknown Unknown) Spec {
 	return Spec{What: "测试名册", Sheet: "测试", Columns: testColumns, Star: true, Unknown: unknown, Skip: []string{"序号"},
 		MaxBytes: 1 << 20, MaxRows: 5}
-}
-
-// book builds an .xlsx whose first sheet holds rows from row 1 (nil = a
-// blank row). A time.Time cell is written as an Excel date.
-func book(t testing.TB, rows ...[]any) []byte {
-	t.Helper()
-	x := excelize.NewFile()
-	defer x.Close()
-	for i, r := range rows {
-		if r == nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // refused checks that err is an apperr of kind with a message holding
@@ -64,7 +43,7 @@ func refused(t *testing.T, err error, kind apperr.Kind, texts ...string) {
 }
 
 func TestReadHeaderUnderTitleWithAliases(t *testing.T) {
-	data := book(t,
+	data := rostertest.Book(t,
 		[]any{"朝歌街道低保对象花名册"},
 		nil,
 		[]any{"序号", "对象姓名（必填）", " 公民身份号码* ", "村(社区)", "出生日期", "备注", RejectReasonHeader, RejectRowHeader},
@@ -98,7 +77,7 @@ func TestReadHeaderUnderTitleWithAliases(t *testing.T) {
 }
 
 func TestReadUnknownColumns(t *testing.T) {
-	data := book(t,
+	data := rostertest.Book(t,
 		[]any{"姓名", "身份证号", "血型", "备注", RejectReasonHeader, RejectRowHeader},
 		[]any{"甲", "1", "A", "x", "原因", 2},
 	)
@@ -112,7 +91,7 @@ func TestReadUnknownColumns(t *testing.T) {
 		t.Fatalf("ignore: %+v %v", sheet, err)
 	}
 	// Skip applies under either option.
-	sheet, err = testSpec(RefuseUnknown).Read("名册.xlsx", book(t, []any{"序号", "姓名", "身份证号"}, []any{1, "甲", "1"}))
+	sheet, err = testSpec(RefuseUnknown).Read("名册.xlsx", rostertest.Book(t, []any{"序号", "姓名", "身份证号"}, []any{1, "甲", "1"}))
 	if err != nil || len(sheet.Ignored) != 0 || sheet.Records[0].Cells[0] != "甲" {
 		t.Fatalf("skip: %+v %v", sheet, err)
 	}
@@ -135,7 +114,7 @@ func TestReadHeaderProblems(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := s.Read("名册.xlsx", book(t, c.rows...))
+			_, err := s.Read("名册.xlsx", rostertest.Book(t, c.rows...))
 			refused(t, err, apperr.BadRequest, c.texts...)
 		})
 	}
@@ -143,14 +122,14 @@ func TestReadHeaderProblems(t *testing.T) {
 	rows := make([][]any, HeaderSearchRows+2)
 	rows[HeaderSearchRows] = []any{"姓名", "身份证号"}
 	rows[HeaderSearchRows+1] = []any{"甲", "1"}
-	_, err := s.Read("名册.xlsx", book(t, rows...))
+	_, err := s.Read("名册.xlsx", rostertest.Book(t, rows...))
 	refused(t, err, apperr.BadRequest, "文件是空的")
 }
 
 func TestReadFileProblems(t *testing.T) {
 	s := testSpec(RefuseUnknown)
 	s.MaxBytes = 20000
-	good := book(t, []any{"姓名", "身份证号"}, []any{"甲", "1"})
+	good := rostertest.Book(t, []any{"姓名", "身份证号"}, []any{"甲", "1"})
 	cases := []struct {
 		name, file string
 		data       []byte
@@ -181,11 +160,11 @@ func TestReadTooManyRows(t *testing.T) {
 	s := testSpec(RefuseUnknown)
 	s.MaxRows = 2
 	rows := [][]any{{"姓名", "身份证号"}, {"甲", "1"}, nil, {"乙", "2"}}
-	if sheet, err := s.Read("名册.xlsx", book(t, rows...)); err != nil || len(sheet.Records) != 2 {
+	if sheet, err := s.Read("名册.xlsx", rostertest.Book(t, rows...)); err != nil || len(sheet.Records) != 2 {
 		t.Fatalf("at the limit (a blank row does not count): %+v %v", sheet, err)
 	}
 	rows = append(rows, []any{"丙", "3"}, []any{"丁", "4"})
-	_, err := s.Read("名册.xlsx", book(t, rows...))
+	_, err := s.Read("名册.xlsx", rostertest.Book(t, rows...))
 	refused(t, err, apperr.TooLarge, "一次最多导入 2 行，本文件有 4 行")
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/roster/rostertest"
 )
 
 // statsFixture builds the hand-computed roster (today is 2026-06-30):
@@ -166,29 +167,6 @@ func TestTrendFromDatedQualificationRecords(t *testing.T) {
 	}
 }
 
-// rosterFile builds an .xlsx roster: a header row, then rows (nil = a
-// blank row). A time.Time cell is written as an Excel date.
-func rosterFile(t testing.TB, header []string, rows ...[]any) []byte {
-	t.Helper()
-	x := excelize.NewFile()
-	defer x.Close()
-	_ = x.SetSheetRow("Sheet1", "A1", &header)
-	for i, r := range rows {
-		if r == nil {
-			continue
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	f := newFixture(t)
 	existing := f.worker(f.chaoge, "已登记", "1985-05-05", "")
@@ -196,7 +174,7 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	good1, good2 := f.id("1990-01-01", true), f.id("1992-02-02", false)
 	bad := good1[:17] + map[bool]string{true: "0", false: "1"}[good1[17] != '0']
 	header := []string{"姓名", "性别", "身份证号*", "所属站点", "证书等级", "取得日期", "入职日期"}
-	data := rosterFile(t, header,
+	data := rostertest.File(t, header,
 		[]any{"王一", "男", good1, "朝歌街道社工站", "社会工作师", "2020-05-01", "2019/3/1"}, // row 2: good
 		[]any{"王二", "男", bad, "朝歌街道社工站"},                                      // row 3: check digit
 		[]any{"王三", "男", good1, "朝歌街道社工站"},                                    // row 4: duplicate of row 2
@@ -274,9 +252,9 @@ func TestRosterFileProblems(t *testing.T) {
 		{"not xlsx", "roster.csv", []byte("姓名,身份证号\n"), apperr.BadRequest, ".xlsx"},
 		{"old xls", "roster.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0, 0}, apperr.BadRequest, ".xls"},
 		{"empty", "roster.xlsx", nil, apperr.BadRequest, "空"},
-		{"no rows", "roster.xlsx", rosterFile(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
-		{"unknown header", "roster.xlsx", rosterFile(t, []string{"姓名", "身份证号", "所属站点", "血型"}, []any{"甲", "1", "x"}), apperr.BadRequest, "血型"},
-		{"missing header", "roster.xlsx", rosterFile(t, []string{"姓名", "所属站点"}, []any{"甲", "x"}), apperr.BadRequest, "身份证号"},
+		{"no rows", "roster.xlsx", rostertest.File(t, []string{"姓名", "身份证号", "所属站点"}), apperr.BadRequest, "没有数据行"},
+		{"unknown header", "roster.xlsx", rostertest.File(t, []string{"姓名", "身份证号", "所属站点", "血型"}, []any{"甲", "1", "x"}), apperr.BadRequest, "血型"},
+		{"missing header", "roster.xlsx", rostertest.File(t, []string{"姓名", "所属站点"}, []any{"甲", "x"}), apperr.BadRequest, "身份证号"},
 		{"too large", "roster.xlsx", bytes.Repeat([]byte("x"), 20001), apperr.TooLarge, "KB"},
 	}
 	for _, c := range cases {
