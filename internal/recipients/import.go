@@ -268,6 +268,11 @@ func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	}
 	for i := range units {
 		u := &units[i]
+		// Two rooms may share a full name (东关村社工室 in two townships):
+		// such a name finds neither, the row must give the code.
+		if other, taken := im.units[u.Name]; taken && other != u {
+			im.unclear[u.Name] = true
+		}
 		im.units[u.Name], im.units[u.ID] = u, u
 		if u.Code != "" {
 			im.units[u.Code] = u
@@ -317,7 +322,7 @@ func (im *importer) unit(v string) (*importUnit, string) {
 		return u, ""
 	}
 	if im.unclear[key] {
-		return nil, "“" + v + "”对应多个站点，请填写站点全称"
+		return nil, "“" + v + "”对应多个站点，请填写站点全称或区划代码"
 	}
 	return nil, "找不到“" + v + "”：须为您负责范围内的社工站或社工室的名称或区划代码"
 }

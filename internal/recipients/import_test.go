@@ -9,6 +9,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/roster/rostertest"
 	"github.com/shegong/shegong/internal/secure"
@@ -357,5 +359,28 @@ func TestImportCommitModes(t *testing.T) {
 	}
 	if f.recipientCount() != before+1 {
 		t.Fatal("imported twice")
+	}
+}
+
+// A full name two rooms share finds neither: the row must give the code.
+func TestImportAmbiguousRoomName(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	if err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		_, err := org.Create(f.ctx, tx, nil, org.Input{ParentID: f.chaoge.ID, Kind: org.KindRoom, Name: "赵庄村社工室", DivisionCode: "410622001201"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	data := rostertest.File(t, []string{"姓名", "身份证号", "所属站点"},
+		[]any{"同名室", fakeID("1955-05-05", true), "赵庄村社工室"},
+		[]any{"用代码", fakeID("1956-06-06", true), "410622004200"})
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := rep.Fields()
+	if !strings.Contains(fields["第2行·所属站点"], "对应多个站点") || fields["第3行·所属站点"] != "" {
+		t.Fatalf("ambiguous room name: %v", fields)
 	}
 }

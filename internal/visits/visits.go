@@ -42,6 +42,7 @@ func init() {
 	secure.RegisterColumn("visits", "id", "findings_enc")
 	secure.RegisterColumn("visits", "id", "needs_enc")
 	secure.RegisterColumn("visits", "id", "notes_enc")
+	secure.RegisterColumn("visit_major_changes", "id", "note_enc")
 }
 
 // FutureTolerance is how far past the server's clock a visit time may

@@ -113,28 +113,45 @@ func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 // the 社工站 / 社工室 suffix.
 func stationIndex(ctx context.Context, q db.Querier, actor *authz.Actor) (map[string]string, error) {
 	cond, arg := scopeFilter(actor, "path")
-	rows, err := q.Query(ctx, `SELECT id, name FROM org_units WHERE `+cond+` AND kind IN (?, ?) AND active = 1`, arg, org.KindStation, org.KindRoom)
+	rows, err := q.Query(ctx, `SELECT id, name, division_code FROM org_units WHERE `+cond+` AND kind IN (?, ?) AND active = 1`, arg, org.KindStation, org.KindRoom)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]string{}
+	full := map[string]bool{} // keys that are some unit's full name or code
+	put := func(key, id string, exact bool) {
+		switch prev, taken := out[key]; {
+		case !taken:
+			out[key] = id
+		case prev == id:
+		case exact && !full[key]:
+			out[key] = id // a full name wins over another unit's short name
+		case exact || full[key] == exact:
+			out[key] = ambiguousStation // two rooms named 东关村社工室 in two townships
+		}
+		full[key] = full[key] || exact
+	}
 	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
+		var id, name, code string
+		if err := rows.Scan(&id, &name, &code); err != nil {
 			return nil, err
 		}
-		out[name] = id
+		put(name, id, true)
+		if code != "" {
+			put(code, id, true)
+		}
 		for _, suffix := range []string{"社工站", "社工室"} {
 			if short := strings.TrimSuffix(name, suffix); short != name && short != "" {
-				if _, taken := out[short]; !taken {
-					out[short] = id
-				}
+				put(short, id, false)
 			}
 		}
 	}
 	return out, rows.Err()
 }
+
+// ambiguousStation marks a name several stations or rooms answer to.
+const ambiguousStation = "?"
 
 // checkRows validates every row against the rules and the database, and
 // finds duplicates within the file.
@@ -159,8 +176,12 @@ func (s *Service) checkRows(ctx context.Context, q db.Querier, actor *authz.Acto
 		site := cell("org_id")
 		if site != "" {
 			in.OrgID = stations[site]
-			if in.OrgID == "" {
-				row.Errors["所属站点"] = "找不到“" + site + "”：须为您负责范围内的社工站或社工室名称"
+			switch in.OrgID {
+			case "":
+				row.Errors["所属站点"] = "找不到“" + site + "”：须为您负责范围内的社工站或社工室名称或区划代码"
+			case ambiguousStation:
+				in.OrgID = ""
+				row.Errors["所属站点"] = "“" + site + "”对应多个站点，请填写站点全称或区划代码"
 			}
 		}
 		level, certNo, obtained := cell("qualifications[0].level"), cell("qualifications[0].cert_no"), cell("qualifications[0].obtained_on")

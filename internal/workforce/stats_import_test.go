@@ -9,6 +9,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster/rostertest"
 )
 
@@ -276,5 +278,39 @@ func TestRosterFileProblems(t *testing.T) {
 	_, err = f.svc.ImportRoster(f.ctx, f.admin, "模板.xlsx", tmpl, ImportAll)
 	if ae, ok := apperr.As(err); !ok || !strings.Contains(ae.Message, "没有数据行") {
 		t.Fatalf("empty template: %v", err)
+	}
+}
+
+// A room name two townships share finds neither; its code finds it.
+func TestRosterImportAmbiguousStationName(t *testing.T) {
+	f := newFixture(t)
+	var roomA org.Unit
+	err := f.svc.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		var err error
+		if roomA, err = org.Create(f.ctx, tx, nil, org.Input{ParentID: f.chaoge.ID, Kind: org.KindRoom, Name: "东关村社工室", DivisionCode: "410622001201"}); err != nil {
+			return err
+		}
+		_, err = org.Create(f.ctx, tx, nil, org.Input{ParentID: f.beiyang.ID, Kind: org.KindRoom, Name: "东关村社工室", DivisionCode: "410622100201"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := rostertest.File(t, []string{"姓名", "性别", "身份证号", "所属站点"},
+		[]any{"周一", "男", f.id("1990-01-01", true), "东关村社工室"},
+		[]any{"周二", "男", f.id("1991-01-01", true), "410622001201"})
+	rep, err := f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 1 || !strings.Contains(rep.Fields()["第2行·所属站点"], "对应多个站点") {
+		t.Fatalf("report %+v fields %v", rep, rep.Fields())
+	}
+	if n := f.count("wf_workers"); n != 1 {
+		t.Fatalf("%d workers", n)
+	}
+	var at string
+	if err := f.svc.DB.QueryRow(f.ctx, `SELECT org_id FROM wf_workers`).Scan(&at); err != nil || at != roomA.ID {
+		t.Fatalf("the coded row went to %s (%v), want the 朝歌 room", at, err)
 	}
 }
