@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // Household groups recipients who live together (户). Each member has a
@@ -110,6 +111,9 @@ func loadMembersOf(ctx context.Context, q db.Querier, actor *authz.Actor, hs ...
 		}
 		if actor != nil && checkVisible(actor, Recipient{OrgPath: path, BirthDate: m.BirthDate}) != nil {
 			h.HiddenMembers++
+			// A household is named after its head ("王小明户"): a hidden
+			// head's name must not show through it.
+			h.Name = strings.ReplaceAll(h.Name, m.Name, secure.Mask(m.Name, 1, 0))
 			continue
 		}
 		m.Age = ageOn(m.BirthDate, now)

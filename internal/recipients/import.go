@@ -673,7 +673,7 @@ func UploadImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *au
 	rep.Mode = mode
 	id := ids.New()
 	err = d.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM recipient_import_batches WHERE created_at < ?`, cst.Stamp(time.Now().Add(-importBatchLife))); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM recipient_import_batches WHERE created_at < ?`, cst.Stamp(cst.Now().Add(-importBatchLife))); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO recipient_import_batches (id, actor_id, org_path, filename, mode, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -696,7 +696,10 @@ type importBatch struct {
 func loadImportBatch(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (importBatch, error) {
 	var b importBatch
 	var content, owner string
-	err := q.QueryRow(ctx, `SELECT actor_id, filename, mode, content, committed_at, imported, rejected FROM recipient_import_batches WHERE id = ?`, id).
+	// An upload older than its life is gone, even before the next upload
+	// purges it.
+	err := q.QueryRow(ctx, `SELECT actor_id, filename, mode, content, committed_at, imported, rejected FROM recipient_import_batches
+		WHERE id = ? AND created_at >= ?`, id, cst.Stamp(cst.Now().Add(-importBatchLife))).
 		Scan(&owner, &b.filename, &b.mode, &content, &b.committedAt, &b.imported, &b.rejected)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != actor.UserID) {
 		return b, apperr.New(apperr.NotFound, "该上传记录不存在或已过期（保留 24 小时），请重新上传")

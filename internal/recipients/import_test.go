@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
@@ -382,5 +383,28 @@ func TestImportAmbiguousRoomName(t *testing.T) {
 	fields := rep.Fields()
 	if !strings.Contains(fields["第2行·所属站点"], "对应多个站点") || fields["第3行·所属站点"] != "" {
 		t.Fatalf("ambiguous room name: %v", fields)
+	}
+}
+
+// An upload kept past its 24 hours cannot be committed, even if no later
+// upload has purged it yet.
+func TestImportUploadExpires(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	data := rostertest.File(t, []string{"姓名", "身份证号", "所属站点"}, []any{"过期者", fakeID("1957-07-07", true), "朝歌街道社工站"})
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data)
+	if err != nil || rep.BatchID == "" {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	old := cst.Stamp(time.Now().Add(-25 * time.Hour))
+	if _, err := f.env.App.DB.Exec(f.ctx, `UPDATE recipient_import_batches SET created_at = ? WHERE id = ?`, old, rep.BatchID); err != nil {
+		t.Fatal(err)
+	}
+	before := f.recipientCount()
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, ""); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("commit of an expired upload: %v", err)
+	}
+	if f.recipientCount() != before {
+		t.Fatal("an expired upload was imported")
 	}
 }

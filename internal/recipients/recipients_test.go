@@ -661,6 +661,23 @@ func TestHouseholds(t *testing.T) {
 	if err != nil || f.count(`SELECT COUNT(*) FROM households WHERE id = ?`, h.ID) != 0 || f.count(`SELECT COUNT(*) FROM recipients WHERE household_id = ?`, h.ID) != 0 {
 		t.Errorf("dissolve: %v", err)
 	}
+	// An orphan household is named after its child head: a role that may
+	// not see children sees neither the child nor the name.
+	kid := f.input("燕小宝", "2017-03-03")
+	kid.GuardianName, kid.GuardianRelation, kid.Categories = "燕顺", "（外）祖父母", []string{"孤儿"}
+	orphan := f.mustCreate(worker, kid)
+	err = f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
+		h, err = recipients.CreateHousehold(f.ctx, tx, worker, recipients.HouseholdInput{OrgID: f.chaoge.ID,
+			Members: []recipients.MemberInput{{orphan.ID, "户主"}}})
+		return err
+	})
+	if err != nil || h.Name != "燕小宝户" {
+		t.Fatalf("orphan household: %+v %v", h, err)
+	}
+	seen, err := recipients.GetHousehold(f.ctx, f.env.App.DB, f.actor("zhiyuan"), h.ID)
+	if err != nil || seen.Name != "燕**户" || seen.HiddenMembers != 1 || len(seen.Members) != 0 {
+		t.Errorf("the volunteer's view of the orphan household: %+v %v", seen, err)
+	}
 }
 
 func TestCategoriesAreCountyConfigurable(t *testing.T) {

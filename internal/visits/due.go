@@ -44,10 +44,15 @@ func (w Window) Valid() bool { _, ok := windowLabels[w]; return ok }
 // Windows lists them in display order.
 var Windows = []Window{WindowOverdue, WindowWeek, WindowOpen, WindowNever}
 
-// WeekEnd is the Sunday of the week (Monday to Sunday, as Chinese
-// calendars count) that contains day.
+// WeekEnd is the last day "this week's" lists reach on day: the Sunday
+// of its week (Monday to Sunday, as Chinese calendars count), except on a
+// Sunday itself, when it is the Monday after — a major change reported
+// on a Sunday is due on Monday and must be on that Sunday's list.
 func WeekEnd(day time.Time) time.Time {
 	off := (7 - int(day.Weekday())) % 7
+	if off == 0 {
+		off = 1
+	}
 	y, m, d := day.Date()
 	return time.Date(y, m, d+off, 0, 0, 0, 0, day.Location())
 }

@@ -98,25 +98,27 @@ func ReportMajorChange(ctx context.Context, tx db.Querier, keys *secure.Keyring,
 	if err != nil {
 		return MajorChange{}, err
 	}
-	if p.Status == recipients.StatusDeceased || p.Status == recipients.StatusMoved {
-		return MajorChange{}, (apperr.Fields{"recipient_id": "该对象已" + recipients.StatusLabel(p.Status) + "，不再安排探访"}).Err()
-	}
+	// A replay (same id) answers with the saved report whatever happened
+	// to the person since.
 	if in.ID != "" {
-		if saved, err := getMajorChange(ctx, tx, keys, in.ID); err == nil {
-			if saved.RecipientID != p.ID || saved.Kind != in.Kind || saved.Note != in.Note {
-				return MajorChange{}, apperr.New(apperr.Conflict, "编号 %s 已用于另一条重大变化登记", in.ID)
-			}
-			return saved, nil
-		} else if !apperr.Is(err, apperr.NotFound) {
-			return MajorChange{}, err
+		if saved, err := replayedMajorChange(ctx, tx, keys, p.ID, in); saved.ID != "" || err != nil {
+			return saved, err
 		}
 	} else {
 		in.ID = ids.New()
+	}
+	// Only people in care (在册) are on the due lists that would show it.
+	if p.Status != recipients.StatusActive {
+		return MajorChange{}, (apperr.Fields{"recipient_id": "该对象当前状态为“" + recipients.StatusLabel(p.Status) + "”，不在探访名单中；如需探访，请先把状态改回“在册”"}).Err()
 	}
 	now := cst.Now()
 	due := now.Add(MajorChangeWithin).Format(cst.DateLayout)
 	_, err = tx.Exec(ctx, `INSERT INTO visit_major_changes (id, recipient_id, org_id, kind, note_enc, reported_at, due_on, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ID, p.ID, p.OrgID, in.Kind, keys.Seal(in.Note), cst.Stamp(now), due, actorID(actor), cst.Stamp(now))
+	if db.IsUniqueViolation(err) {
+		// The same report arriving twice at once: the other copy won.
+		return MajorChange{}, apperr.New(apperr.Conflict, "该重大变化登记正在被同时保存，请稍后重试")
+	}
 	if err != nil {
 		return MajorChange{}, err
 	}
@@ -124,12 +126,29 @@ func ReportMajorChange(ctx context.Context, tx db.Querier, keys *secure.Keyring,
 		return MajorChange{}, err
 	}
 	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "visit_major_change", EntityID: in.ID, OrgPath: p.OrgPath,
-		Summary: "登记重大变化：" + p.Name + "（" + in.Kind.Label() + "，须于 " + due + " 前探访）",
+		Summary: "登记重大变化：" + p.Name + "（" + in.Kind.Label() + "，最迟 " + due + " 当天探访）",
 		Changes: audit.Diff(nil, []audit.Field{{Name: "kind", Label: "类型", Value: in.Kind.Label()}, {Name: "note", Label: "说明", Sensitive: true, Value: in.Note}})})
 	if err != nil {
 		return MajorChange{}, err
 	}
 	return getMajorChange(ctx, tx, keys, in.ID)
+}
+
+// replayedMajorChange returns the saved report with in's id, if there is
+// one (an empty MajorChange if not); other content under that id is a
+// conflict.
+func replayedMajorChange(ctx context.Context, q db.Querier, keys *secure.Keyring, recipientID string, in MajorChangeInput) (MajorChange, error) {
+	saved, err := getMajorChange(ctx, q, keys, in.ID)
+	if apperr.Is(err, apperr.NotFound) {
+		return MajorChange{}, nil
+	}
+	if err != nil {
+		return MajorChange{}, err
+	}
+	if saved.RecipientID != recipientID || saved.Kind != in.Kind || saved.Note != in.Note {
+		return MajorChange{}, apperr.New(apperr.Conflict, "编号 %s 已用于另一条重大变化登记", in.ID)
+	}
+	return saved, nil
 }
 
 const majorChangeColumns = `id, recipient_id, kind, note_enc, reported_at, due_on, COALESCE(visit_id, '')`

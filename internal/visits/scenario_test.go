@@ -293,4 +293,25 @@ func TestAPIVisitPhotos(t *testing.T) {
 	if res := env.LoginDemo("dudao").Get("/attachments/" + first.Items[0].ID); res.Status != http.StatusOK {
 		t.Fatalf("the supervisor could not see the photo: %d", res.Status)
 	}
+	// A child's visit photos follow the children rule: the evaluator reads
+	// visit records but not children's.
+	child := demoPerson(t, api, "刘小雨")
+	res = api.JSON("POST", "/api/v1/visits", map[string]any{"recipient_id": child.ID, "visited_at": "2025-06-03 10:00", "method": "home"})
+	if res.Status != http.StatusCreated {
+		t.Fatalf("child's visit: %d %s", res.Status, res.Body)
+	}
+	var cv visits.Visit
+	res.Decode(&cv)
+	v = cv
+	var childPhotos list
+	upload(api, "IMG_0003.png", photo.Bytes()).Decode(&childPhotos)
+	if len(childPhotos.Items) != 1 {
+		t.Fatalf("child's photo: %+v", childPhotos)
+	}
+	if res := env.APILoginDemo("pinggu").Get(childPhotos.Items[0].URL); res.Status == http.StatusOK {
+		t.Fatal("the evaluator downloaded a child's visit photo")
+	}
+	if res := env.APILoginDemo("pinggu").Get(first.Items[0].URL); res.Status != http.StatusOK {
+		t.Fatalf("the evaluator could not see an adult's visit photo: %d", res.Status)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/network"
+	"github.com/shegong/shegong/internal/visits"
 )
 
 // Downloads of uploaded files, scope-checked like the records they belong to.
@@ -18,12 +19,23 @@ func (s *Server) routesAttachments() {
 	)
 }
 
-// attachmentReadPerm is the permission to read each kind of owner record,
-// and so its files: a volunteer who may not read visit records may not
-// download their photos either. A kind missing here is never served.
-var attachmentReadPerm = map[string]authz.Permission{
-	"visit":                  authz.PermVisitsRead,
-	network.EntityAssessment: authz.PermNetworkRead,
+// attachmentOwners says, for each kind of owner record, whether the
+// actor may read that record — and so its files. It loads the record
+// through its own module, so every rule of that record applies (the
+// permission, the scope, the children rule for visits). A kind missing
+// here is never served.
+var attachmentOwners = map[string]func(s *Server, c *Ctx, ownerID string) error{
+	"visit": func(s *Server, c *Ctx, id string) error {
+		_, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
+		return err
+	},
+	network.EntityAssessment: func(s *Server, c *Ctx, id string) error {
+		if err := c.Actor.Require(authz.PermNetworkRead); err != nil {
+			return err
+		}
+		_, err := network.GetAssessment(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
 }
 
 func (s *Server) attachmentGet(c *Ctx) error {
@@ -32,8 +44,12 @@ func (s *Server) attachmentGet(c *Ctx) error {
 		return err
 	}
 	defer f.Close()
-	if perm, ok := attachmentReadPerm[a.OwnerEntity]; !ok || !c.Actor.Can(perm) {
+	mayRead, ok := attachmentOwners[a.OwnerEntity]
+	if !ok {
 		return apperr.ErrForbidden()
+	}
+	if err := mayRead(s, c, a.OwnerID); err != nil {
+		return err
 	}
 	h := c.W.Header()
 	h.Set("Content-Type", a.ContentType)

@@ -402,7 +402,7 @@ func (s *Server) majorChangeReport(c *Ctx) error {
 	})
 	notice := ""
 	if err == nil {
-		notice = "已登记重大变化，须于 " + m.DueOn + " 前探访"
+		notice = "已登记重大变化，最迟 " + m.DueOn + " 当天探访"
 		if !c.IsHTMX() {
 			return c.Redirect("/recipients/"+id+"#visits-panel", notice)
 		}

@@ -312,7 +312,7 @@ const batchLife = 24 * time.Hour
 func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename string, data []byte) (string, error) {
 	id := ids.New()
 	err := s.inTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM wf_import_batches WHERE created_at < ?`, cst.Stamp(time.Now().Add(-batchLife))); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM wf_import_batches WHERE created_at < ?`, cst.Stamp(cst.Now().Add(-batchLife))); err != nil {
 			return err
 		}
 		// The roster holds ID numbers and phones: sealed like every
@@ -332,7 +332,10 @@ type batch struct {
 func (s *Service) loadBatch(ctx context.Context, actor *authz.Actor, id string) (batch, error) {
 	var b batch
 	var content, owner string
-	err := s.q().QueryRow(ctx, `SELECT actor_id, filename, content, committed_at, rejected FROM wf_import_batches WHERE id = ?`, id).
+	// An upload older than its life is gone, even before the next upload
+	// purges it.
+	err := s.q().QueryRow(ctx, `SELECT actor_id, filename, content, committed_at, rejected FROM wf_import_batches WHERE id = ? AND created_at >= ?`,
+		id, cst.Stamp(cst.Now().Add(-batchLife))).
 		Scan(&owner, &b.filename, &content, &b.committedAt, &b.rejected)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != actor.UserID) {
 		return b, apperr.New(apperr.NotFound, "该上传记录不存在或已过期（保留 24 小时），请重新上传")
