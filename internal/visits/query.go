@@ -232,7 +232,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	// The org nodes in scope. Up to a county's few hundred, each node's
 	// visits are read newest first from the (org, time) index and only the
 	// page's worth of each is merged; the count stops at CountCap.
-	orgs, err := orgIDs(ctx, q, oc.Expr(), oc.Args(), maxMergedOrgs+1)
+	orgs, err := orgIDs(ctx, q, oc.Expr(), oc.Args(), mergedOrgs[db.SQLite]+1)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -243,19 +243,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		return []Visit{}, 0, nil
 	}
 	switch {
-	case q.Dialect() == db.Postgres:
-		// PostgreSQL sorts a station's or county's matches quickly and
-		// walks the time index by itself for a province; one query
-		// beats planning hundreds of merged arms.
-		w := oc.Expr() + " AND " + vw
-		args := append(oc.Args(), vargs...)
-		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o JOIN visits v ON v.org_id = o.id`+person+` WHERE `+w+` LIMIT ?) t`,
-			append(args, CountCap+1)...).Scan(&total); err != nil {
-			return nil, 0, err
-		}
-		page = `SELECT v.id FROM org_units o JOIN visits v ON v.org_id = o.id` + person + ` WHERE ` + w + ` ORDER BY v.visited_at DESC, v.id DESC LIMIT ? OFFSET ?`
-		pageArgs = args
-	case len(orgs) <= maxMergedOrgs:
+	case len(orgs) <= mergedOrgs[q.Dialect()]:
 		in := db.Placeholders(len(orgs))
 		countArgs := append(append(anys(orgs), vargs...), CountCap+1)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM visits v`+person+` WHERE v.org_id IN (`+in+`) AND `+vw+` LIMIT ?) t`,
@@ -269,6 +257,18 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 			pageArgs = append(append(append(pageArgs, id), vargs...), f.Offset+f.Limit)
 		}
 		page = `SELECT k FROM (` + strings.Join(arms, " UNION ALL ") + `) u ORDER BY t DESC, k DESC LIMIT ? OFFSET ?`
+	case q.Dialect() == db.Postgres:
+		// PostgreSQL sorts a county's matches quickly and walks the time
+		// index by itself for a province; one query beats planning
+		// hundreds of merged arms.
+		w := oc.Expr() + " AND " + vw
+		args := append(oc.Args(), vargs...)
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o JOIN visits v ON v.org_id = o.id`+person+` WHERE `+w+` LIMIT ?) t`,
+			append(args, CountCap+1)...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+		page = `SELECT v.id FROM org_units o JOIN visits v ON v.org_id = o.id` + person + ` WHERE ` + w + ` ORDER BY v.visited_at DESC, v.id DESC LIMIT ? OFFSET ?`
+		pageArgs = args
 	default:
 		// A province: walk all visits newest first and keep those in
 		// scope, which finds a page within a few thousand entries.
@@ -300,9 +300,11 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	return out, total, loadVisitors(ctx, q, ptrs)
 }
 
-// maxMergedOrgs is how many org nodes a list merges node by node; a
-// county has a few hundred at most (stations and rooms).
-const maxMergedOrgs = 400
+// mergedOrgs is how many org nodes a list merges node by node, each read
+// newest first from the (org, time) index: on SQLite up to a county's few
+// hundred (stations and rooms); on PostgreSQL, which plans each arm, up
+// to a station's (it sorts a county's matches faster than it plans).
+var mergedOrgs = map[db.Dialect]int{db.SQLite: 400, db.Postgres: 40}
 
 func orgIDs(ctx context.Context, q db.Querier, where string, args []any, limit int) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT o.id FROM org_units o WHERE `+where+` ORDER BY o.id LIMIT ?`, append(args, limit)...)
