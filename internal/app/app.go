@@ -111,6 +111,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := d.Optimize(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("optimize: %w", err)
+	}
 	// The embedded division codes: a no-op after the first start (one
 	// indexed query), and fills a fresh database in a second or a few.
 	if n, err := division.Load(ctx, d); err != nil {
