@@ -158,62 +158,47 @@ type HouseholdFilter struct {
 	Limit   int
 }
 
-// householdOrders are the sort keys of ListHouseholds.
-var householdOrders = map[string]string{"name": "h.name", "org": "o.name", "updated": "h.updated_at"}
+// householdOrder is the sort keys of ListHouseholds.
+var householdOrder = db.Order{Keys: map[string]string{"name": "h.name", "org": "o.name", "updated": "h.updated_at"},
+	Default: "h.name", ReverseDefault: true, Tie: "h.name, h.id"}
 
 // ListHouseholds lists households in the actor's scope (with the members
 // the actor may see when f.Members is set).
 func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f HouseholdFilter) ([]Household, int, error) {
-	cond, arg := actor.ScopeFilter("o.path")
-	conds, args := []string{cond}, []any{arg}
+	var c db.Conds
+	scope, scopeArg := actor.ScopeFilter("o.path")
+	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
-		c, a := prefixCond(q.Dialect(), "h.name", t)
-		conds, args = append(conds, c), append(args, a...)
+		prefix, prefixArgs := prefixCond(q.Dialect(), "h.name", t)
+		c.Add(prefix, prefixArgs...)
+		// Households are named after their head: a search must not find
+		// one by the name of a head the actor may not see (a child).
+		if hidden, hiddenArgs := VisibleCond(actor, "m"); hidden != "" {
+			c.Add(`NOT EXISTS (SELECT 1 FROM recipients m WHERE m.household_id = h.id AND m.household_relation = '户主' AND NOT (`+hidden+`))`, hiddenArgs...)
+		}
 	}
 	if f.OrgID != "" {
 		u, err := org.Get(ctx, q, f.OrgID)
 		if err != nil {
 			return nil, 0, err
 		}
-		conds, args = append(conds, "o.path LIKE ?"), append(args, u.Path+"%")
-	}
-	w := strings.Join(conds, " AND ")
-	var total int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
+		c.Add("o.path LIKE ?", u.Path+"%")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	order, ok := householdOrders[f.Sort]
-	if !ok {
-		order = householdOrders["name"]
-	}
-	if f.Desc {
-		order += " DESC"
-	}
-	if order != "h.name" {
-		order += ", h.name"
-	}
-	rows, err := q.Query(ctx, `SELECT h.id, h.version, h.org_id, o.name, o.path, h.name, h.created_at, h.updated_at
-		FROM households h JOIN org_units o ON o.id = h.org_id WHERE `+w+` ORDER BY `+order+`, h.id LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	const from = ` FROM households h JOIN org_units o ON o.id = h.org_id`
+	out, total, err := db.Page(ctx, q, db.PageQuery{Count: `SELECT COUNT(*)` + from,
+		Select: `SELECT h.id, h.version, h.org_id, o.name, o.path, h.name, h.created_at, h.updated_at` + from,
+		Where:  c, Order: householdOrder.By(f.Sort, f.Desc), Limit: f.Limit, Offset: max(f.Offset, 0)},
+		func(row interface{ Scan(...any) error }) (Household, error) {
+			h := Household{Members: []Member{}}
+			err := row.Scan(&h.ID, &h.Version, &h.OrgID, &h.OrgName, &h.OrgPath, &h.Name, &h.CreatedAt, &h.UpdatedAt)
+			return h, err
+		})
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Household{}
-	for rows.Next() {
-		var h Household
-		if err := rows.Scan(&h.ID, &h.Version, &h.OrgID, &h.OrgName, &h.OrgPath, &h.Name, &h.CreatedAt, &h.UpdatedAt); err != nil {
-			return nil, 0, err
-		}
-		h.Members = []Member{}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	rows.Close()
 	if f.Members && len(out) > 0 {
 		ptrs := make([]*Household, len(out))
 		for i := range out {

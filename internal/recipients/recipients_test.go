@@ -678,6 +678,20 @@ func TestHouseholds(t *testing.T) {
 	if err != nil || seen.Name != "燕**户" || seen.HiddenMembers != 1 || len(seen.Members) != 0 {
 		t.Errorf("the volunteer's view of the orphan household: %+v %v", seen, err)
 	}
+	// Nor can the name be found by searching for it.
+	search := func(actor *authz.Actor) int {
+		_, n, err := recipients.ListHouseholds(f.ctx, f.env.App.DB, actor, recipients.HouseholdFilter{Text: "燕小宝"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := search(f.actor("zhiyuan")); n != 0 {
+		t.Errorf("the volunteer found the orphan household by the child's name")
+	}
+	if n := search(worker); n != 1 {
+		t.Errorf("the worker's search for the orphan household: %d", n)
+	}
 }
 
 func TestCategoriesAreCountyConfigurable(t *testing.T) {
