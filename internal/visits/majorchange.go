@@ -180,11 +180,17 @@ func getMajorChange(ctx context.Context, q db.Querier, keys *secure.Keyring, id 
 }
 
 // answerMajorChanges marks the open reports made up to a visit's time as
-// answered by it. Visit times are kept to the minute, so a report made
-// within the visit's minute counts as before it.
+// answered by it, and reopens those it answered that now lie after it (a
+// corrected visit time). Visit times are kept to the minute, so a report
+// made within the visit's minute counts as before it.
 func answerMajorChanges(ctx context.Context, tx db.Querier, recipientID, visitID string, visitedAt time.Time) error {
+	bound := cst.Stamp(visitedAt.Truncate(time.Minute).Add(time.Minute))
+	if _, err := tx.Exec(ctx, `UPDATE visit_major_changes SET visit_id = NULL, version = version + 1
+		WHERE visit_id = ? AND reported_at >= ?`, visitID, bound); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `UPDATE visit_major_changes SET visit_id = ?, version = version + 1
-		WHERE recipient_id = ? AND visit_id IS NULL AND reported_at < ?`, visitID, recipientID, cst.Stamp(visitedAt.Truncate(time.Minute).Add(time.Minute)))
+		WHERE recipient_id = ? AND visit_id IS NULL AND reported_at < ?`, visitID, recipientID, bound)
 	return err
 }
 

@@ -204,3 +204,33 @@ func TestMajorChangeOnASundayIsOnThatWeeksList(t *testing.T) {
 		t.Fatalf("Sunday's list: %+v %v", items, err)
 	}
 }
+
+// A visit corrected to a time before the report no longer answers it.
+func TestCorrectedVisitTimeReopensAMajorChange(t *testing.T) {
+	f := newFixture(t)
+	fixedNow(t, "2026-03-10 10:00")
+	p := f.person("郑爷爷", "1935-05-05", f.stA)
+	m, err := f.report(p, MajorChangeInput{Kind: ChangeCarer, Note: "老伴住院，无人照料"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixedNow(t, "2026-03-10 12:00")
+	v, _, err := f.record(f.workerA, Input{RecipientID: p.ID, VisitedAt: "2026-03-10 11:00", Method: MethodHome})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan, _ := PlanOf(f.ctx, f.db, f.keys, f.head, p.ID); len(plan.MajorChanges) != 0 {
+		t.Fatalf("the 11:00 visit did not answer the 10:00 report: %+v", plan.MajorChanges)
+	}
+	err = f.db.InTx(f.ctx, func(tx *db.Tx) error {
+		_, err := Update(f.ctx, tx, f.keys, f.workerA, v.ID, v.Version, Input{VisitedAt: "2026-03-10 09:00", Method: MethodHome})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanOf(f.ctx, f.db, f.keys, f.head, p.ID)
+	if err != nil || len(plan.MajorChanges) != 1 || plan.MajorChanges[0].ID != m.ID || plan.NextVisitDue != m.DueOn {
+		t.Fatalf("after moving the visit before the report: %+v %v", plan, err)
+	}
+}
