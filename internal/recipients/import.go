@@ -14,15 +14,11 @@ package recipients
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -32,17 +28,13 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
 
-func init() {
-	secure.RegisterColumn("recipient_import_batches", "id", "content")
-	secure.RegisterColumn("recipient_import_batches", "id", "rejected")
-}
+func init() { roster.Batches{Table: batchTable}.RegisterSealed() }
 
 // Limits of one roster upload.
 var (
@@ -655,8 +647,12 @@ func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
 
 // Batches keep an upload between the check and the import.
 
-// importBatchLife is how long an uploaded roster is kept.
-const importBatchLife = 24 * time.Hour
+// batchTable holds the kept uploads (see roster.Batches).
+const batchTable = "recipient_import_batches"
+
+func batches(keys *secure.Keyring) roster.Batches {
+	return roster.Batches{Table: batchTable, Keys: keys}
+}
 
 // UploadImport checks an uploaded roster (nothing is written) and keeps
 // the file, sealed, for CommitImport and RejectedOf by the same user. A
@@ -671,13 +667,9 @@ func UploadImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *au
 		return rep, err
 	}
 	rep.Mode = mode
-	id := ids.New()
+	var id string
 	err = d.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM recipient_import_batches WHERE created_at < ?`, cst.Stamp(cst.Now().Add(-importBatchLife))); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO recipient_import_batches (id, actor_id, org_path, filename, mode, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, actor.UserID, actor.OrgPath, filename, mode, keys.Seal(string(data)), cst.NowStamp())
+		id, err = batches(keys).Stage(ctx, tx, actor, filename, mode, data)
 		return err
 	})
 	if err != nil {
@@ -685,37 +677,6 @@ func UploadImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *au
 	}
 	rep.BatchID = id
 	return rep, nil
-}
-
-type importBatch struct {
-	filename, mode, committedAt, rejected string
-	imported                              int
-	data                                  []byte
-}
-
-func loadImportBatch(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (importBatch, error) {
-	var b importBatch
-	var content, owner string
-	// An upload older than its life is gone, even before the next upload
-	// purges it.
-	err := q.QueryRow(ctx, `SELECT actor_id, filename, mode, content, committed_at, imported, rejected FROM recipient_import_batches
-		WHERE id = ? AND created_at >= ?`, id, cst.Stamp(cst.Now().Add(-importBatchLife))).
-		Scan(&owner, &b.filename, &b.mode, &content, &b.committedAt, &b.imported, &b.rejected)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != actor.UserID) {
-		return b, apperr.New(apperr.NotFound, "该上传记录不存在或已过期（保留 24 小时），请重新上传")
-	}
-	if err != nil {
-		return b, err
-	}
-	data, err := keys.Open(content)
-	if err != nil {
-		return b, err
-	}
-	b.data = []byte(data)
-	if b.rejected, err = keys.Open(b.rejected); err != nil {
-		return b, err
-	}
-	return b, nil
 }
 
 // CommitImport imports a kept upload, once: mode "" uses the mode chosen
@@ -726,49 +687,40 @@ func loadImportBatch(ctx context.Context, q db.Querier, keys *secure.Keyring, ac
 // the user may still choose to import the valid rows).
 func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string) (ImportReport, error) {
 	var rep ImportReport
+	bs := batches(keys)
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		b, err := loadImportBatch(ctx, tx, keys, actor, id)
+		b, err := bs.Load(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
 		refused := func() error {
-			return apperr.New(apperr.Conflict, "这份名册已于 %s 导入过（%d 人），请勿重复导入", cst.ShowStamp(b.committedAt), b.imported)
+			return apperr.New(apperr.Conflict, "这份名册已于 %s 导入过（%d 人），请勿重复导入", cst.ShowStamp(b.CommittedAt), b.Imported)
 		}
-		if b.committedAt != "" {
+		if b.Committed() {
 			return refused()
 		}
 		if mode == "" {
-			mode = b.mode
+			mode = b.Mode
 		}
 		if mode != ImportAll && mode != ImportValid {
 			return apperr.New(apperr.BadRequest, "未知的导入方式：%s", mode)
 		}
-		now := cst.NowStamp()
-		res, err := tx.Exec(ctx, `UPDATE recipient_import_batches SET committed_at = ? WHERE id = ? AND committed_at = ''`, now, id)
+		claimed, err := bs.Claim(ctx, tx, &b)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			b.committedAt = now
+		if !claimed {
 			return refused()
 		}
-		sheet, err := readImport(b.filename, b.data)
+		sheet, err := readImport(b.Filename, b.Data)
 		if err != nil {
 			return err
 		}
-		if rep, err = importTx(ctx, tx, keys, actor, b.filename, sheet, mode); err != nil {
+		if rep, err = importTx(ctx, tx, keys, actor, b.Filename, sheet, mode); err != nil {
 			return err
 		}
 		rep.BatchID, rep.Committed = id, true
-		rejected, err := json.Marshal(rep.Rejected())
-		if err != nil {
-			return err
-		}
-		// The file is no longer needed; the rejected rows stay (sealed)
-		// for their download.
-		_, err = tx.Exec(ctx, `UPDATE recipient_import_batches SET rejected = ?, imported = ?, content = '' WHERE id = ?`,
-			keys.Seal(string(rejected)), rep.Imported, id)
-		return err
+		return bs.Finish(ctx, tx, id, rep.Imported, rep.Rejected())
 	})
 	if err != nil && rep.Filename != "" {
 		rep.BatchID = id // a refused "all or nothing": the report stays useful
@@ -782,17 +734,17 @@ func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *au
 // The rows are as uploaded (full ID numbers and phones), so handing them
 // out is an export and is recorded in the audit log.
 func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) ([]ImportRow, string, error) {
-	b, err := loadImportBatch(ctx, d, keys, actor, id)
+	b, err := batches(keys).Load(ctx, d, actor, id)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []ImportRow
-	if b.committedAt != "" {
-		if err := json.Unmarshal([]byte(b.rejected), &rows); err != nil {
+	if b.Committed() {
+		if err := b.Rejected(&rows); err != nil {
 			return nil, "", err
 		}
 	} else {
-		rep, err := CheckImport(ctx, d, keys, actor, b.filename, b.data)
+		rep, err := CheckImport(ctx, d, keys, actor, b.Filename, b.Data)
 		if err != nil {
 			return nil, "", err
 		}
@@ -800,7 +752,7 @@ func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *auth
 	}
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "recipient", EntityID: id, OrgPath: actor.OrgPath,
-			Summary: fmt.Sprintf("下载服务对象名册“%s”未导入的 %d 行（含完整身份证号、电话、地址）", b.filename, len(rows))})
+			Summary: fmt.Sprintf("下载服务对象名册“%s”未导入的 %d 行（含完整身份证号、电话、地址）", b.Filename, len(rows))})
 	})
-	return rows, b.filename, err
+	return rows, b.Filename, err
 }

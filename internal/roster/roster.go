@@ -4,9 +4,10 @@
 //
 // It knows spreadsheets, not people: the file checks and their messages,
 // finding and matching the header row, reading the rows, dates, the
-// template and the rejected-rows workbook. What a row means, how it is
-// checked, where it is kept and audited stays with each importer, which
-// describes its roster with a Spec.
+// template and the rejected-rows workbook, and keeping an upload sealed
+// between the check and the import (Batches, in a table of the module).
+// What a row means, how it is checked, imported and audited stays with
+// each importer, which describes its roster with a Spec.
 package roster
 
 import (

@@ -2,20 +2,15 @@ package workforce
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
@@ -304,54 +299,19 @@ func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
 
 // Batches keep an upload between the check and "import the valid rows".
 
-// batchLife is how long an uploaded roster is kept.
-const batchLife = 24 * time.Hour
+// batchTable holds the staged rosters (see roster.Batches).
+const batchTable = "wf_import_batches"
+
+func (s *Service) batches() roster.Batches { return roster.Batches{Table: batchTable, Keys: s.Keys} }
 
 // StageRoster keeps an uploaded file for a later CommitBatch or
 // RejectedOf by the same user, and purges old ones.
-func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename string, data []byte) (string, error) {
-	id := ids.New()
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM wf_import_batches WHERE created_at < ?`, cst.Stamp(cst.Now().Add(-batchLife))); err != nil {
-			return err
-		}
-		// The roster holds ID numbers and phones: sealed like every
-		// other copy of them.
-		_, err := tx.Exec(ctx, `INSERT INTO wf_import_batches (id, actor_id, org_path, filename, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, actor.UserID, actor.OrgPath, filename, s.Keys.Seal(string(data)), cst.NowStamp())
+func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename string, data []byte) (id string, err error) {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
+		id, err = s.batches().Stage(ctx, tx, actor, filename, ImportValid, data)
 		return err
 	})
 	return id, err
-}
-
-type batch struct {
-	filename, committedAt, rejected string
-	data                            []byte
-}
-
-func (s *Service) loadBatch(ctx context.Context, actor *authz.Actor, id string) (batch, error) {
-	var b batch
-	var content, owner string
-	// An upload older than its life is gone, even before the next upload
-	// purges it.
-	err := s.q().QueryRow(ctx, `SELECT actor_id, filename, content, committed_at, rejected FROM wf_import_batches WHERE id = ? AND created_at >= ?`,
-		id, cst.Stamp(cst.Now().Add(-batchLife))).
-		Scan(&owner, &b.filename, &content, &b.committedAt, &b.rejected)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner != actor.UserID) {
-		return b, apperr.New(apperr.NotFound, "该上传记录不存在或已过期（保留 24 小时），请重新上传")
-	}
-	if err != nil {
-		return b, err
-	}
-	data, err := s.Keys.Open(content)
-	if err != nil {
-		return b, err
-	}
-	b.data = []byte(data)
-	if b.rejected, err = s.Keys.Open(b.rejected); err != nil {
-		return b, err
-	}
-	return b, nil
 }
 
 // CommitBatch imports the valid rows of a staged upload (once), keeping
@@ -362,37 +322,23 @@ func (s *Service) loadBatch(ctx context.Context, actor *authz.Actor, id string) 
 func (s *Service) CommitBatch(ctx context.Context, actor *authz.Actor, id string) (ImportReport, error) {
 	var rep ImportReport
 	err := s.InTx(ctx, func(js *Service) error {
-		b, err := js.loadBatch(ctx, actor, id)
+		bs := js.batches()
+		b, err := bs.Load(ctx, js.tx, actor, id)
 		if err != nil {
 			return err
 		}
-		refused := func() error {
-			return apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.committedAt))
-		}
-		if b.committedAt != "" {
-			return refused()
-		}
-		now := cst.NowStamp()
-		res, err := js.tx.Exec(ctx, `UPDATE wf_import_batches SET committed_at = ? WHERE id = ? AND committed_at = ''`, now, id)
+		claimed, err := bs.Claim(ctx, js.tx, &b)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			b.committedAt = now
-			return refused()
+		if !claimed {
+			return apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.CommittedAt))
 		}
-		if rep, err = js.ImportRoster(ctx, actor, b.filename, b.data, ImportValid); err != nil {
+		if rep, err = js.ImportRoster(ctx, actor, b.Filename, b.Data, ImportValid); err != nil {
 			return err
 		}
 		rep.BatchID = id
-		rejected, err := json.Marshal(rep.Rejected())
-		if err != nil {
-			return err
-		}
-		// The file is no longer needed; the rejected rows stay (sealed)
-		// for their download.
-		_, err = js.tx.Exec(ctx, `UPDATE wf_import_batches SET rejected = ?, content = '' WHERE id = ?`, js.Keys.Seal(string(rejected)), id)
-		return err
+		return bs.Finish(ctx, js.tx, id, rep.Imported, rep.Rejected())
 	})
 	return rep, err
 }
@@ -403,17 +349,17 @@ func (s *Service) CommitBatch(ctx context.Context, actor *authz.Actor, id string
 // The rows are as uploaded (full ID numbers and phones), so handing them
 // out is an export and is recorded in the audit log.
 func (s *Service) RejectedOf(ctx context.Context, actor *authz.Actor, id string) ([]ImportRow, string, error) {
-	b, err := s.loadBatch(ctx, actor, id)
+	b, err := s.batches().Load(ctx, s.q(), actor, id)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []ImportRow
-	if b.committedAt != "" {
-		if err := json.Unmarshal([]byte(b.rejected), &rows); err != nil {
+	if b.Committed() {
+		if err := b.Rejected(&rows); err != nil {
 			return nil, "", err
 		}
 	} else {
-		rep, err := s.ImportRoster(ctx, actor, b.filename, b.data, ImportCheck)
+		rep, err := s.ImportRoster(ctx, actor, b.Filename, b.Data, ImportCheck)
 		if err != nil {
 			return nil, "", err
 		}
@@ -421,7 +367,7 @@ func (s *Service) RejectedOf(ctx context.Context, actor *authz.Actor, id string)
 	}
 	err = s.inTx(ctx, func(tx *db.Tx) error {
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", EntityID: id, OrgPath: actor.OrgPath,
-			Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.filename, len(rows))})
+			Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.Filename, len(rows))})
 	})
-	return rows, b.filename, err
+	return rows, b.Filename, err
 }

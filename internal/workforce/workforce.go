@@ -21,6 +21,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 )
 
@@ -35,8 +36,7 @@ func init() {
 	secure.RegisterColumn("wf_workers", "id", "phone_enc")
 	secure.RegisterColumn("wf_volunteers", "id", "phone_enc")
 	// Staged roster uploads and their rejected rows hold ID numbers too.
-	secure.RegisterColumn("wf_import_batches", "id", "content")
-	secure.RegisterColumn("wf_import_batches", "id", "rejected")
+	roster.Batches{Table: batchTable}.RegisterSealed()
 }
 
 // Rules a county may set differently; these are the national defaults.
