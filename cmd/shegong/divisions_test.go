@@ -47,16 +47,7 @@ func TestDivisionsImport(t *testing.T) {
 	}
 	// Each import that wrote is in the audit log, committed with it; the
 	// refused one is not.
-	var errOut bytes.Buffer
-	f := newFlags("check", &errOut)
-	if err := f.parse(flags); err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(ctx, f, &errOut)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openData(t, flags)
 	var n int
 	if err := a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE entity = 'divisions' AND action = 'import' AND summary LIKE '%villages.csv%'`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("import audit entries: %d %v", n, err)

@@ -20,14 +20,7 @@ func TestGenThenBench(t *testing.T) {
 		t.Fatalf("gen: %v\n%s", err, errOut.String())
 	}
 
-	f := newFlags("check", &errOut)
-	if err := f.parse(flags); err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(ctx, f, &errOut)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openData(t, flags)
 	count := func(query string) int {
 		t.Helper()
 		var n int
@@ -62,7 +55,6 @@ func TestGenThenBench(t *testing.T) {
 	if card, err := validate.ParseIDCard(number); err != nil || card.Birth.Format("2006-01-02") != birth {
 		t.Errorf("generated ID %s (birth %s): %+v %v", number, birth, card, err)
 	}
-	a.Close()
 
 	out.Reset()
 	if err := run(ctx, append([]string{"bench", "-n", "2"}, flags...), &out, &errOut); err != nil {

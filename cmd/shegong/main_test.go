@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
 )
@@ -26,6 +27,23 @@ func dataFlags(t *testing.T) []string {
 		args = append(args, "--database-url", dbtest.DSN(t))
 	}
 	return args
+}
+
+// openData opens the app a command ran on (the data folder and database
+// of flags), closed when the test ends.
+func openData(t *testing.T, flags []string) *app.App {
+	t.Helper()
+	var errOut bytes.Buffer
+	f := newFlags("check", &errOut)
+	if err := f.parse(flags); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), f, &errOut)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
 
 func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {

@@ -134,6 +134,16 @@ func (s *Server) visitPhotos(c *Ctx, visitID string) ([]attach.Attachment, error
 	return s.App.Attach.List(c.Context(), s.App.DB, "visit", visitID)
 }
 
+// visitWithPhotos loads a visit the actor may read, with its photos.
+func (s *Server) visitWithPhotos(c *Ctx, id string) (visits.Visit, []attach.Attachment, error) {
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
+	if err != nil {
+		return v, nil, err
+	}
+	photos, err := s.visitPhotos(c, v.ID)
+	return v, photos, err
+}
+
 // visitNew shows the form: for a person (?recipient=), or a search to
 // pick one, or (?new=1) the form with a new person's registration.
 func (s *Server) visitNew(c *Ctx) error {
@@ -258,11 +268,7 @@ func (s *Server) visitCreate(c *Ctx) error {
 }
 
 func (s *Server) visitShow(c *Ctx) error {
-	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	photos, err := s.visitPhotos(c, v.ID)
+	v, photos, err := s.visitWithPhotos(c, c.PathValue("id"))
 	if err != nil {
 		return err
 	}

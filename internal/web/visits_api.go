@@ -267,11 +267,7 @@ func (s *Server) apiMajorChangeReport(c *Ctx) error {
 }
 
 func (s *Server) apiVisitPhotos(c *Ctx) error {
-	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	photos, err := s.visitPhotos(c, v.ID)
+	_, photos, err := s.visitWithPhotos(c, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
