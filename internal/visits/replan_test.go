@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/recipients"
 )
@@ -112,4 +113,59 @@ func TestNoVisitsAfterDeathOrMovingAway(t *testing.T) {
 			t.Errorf("%s (%s) on %s: %v", ok.who.Name, ok.who.StatusLabel, ok.at, err)
 		}
 	}
+}
+
+// Saving new rules leaves due dates alone unless the administrator asks
+// to recompute them; then everyone visited follows the new rules, and an
+// open major change still comes first.
+func TestReplanAllAfterARulesChange(t *testing.T) {
+	f := newFixture(t)
+	fixedNow(t, "2026-03-10 10:00")
+	general := f.person("甲大爷", "1940-01-01", f.stA)
+	urgent := f.person("乙奶奶", "1941-01-01", f.stA)
+	never := f.person("丙老人", "1942-01-01", f.stA)
+	other := f.person("丁大爷", "1943-01-01", f.stB)
+	for _, p := range []recipients.Recipient{general, urgent, other} {
+		if _, _, err := f.record(f.workerFor(p), Input{RecipientID: p.ID, VisitedAt: "2026-03-01 09:00", Method: MethodHome, Assessment: assessed(2, 2, 2, 2), RiskTier: TierGeneral}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.report(urgent, MajorChangeInput{Kind: ChangeHospital}); err != nil {
+		t.Fatal(err)
+	}
+	rules := DefaultRules()
+	rules.Tiers[TierGeneral] = Interval{1, UnitMonth}
+	if err := f.db.InTx(f.ctx, func(tx *db.Tx) error { _, err := SaveRules(f.ctx, tx, f.admin, rules); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, due := f.plan(general.ID); due != "2026-06-01" {
+		t.Fatalf("saving the rules moved a due date: %s", due)
+	}
+	if err := f.db.InTx(f.ctx, func(tx *db.Tx) error { _, err := ReplanAll(f.ctx, tx, f.head); return err }); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("a station head recomputed the county: %v", err)
+	}
+	var changed int
+	if err := f.db.InTx(f.ctx, func(tx *db.Tx) (err error) { changed, err = ReplanAll(f.ctx, tx, f.admin); return err }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{general.ID: "2026-04-01", urgent.ID: "2026-03-11", never.ID: "", other.ID: "2026-04-01"}
+	for id, due := range want {
+		if _, _, got := f.plan(id); got != due {
+			t.Errorf("%s due %s, want %s", id, got, due)
+		}
+	}
+	if changed != 2 {
+		t.Errorf("%d dates changed, want 2 (甲 and 丁; 乙 stays on the major change)", changed)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity = 'visit_rules' AND summary LIKE '按现行探访频次规则重算%'`); n != 1 {
+		t.Errorf("%d audit entries for the recomputation", n)
+	}
+}
+
+// workerFor is the worker of the person's station.
+func (f *fixture) workerFor(p recipients.Recipient) *authz.Actor {
+	if p.OrgID == f.stB.ID {
+		return f.workerB
+	}
+	return f.workerA
 }

@@ -265,7 +265,8 @@ func RulesFor(ctx context.Context, q db.Querier, orgPath string) (Rules, error) 
 // SaveRules replaces the rules of the actor's own org node (a county
 // administrator sets the county's rules) with in. It does not recompute
 // the due dates already set: they follow the new rules at each person's
-// next visit, so a change never makes a whole county overdue overnight.
+// next visit, so a change never makes a whole county overdue overnight
+// unless the administrator asks for that (ReplanAll).
 func SaveRules(ctx context.Context, tx db.Querier, actor *authz.Actor, in Rules) (Rules, error) {
 	if err := actor.Require(authz.PermVisitsRules); err != nil {
 		return Rules{}, err
@@ -355,4 +356,80 @@ func ParseInterval(n, unit string) (Interval, error) {
 		return iv, fmt.Errorf("频次应为 1–366 天、1–52 周或 1–24 个月")
 	}
 	return iv, nil
+}
+
+// ReplanAll recomputes, after a change of the rules, the next due date of
+// everyone in the actor's scope who has been visited, by the rules now in
+// force where each person is (nextVisitDue, as at each visit). It writes
+// one audit entry for the whole recomputation and returns how many dates
+// changed. SaveRules alone leaves dates as they are (they follow the new
+// rules at each person's next visit); the administrator chooses this.
+func ReplanAll(ctx context.Context, tx db.Querier, actor *authz.Actor) (int, error) {
+	if err := actor.Require(authz.PermVisitsRules); err != nil {
+		return 0, err
+	}
+	scope, scopeArgs := scopeCond(tx.Dialect(), actor, "o.path")
+	type planned struct {
+		id, path, tier, last, due string
+	}
+	rows, err := tx.Query(ctx, `SELECT r.id, o.path, r.risk_tier, r.last_visit_on, r.next_visit_due FROM recipients r
+		JOIN org_units o ON o.id = r.org_id WHERE `+scope+` AND r.last_visit_on <> ''`, scopeArgs...)
+	people, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (p planned, err error) {
+		err = row.Scan(&p.id, &p.path, &p.tier, &p.last, &p.due)
+		return p, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	categories := map[string][]string{}
+	rows, err = tx.Query(ctx, `SELECT l.recipient_id, l.category FROM recipient_category_links l JOIN org_units o ON o.id = l.org_id
+		WHERE `+scope, scopeArgs...)
+	links, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l [2]string, err error) {
+		err = row.Scan(&l[0], &l[1])
+		return l, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range links {
+		categories[l[0]] = append(categories[l[0]], l[1])
+	}
+	urgent := map[string]string{}
+	rows, err = tx.Query(ctx, `SELECT m.recipient_id, MIN(m.due_on) FROM visit_major_changes m JOIN recipients r ON r.id = m.recipient_id
+		JOIN org_units o ON o.id = r.org_id WHERE `+scope+` AND m.visit_id IS NULL GROUP BY m.recipient_id`, scopeArgs...)
+	open, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (u [2]string, err error) {
+		err = row.Scan(&u[0], &u[1])
+		return u, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, u := range open {
+		urgent[u[0]] = u[1]
+	}
+	rulesAt := map[string]Rules{} // by org path: a county's people share a few
+	changed := 0
+	for _, p := range people {
+		rules, ok := rulesAt[p.path]
+		if !ok {
+			if rules, err = RulesFor(ctx, tx, p.path); err != nil {
+				return 0, err
+			}
+			rulesAt[p.path] = rules
+		}
+		due, _, err := nextVisitDue(rules, p.last, Tier(p.tier), categories[p.id], urgent[p.id])
+		if err != nil {
+			return 0, err
+		}
+		if due == p.due {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE recipients SET next_visit_due = ? WHERE id = ?`, due, p.id); err != nil {
+			return 0, err
+		}
+		changed++
+	}
+	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "visit_rules", EntityID: actor.OrgID, OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("按现行探访频次规则重算下次探访日期：%s，%d 人已探访，%d 人的日期改变", actor.OrgName, len(people), changed)})
+	return changed, err
 }

@@ -315,3 +315,26 @@ func TestAPIVisitPhotos(t *testing.T) {
 		t.Fatalf("the evaluator could not see an adult's visit photo: %d", res.Status)
 	}
 }
+
+func TestRulesPageSavesAndRecomputesOnRequest(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.LoginDemo("admin")
+	page := admin.Get("/visit-rules")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, `name="replan"`) {
+		t.Fatalf("rules page: %d", page.Status)
+	}
+	form := url.Values{"tier_high_n": {"1"}, "tier_high_unit": {"week"}, "tier_focus_n": {"1"}, "tier_focus_unit": {"month"},
+		"tier_general_n": {"1"}, "tier_general_unit": {"month"}, "replan": {"1"}}
+	res := admin.PostForm("/visit-rules", form)
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), url.QueryEscape("重算")) {
+		t.Fatalf("save with recomputation: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	// Through the API, the count of changed dates comes back in a header.
+	api := env.APILoginDemo("admin")
+	rules := map[string]any{"tiers": map[string]any{"high": map[string]any{"every": 1, "unit": "week"}, "focus": map[string]any{"every": 1, "unit": "month"},
+		"general": map[string]any{"every": 3, "unit": "month"}}}
+	res = api.JSON("PUT", "/api/v1/visit-rules?replan=1", rules)
+	if res.Status != http.StatusOK || res.Header.Get("X-Replanned") == "" {
+		t.Fatalf("API save with recomputation: %d %q %s", res.Status, res.Header.Get("X-Replanned"), res.Body)
+	}
+}

@@ -444,6 +444,21 @@ func checkVisitDate(p person, visitDate string) error {
 	return nil
 }
 
+// nextVisitDue is the one rule for when a person is next due: by the
+// rules after the last visit (none if never visited), or by an
+// unanswered major change (urgent) if that comes sooner.
+func nextVisitDue(rules Rules, last string, tier Tier, categories []string, urgent string) (due, why string, err error) {
+	if last != "" {
+		if due, why, err = rules.NextDue(last, tier, categories); err != nil {
+			return "", "", err
+		}
+	}
+	if urgent != "" && (due == "" || urgent < due) {
+		due, why = urgent, "重大变化：24 小时内探访"
+	}
+	return due, why, nil
+}
+
 // replan recomputes a person's tier, last visit and next due date from
 // their latest visit: the tier is that of the latest visit that set one,
 // the due date follows the rules in force where the person is, or an
@@ -464,24 +479,17 @@ func replan(ctx context.Context, tx db.Querier, actor *authz.Actor, person perso
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}
-	due := ""
-	why := ""
-	if last != "" {
-		rules, err := RulesFor(ctx, tx, person.OrgPath)
-		if err != nil {
-			return "", err
-		}
-		if due, why, err = rules.NextDue(last, Tier(tier), person.Categories); err != nil {
-			return "", err
-		}
+	rules, err := RulesFor(ctx, tx, person.OrgPath)
+	if err != nil {
+		return "", err
 	}
-	// An unanswered major change wants a visit sooner than any rule.
 	urgent, err := openMajorChangeDue(ctx, tx, person.ID)
 	if err != nil {
 		return "", err
 	}
-	if urgent != "" && (due == "" || urgent < due) {
-		due, why = urgent, "重大变化：24 小时内探访"
+	due, why, err := nextVisitDue(rules, last, Tier(tier), person.Categories, urgent)
+	if err != nil {
+		return "", err
 	}
 	var oldTier, oldLast, oldDue string
 	if err := tx.QueryRow(ctx, `SELECT risk_tier, last_visit_on, next_visit_due FROM recipients WHERE id = ?`, person.ID).Scan(&oldTier, &oldLast, &oldDue); err != nil {

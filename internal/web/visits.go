@@ -744,9 +744,17 @@ func (s *Server) rulesSave(c *Ctx) error {
 		in.Categories[k] = iv
 	}
 	err := fe.Err()
+	replanned := -1
 	if err == nil {
 		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
-			_, err := visits.SaveRules(c.Context(), tx, c.Actor, in)
+			if _, err := visits.SaveRules(c.Context(), tx, c.Actor, in); err != nil {
+				return err
+			}
+			if f.Get("replan") != "1" {
+				return nil
+			}
+			var err error
+			replanned, err = visits.ReplanAll(c.Context(), tx, c.Actor)
 			return err
 		})
 	}
@@ -760,6 +768,9 @@ func (s *Server) rulesSave(c *Ctx) error {
 			return perr
 		}
 		return c.RenderForm("visits_rules", p, err)
+	}
+	if replanned >= 0 {
+		return c.Redirect("/visit-rules", "已保存探访频次规则，并按新规则重算了下次探访日期（"+strconv.Itoa(replanned)+" 人的日期改变）")
 	}
 	return c.Redirect("/visit-rules", "已保存探访频次规则；每位对象下次探访后按新规则计算应探访日期")
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
@@ -219,7 +220,16 @@ func (s *Server) apiVisitRulesSave(c *Ctx) error {
 	var r visits.Rules
 	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
 		var err error
-		r, err = visits.SaveRules(c.Context(), tx, c.Actor, in)
+		if r, err = visits.SaveRules(c.Context(), tx, c.Actor, in); err != nil {
+			return err
+		}
+		if c.R.URL.Query().Get("replan") != "1" {
+			return nil
+		}
+		n, err := visits.ReplanAll(c.Context(), tx, c.Actor)
+		if err == nil {
+			c.W.Header().Set("X-Replanned", strconv.Itoa(n))
+		}
 		return err
 	})
 	if err != nil {
