@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -137,15 +138,42 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 
 // Tx is a transaction with the same query methods as DB.
 type Tx struct {
-	tx      *sql.Tx
-	dialect Dialect
-	undo    []func()
+	tx         *sql.Tx
+	dialect    Dialect
+	undo       []func()
+	savepoints int
 }
 
 // OnRollback registers work that undoes a side effect outside the
 // database (a file written for a row of this transaction) if the
 // transaction does not commit. Undo work runs last registered first.
 func (t *Tx) OnRollback(undo func()) { t.undo = append(t.undo, undo) }
+
+// InSavepoint runs fn so that, if it fails, only its own work is undone
+// and the transaction goes on: on PostgreSQL a failed statement otherwise
+// aborts the whole transaction (an import that rejects one row must keep
+// the others). Undo work fn registered with OnRollback runs at once.
+func (t *Tx) InSavepoint(ctx context.Context, fn func() error) error {
+	t.savepoints++
+	name := "sp" + strconv.Itoa(t.savepoints)
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return err
+	}
+	undone := len(t.undo)
+	if err := fn(); err != nil {
+		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		for i := len(t.undo) - 1; i >= undone; i-- {
+			t.undo[i]()
+		}
+		t.undo = t.undo[:undone]
+		_, _ = t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
 
 func (t *Tx) rolledBack() {
 	for i := len(t.undo) - 1; i >= 0; i-- {

@@ -118,6 +118,41 @@ func TestInTxRollsBackAndUniqueViolation(t *testing.T) {
 	}
 }
 
+// A failed statement inside a savepoint undoes only its own work: the
+// transaction goes on and commits the rest, on PostgreSQL too (where a
+// failed statement otherwise aborts the transaction).
+func TestInSavepointKeepsTheTransactionGoing(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, `CREATE TABLE u (k TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	undone := 0
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		for _, k := range []string{"a", "a", "b"} {
+			err := tx.InSavepoint(ctx, func() error {
+				tx.OnRollback(func() { undone++ })
+				_, err := tx.Exec(ctx, `INSERT INTO u VALUES (?)`, k)
+				return err
+			})
+			if err != nil && !db.IsUniqueViolation(err) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM u`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("rows after the transaction: %d %v, want a and b", n, err)
+	}
+	if undone != 1 {
+		t.Fatalf("undo work ran %d times, want once (for the failed savepoint)", undone)
+	}
+}
+
 func TestLikeEscapes(t *testing.T) {
 	if got := db.Like(`50%_a\b`); got != `50\%\_a\\b` {
 		t.Fatalf("Like = %q", got)

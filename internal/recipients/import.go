@@ -487,9 +487,18 @@ func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 // an error that is not the row's fault is returned.
 func (im *importer) checkOrCreate(ctx context.Context, in Input, errs map[string]string, write bool) error {
 	var err error
-	if write {
+	switch tx, isTx := im.q.(*db.Tx); {
+	case write && isTx:
+		// A row that fails while being written (someone registered the
+		// same ID number a moment ago) is rejected alone; on PostgreSQL
+		// the failed INSERT would otherwise abort the whole import.
+		err = tx.InSavepoint(ctx, func() error {
+			_, err := Create(ctx, tx, im.keys, im.actor, in)
+			return err
+		})
+	case write:
 		_, err = Create(ctx, im.q, im.keys, im.actor, in)
-	} else {
+	default:
 		_, err = ValidateCreate(ctx, im.q, im.keys, im.actor, in)
 	}
 	if err == nil {
