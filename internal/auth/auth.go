@@ -286,14 +286,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor *authz.Actor, id string,
 		if in.Phone == "" {
 			in.Phone = oldPhone // an empty phone keeps the saved one: forms never show it in full
 		}
-		res, err := tx.Exec(ctx, `UPDATE users SET display_name = ?, phone_enc = ?, phone_index = ?, role = ?, org_id = ?, active = ?,
+		if err := db.Versioned(tx.Exec(ctx, `UPDATE users SET display_name = ?, phone_enc = ?, phone_index = ?, role = ?, org_id = ?, active = ?,
 			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID, db.Bool(active), cst.NowStamp(), id, version)
-		if err != nil {
+			in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID, db.Bool(active), cst.NowStamp(), id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
 		}
 		if !active {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {

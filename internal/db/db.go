@@ -17,7 +17,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/shegong/shegong/internal/apperr"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -318,4 +320,20 @@ func Collect[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any)
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// Versioned checks an UPDATE or DELETE guarded by "… AND version = ?":
+// no row touched means someone saved the record in between (or it is
+// gone), reported as apperr.ErrStale so nothing is silently overwritten.
+// Use it around the Exec: db.Versioned(tx.Exec(ctx, …)).
+func Versioned(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return apperr.ErrStale()
+	}
+	return nil
 }

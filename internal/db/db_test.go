@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
 )
@@ -188,5 +189,28 @@ func TestCollect(t *testing.T) {
 	rows, err = d.Query(ctx, `SELECT n FROM no_such_table`)
 	if _, err := db.Collect(rows, err, scanN); err == nil {
 		t.Fatal("query error not passed on")
+	}
+}
+
+func TestVersioned(t *testing.T) {
+	d := dbtest.Open(t)
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, `CREATE TABLE v (id TEXT PRIMARY KEY, version INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO v VALUES ('a', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	bump := func(version int) error {
+		return db.Versioned(d.Exec(ctx, `UPDATE v SET version = version + 1 WHERE id = ? AND version = ?`, "a", version))
+	}
+	if err := bump(1); err != nil {
+		t.Fatalf("the current version: %v", err)
+	}
+	if err := bump(1); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a stale version: %v", err)
+	}
+	if err := db.Versioned(d.Exec(ctx, `UPDATE nosuchtable SET x = 1`)); err == nil || apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a failing statement: %v", err)
 	}
 }

@@ -194,14 +194,10 @@ func UpdateItem(ctx context.Context, tx db.Querier, actor *authz.Actor, id strin
 	if in.Active != nil {
 		after.Active = *in.Active
 	}
-	res, err := tx.Exec(ctx, `UPDATE checklist_items SET position = ?, category = ?, title = ?, guidance = ?, max_score = ?, active = ?, updated_at = ?,
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE checklist_items SET position = ?, category = ?, title = ?, guidance = ?, max_score = ?, active = ?, updated_at = ?,
 		version = version + 1 WHERE id = ? AND version = ?`, after.Position, after.Category, after.Title, after.Guidance, after.MaxScore,
-		db.Bool(after.Active), cst.NowStamp(), id, version)
-	if err != nil {
+		db.Bool(after.Active), cst.NowStamp(), id, version)); err != nil {
 		return ChecklistItem{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ChecklistItem{}, apperr.ErrStale()
 	}
 	after.Version = version + 1
 	if changes := audit.Diff(before.fields(), after.fields()); len(changes) > 0 {

@@ -238,13 +238,9 @@ func Update(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, v
 	after := before
 	after.Name, after.DivisionCode, after.Active = name, strings.TrimSpace(divisionCode), active
 	after.UpdatedAt = cst.NowStamp()
-	res, err := tx.Exec(ctx, `UPDATE org_units SET name = ?, division_code = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-		after.Name, after.DivisionCode, db.Bool(after.Active), after.UpdatedAt, id, version)
-	if err != nil {
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE org_units SET name = ?, division_code = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		after.Name, after.DivisionCode, db.Bool(after.Active), after.UpdatedAt, id, version)); err != nil {
 		return Unit{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Unit{}, apperr.ErrStale()
 	}
 	after.Version = version + 1
 	changes := audit.Diff(before.fields(), after.fields())

@@ -340,13 +340,9 @@ func UpdateHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id s
 	if err != nil {
 		return h, err
 	}
-	res, err := q.Exec(ctx, `UPDATE households SET name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-		newName, cst.NowStamp(), id, version)
-	if err != nil {
+	if err := db.Versioned(q.Exec(ctx, `UPDATE households SET name = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		newName, cst.NowStamp(), id, version)); err != nil {
 		return h, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return h, apperr.ErrStale()
 	}
 	// Only the visible members are replaced.
 	for _, m := range h.Members {

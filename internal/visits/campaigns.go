@@ -156,13 +156,9 @@ func UpdateCampaign(ctx context.Context, tx db.Querier, actor *authz.Actor, id s
 	if err != nil {
 		return Campaign{}, err
 	}
-	res, err := tx.Exec(ctx, `UPDATE visit_campaigns SET org_id = ?, name = ?, starts_on = ?, ends_on = ?, notes = ?, updated_at = ?, version = version + 1
-		WHERE id = ? AND version = ?`, unit.ID, in.Name, in.StartsOn, in.EndsOn, in.Notes, cst.NowStamp(), id, version)
-	if err != nil {
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE visit_campaigns SET org_id = ?, name = ?, starts_on = ?, ends_on = ?, notes = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`, unit.ID, in.Name, in.StartsOn, in.EndsOn, in.Notes, cst.NowStamp(), id, version)); err != nil {
 		return Campaign{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Campaign{}, apperr.ErrStale()
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM visit_campaign_villages WHERE campaign_id = ?`, id); err != nil {
 		return Campaign{}, err

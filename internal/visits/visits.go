@@ -387,17 +387,13 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if err != nil {
 		return Visit{}, err
 	}
-	res, err := tx.Exec(ctx, `UPDATE visits SET campaign_id = ?, visited_at = ?, visit_date = ?, method = ?, findings_enc = ?, needs_enc = ?, notes_enc = ?,
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE visits SET campaign_id = ?, visited_at = ?, visit_date = ?, method = ?, findings_enc = ?, needs_enc = ?, notes_enc = ?,
 		score_living = ?, score_safety = ?, score_family = ?, score_care = ?, risk_tier = ?, follow_up = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		nullable(in.CampaignID), in.VisitedAt, visitDate, in.Method, keys.Seal(in.Findings), keys.Seal(in.Needs), notes,
 		in.Assessment.Living.Score, in.Assessment.Safety.Score, in.Assessment.Family.Score, in.Assessment.Care.Score,
-		in.RiskTier, in.FollowUp, cst.NowStamp(), id, version)
-	if err != nil {
+		in.RiskTier, in.FollowUp, cst.NowStamp(), id, version)); err != nil {
 		return Visit{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Visit{}, apperr.ErrStale()
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM visit_visitors WHERE visit_id = ?`, id); err != nil {
 		return Visit{}, err

@@ -57,13 +57,9 @@ func (s *Service) UpdateProgramme(ctx context.Context, actor *authz.Actor, id st
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE wf_programmes SET org_id = ?, name = ?, kind = ?, description = ?, updated_at = ?, version = version + 1
-			WHERE id = ? AND version = ?`, unit.ID, in.Name, in.Kind, in.Description, cst.NowStamp(), id, version)
-		if err != nil {
+		if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_programmes SET org_id = ?, name = ?, kind = ?, description = ?, updated_at = ?, version = version + 1
+			WHERE id = ? AND version = ?`, unit.ID, in.Name, in.Kind, in.Description, cst.NowStamp(), id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
 		}
 		if p, err = s.getProgramme(ctx, tx, id); err != nil {
 			return err
@@ -115,12 +111,9 @@ func (s *Service) DeleteProgramme(ctx context.Context, actor *authz.Actor, id st
 				return err
 			}
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM wf_programmes WHERE id = ? AND version = ?`, id, version)
-		if err != nil {
+		// A stale version rolls back the children's deletion too.
+		if err := db.Versioned(tx.Exec(ctx, `DELETE FROM wf_programmes WHERE id = ? AND version = ?`, id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale() // rolls back the children too
 		}
 		fields := append(p.auditFields(),
 			audit.Field{Name: "rounds", Label: "评选批次", Value: strconv.Itoa(p.RoundCount)},

@@ -128,14 +128,10 @@ func (s *Service) UpdateTraining(ctx context.Context, actor *authz.Actor, id str
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE wf_trainings SET org_id = ?, title = ?, kind = ?, organiser = ?, start_on = ?, end_on = ?, minutes = ?, place = ?,
+		if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_trainings SET org_id = ?, title = ?, kind = ?, organiser = ?, start_on = ?, end_on = ?, minutes = ?, place = ?,
 			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, cst.NowStamp(), id, version)
-		if err != nil {
+			unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, cst.NowStamp(), id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
 		}
 		if t, err = s.getTraining(ctx, tx, id); err != nil {
 			return err
@@ -165,12 +161,9 @@ func (s *Service) DeleteTraining(ctx context.Context, actor *authz.Actor, id str
 		if _, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ?`, id); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `DELETE FROM wf_trainings WHERE id = ? AND version = ?`, id, version)
-		if err != nil {
+		// A stale version rolls the transaction back: the attendees stay.
+		if err := db.Versioned(tx.Exec(ctx, `DELETE FROM wf_trainings WHERE id = ? AND version = ?`, id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale() // the transaction rolls back: the attendees stay
 		}
 		names := make([]string, len(refs))
 		for i, a := range refs {

@@ -182,14 +182,10 @@ func (s *Service) UpdateVolunteer(ctx context.Context, actor *authz.Actor, id st
 		if in.Phone != "" && in.Phone != oldPhone {
 			phoneEnc, phone = s.Keys.Seal(in.Phone), in.Phone
 		}
-		res, err := tx.Exec(ctx, `UPDATE wf_volunteers SET org_id = ?, name = ?, phone_enc = ?, phone_index = ?, skills = ?, registered_on = ?,
+		if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_volunteers SET org_id = ?, name = ?, phone_enc = ?, phone_index = ?, skills = ?, registered_on = ?,
 			status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			unit.ID, in.Name, phoneEnc, s.Keys.BlindIndex("phone", phone), in.Skills, in.RegisteredOn, in.Status, cst.NowStamp(), id, version)
-		if err != nil {
+			unit.ID, in.Name, phoneEnc, s.Keys.BlindIndex("phone", phone), in.Skills, in.RegisteredOn, in.Status, cst.NowStamp(), id, version)); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
 		}
 		if v, err = s.getVolunteer(ctx, tx, id); err != nil {
 			return err
