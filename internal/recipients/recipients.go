@@ -22,13 +22,13 @@
 //     recipient edit (visits replans on new categories or station).
 //   - VisibleCond(actor, "r") is the children rule as SQL for other
 //     packages' lists of recipients (they apply scope themselves).
-//   - Filter.ExtraWhere / ExtraArgs add conditions on columns of "r"
-//     (the recipients row) to List, Count and Export, e.g.
-//     "r.risk_tier = ?" or "r.next_visit_due < ?".
+//   - RegisterListFilter adds a typed filter to List, Count and Export
+//     (visits: 风险等级, 探访); its condition, on columns of "r" (the
+//     recipients row), is the registering module's code.
 //   - recipient_category_links mirror the columns category lists filter
 //     on (org_id, name, birth_date, status), kept by database triggers.
 //     A module that adds a column and mirrors it the same way declares
-//     it with MirrorOnLinks, and its ExtraWhere conditions on that column
+//     it with MirrorOnLinks, and its filter conditions on that column
 //     then run on the link indexes (visits does so for risk_tier).
 //
 // # Children's records

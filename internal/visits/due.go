@@ -86,21 +86,29 @@ type DueFilter struct {
 	Limit    int // at most 200; 0 = 50 (the export passes -1: everything)
 }
 
+// WindowCond is the condition on a recipients row "r" for a due window:
+// the one definition of overdue, due this week, never visited and open
+// that every list, count and figure uses. today and weekEnd are China
+// dates (YYYY-MM-DD); an unknown window is "open".
+func WindowCond(w Window, today, weekEnd string) (string, []any) {
+	switch w {
+	case WindowOverdue:
+		return "r.next_visit_due > '' AND r.next_visit_due < ?", []any{today}
+	case WindowWeek:
+		return "r.next_visit_due >= ? AND r.next_visit_due <= ?", []any{today, weekEnd}
+	case WindowNever:
+		return "r.next_visit_due = ''", nil
+	}
+	return "r.next_visit_due > '' AND r.next_visit_due <= ?", []any{weekEnd}
+}
+
 func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) db.Conds {
 	var c db.Conds
 	scope, scopeArgs := scopeCond(d, actor, "o.path")
 	c.Add(scope, scopeArgs...)
 	c.Add("r.status = 'active'")
-	switch f.Window {
-	case WindowOverdue:
-		c.Add("r.next_visit_due > '' AND r.next_visit_due < ?", today)
-	case WindowWeek:
-		c.Add("r.next_visit_due >= ? AND r.next_visit_due <= ?", today, weekEnd)
-	case WindowNever:
-		c.Add("r.next_visit_due = ''")
-	default: // open
-		c.Add("r.next_visit_due > '' AND r.next_visit_due <= ?", weekEnd)
-	}
+	wc, wa := WindowCond(f.Window, today, weekEnd)
+	c.Add(wc, wa...)
 	if f.WorkerID != "" {
 		c.Add("r.worker_id = ?", f.WorkerID)
 	}
