@@ -913,6 +913,9 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
 		return Recipient{}, err
 	}
+	if err := writeStatusHistory(ctx, q, actor, id, "registered", in); err != nil {
+		return Recipient{}, err
+	}
 	wn, err := workerName(ctx, q, in.WorkerID)
 	if err != nil {
 		return Recipient{}, err
@@ -1004,6 +1007,11 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
 		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
+			return Recipient{}, err
+		}
+	}
+	if in.Status != before.Status {
+		if err := writeStatusHistory(ctx, q, actor, id, "status", in); err != nil {
 			return Recipient{}, err
 		}
 	}
