@@ -102,7 +102,15 @@ func PersonRecord(actor *authz.Actor, id, name, birthDate, at string) figures.Re
 		}
 	}
 	if Hidden(actor, birthDate) {
-		return figures.Record{Label: "（未满 14 周岁的儿童，您的角色无权查看）", Date: at, Amount: 1}
+		return figures.Record{Label: HiddenLabel(birthDate), Date: at, Amount: 1}
 	}
 	return figures.Record{ID: id, Label: name, Date: at, Link: "/recipients/" + id, Amount: 1}
+}
+
+// HiddenLabel stands for the name of a person the children rule hides.
+func HiddenLabel(birthDate string) string {
+	if birthDate == "" {
+		return "（出生日期不详，您的角色无权查看）"
+	}
+	return "（未满 " + itoa(ChildAge) + " 周岁的儿童，您的角色无权查看）"
 }

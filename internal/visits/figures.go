@@ -71,7 +71,7 @@ func visitsMadeRecords(ctx context.Context, q db.Querier, actor *authz.Actor, p 
 			return figures.Record{}, err
 		}
 		if recipients.Hidden(actor, birth) {
-			return figures.Record{Label: "（未满 14 周岁的儿童，您的角色无权查看）·" + m.Label(), Date: day, Amount: 1}, nil
+			return figures.Record{Label: recipients.HiddenLabel(birth) + "·" + m.Label(), Date: day, Amount: 1}, nil
 		}
 		return figures.Record{ID: id, Label: name + "·" + m.Label(), Date: day, Link: "/visits/" + id, Amount: 1}, nil
 	})
