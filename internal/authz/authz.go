@@ -73,6 +73,17 @@ type Actor struct {
 	MustChangePassword bool
 }
 
+// RoleSystem is the role of work the system does for itself (nightly
+// snapshots, background jobs): never a user's role.
+const RoleSystem Role = "system"
+
+// System is the actor of work the system does for itself: its scope
+// (OrgPath "/") covers every node. It holds no permission of the policy
+// table; code running as the system calls what needs scope only.
+func System() *Actor {
+	return &Actor{Username: "system", DisplayName: "系统", Role: RoleSystem, OrgPath: "/", OrgName: "全部"}
+}
+
 // Can reports whether the actor's role grants p.
 func (a *Actor) Can(p Permission) bool { return a != nil && Allowed(a.Role, p) }
 

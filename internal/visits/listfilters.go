@@ -31,7 +31,7 @@ func init() {
 				return "", nil, false
 			}
 			now := cst.Now()
-			cond, args := WindowCond(w, now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout))
+			cond, args := WindowCond(w, "r", now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout))
 			return cond, args, true
 		}})
 }

@@ -249,22 +249,18 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 		}
 		return rows.Err()
 	}
-	if err := sums(`SELECT o.path, SUM(h.minutes) FROM wf_volunteer_hours h JOIN wf_volunteers v ON v.id = h.volunteer_id
-		JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(h.minutes)`+volunteerHoursFrom+` WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.volunteerMins += m }); err != nil {
 		return st, err
 	}
-	if err := sums(`SELECT o.path, SUM(t.minutes) FROM wf_training_attendees a JOIN wf_trainings t ON t.id = a.training_id
-		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id
-		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id
-		JOIN org_units o ON o.id = COALESCE(w.org_id, v.org_id) WHERE o.path LIKE ? AND t.start_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(t.minutes)`+trainingHoursFrom+` WHERE o.path LIKE ? AND t.start_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.trainingMins += m }); err != nil {
 		return st, err
 	}
 	monthly := map[string]int{}
 	if err := func() error {
-		rows, err := s.q().Query(ctx, `SELECT SUBSTR(h.served_on, 1, 7), SUM(h.minutes) FROM wf_volunteer_hours h JOIN wf_volunteers v ON v.id = h.volunteer_id
-			JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, base.Path+"%", yearLike)
+		rows, err := s.q().Query(ctx, `SELECT SUBSTR(h.served_on, 1, 7), SUM(h.minutes)`+volunteerHoursFrom+`
+			WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, base.Path+"%", yearLike)
 		if err != nil {
 			return err
 		}
