@@ -26,6 +26,7 @@ import (
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
 )
 
 // SessionCookie is the name of the web session cookie.
@@ -442,3 +443,17 @@ func HumanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d 字节", n)
 }
+
+// Write runs fn in one write transaction: the one place a request opens
+// one. Domain calls take the *db.Tx and never open their own.
+func (c *Ctx) Write(fn func(tx *db.Tx) error) error {
+	return c.s.App.DB.InTx(c.Context(), fn)
+}
+
+// Read runs fn on a querier for reads; domain reads take a db.Querier.
+func (c *Ctx) Read(fn func(q db.Querier) error) error {
+	return fn(c.s.App.DB)
+}
+
+// DB is the querier a read-only handler passes to domain reads.
+func (c *Ctx) DB() db.Querier { return c.s.App.DB }
