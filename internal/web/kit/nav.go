@@ -41,6 +41,7 @@ var navItems = []navItem{
 	{"探访排查", "逾期与到期", "/visits/due", authz.PermVisitsRead},
 	{"探访排查", "探访记录", "/visits", authz.PermVisitsRead},
 	{"探访排查", "各站探访情况", "/visits/overview", authz.PermVisitsStats},
+	{"统计", "统计指标", "/figures", authz.PermFiguresRead},
 	{"探访排查", "排查计划", "/visit-campaigns", authz.PermVisitsRead},
 	{"探访排查", "探访频次规则", "/visit-rules", authz.PermVisitsRules},
 	{"服务网络", "社工站", "/network/stations", authz.PermNetworkRead},

@@ -60,6 +60,8 @@ type Server struct {
 	proxies []netip.Prefix
 	// homeBuilders make the sections of the home page.
 	homeBuilders []HomeBuilder
+	// panels are the person page's sections, from every module.
+	panels []PersonPanel
 	// openapi holds the modules' API document fragments.
 	openapi []apiFragment
 }
@@ -90,6 +92,7 @@ func (s *Server) Mount(mods []Module) error {
 			s.openapi = append(s.openapi, apiFragment{Module: m.Name, Body: m.OpenAPI})
 		}
 		s.homeBuilders = append(s.homeBuilders, m.Home...)
+		s.panels = append(s.panels, m.Panels...)
 		for _, rt := range m.Routes {
 			rt.Module = m.Name
 			s.add(rt)

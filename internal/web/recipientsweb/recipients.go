@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shegong/shegong/internal/timeline"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -293,7 +294,18 @@ func (s *Handlers) renderRecipient(c *kit.Ctx, status int, revealed map[string]s
 	}
 	data := map[string]any{"R": r, "Revealed": revealed, "VillageName": s.VillageName(c, r.VillageCode),
 		"CanReveal": c.Actor.Can(authz.PermRecipientsReveal), "CanEdit": c.Actor.Can(authz.PermRecipientsManage),
-		"Relations": recipients.Relations, "VisitsPanel": s.RouteAllowed(c, "GET", "/recipients/{id}/visits")}
+		"Panels": s.PersonPanels(c, r.ID)}
+	return c.RenderStatus(status, "recipients_show", &kit.Page{Title: r.Name, Form: f, Error: errMsg, Data: data})
+}
+
+// HouseholdPanel is the person page's 家庭成员 panel: the household's
+// members the actor may see, and the forms that add and remove them.
+func (s *Handlers) HouseholdPanel(c *kit.Ctx) error {
+	r, err := recipients.Get(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"R": r, "CanEdit": c.Actor.Can(authz.PermRecipientsManage), "Relations": recipients.Relations}
 	if r.HouseholdID != "" {
 		h, err := recipients.GetHousehold(c.Context(), s.App.DB, c.Actor, r.HouseholdID)
 		if err != nil && !apperr.Is(err, apperr.OutOfScope) {
@@ -303,7 +315,41 @@ func (s *Handlers) renderRecipient(c *kit.Ctx, status int, revealed map[string]s
 			data["Household"] = h
 		}
 	}
-	return c.RenderStatus(status, "recipients_show", &kit.Page{Title: r.Name, Form: f, Error: errMsg, Data: data})
+	return c.Render("recipients_household_panel", &kit.Page{Title: "家庭成员", Form: kit.NewForm(nil), Data: data})
+}
+
+// TimelinePanel is the person page's 时间线 panel: the newest entries of
+// every module's timeline source, with a link to the next page.
+func (s *Handlers) TimelinePanel(c *kit.Ctx) error {
+	id, before := c.PathValue("id"), c.R.URL.Query().Get("before")
+	entries, next, err := timeline.Page(c.Context(), s.App.DB, c.Actor, id, before, 20)
+	if err != nil {
+		return err
+	}
+	return c.Render("recipients_timeline_panel", &kit.Page{Title: "时间线", Data: map[string]any{"ID": id, "Entries": entries, "Next": next}})
+}
+
+// APITimeline serves a person's timeline, newest first; ?before= is the
+// cursor the previous page returned as next ("" on the last page).
+func (s *Handlers) APITimeline(c *kit.Ctx) error {
+	q := c.R.URL.Query()
+	before := q.Get("before")
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > kit.MaxPageSize {
+			return apperr.Fields{"limit": "应为 1 到 200 之间的整数"}.Err()
+		}
+		limit = n
+	}
+	entries, next, err := timeline.Page(c.Context(), s.App.DB, c.Actor, c.PathValue("id"), before, limit)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []timeline.Entry{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": entries, "next": next})
 }
 
 func (s *Handlers) RecipientEdit(c *kit.Ctx) error {
@@ -462,6 +508,10 @@ func (s *Handlers) RecipientHouseholdAdd(c *kit.Ctx) error {
 		status := http.StatusUnprocessableEntity
 		if ae, ok := apperr.As(err); ok {
 			status = ae.Status()
+		}
+		// The household form lives in its panel: say what was wrong above.
+		if m := f.Errors["member"]; m != "" {
+			msg = strings.TrimSuffix(msg, "。") + "：" + m
 		}
 		return s.renderRecipient(c, status, nil, f, msg)
 	}
