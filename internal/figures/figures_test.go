@@ -51,7 +51,7 @@ func TestRegisteredFigures(t *testing.T) {
 		"network.stations": figures.Stock, "network.rooms": figures.Stock,
 		"workforce.workers": figures.Stock, "workforce.certified": figures.Stock, "workforce.volunteers": figures.Stock,
 		"workforce.training_hours": figures.Flow, "workforce.volunteer_hours": figures.Flow,
-		"visits.made": figures.Flow, "visits.people": figures.Flow, "visits.overdue": figures.Stock, "visits.never": figures.Stock,
+		"visits.made": figures.Flow, "visits.people": figures.Flow, "visits.overdue": figures.Stock, "visits.due_week": figures.Stock, "visits.never": figures.Stock,
 		"recipients.in_care": figures.Stock, "recipients.registered": figures.Flow,
 	}
 	for key, kind := range want {

@@ -21,6 +21,8 @@ func init() {
 		Value: peopleVisited, Records: peopleVisitedRecords})
 	figures.Register(figures.Figure{Key: "visits.overdue", Label: "逾期未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
 		Value: dueFigure(WindowOverdue), Records: dueRecords(WindowOverdue)})
+	figures.Register(figures.Figure{Key: "visits.due_week", Label: "本周到期待探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+		Value: dueFigure(WindowWeek), Records: dueRecords(WindowWeek)})
 	figures.Register(figures.Figure{Key: "visits.never", Label: "从未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
 		Value: dueFigure(WindowNever), Records: dueRecords(WindowNever)})
 }

@@ -3,6 +3,7 @@ package coreweb
 import (
 	"strconv"
 
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/auth"
@@ -50,6 +51,16 @@ func (s *Handlers) HomeNetwork(c *kit.Ctx) (*kit.HomeSection, error) {
 		return nil, nil
 	}
 	sec := &kit.HomeSection{Key: "network", Title: "服务网络", Order: 50}
+	if c.Actor.Can(authz.PermFiguresRead) {
+		for _, k := range []org.Kind{org.KindStation, org.KindRoom} {
+			fc, err := kit.FigureCard(c, "network."+string(k)+"s", k.Label()+"（运行中）", "/network/"+string(k)+"s", figures.Month, false)
+			if err != nil {
+				return nil, err
+			}
+			sec.Cards = append(sec.Cards, fc)
+		}
+		return sec, nil
+	}
 	for _, k := range []org.Kind{org.KindStation, org.KindRoom} {
 		_, n, err := org.List(c.Context(), s.App.DB, c.Actor, org.Filter{Kind: k, Active: "1", Limit: 1})
 		if err != nil {

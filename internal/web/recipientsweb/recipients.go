@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/timeline"
 	"github.com/shegong/shegong/internal/web/kit"
 
@@ -43,7 +44,13 @@ func (s *Handlers) HomeRecipients(c *kit.Ctx) (*kit.HomeSection, error) {
 		sec.Cards = append(sec.Cards, kit.HomeCard{Label: label, Value: v, Link: link})
 		return nil
 	}
-	if err := card("在册服务对象", "/recipients?status=active", recipients.Filter{Status: recipients.StatusActive}); err != nil {
+	if c.Actor.Can(authz.PermFiguresRead) {
+		fc, err := kit.FigureCard(c, "recipients.in_care", "在册服务对象", "/recipients?status=active", figures.Month, true)
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, fc)
+	} else if err := card("在册服务对象", "/recipients?status=active", recipients.Filter{Status: recipients.StatusActive}); err != nil {
 		return nil, err
 	}
 	if c.Actor.Role == authz.RoleWorker {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -463,21 +464,23 @@ func (s *Handlers) HomeVisits(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermVisitsStats) {
 		return nil, nil
 	}
-	_, total, err := visits.DueCounts(ctx, s.App.DB, c.Actor)
-	if err != nil {
-		return nil, err
-	}
-	link := func(w string) string {
+	// The figures registry's values, so the home page, the figures page
+	// and reports agree; each card opens the list it counts.
+	sec := &kit.HomeSection{Key: "visits", Title: "探访排查", Order: 20, Note: "逾期指已过应探访日期仍未探访；频次按县级探访规则计算。"}
+	for _, w := range []struct{ key, label, window string }{
+		{"visits.overdue", "探访已逾期", "overdue"}, {"visits.due_week", "本周到期", "week"}, {"visits.never", "从未探访", "never"},
+	} {
+		list := ""
 		if c.Actor.Can(authz.PermVisitsRead) {
-			return "/visits/due?window=" + w
+			list = "/visits/due?window=" + w.window
 		}
-		return "/visits/overview"
+		card, err := kit.FigureCard(c, w.key, w.label, list, figures.Month, true)
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, card)
 	}
-	return &kit.HomeSection{Key: "visits", Title: "探访排查", Order: 20, Cards: []kit.HomeCard{
-		{Label: "探访已逾期", Value: strconv.Itoa(total.Overdue), Link: link("overdue")},
-		{Label: "本周到期", Value: strconv.Itoa(total.DueWeek), Link: link("week")},
-		{Label: "从未探访", Value: strconv.Itoa(total.Never), Link: link("never")},
-	}, Note: "逾期指已过应探访日期仍未探访；频次按县级探访规则计算。"}, nil
+	return sec, nil
 }
 
 // Campaigns.
