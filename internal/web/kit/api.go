@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -25,7 +26,14 @@ func (c *Ctx) DecodeJSON(v any) error {
 	if ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.New(apperr.BadRequest, "请求体应为 JSON（Content-Type: application/json）")
 	}
-	dec := json.NewDecoder(c.R.Body)
+	body, err := io.ReadAll(c.R.Body)
+	if err != nil {
+		return err // a body over the route's limit: MaxBytesError, reported as 413
+	}
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError

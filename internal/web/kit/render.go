@@ -193,12 +193,12 @@ func (c *Ctx) RenderStatus(status int, name string, p *Page) error {
 	if p.Actor != nil {
 		p.Nav = navFor(p.Actor, c.R.URL.Path, c.R.URL.RawQuery)
 	}
-	if p.Flash == "" {
-		p.Flash = c.R.URL.Query().Get("flash")
-	}
 	block := "layout"
 	if c.IsHTMX() && c.R.Header.Get("HX-Target") != "" && c.R.Header.Get("HX-Boosted") == "" {
 		block = "content"
+	}
+	if p.Flash == "" && block == "layout" {
+		p.Flash = c.takeFlash()
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, p); err != nil {
@@ -230,14 +230,11 @@ func (c *Ctx) RenderForm(name string, p *Page, err error) error {
 	return c.RenderStatus(status, name, p)
 }
 
-// Redirect sends the browser on after a successful POST, with a message.
+// Redirect sends the browser on after a successful POST, with a message
+// shown on the page it opens (flash.go).
 func (c *Ctx) Redirect(to, flash string) error {
 	if flash != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + "flash=" + url.QueryEscape(flash)
+		c.setFlash(flash)
 	}
 	if c.IsHTMX() {
 		c.W.Header().Set("HX-Redirect", to)

@@ -279,8 +279,20 @@ func (s *Server) handle(rt Route) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		c := &Ctx{W: w, R: r, s: s, route: rt}
+		if err := checkText(r.URL.Query()); err != nil {
+			s.Fail(w, r, err)
+			return
+		}
+		if err := checkPaging(r.URL.Query()); err != nil {
+			s.Fail(w, r, err)
+			return
+		}
 		if !rt.API() && r.Method == http.MethodPost {
 			if err := parseForm(r, limit); err != nil {
+				s.Fail(w, r, err)
+				return
+			}
+			if err := checkText(r.PostForm); err != nil {
 				s.Fail(w, r, err)
 				return
 			}
