@@ -73,8 +73,6 @@ type App struct {
 	Auth *auth.Service
 	// Attach stores uploaded files (photos).
 	Attach *attach.Store
-	// Workforce keeps social workers, volunteers, training and programmes.
-	Workforce *workforce.Service
 }
 
 // Modules lists every schema module in the order they are migrated:
@@ -126,7 +124,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
-	a.Workforce = &workforce.Service{DB: d, Keys: keys}
 	return a, nil
 }
 

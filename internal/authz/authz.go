@@ -111,7 +111,11 @@ func (a *Actor) RequireScope(orgPath string) error {
 
 // ScopeFilter returns a SQL condition restricting pathColumn (a column or
 // expression holding an org path) to the actor's scope, and its argument.
-// Use it in every list query: `WHERE ` + cond.
+// Use it in every list query: `WHERE ` + cond. Like Covers, it matches
+// nothing for a nil actor or one without a scope.
 func (a *Actor) ScopeFilter(pathColumn string) (cond string, arg any) {
+	if a == nil || a.OrgPath == "" {
+		return "(" + pathColumn + " LIKE ? AND 1 = 0)", "/%"
+	}
 	return pathColumn + " LIKE ?", a.OrgPath + "%"
 }

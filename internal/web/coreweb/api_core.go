@@ -167,7 +167,7 @@ func (s *Handlers) ApiOrgCreate(c *kit.Ctx) error {
 		return err
 	}
 	var u org.Unit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		u, err = org.Create(c.Context(), tx, c.Actor, in)
 		return err
@@ -203,7 +203,7 @@ func (s *Handlers) ApiOrgUpdate(c *kit.Ctx) error {
 		active = *in.Active
 	}
 	var u org.Unit
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		var err error
 		u, err = org.Update(c.Context(), tx, c.Actor, cur.ID, in.Version, name, code, active)
 		return err

@@ -76,7 +76,7 @@ func (s *Handlers) OrgCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := org.Input{ParentID: f.Get("parent_id"), Kind: org.Kind(f.Get("kind")), Name: f.Get("name"), DivisionCode: f.Get("division_code")}
 	var u org.Unit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		u, err = org.Create(c.Context(), tx, c.Actor, in)
 		return err
@@ -112,7 +112,7 @@ func (s *Handlers) OrgUpdate(c *kit.Ctx) error {
 		return apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
 	}
 	var u org.Unit
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		var err error
 		u, err = org.Update(c.Context(), tx, c.Actor, id, version, f.Get("name"), f.Get("division_code"), f.Get("active") == "1")
 		return err

@@ -140,7 +140,7 @@ func stationInputFrom(f *kit.Form) network.StationInput {
 func (s *Handlers) StationCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	var st network.Station
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		st, err = network.CreateStation(c.Context(), tx, c.Actor, stationInputFrom(f))
 		return err
@@ -186,7 +186,7 @@ func (s *Handlers) StationUpdate(c *kit.Ctx) error {
 		in.Name, in.OperatorID, active = cur.Name, cur.OperatorID, cur.Active
 	}
 	var st network.Station
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		st, err = network.UpdateStation(c.Context(), tx, c.Actor, cur.ID, version, in, active)
 		return err
 	})
@@ -208,7 +208,7 @@ func (s *Handlers) StationSetActive(c *kit.Ctx) error {
 	}
 	active := f.Get("active") == "1"
 	var st network.Station
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		st, err = network.SetStationActive(c.Context(), tx, c.Actor, c.PathValue("id"), version, active)
 		return err
 	})
@@ -229,7 +229,7 @@ func (s *Handlers) StationDelete(c *kit.Ctx) error {
 		return err
 	}
 	id := c.PathValue("id")
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteStation(c.Context(), tx, c.Actor, id, version)
 	})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Conflict {
@@ -327,7 +327,7 @@ func (s *Handlers) RoomCreate(c *kit.Ctx) error {
 		return c.RenderForm("network_room_form", p, (apperr.Fields{"township_code": "请选择乡镇（街道）"}).Err())
 	}
 	var r network.Room
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = network.CreateRoom(c.Context(), tx, c.Actor, in)
 		return err
@@ -373,7 +373,7 @@ func (s *Handlers) RoomUpdate(c *kit.Ctx) error {
 		active = cur.Active
 	}
 	var r network.Room
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		r, err = network.UpdateRoom(c.Context(), tx, c.Actor, cur.ID, version, in, active)
 		return err
 	})
@@ -397,7 +397,7 @@ func (s *Handlers) RoomDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteRoom(c.Context(), tx, c.Actor, r.ID, version)
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (s *Handlers) ApiStationCreate(c *kit.Ctx) error {
 		return err
 	}
 	var st network.Station
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		st, err = network.CreateStation(c.Context(), tx, c.Actor, in)
 		return err
@@ -89,7 +89,7 @@ func (s *Handlers) ApiStationUpdate(c *kit.Ctx) error {
 	kit.Patch(&ui.OperatorID, in.OperatorID)
 	kit.Patch(&active, in.Active)
 	var st network.Station
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		st, err = network.UpdateStation(c.Context(), tx, c.Actor, cur.ID, in.Version, ui, active)
 		return err
 	})
@@ -104,7 +104,7 @@ func (s *Handlers) ApiStationDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteStation(c.Context(), tx, c.Actor, c.PathValue("id"), version)
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *Handlers) ApiAssessmentCreate(c *kit.Ctx) error {
 		return err
 	}
 	var a network.Assessment
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		a, err = network.CreateAssessment(c.Context(), tx, c.Actor, s.App.Attach, c.PathValue("id"), in, nil)
 		return err
@@ -181,7 +181,7 @@ func (s *Handlers) ApiRoomCreate(c *kit.Ctx) error {
 		return err
 	}
 	var r network.Room
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = network.CreateRoom(c.Context(), tx, c.Actor, in)
 		return err
@@ -223,7 +223,7 @@ func (s *Handlers) ApiRoomUpdate(c *kit.Ctx) error {
 	kit.Patch(&ui.OpenedOn, in.OpenedOn)
 	kit.Patch(&active, in.Active)
 	var r network.Room
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		r, err = network.UpdateRoom(c.Context(), tx, c.Actor, cur.ID, in.Version, ui, active)
 		return err
 	})
@@ -238,7 +238,7 @@ func (s *Handlers) ApiRoomDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteRoom(c.Context(), tx, c.Actor, c.PathValue("id"), version)
 	})
 	if err != nil {
@@ -274,7 +274,7 @@ func (s *Handlers) ApiOrganisationCreate(c *kit.Ctx) error {
 		return err
 	}
 	var o network.Organisation
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		o, err = network.CreateOrganisation(c.Context(), tx, c.Actor, in)
 		return err
@@ -318,7 +318,7 @@ func (s *Handlers) ApiOrganisationUpdate(c *kit.Ctx) error {
 	kit.Patch(&ui.IncubatedBy, in.IncubatedBy)
 	kit.Patch(&ui.Status, in.Status)
 	var o network.Organisation
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		o, err = network.UpdateOrganisation(c.Context(), tx, c.Actor, cur.ID, in.Version, ui)
 		return err
 	})
@@ -333,7 +333,7 @@ func (s *Handlers) ApiOrganisationDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteOrganisation(c.Context(), tx, c.Actor, c.PathValue("id"), version)
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (s *Handlers) renderChecklist(c *kit.Ctx, f *kit.Form, failedID string, for
 	}
 	var items []network.ChecklistItem
 	if county.ID != "" {
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		err = c.Write(func(tx *db.Tx) error {
 			var err error
 			items, err = network.EnsureChecklist(c.Context(), tx, county)
 			return err
@@ -90,7 +90,7 @@ func (s *Handlers) ChecklistAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in, err := itemInputFrom(f)
 	if err == nil {
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		err = c.Write(func(tx *db.Tx) error {
 			_, err := network.AddItem(c.Context(), tx, c.Actor, f.Get("county_id"), in)
 			return err
 		})
@@ -110,7 +110,7 @@ func (s *Handlers) ChecklistUpdate(c *kit.Ctx) error {
 	}
 	in, err := itemInputFrom(f)
 	if err == nil {
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		err = c.Write(func(tx *db.Tx) error {
 			_, err := network.UpdateItem(c.Context(), tx, c.Actor, id, version, in)
 			return err
 		})
@@ -137,7 +137,7 @@ func (s *Handlers) assessmentFormPage(c *kit.Ctx, f *kit.Form, stationID string)
 		if err != nil {
 			return nil, err
 		}
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		err = c.Write(func(tx *db.Tx) error {
 			var err error
 			items, err = network.EnsureChecklist(c.Context(), tx, county)
 			return err
@@ -185,7 +185,7 @@ func (s *Handlers) AssessmentCreate(c *kit.Ctx) error {
 		}
 	}
 	var a network.Assessment
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		var err error
 		a, err = network.CreateAssessment(c.Context(), tx, c.Actor, s.App.Attach, stationID, in, photos)
 		return err

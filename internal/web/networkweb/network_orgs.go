@@ -77,7 +77,7 @@ func organisationInputFrom(f *kit.Form) network.OrganisationInput {
 func (s *Handlers) OrganisationCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	var o network.Organisation
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		o, err = network.CreateOrganisation(c.Context(), tx, c.Actor, organisationInputFrom(f))
 		return err
@@ -117,7 +117,7 @@ func (s *Handlers) OrganisationUpdate(c *kit.Ctx) error {
 		return err
 	}
 	var o network.Organisation
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		o, err = network.UpdateOrganisation(c.Context(), tx, c.Actor, cur.ID, version, organisationInputFrom(f))
 		return err
 	})
@@ -137,7 +137,7 @@ func (s *Handlers) OrganisationDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		return network.DeleteOrganisation(c.Context(), tx, c.Actor, c.PathValue("id"), version)
 	})
 	if err != nil {

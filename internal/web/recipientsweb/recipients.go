@@ -252,7 +252,7 @@ func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := recipientInputFrom(f)
 	var r recipients.Recipient
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
@@ -393,7 +393,7 @@ func (s *Handlers) RecipientUpdate(c *kit.Ctx) error {
 		return apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
 	}
 	var r recipients.Recipient
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = recipients.Update(c.Context(), tx, s.App.Keys, c.Actor, id, version, recipientInputFrom(f))
 		return err
@@ -423,7 +423,7 @@ func (s *Handlers) RecipientReveal(c *kit.Ctx) error {
 		fields = []string{field}
 	}
 	var values map[string]string
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		values, err = recipients.Reveal(c.Context(), tx, s.App.Keys, c.Actor, id, fields)
 		return err
@@ -467,7 +467,7 @@ func (s *Handlers) RecipientHouseholdAdd(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	pf := c.R.PostForm
 	f := kit.FormFrom(c.R)
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		r, err := recipients.Get(c.Context(), tx, c.Actor, id)
 		if err != nil {
 			return err
@@ -528,7 +528,7 @@ func (s *Handlers) RecipientHouseholdAdd(c *kit.Ctx) error {
 func (s *Handlers) RecipientHouseholdRemove(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	pf := c.R.PostForm
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		r, err := recipients.Get(c.Context(), tx, c.Actor, id)
 		if err != nil {
 			return err
@@ -574,7 +574,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, kit.ListParams{Page: 1, Size: 1})
 	var body []byte
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		body, _, err = recipients.Export(c.Context(), tx, s.App.Keys, c.Actor, f, full, describeFilter(q))
 		return err
@@ -622,7 +622,7 @@ func (s *Handlers) RecipientCategoryAdd(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		_, err := recipients.AddCategory(c.Context(), tx, c.Actor, county.ID, f.Get("name"), f.Get("group"))
 		return err
 	})
@@ -640,7 +640,7 @@ func (s *Handlers) RecipientCategoryAdd(c *kit.Ctx) error {
 func (s *Handlers) RecipientCategoryToggle(c *kit.Ctx) error {
 	active := c.R.PostForm.Get("active") == "1"
 	var cat recipients.Category
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		cat, err = recipients.SetCategoryActive(c.Context(), tx, c.Actor, c.PathValue("id"), active)
 		return err

@@ -47,7 +47,7 @@ func (s *Handlers) ApiRecipientCreate(c *kit.Ctx) error {
 		return err
 	}
 	var r recipients.Recipient
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
@@ -139,7 +139,7 @@ func (s *Handlers) ApiRecipientUpdate(c *kit.Ctx) error {
 		ri.Categories = *in.Categories
 	}
 	var r recipients.Recipient
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		var err error
 		r, err = recipients.Update(c.Context(), tx, s.App.Keys, c.Actor, cur.ID, in.Version, ri)
 		return err
@@ -158,7 +158,7 @@ func (s *Handlers) ApiRecipientReveal(c *kit.Ctx) error {
 		return err
 	}
 	var values map[string]string
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		values, err = recipients.Reveal(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Fields)
 		return err
@@ -219,7 +219,7 @@ func (s *Handlers) ApiHouseholdCreate(c *kit.Ctx) error {
 		return err
 	}
 	var h recipients.Household
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		h, err = recipients.CreateHousehold(c.Context(), tx, c.Actor, in)
 		return err
@@ -247,7 +247,7 @@ func (s *Handlers) ApiHouseholdUpdate(c *kit.Ctx) error {
 		members = append([]recipients.MemberInput{}, *in.Members...)
 	}
 	var h recipients.Household
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		h, err = recipients.UpdateHousehold(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.Name, members)
 		return err

@@ -182,7 +182,7 @@ func (s *Handlers) VisitCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := visitInputFrom(f)
 	var v visits.Visit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		if v, _, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in); err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *Handlers) VisitUpdate(c *kit.Ctx) error {
 	version, _ := strconv.Atoi(f.Get("version"))
 	in := visitInputFrom(f)
 	var v visits.Visit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		if v, err = visits.Update(c.Context(), tx, s.App.Keys, c.Actor, id, version, in); err != nil {
 			return err
@@ -343,7 +343,7 @@ func (s *Handlers) MajorChangeReport(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	in := visits.MajorChangeInput{ID: f.Get("id"), Kind: visits.ChangeKind(f.Get("kind")), Note: f.Get("note")}
 	var m visits.MajorChange
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		m, err = visits.ReportMajorChange(c.Context(), tx, s.App.Keys, c.Actor, id, in)
 		return err
@@ -410,7 +410,7 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 	// The workbook is built in memory inside the transaction that writes
 	// the audit entry, so an export is logged exactly when it is sent.
 	var buf strings.Builder
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		_, err := visits.ExportDue(c.Context(), tx, c.Actor, f, &buf)
 		return err
 	})
@@ -536,7 +536,7 @@ func (s *Handlers) CampaignNew(c *kit.Ctx) error {
 func (s *Handlers) CampaignCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	var cp visits.Campaign
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		cp, err = visits.CreateCampaign(c.Context(), tx, c.Actor, campaignInputFrom(f))
 		return err
@@ -584,7 +584,7 @@ func (s *Handlers) CampaignUpdate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	version, _ := strconv.Atoi(f.Get("version"))
 	var cp visits.Campaign
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		cp, err = visits.UpdateCampaign(c.Context(), tx, c.Actor, id, version, campaignInputFrom(f))
 		return err
@@ -690,7 +690,7 @@ func (s *Handlers) RulesSave(c *kit.Ctx) error {
 	err := fe.Err()
 	replanned := -1
 	if err == nil {
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+		err = c.Write(func(tx *db.Tx) error {
 			if _, err := visits.SaveRules(c.Context(), tx, c.Actor, in); err != nil {
 				return err
 			}

@@ -35,7 +35,7 @@ func (s *Handlers) ApiVisitCreate(c *kit.Ctx) error {
 	}
 	var v visits.Visit
 	var replayed bool
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		v, replayed, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
@@ -81,7 +81,7 @@ func (s *Handlers) ApiVisitUpdate(c *kit.Ctx) error {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请提供读取记录时得到的 version"}}
 	}
 	var v visits.Visit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		v, err = visits.Update(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Version, visits.Input{CampaignID: in.CampaignID,
 			VisitedAt: in.VisitedAt, Method: in.Method, Visitors: in.Visitors, Findings: in.Findings, Needs: in.Needs, Assessment: in.Assessment,
@@ -143,7 +143,7 @@ func (s *Handlers) ApiCampaignCreate(c *kit.Ctx) error {
 		return err
 	}
 	var cp visits.Campaign
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		cp, err = visits.CreateCampaign(c.Context(), tx, c.Actor, in)
 		return err
@@ -171,7 +171,7 @@ func (s *Handlers) ApiCampaignUpdate(c *kit.Ctx) error {
 		return err
 	}
 	var cp visits.Campaign
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		cp, err = visits.UpdateCampaign(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.CampaignInput)
 		return err
@@ -199,7 +199,7 @@ func (s *Handlers) ApiVisitRulesSave(c *kit.Ctx) error {
 		in.Categories = map[string]visits.Interval{}
 	}
 	var r visits.Rules
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
 		if r, err = visits.SaveRules(c.Context(), tx, c.Actor, in); err != nil {
 			return err
@@ -236,7 +236,7 @@ func (s *Handlers) ApiMajorChangeReport(c *kit.Ctx) error {
 	}
 	var m visits.MajorChange
 	created := false
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err := c.Write(func(tx *db.Tx) error {
 		var n int
 		if in.ID != "" {
 			if err := tx.QueryRow(c.Context(), `SELECT COUNT(*) FROM visit_major_changes WHERE id = ?`, in.ID).Scan(&n); err != nil {
@@ -284,7 +284,7 @@ func (s *Handlers) ApiVisitPhotoUpload(c *kit.Ctx) error {
 		return err
 	}
 	var saved []attach.Attachment
-	err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	err = c.Write(func(tx *db.Tx) error {
 		for _, fh := range files {
 			a, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: "visit", ID: v.ID, OrgPath: v.OrgPath}, "photos", fh)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/workforce"
 )
@@ -51,7 +52,7 @@ func (s *Handlers) wfUnitOpts(c *kit.Ctx, above bool) ([]kit.Option, error) {
 }
 
 func (s *Handlers) wfWorkerOpts(c *kit.Ctx) ([]kit.Option, error) {
-	ws, _, err := s.App.Workforce.ListWorkers(c.Context(), c.Actor, workforce.WorkerFilter{Status: "active", Limit: -1})
+	ws, _, err := workforce.ListWorkers(c.Context(), c.DB(), s.App.Keys, c.Actor, workforce.WorkerFilter{Status: "active", Limit: -1})
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func wfWorkerFilter(p kit.ListParams) workforce.WorkerFilter {
 
 func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
-	ws, total, err := s.App.Workforce.ListWorkers(c.Context(), c.Actor, wfWorkerFilter(p))
+	ws, total, err := workforce.ListWorkers(c.Context(), c.DB(), s.App.Keys, c.Actor, wfWorkerFilter(p))
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,12 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfWorkerExport(c *kit.Ctx) error {
-	body, err := s.App.Workforce.ExportWorkers(c.Context(), c.Actor, wfWorkerFilter(kit.ListParamsFrom(c.R, 20)))
+	var body []byte
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		body, err = workforce.ExportWorkers(c.Context(), tx, s.App.Keys, c.Actor, wfWorkerFilter(kit.ListParamsFrom(c.R, 20)))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -120,15 +126,15 @@ func (s *Handlers) WfWorkerShow(c *kit.Ctx) error {
 // wfWorkerPage renders a worker's page: the qualification form keeps its
 // values and errors, and a reveal shows the full values once.
 func (s *Handlers) wfWorkerPage(c *kit.Ctx, f *kit.Form, revealed *workforce.Revealed, status int) error {
-	w, err := s.App.Workforce.GetWorker(c.Context(), c.Actor, c.PathValue("id"))
+	w, err := workforce.GetWorker(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	training, err := s.App.Workforce.TrainingHoursByYear(c.Context(), workforce.PersonWorker, w.ID)
+	training, err := workforce.TrainingHoursByYear(c.Context(), c.DB(), c.Actor, workforce.PersonWorker, w.ID)
 	if err != nil {
 		return err
 	}
-	honours, err := s.App.Workforce.WorkerHonours(c.Context(), c.Actor, w.ID)
+	honours, err := workforce.WorkerHonours(c.Context(), c.DB(), c.Actor, w.ID)
 	if err != nil {
 		return err
 	}
@@ -149,7 +155,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.App.Workforce.LinkableUsers(c.Context(), c.Actor)
+	users, err := workforce.LinkableUsers(c.Context(), c.DB(), c.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +214,12 @@ func wfFormErrors(err error) error {
 
 func (s *Handlers) WfWorkerCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	w, err := s.App.Workforce.CreateWorker(c.Context(), c.Actor, wfWorkerInput(f))
+	var w workforce.Worker
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		w, err = workforce.CreateWorker(c.Context(), tx, s.App.Keys, c.Actor, wfWorkerInput(f))
+		return err
+	})
 	if err != nil {
 		p, perr := s.wfWorkerFormPage(c, f, true, "/workforce/workers", "/workforce/workers", "18 位居民身份证号；性别和出生日期由其自动得出", "选填")
 		if perr != nil {
@@ -232,7 +243,7 @@ func (s *Handlers) wfWorkerEditPage(c *kit.Ctx, w workforce.Worker, f *kit.Form)
 }
 
 func (s *Handlers) WfWorkerEdit(c *kit.Ctx) error {
-	w, err := s.App.Workforce.GetWorker(c.Context(), c.Actor, c.PathValue("id"))
+	w, err := workforce.GetWorker(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -253,9 +264,14 @@ func (s *Handlers) WfWorkerUpdate(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.App.Workforce.UpdateWorker(c.Context(), c.Actor, c.PathValue("id"), version, wfWorkerInput(f))
+	var w workforce.Worker
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		w, err = workforce.UpdateWorker(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), version, wfWorkerInput(f))
+		return err
+	})
 	if err != nil {
-		cur, gerr := s.App.Workforce.GetWorker(c.Context(), c.Actor, c.PathValue("id"))
+		cur, gerr := workforce.GetWorker(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 		if gerr != nil {
 			return gerr
 		}
@@ -269,7 +285,12 @@ func (s *Handlers) WfWorkerUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfWorkerReveal(c *kit.Ctx) error {
-	full, err := s.App.Workforce.RevealWorker(c.Context(), c.Actor, c.PathValue("id"))
+	var full workforce.Revealed
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		full, err = workforce.RevealWorker(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -278,8 +299,11 @@ func (s *Handlers) WfWorkerReveal(c *kit.Ctx) error {
 
 func (s *Handlers) WfQualificationAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	_, err := s.App.Workforce.AddQualification(c.Context(), c.Actor, c.PathValue("id"), workforce.QualificationInput{
-		Level: f.Get("level"), Stage: f.Get("stage"), CertNo: f.Get("cert_no"), ObtainedOn: f.Get("obtained_on")})
+	err := c.Write(func(tx *db.Tx) error {
+		_, err := workforce.AddQualification(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.QualificationInput{
+			Level: f.Get("level"), Stage: f.Get("stage"), CertNo: f.Get("cert_no"), ObtainedOn: f.Get("obtained_on")})
+		return err
+	})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		for k, v := range ae.Fields {
 			f.Errors[k] = v
@@ -292,7 +316,9 @@ func (s *Handlers) WfQualificationAdd(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfQualificationDelete(c *kit.Ctx) error {
-	if err := s.App.Workforce.DeleteQualification(c.Context(), c.Actor, c.PathValue("id"), c.PathValue("qid")); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteQualification(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("qid"))
+	}); err != nil {
 		return err
 	}
 	return c.Redirect("/workforce/workers/"+c.PathValue("id"), "已删除该资格证书记录")
@@ -330,24 +356,37 @@ func (s *Handlers) WfImportUpload(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.App.Workforce.ImportRoster(c.Context(), c.Actor, header.Filename, data, workforce.ImportAll)
-	if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Invalid {
-		return page(ae.Status(), ae.Message, nil)
-	} else if ok {
-		// Some rows are wrong: nothing was written. Keep the file so the
-		// user may import the valid rows without sending it again.
-		if rep.BatchID, err = s.App.Workforce.StageRoster(c.Context(), c.Actor, header.Filename, data); err != nil {
-			return err
+	var rep workforce.ImportReport
+	var rejected *apperr.Error
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		rep, err = workforce.ImportRoster(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data, workforce.ImportAll)
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+			// Some rows are wrong: nothing was written. Keep the file so the
+			// user may import the valid rows without sending it again.
+			rejected = ae
+			rep.BatchID, err = workforce.StageRoster(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data)
 		}
-		return page(http.StatusUnprocessableEntity, ae.Message, &rep)
+		return err
+	})
+	if ae, ok := apperr.As(err); ok && rejected == nil {
+		return page(ae.Status(), ae.Message, nil)
 	} else if err != nil {
 		return err
+	}
+	if rejected != nil {
+		return page(http.StatusUnprocessableEntity, rejected.Message, &rep)
 	}
 	return c.Redirect("/workforce/workers", fmt.Sprintf("已导入花名册“%s”：%d 人", header.Filename, rep.Imported))
 }
 
 func (s *Handlers) WfImportCommit(c *kit.Ctx) error {
-	rep, err := s.App.Workforce.CommitBatch(c.Context(), c.Actor, c.PathValue("id"))
+	var rep workforce.ImportReport
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		rep, err = workforce.CommitBatch(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -357,7 +396,13 @@ func (s *Handlers) WfImportCommit(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfImportRejected(c *kit.Ctx) error {
-	rows, name, err := s.App.Workforce.RejectedOf(c.Context(), c.Actor, c.PathValue("id"))
+	var rows []workforce.ImportRow
+	var name string
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		rows, name, err = workforce.RejectedOf(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -372,7 +417,7 @@ func (s *Handlers) WfImportRejected(c *kit.Ctx) error {
 
 func (s *Handlers) WfVolunteerList(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
-	vs, total, err := s.App.Workforce.ListVolunteers(c.Context(), c.Actor, workforce.VolunteerFilter{Text: p.Q, OrgID: p.Query.Get("org"),
+	vs, total, err := workforce.ListVolunteers(c.Context(), c.DB(), s.App.Keys, c.Actor, workforce.VolunteerFilter{Text: p.Q, OrgID: p.Query.Get("org"),
 		Status: p.Query.Get("status"), Sort: p.Sort, Desc: p.Desc, Offset: p.Offset(), Limit: p.Size})
 	if err != nil {
 		return err
@@ -391,22 +436,22 @@ func (s *Handlers) WfVolunteerShow(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
-	v, err := s.App.Workforce.GetVolunteer(c.Context(), c.Actor, c.PathValue("id"))
+	v, err := workforce.GetVolunteer(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	logs, err := s.App.Workforce.ServiceLogs(c.Context(), c.Actor, v.ID)
+	logs, err := workforce.ServiceLogs(c.Context(), c.DB(), c.Actor, v.ID)
 	if err != nil {
 		return err
 	}
-	training, err := s.App.Workforce.TrainingHoursByYear(c.Context(), workforce.PersonVolunteer, v.ID)
+	training, err := workforce.TrainingHoursByYear(c.Context(), c.DB(), c.Actor, workforce.PersonVolunteer, v.ID)
 	if err != nil {
 		return err
 	}
 	if f.Get("served_on") == "" && status == http.StatusOK {
 		f.Values["served_on"] = cst.Today()
 	}
-	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": s.App.Workforce.HoursByMonth(logs),
+	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": workforce.HoursByMonth(logs),
 		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage)}}
 	if status != http.StatusOK {
 		return c.RenderForm("workforce_volunteer", p, (apperr.Fields(f.Errors)).Err())
@@ -443,7 +488,12 @@ func (s *Handlers) WfVolunteerNew(c *kit.Ctx) error {
 
 func (s *Handlers) WfVolunteerCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	v, err := s.App.Workforce.CreateVolunteer(c.Context(), c.Actor, wfVolunteerInput(f))
+	var v workforce.Volunteer
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		v, err = workforce.CreateVolunteer(c.Context(), tx, s.App.Keys, c.Actor, wfVolunteerInput(f))
+		return err
+	})
 	if err != nil {
 		p, perr := s.wfVolunteerFormPage(c, f, true, "/workforce/volunteers", "/workforce/volunteers", "选填")
 		if perr != nil {
@@ -455,7 +505,7 @@ func (s *Handlers) WfVolunteerCreate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfVolunteerEdit(c *kit.Ctx) error {
-	v, err := s.App.Workforce.GetVolunteer(c.Context(), c.Actor, c.PathValue("id"))
+	v, err := workforce.GetVolunteer(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -482,9 +532,14 @@ func (s *Handlers) WfVolunteerUpdate(c *kit.Ctx) error {
 		return err
 	}
 	id := c.PathValue("id")
-	v, err := s.App.Workforce.UpdateVolunteer(c.Context(), c.Actor, id, version, wfVolunteerInput(f))
+	var v workforce.Volunteer
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		v, err = workforce.UpdateVolunteer(c.Context(), tx, s.App.Keys, c.Actor, id, version, wfVolunteerInput(f))
+		return err
+	})
 	if err != nil {
-		cur, gerr := s.App.Workforce.GetVolunteer(c.Context(), c.Actor, id)
+		cur, gerr := workforce.GetVolunteer(c.Context(), c.DB(), s.App.Keys, c.Actor, id)
 		if gerr != nil {
 			return gerr
 		}
@@ -499,8 +554,11 @@ func (s *Handlers) WfVolunteerUpdate(c *kit.Ctx) error {
 
 func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	_, err := s.App.Workforce.LogHours(c.Context(), c.Actor, c.PathValue("id"), workforce.HoursInput{ServedOn: f.Get("served_on"),
-		Hours: f.Get("hours"), Activity: f.Get("activity")})
+	err := c.Write(func(tx *db.Tx) error {
+		_, err := workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.HoursInput{ServedOn: f.Get("served_on"),
+			Hours: f.Get("hours"), Activity: f.Get("activity")})
+		return err
+	})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		for k, v := range ae.Fields {
 			f.Errors[k] = v
@@ -517,7 +575,7 @@ func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 func (s *Handlers) WfTrainingList(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
 	year, _ := strconv.Atoi(p.Query.Get("year"))
-	ts, total, err := s.App.Workforce.ListTrainings(c.Context(), c.Actor, workforce.TrainingFilter{Text: p.Q, Kind: p.Query.Get("kind"), Year: year,
+	ts, total, err := workforce.ListTrainings(c.Context(), c.DB(), c.Actor, workforce.TrainingFilter{Text: p.Q, Kind: p.Query.Get("kind"), Year: year,
 		Sort: p.Sort, Desc: p.Desc, Offset: p.Offset(), Limit: p.Size})
 	if err != nil {
 		return err
@@ -544,8 +602,13 @@ func (s *Handlers) WfTrainingNew(c *kit.Ctx) error {
 
 func (s *Handlers) WfTrainingCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	t, err := s.App.Workforce.CreateTraining(c.Context(), c.Actor, workforce.TrainingInput{OrgID: f.Get("org_id"), Title: f.Get("title"),
-		Kind: f.Get("kind"), Organiser: f.Get("organiser"), StartOn: f.Get("start_on"), EndOn: f.Get("end_on"), Hours: f.Get("hours"), Place: f.Get("place")})
+	var t workforce.Training
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		t, err = workforce.CreateTraining(c.Context(), tx, c.Actor, workforce.TrainingInput{OrgID: f.Get("org_id"), Title: f.Get("title"),
+			Kind: f.Get("kind"), Organiser: f.Get("organiser"), StartOn: f.Get("start_on"), EndOn: f.Get("end_on"), Hours: f.Get("hours"), Place: f.Get("place")})
+		return err
+	})
 	if err != nil {
 		p, perr := s.wfTrainingFormPage(c, f)
 		if perr != nil {
@@ -561,7 +624,7 @@ func (s *Handlers) WfTrainingShow(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfTrainingPage(c *kit.Ctx, f *kit.Form, status int) error {
-	t, err := s.App.Workforce.GetTraining(c.Context(), c.Actor, c.PathValue("id"))
+	t, err := workforce.GetTraining(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -575,7 +638,7 @@ func (s *Handlers) wfTrainingPage(c *kit.Ctx, f *kit.Form, status int) error {
 		for _, w := range ws {
 			people = append(people, kit.Option{Code: workforce.PersonWorker + ":" + w.Code, Label: "社工 · " + w.Label})
 		}
-		vs, _, err := s.App.Workforce.ListVolunteers(c.Context(), c.Actor, workforce.VolunteerFilter{Status: "active", Limit: 200})
+		vs, _, err := workforce.ListVolunteers(c.Context(), c.DB(), s.App.Keys, c.Actor, workforce.VolunteerFilter{Status: "active", Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -597,7 +660,9 @@ func wfAttendee(v string) workforce.AttendeeInput {
 
 func (s *Handlers) WfAttendeeAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	err := s.App.Workforce.AddAttendee(c.Context(), c.Actor, c.PathValue("id"), wfAttendee(f.Get("person")))
+	err := c.Write(func(tx *db.Tx) error {
+		return workforce.AddAttendee(c.Context(), tx, c.Actor, c.PathValue("id"), wfAttendee(f.Get("person")))
+	})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		for _, v := range ae.Fields {
 			f.Errors["person"] = v
@@ -610,7 +675,9 @@ func (s *Handlers) WfAttendeeAdd(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfAttendeeRemove(c *kit.Ctx) error {
-	if err := s.App.Workforce.RemoveAttendee(c.Context(), c.Actor, c.PathValue("id"), wfAttendee(c.R.PostForm.Get("person"))); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.RemoveAttendee(c.Context(), tx, c.Actor, c.PathValue("id"), wfAttendee(c.R.PostForm.Get("person")))
+	}); err != nil {
 		return err
 	}
 	return c.Redirect("/workforce/trainings/"+c.PathValue("id"), "已移除参训人员")
@@ -619,7 +686,7 @@ func (s *Handlers) WfAttendeeRemove(c *kit.Ctx) error {
 // Programmes and allowances.
 
 func (s *Handlers) WfProgrammeList(c *kit.Ctx) error {
-	ps, err := s.App.Workforce.ListProgrammes(c.Context(), c.Actor)
+	ps, err := workforce.ListProgrammes(c.Context(), c.DB(), c.Actor)
 	if err != nil {
 		return err
 	}
@@ -644,8 +711,13 @@ func (s *Handlers) WfProgrammeNew(c *kit.Ctx) error {
 
 func (s *Handlers) WfProgrammeCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	pr, err := s.App.Workforce.CreateProgramme(c.Context(), c.Actor, workforce.ProgrammeInput{OrgID: f.Get("org_id"), Name: f.Get("name"),
-		Kind: f.Get("kind"), Description: f.Get("description")})
+	var pr workforce.Programme
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		pr, err = workforce.CreateProgramme(c.Context(), tx, c.Actor, workforce.ProgrammeInput{OrgID: f.Get("org_id"), Name: f.Get("name"),
+			Kind: f.Get("kind"), Description: f.Get("description")})
+		return err
+	})
 	if err != nil {
 		p, perr := s.wfProgrammeFormPage(c, f)
 		if perr != nil {
@@ -664,7 +736,7 @@ func (s *Handlers) WfProgrammeShow(c *kit.Ctx) error {
 // allowance, payment) comes back with its values, its target's id in
 // "target", and the errors listed.
 func (s *Handlers) wfProgrammePage(c *kit.Ctx, id string, f *kit.Form, failed error) error {
-	pr, err := s.App.Workforce.GetProgramme(c.Context(), c.Actor, id)
+	pr, err := workforce.GetProgramme(c.Context(), c.DB(), c.Actor, id)
 	if err != nil {
 		return err
 	}
@@ -715,7 +787,10 @@ func (s *Handlers) WfRoundAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = "round"
 	year, _ := strconv.Atoi(f.Get("year"))
-	_, err := s.App.Workforce.AddRound(c.Context(), c.Actor, c.PathValue("id"), workforce.RoundInput{Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
+	err := c.Write(func(tx *db.Tx) error {
+		_, err := workforce.AddRound(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.RoundInput{Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
+		return err
+	})
 	return s.wfProgrammeResult(c, c.PathValue("id"), f, err, "已添加评选批次")
 }
 
@@ -726,7 +801,10 @@ func (s *Handlers) WfNomineeAdd(c *kit.Ctx) error {
 	}
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = c.PathValue("id")
-	_, err = s.App.Workforce.Nominate(c.Context(), c.Actor, c.PathValue("id"), workforce.NomineeInput{WorkerID: f.Get("worker_id"), Note: f.Get("note")})
+	err = c.Write(func(tx *db.Tx) error {
+		_, err := workforce.Nominate(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.NomineeInput{WorkerID: f.Get("worker_id"), Note: f.Get("note")})
+		return err
+	})
 	return s.wfProgrammeResult(c, pid, f, err, "已提名")
 }
 
@@ -743,7 +821,9 @@ func (s *Handlers) WfNomineeStatus(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.App.Workforce.SetNomineeStatus(c.Context(), c.Actor, c.PathValue("id"), version, f.Get("status"))
+	err = c.Write(func(tx *db.Tx) error {
+		return workforce.SetNomineeStatus(c.Context(), tx, c.Actor, c.PathValue("id"), version, f.Get("status"))
+	})
 	return s.wfProgrammeResult(c, pid, f, err, "已保存评选结果")
 }
 
@@ -755,8 +835,11 @@ func (s *Handlers) WfAllowanceCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = c.PathValue("id")
 	years, _ := strconv.Atoi(f.Get("years"))
-	_, err = s.App.Workforce.CreateAllowance(c.Context(), c.Actor, c.PathValue("id"), workforce.AllowanceInput{Annual: f.Get("annual"), Years: years,
-		StartMonth: f.Get("start_month"), Frequency: f.Get("frequency")})
+	err = c.Write(func(tx *db.Tx) error {
+		_, err := workforce.CreateAllowance(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.AllowanceInput{Annual: f.Get("annual"), Years: years,
+			StartMonth: f.Get("start_month"), Frequency: f.Get("frequency")})
+		return err
+	})
 	return s.wfProgrammeResult(c, pid, f, err, "已设置津贴，发放明细已生成")
 }
 
@@ -773,7 +856,10 @@ func (s *Handlers) WfLinePaid(c *kit.Ctx) error {
 		return err
 	}
 	paid := f.Get("paid") != "0"
-	_, err = s.App.Workforce.ConfirmPayment(c.Context(), c.Actor, c.PathValue("id"), version, paid, f.Get("paid_on"))
+	err = c.Write(func(tx *db.Tx) error {
+		_, err := workforce.ConfirmPayment(c.Context(), tx, c.Actor, c.PathValue("id"), version, paid, f.Get("paid_on"))
+		return err
+	})
 	flash := "已确认发放"
 	if !paid {
 		flash = "已撤销发放确认"
@@ -787,7 +873,7 @@ func (s *Handlers) WfLinePaid(c *kit.Ctx) error {
 func (s *Handlers) WfAllowanceList(c *kit.Ctx) error {
 	q := c.R.URL.Query()
 	year, _ := strconv.Atoi(q.Get("year"))
-	lines, err := s.App.Workforce.ListLines(c.Context(), c.Actor, workforce.LineFilter{Year: year, Paid: q.Get("paid")})
+	lines, err := workforce.ListLines(c.Context(), c.DB(), c.Actor, workforce.LineFilter{Year: year, Paid: q.Get("paid")})
 	if err != nil {
 		return err
 	}
@@ -814,7 +900,7 @@ func wfStatsFilter(c *kit.Ctx) workforce.StatsFilter {
 
 func (s *Handlers) WfStats(c *kit.Ctx) error {
 	f := wfStatsFilter(c)
-	st, err := s.App.Workforce.Statistics(c.Context(), c.Actor, f)
+	st, err := workforce.Statistics(c.Context(), c.DB(), c.Actor, f)
 	if err != nil {
 		return err
 	}
@@ -831,7 +917,13 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfStatsExport(c *kit.Ctx) error {
-	body, name, err := s.App.Workforce.ExportStatistics(c.Context(), c.Actor, wfStatsFilter(c))
+	var body []byte
+	var name string
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		body, name, err = workforce.ExportStatistics(c.Context(), tx, c.Actor, wfStatsFilter(c))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -919,7 +1011,7 @@ func (s *Handlers) HomeWorkforce(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermWorkforceRead) {
 		return nil, nil
 	}
-	st, err := s.App.Workforce.Statistics(c.Context(), c.Actor, workforce.StatsFilter{})
+	st, err := workforce.Statistics(c.Context(), c.DB(), c.Actor, workforce.StatsFilter{})
 	if err != nil {
 		return nil, err
 	}

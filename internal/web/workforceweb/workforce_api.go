@@ -9,6 +9,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -24,7 +25,7 @@ func wfNonNil[T any](v []T) []T {
 
 func (s *Handlers) ApiWfWorkers(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
-	ws, total, err := s.App.Workforce.ListWorkers(c.Context(), c.Actor, wfWorkerFilter(p))
+	ws, total, err := workforce.ListWorkers(c.Context(), c.DB(), s.App.Keys, c.Actor, wfWorkerFilter(p))
 	if err != nil {
 		return err
 	}
@@ -32,7 +33,7 @@ func (s *Handlers) ApiWfWorkers(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfWorker(c *kit.Ctx) error {
-	w, err := s.App.Workforce.GetWorker(c.Context(), c.Actor, c.PathValue("id"))
+	w, err := workforce.GetWorker(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,12 @@ func (s *Handlers) ApiWfWorkerCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	w, err := s.App.Workforce.CreateWorker(c.Context(), c.Actor, in)
+	var w workforce.Worker
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		w, err = workforce.CreateWorker(c.Context(), tx, s.App.Keys, c.Actor, in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -69,7 +75,12 @@ func (s *Handlers) ApiWfWorkerUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	w, err := s.App.Workforce.UpdateWorker(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.WorkerInput)
+	var w workforce.Worker
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		w, err = workforce.UpdateWorker(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Version, in.WorkerInput)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -77,7 +88,12 @@ func (s *Handlers) ApiWfWorkerUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfWorkerReveal(c *kit.Ctx) error {
-	full, err := s.App.Workforce.RevealWorker(c.Context(), c.Actor, c.PathValue("id"))
+	var full workforce.Revealed
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		full, err = workforce.RevealWorker(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -89,7 +105,12 @@ func (s *Handlers) ApiWfQualificationAdd(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	q, err := s.App.Workforce.AddQualification(c.Context(), c.Actor, c.PathValue("id"), in)
+	var q workforce.Qualification
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		q, err = workforce.AddQualification(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -97,7 +118,9 @@ func (s *Handlers) ApiWfQualificationAdd(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfQualificationDelete(c *kit.Ctx) error {
-	if err := s.App.Workforce.DeleteQualification(c.Context(), c.Actor, c.PathValue("id"), c.PathValue("qid")); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteQualification(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("qid"))
+	}); err != nil {
 		return err
 	}
 	c.W.WriteHeader(http.StatusNoContent)
@@ -129,7 +152,12 @@ func (s *Handlers) ApiWfImport(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.App.Workforce.ImportRoster(c.Context(), c.Actor, name, data, mode)
+	var rep workforce.ImportReport
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		rep, err = workforce.ImportRoster(c.Context(), tx, s.App.Keys, c.Actor, name, data, mode)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -141,7 +169,7 @@ func (s *Handlers) ApiWfImport(c *kit.Ctx) error {
 
 func (s *Handlers) ApiWfVolunteers(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
-	vs, total, err := s.App.Workforce.ListVolunteers(c.Context(), c.Actor, workforce.VolunteerFilter{Text: p.Q, OrgID: p.Query.Get("org"),
+	vs, total, err := workforce.ListVolunteers(c.Context(), c.DB(), s.App.Keys, c.Actor, workforce.VolunteerFilter{Text: p.Q, OrgID: p.Query.Get("org"),
 		Status: p.Query.Get("status"), Sort: p.Sort, Desc: p.Desc, Offset: p.Offset(), Limit: p.Size})
 	if err != nil {
 		return err
@@ -150,15 +178,15 @@ func (s *Handlers) ApiWfVolunteers(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfVolunteer(c *kit.Ctx) error {
-	v, err := s.App.Workforce.GetVolunteer(c.Context(), c.Actor, c.PathValue("id"))
+	v, err := workforce.GetVolunteer(c.Context(), c.DB(), s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	logs, err := s.App.Workforce.ServiceLogs(c.Context(), c.Actor, v.ID)
+	logs, err := workforce.ServiceLogs(c.Context(), c.DB(), c.Actor, v.ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"volunteer": v, "hours": logs, "by_month": wfNonNil(s.App.Workforce.HoursByMonth(logs))})
+	return c.JSON(http.StatusOK, map[string]any{"volunteer": v, "hours": logs, "by_month": wfNonNil(workforce.HoursByMonth(logs))})
 }
 
 func (s *Handlers) ApiWfVolunteerCreate(c *kit.Ctx) error {
@@ -166,7 +194,12 @@ func (s *Handlers) ApiWfVolunteerCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	v, err := s.App.Workforce.CreateVolunteer(c.Context(), c.Actor, in)
+	var v workforce.Volunteer
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		v, err = workforce.CreateVolunteer(c.Context(), tx, s.App.Keys, c.Actor, in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -184,7 +217,12 @@ func (s *Handlers) ApiWfVolunteerUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	v, err := s.App.Workforce.UpdateVolunteer(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.VolunteerInput)
+	var v workforce.Volunteer
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		v, err = workforce.UpdateVolunteer(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Version, in.VolunteerInput)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -196,7 +234,12 @@ func (s *Handlers) ApiWfHoursAdd(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	l, err := s.App.Workforce.LogHours(c.Context(), c.Actor, c.PathValue("id"), in)
+	var l workforce.ServiceLog
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		l, err = workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -206,7 +249,7 @@ func (s *Handlers) ApiWfHoursAdd(c *kit.Ctx) error {
 func (s *Handlers) ApiWfTrainings(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
 	year, _ := strconv.Atoi(p.Query.Get("year"))
-	ts, total, err := s.App.Workforce.ListTrainings(c.Context(), c.Actor, workforce.TrainingFilter{Text: p.Q, Kind: p.Query.Get("kind"), Year: year,
+	ts, total, err := workforce.ListTrainings(c.Context(), c.DB(), c.Actor, workforce.TrainingFilter{Text: p.Q, Kind: p.Query.Get("kind"), Year: year,
 		Sort: p.Sort, Desc: p.Desc, Offset: p.Offset(), Limit: p.Size})
 	if err != nil {
 		return err
@@ -215,7 +258,7 @@ func (s *Handlers) ApiWfTrainings(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfTraining(c *kit.Ctx) error {
-	t, err := s.App.Workforce.GetTraining(c.Context(), c.Actor, c.PathValue("id"))
+	t, err := workforce.GetTraining(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -227,7 +270,12 @@ func (s *Handlers) ApiWfTrainingCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	t, err := s.App.Workforce.CreateTraining(c.Context(), c.Actor, in)
+	var t workforce.Training
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		t, err = workforce.CreateTraining(c.Context(), tx, c.Actor, in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -239,10 +287,12 @@ func (s *Handlers) ApiWfAttendeeAdd(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := s.App.Workforce.AddAttendee(c.Context(), c.Actor, c.PathValue("id"), in); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.AddAttendee(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+	}); err != nil {
 		return err
 	}
-	t, err := s.App.Workforce.GetTraining(c.Context(), c.Actor, c.PathValue("id"))
+	t, err := workforce.GetTraining(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -250,7 +300,7 @@ func (s *Handlers) ApiWfAttendeeAdd(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfProgrammes(c *kit.Ctx) error {
-	ps, err := s.App.Workforce.ListProgrammes(c.Context(), c.Actor)
+	ps, err := workforce.ListProgrammes(c.Context(), c.DB(), c.Actor)
 	if err != nil {
 		return err
 	}
@@ -258,7 +308,7 @@ func (s *Handlers) ApiWfProgrammes(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfProgramme(c *kit.Ctx) error {
-	p, err := s.App.Workforce.GetProgramme(c.Context(), c.Actor, c.PathValue("id"))
+	p, err := workforce.GetProgramme(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -270,7 +320,12 @@ func (s *Handlers) ApiWfProgrammeCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	p, err := s.App.Workforce.CreateProgramme(c.Context(), c.Actor, in)
+	var p workforce.Programme
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		p, err = workforce.CreateProgramme(c.Context(), tx, c.Actor, in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -282,7 +337,12 @@ func (s *Handlers) ApiWfRoundAdd(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	r, err := s.App.Workforce.AddRound(c.Context(), c.Actor, c.PathValue("id"), in)
+	var r workforce.Round
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		r, err = workforce.AddRound(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -294,7 +354,12 @@ func (s *Handlers) ApiWfNomineeAdd(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	n, err := s.App.Workforce.Nominate(c.Context(), c.Actor, c.PathValue("id"), in)
+	var n workforce.Nominee
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		n, err = workforce.Nominate(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -312,7 +377,9 @@ func (s *Handlers) ApiWfNomineeUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	if err := s.App.Workforce.SetNomineeStatus(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.Status); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.SetNomineeStatus(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.Status)
+	}); err != nil {
 		return err
 	}
 	c.W.WriteHeader(http.StatusNoContent)
@@ -324,7 +391,12 @@ func (s *Handlers) ApiWfAllowanceCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	sc, err := s.App.Workforce.CreateAllowance(c.Context(), c.Actor, c.PathValue("id"), in)
+	var sc workforce.Schedule
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		sc, err = workforce.CreateAllowance(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -334,7 +406,7 @@ func (s *Handlers) ApiWfAllowanceCreate(c *kit.Ctx) error {
 func (s *Handlers) ApiWfLines(c *kit.Ctx) error {
 	q := c.R.URL.Query()
 	year, _ := strconv.Atoi(q.Get("year"))
-	lines, err := s.App.Workforce.ListLines(c.Context(), c.Actor, workforce.LineFilter{Year: year, Paid: q.Get("paid")})
+	lines, err := workforce.ListLines(c.Context(), c.DB(), c.Actor, workforce.LineFilter{Year: year, Paid: q.Get("paid")})
 	if err != nil {
 		return err
 	}
@@ -353,7 +425,12 @@ func (s *Handlers) ApiWfLineUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	l, err := s.App.Workforce.ConfirmPayment(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.Paid, in.PaidOn)
+	var l workforce.Line
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		l, err = workforce.ConfirmPayment(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.Paid, in.PaidOn)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -361,7 +438,7 @@ func (s *Handlers) ApiWfLineUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfStats(c *kit.Ctx) error {
-	st, err := s.App.Workforce.Statistics(c.Context(), c.Actor, wfStatsFilter(c))
+	st, err := workforce.Statistics(c.Context(), c.DB(), c.Actor, wfStatsFilter(c))
 	if err != nil {
 		return err
 	}

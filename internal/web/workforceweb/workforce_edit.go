@@ -7,6 +7,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -39,7 +40,7 @@ func (s *Handlers) wfTrainingEditPage(c *kit.Ctx, id string, f *kit.Form) (*kit.
 }
 
 func (s *Handlers) WfTrainingEdit(c *kit.Ctx) error {
-	t, err := s.App.Workforce.GetTraining(c.Context(), c.Actor, c.PathValue("id"))
+	t, err := workforce.GetTraining(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -59,7 +60,12 @@ func (s *Handlers) WfTrainingUpdate(c *kit.Ctx) error {
 		return err
 	}
 	id := c.PathValue("id")
-	t, err := s.App.Workforce.UpdateTraining(c.Context(), c.Actor, id, version, wfTrainingInput(f))
+	var t workforce.Training
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		t, err = workforce.UpdateTraining(c.Context(), tx, c.Actor, id, version, wfTrainingInput(f))
+		return err
+	})
 	if ae, ok := apperr.As(err); ok && (ae.Kind == apperr.Invalid || ae.Kind == apperr.Conflict) {
 		p, perr := s.wfTrainingEditPage(c, id, f)
 		if perr != nil {
@@ -77,7 +83,9 @@ func (s *Handlers) WfTrainingDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.App.Workforce.DeleteTraining(c.Context(), c.Actor, c.PathValue("id"), version); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteTraining(c.Context(), tx, c.Actor, c.PathValue("id"), version)
+	}); err != nil {
 		return err
 	}
 	return c.Redirect("/workforce/trainings", "已删除该培训及其参训名单")
@@ -94,7 +102,12 @@ func (s *Handlers) ApiWfTrainingUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	t, err := s.App.Workforce.UpdateTraining(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.TrainingInput)
+	var t workforce.Training
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		t, err = workforce.UpdateTraining(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.TrainingInput)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -106,7 +119,9 @@ func (s *Handlers) ApiWfTrainingDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.App.Workforce.DeleteTraining(c.Context(), c.Actor, c.PathValue("id"), version); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteTraining(c.Context(), tx, c.Actor, c.PathValue("id"), version)
+	}); err != nil {
 		return err
 	}
 	c.W.WriteHeader(http.StatusNoContent)
@@ -114,8 +129,10 @@ func (s *Handlers) ApiWfTrainingDelete(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfAttendeeRemove(c *kit.Ctx) error {
-	err := s.App.Workforce.RemoveAttendee(c.Context(), c.Actor, c.PathValue("id"),
-		workforce.AttendeeInput{Kind: c.PathValue("kind"), PersonID: c.PathValue("pid")})
+	err := c.Write(func(tx *db.Tx) error {
+		return workforce.RemoveAttendee(c.Context(), tx, c.Actor, c.PathValue("id"),
+			workforce.AttendeeInput{Kind: c.PathValue("kind"), PersonID: c.PathValue("pid")})
+	})
 	if err != nil {
 		return err
 	}
@@ -138,7 +155,7 @@ func (s *Handlers) wfProgrammeEditPage(c *kit.Ctx, id string, f *kit.Form) (*kit
 }
 
 func (s *Handlers) WfProgrammeEdit(c *kit.Ctx) error {
-	pr, err := s.App.Workforce.GetProgramme(c.Context(), c.Actor, c.PathValue("id"))
+	pr, err := workforce.GetProgramme(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -158,7 +175,12 @@ func (s *Handlers) WfProgrammeUpdate(c *kit.Ctx) error {
 		return err
 	}
 	id := c.PathValue("id")
-	pr, err := s.App.Workforce.UpdateProgramme(c.Context(), c.Actor, id, version, wfProgrammeInput(f))
+	var pr workforce.Programme
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		pr, err = workforce.UpdateProgramme(c.Context(), tx, c.Actor, id, version, wfProgrammeInput(f))
+		return err
+	})
 	if ae, ok := apperr.As(err); ok && (ae.Kind == apperr.Invalid || ae.Kind == apperr.Conflict) {
 		p, perr := s.wfProgrammeEditPage(c, id, f)
 		if perr != nil {
@@ -177,7 +199,9 @@ func (s *Handlers) WfProgrammeDelete(c *kit.Ctx) error {
 		return err
 	}
 	id := c.PathValue("id")
-	err = s.App.Workforce.DeleteProgramme(c.Context(), c.Actor, id, version)
+	err = c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteProgramme(c.Context(), tx, c.Actor, id, version)
+	})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Conflict {
 		// Paid allowances (or a stale page): back to the programme, saying why.
 		return s.wfProgrammePage(c, id, kit.NewForm(nil), err)
@@ -198,7 +222,12 @@ func (s *Handlers) ApiWfProgrammeUpdate(c *kit.Ctx) error {
 	if err := wfRequireVersion(in.Version); err != nil {
 		return err
 	}
-	p, err := s.App.Workforce.UpdateProgramme(c.Context(), c.Actor, c.PathValue("id"), in.Version, in.ProgrammeInput)
+	var p workforce.Programme
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		p, err = workforce.UpdateProgramme(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.ProgrammeInput)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -210,7 +239,9 @@ func (s *Handlers) ApiWfProgrammeDelete(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.App.Workforce.DeleteProgramme(c.Context(), c.Actor, c.PathValue("id"), version); err != nil {
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteProgramme(c.Context(), tx, c.Actor, c.PathValue("id"), version)
+	}); err != nil {
 		return err
 	}
 	c.W.WriteHeader(http.StatusNoContent)
@@ -221,11 +252,11 @@ func (s *Handlers) ApiWfProgrammeDelete(c *kit.Ctx) error {
 
 func (s *Handlers) ApiWfWorkerHonours(c *kit.Ctx) error {
 	id := c.PathValue("id")
-	honours, err := s.App.Workforce.WorkerHonours(c.Context(), c.Actor, id)
+	honours, err := workforce.WorkerHonours(c.Context(), c.DB(), c.Actor, id)
 	if err != nil {
 		return err
 	}
-	training, err := s.App.Workforce.TrainingHoursByYear(c.Context(), workforce.PersonWorker, id)
+	training, err := workforce.TrainingHoursByYear(c.Context(), c.DB(), c.Actor, workforce.PersonWorker, id)
 	if err != nil {
 		return err
 	}
