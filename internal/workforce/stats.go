@@ -91,6 +91,9 @@ var ageBands = []struct {
 	Min, Max int
 }{{"30岁以下", 0, 29}, {"30–39岁", 30, 39}, {"40–49岁", 40, 49}, {"50岁及以上", 50, 200}}
 
+// Share is part of whole as the statistics print it (62.5%; 0% of none).
+func Share(part, whole int) string { return share(part, whole) }
+
 func share(part, whole int) string {
 	if whole == 0 {
 		return "0%"

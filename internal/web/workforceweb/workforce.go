@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -1011,14 +1012,25 @@ func (s *Handlers) HomeWorkforce(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermWorkforceRead) {
 		return nil, nil
 	}
-	st, err := workforce.Statistics(c.Context(), c.DB(), c.Actor, workforce.StatsFilter{})
-	if err != nil {
-		return nil, err
+	// From the figures registry, as the figures page and reports count.
+	sec := &kit.HomeSection{Key: "workforce", Title: "队伍建设", Order: 60}
+	for _, fc := range []struct {
+		key, label, link string
+		period           figures.PeriodKind
+	}{
+		{"workforce.workers", "在岗社工", "/workforce/workers?status=active", figures.Month},
+		{"workforce.certified", "持证社工", "/workforce/workers?level=any&status=active", figures.Month},
+		{"workforce.volunteer_hours", "今年志愿服务（小时）", "/workforce/volunteers", figures.Year},
+	} {
+		card, err := kit.FigureCard(c, fc.key, fc.label, fc.link, fc.period, false)
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, card)
 	}
-	return &kit.HomeSection{Key: "workforce", Title: "队伍建设", Order: 60, Cards: []kit.HomeCard{
-		{Label: "在岗社工", Value: strconv.Itoa(st.Total.HeadCount), Link: "/workforce/workers?status=active"},
-		{Label: "持证社工", Value: strconv.Itoa(st.Total.Certified), Link: "/workforce/workers?level=any&status=active"},
-		{Label: "持证比例", Value: st.Total.CertifiedShare, Link: "/workforce/stats"},
-		{Label: "今年志愿服务（小时）", Value: st.Total.VolunteerHours, Link: "/workforce/volunteers"},
-	}}, nil
+	workers, _ := strconv.Atoi(sec.Cards[0].Value)
+	certified, _ := strconv.Atoi(sec.Cards[1].Value)
+	share := kit.HomeCard{Label: "持证比例", Value: workforce.Share(certified, workers), Link: "/workforce/stats"}
+	sec.Cards = append(sec.Cards[:2], share, sec.Cards[2])
+	return sec, nil
 }
