@@ -176,7 +176,7 @@ func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
 	if f.recipientCount() != before+1 || f.auditCount("import") != imports+1 {
 		t.Fatal("valid rows not written once")
 	}
-	book, err := recipients.RejectedWorkbook(rep.Rejected())
+	book, err := rep.Rejected().Workbook()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +185,13 @@ func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := x.GetRows("未导入")
-	n := len(recipients.ImportColumns)
-	if len(rows) != 12 || rows[0][n] != recipients.RejectReasonHeader || !strings.Contains(rows[1][n], "「身份证号」身份证号校验位不正确") || rows[1][n+1] != "3" {
+	n := len(header)
+	if len(rows) != 12 || rows[0][n+1] != recipients.RejectReasonHeader || !strings.Contains(rows[1][n+1], "「身份证号」身份证号校验位不正确") || rows[1][n] != "3" {
 		t.Fatalf("rejected workbook: %v", rows)
 	}
 	// The masked copy for pages hides the ID numbers.
-	masked := recipients.MaskRows(rep.Rejected())
-	if masked[0].Cells[1] == rep.Rejected()[0].Cells[1] || !strings.Contains(masked[0].Cells[1], "*") {
+	masked := rep.MaskedRejected()
+	if masked[0].Cells[1] == rep.Rejected().Rows[0].Cells[1] || !strings.Contains(masked[0].Cells[1], "*") {
 		t.Fatalf("masked: %v", masked[0].Cells)
 	}
 	// The corrected rejected file uploads as it is (its extra columns
@@ -345,8 +345,9 @@ func TestImportCommitModes(t *testing.T) {
 		t.Fatalf("valid commit: %+v %v", rep, err)
 	}
 	exports := f.auditCount("export")
-	rows, name, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
-	if err != nil || name != "名册.xlsx" || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rows[0].Reason(), "身份证号") {
+	rej, name, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
+	rows := rej.Rows
+	if err != nil || name != "名册.xlsx" || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rej.Reason(rows[0]), "身份证号") {
 		t.Fatalf("rejected rows: %+v %s %v", rows, name, err)
 	}
 	if f.auditCount("export") != exports+1 {

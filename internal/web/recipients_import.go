@@ -128,7 +128,7 @@ func (s *Server) recipientImportRejected(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := recipients.RejectedWorkbook(rows)
+	body, err := rows.Workbook()
 	if err != nil {
 		return err
 	}

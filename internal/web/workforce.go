@@ -427,7 +427,7 @@ func (s *Server) wfImportRejected(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := workforce.RejectedWorkbook(rows)
+	body, err := rows.Workbook()
 	if err != nil {
 		return err
 	}

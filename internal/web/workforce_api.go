@@ -174,7 +174,7 @@ func (s *Server) apiWfImport(c *Ctx) error {
 	rep.Errors = wfNonNil(rep.Errors)
 	// The rejected rows come back masked: a full roster cell is shown
 	// only in the rejected-rows download, which is audit-logged.
-	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(workforce.MaskRows(rep.Rejected()))})
+	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(rep.MaskedRejected())})
 }
 
 func (s *Server) apiWfVolunteers(c *Ctx) error {

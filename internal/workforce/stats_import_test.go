@@ -200,7 +200,7 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	if len(ae.Fields) != 5 || rep.Total != 7 || rep.Valid != 2 || rep.Invalid != 5 || rep.Imported != 0 {
 		t.Fatalf("report %+v fields %v", rep, ae.Fields)
 	}
-	if !strings.Contains(ae.Fields["第4行·身份证号"], "第2行") {
+	if !strings.Contains(ae.Fields["第4行·身份证号"], "第 2 行") {
 		t.Fatalf("duplicate message: %s", ae.Fields["第4行·身份证号"])
 	}
 	if f.count("wf_workers") != before {
@@ -226,16 +226,20 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	if rep.Imported != 0 || rep.Valid != 0 {
 		t.Fatalf("re-import doubled people: %+v", rep)
 	}
-	book, err := RejectedWorkbook(rep.Rejected())
+	book, err := rep.Rejected().Workbook()
 	if err != nil {
 		t.Fatal(err)
 	}
 	x, _ := excelize.OpenReader(bytes.NewReader(book))
 	rows, _ := x.GetRows("未导入")
-	if len(rows) != 8 || rows[0][len(RosterColumns)] != RejectReasonHeader || !strings.Contains(rows[1][len(RosterColumns)], "身份证号") {
+	// The file's own columns, then 原行号 and 错误原因.
+	if len(rows) != 8 || len(rows[0]) != len(header)+2 || rows[0][len(header)+1] != RejectReasonHeader ||
+		!strings.Contains(rows[1][len(header)+1], "身份证号") || rows[1][0] != "王一" {
 		t.Fatalf("rejected workbook: %v", rows)
 	}
-	if n := f.count("audit_log WHERE action = 'import'"); n != 1 {
+	// One entry per import that wrote: the valid rows, and the second
+	// run that found nothing new (0 people, recorded as such).
+	if n := f.count("audit_log WHERE action = 'import'"); n != 2 {
 		t.Fatalf("import audit entries %d", n)
 	}
 }

@@ -453,6 +453,12 @@ func (s *Service) createWorker(ctx context.Context, tx *db.Tx, actor *authz.Acto
 	if err := fe.Err(); err != nil {
 		return Worker{}, err
 	}
+	return s.insertWorker(ctx, tx, actor, c)
+}
+
+// insertWorker writes a validated worker, their qualifications and the
+// audit entry.
+func (s *Service) insertWorker(ctx context.Context, tx *db.Tx, actor *authz.Actor, c checkedWorker) (Worker, error) {
 	now := cst.NowStamp()
 	id := ids.New()
 	_, err := tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,
