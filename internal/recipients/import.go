@@ -518,22 +518,29 @@ func (im *importer) check(ctx context.Context, lk *lookups, row roster.Record) (
 func (im *importer) duplicates(ctx context.Context, card validate.IDCard, name string, errs map[string]string, out *roster.Checked[importValue]) error {
 	index := im.keys.BlindIndex("idcard", card.Number)
 	birth := card.Birth.Format(cst.DateLayout)
-	rows, err := im.q.Query(ctx, `SELECT r.id_index, r.birth_date, o.name, o.path FROM recipients r JOIN org_units o ON o.id = r.org_id
-		WHERE r.id_index = ? OR (r.name = ? AND r.birth_date = ?) LIMIT 5`, index, name, birth)
+	// Two index seeks in one statement; the partial index on id_index
+	// is used only when the query says the value is not ''.
+	rows, err := im.q.Query(ctx, `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE `+idIndexCond+`
+		UNION ALL
+		SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`,
+		index, name, birth, index)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var idx, born, orgName, path string
-		if err := rows.Scan(&idx, &born, &orgName, &path); err != nil {
+		var idx, born, orgID string
+		if err := rows.Scan(&idx, &born, &orgID); err != nil {
 			return err
 		}
-		mine := im.actor.Covers(path) && (!IsChild(born) || CanSeeChildren(im.actor))
+		// Units in scope only: another station's record is not described.
+		u := im.units[orgID]
+		mine := u != nil && u.ID == orgID && (!IsChild(born) || CanSeeChildren(im.actor))
+		orgName := ""
+		if mine {
+			orgName = u.Name
+		}
 		if idx == index {
-			if !mine {
-				orgName = ""
-			}
 			errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
 			continue
 		}

@@ -976,8 +976,10 @@ func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err != nil {
 		return "", err
 	}
-	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
-		return "", err
+	for _, cat := range in.Categories { // a new record: no links to replace
+		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category) VALUES (?, ?)`, id, cat); err != nil {
+			return "", err
+		}
 	}
 	return id, audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "recipient", EntityID: id, OrgPath: c.unit.Path,
 		Summary: summary, Changes: audit.Diff(nil, auditFields(in, c.unit.Name, workerName))})

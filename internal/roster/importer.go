@@ -358,7 +358,10 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 		// In "all" mode, once a row is wrong nothing will be kept:
 		// the rest are only checked.
 		if len(errs) == 0 && write && (mode == ModeValid || rep.Invalid == 0) {
-			if err := im.write(ctx, tx, rule, c.Value, errs); err != nil {
+			if err := im.write(ctx, tx, rule, c.Value, mode, row.Row, errs); err != nil {
+				if _, ok := apperr.As(err); ok {
+					return rep, err
+				}
 				return rep, fmt.Errorf("import row %d: %w", row.Row, err)
 			}
 			if len(errs) == 0 {
@@ -400,11 +403,29 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 		}})
 }
 
-// write stores one valid row in a savepoint: a row that fails while
-// being written (someone registered the same person a moment ago) is
-// rejected alone, with its problems in errs; on PostgreSQL a failed
-// statement would otherwise abort the whole transaction.
-func (im Importer[T]) write(ctx context.Context, tx *db.Tx, rule Rule[T], v T, errs map[string]string) error {
+// write stores one valid row. In "valid rows" mode it does so in a
+// savepoint: a row that fails while being written (someone registered
+// the same person a moment ago) is rejected alone, with its problems in
+// errs; on PostgreSQL a failed statement would otherwise abort the whole
+// transaction. In "all" mode such a row fails the whole import, which
+// spares a savepoint per row.
+func (im Importer[T]) write(ctx context.Context, tx *db.Tx, rule Rule[T], v T, mode string, row int, errs map[string]string) error {
+	if mode == ModeAll {
+		err := rule.Write(ctx, tx, v)
+		if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Unauthorized {
+			fe := apperr.Fields{}
+			for field, msg := range ae.Fields {
+				fe.Add(im.Spec.Columns.CellKey(row, field), msg)
+			}
+			if len(fe) == 0 {
+				fe.Add("第"+strconv.Itoa(row)+"行", ae.Message)
+			}
+			e := fe.Err().(*apperr.Error)
+			e.Message = fmt.Sprintf("第 %d 行未能导入（%s），未导入任何数据；请重新上传检查", row, ae.Message)
+			return e
+		}
+		return err
+	}
 	err := tx.InSavepoint(ctx, func() error { return rule.Write(ctx, tx, v) })
 	if err == nil {
 		return nil

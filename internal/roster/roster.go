@@ -115,6 +115,16 @@ func (cs Columns) HeaderOf(field string) string {
 	return ""
 }
 
+// CellKey is the apperr key of a row's input field: 第5行·身份证号 (第5行
+// for a field of no column).
+func (cs Columns) CellKey(row int, field string) string {
+	k := "第" + strconv.Itoa(row) + "行"
+	if h := cs.HeaderOf(field); h != "" {
+		k += "·" + h
+	}
+	return k
+}
+
 // Value is the cell of an input field in a row's cells, "" if none.
 func (cs Columns) Value(cells []string, field string) string {
 	for i, c := range cs {
