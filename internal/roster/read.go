@@ -3,6 +3,7 @@ package roster
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -201,6 +202,10 @@ func checkZip(data []byte) error {
 		}
 		n, err := io.Copy(io.Discard, io.LimitReader(rc, left+1))
 		rc.Close()
+		if errors.Is(err, zip.ErrFormat) {
+			// The entry inflates beyond the size its header declares.
+			return apperr.New(apperr.TooLarge, "文件解压后过大（超过文件自身记录的大小），可能不是正常的名册，请在 Excel 中重新保存后上传")
+		}
 		if err != nil {
 			return apperr.New(apperr.BadRequest, "无法读取该文件，它可能已损坏或不是 Excel（.xlsx）文件")
 		}
