@@ -318,3 +318,34 @@ func TestRosterImportAmbiguousStationName(t *testing.T) {
 		t.Fatalf("the coded row went to %s (%v), want the 朝歌 room", at, err)
 	}
 }
+
+// The roster's station may be chosen at upload; a filled 所属站点 cell
+// overrides it. Headers under their other names are read, and a birth
+// date under 出生年月 is checked against the ID number.
+func TestRosterImportTargetAndSynonyms(t *testing.T) {
+	f := newFixture(t)
+	good := f.id("1990-01-01", true)
+	data := rostertest.File(t, []string{"姓名", "公民身份号码", "出生年月", "联系电话", "所属站点"},
+		[]any{"到北阳", good, "1990.1.1", "13912345678", ""},
+		[]any{"到朝歌", f.id("1991-02-02", false), "", "", "朝歌街道社工站"},
+		[]any{"生日错", f.id("1992-03-03", true), "1992-03-04", "", ""})
+	rep, err := f.svc.ImportRosterTo(f.ctx, f.admin, "花名册.xlsx", data, ImportValid, f.beiyang.ID)
+	if err != nil || rep.Imported != 2 || rep.Invalid != 1 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	e := rep.Errors[0]
+	if e.Key != "第4行·出生日期" || e.Place != "第 4 行「出生年月」" || !strings.Contains(e.Message, "1992-03-03") {
+		t.Fatalf("birth date problem %+v", e)
+	}
+	list, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "到北阳"})
+	if len(list) != 1 || list[0].OrgID != f.beiyang.ID {
+		t.Fatalf("到北阳: %+v", list)
+	}
+	list, _, _ = f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "到朝歌"})
+	if len(list) != 1 || list[0].OrgID != f.chaoge.ID {
+		t.Fatalf("到朝歌: %+v", list)
+	}
+	if _, err := f.svc.ImportRosterTo(f.ctx, f.admin, "花名册.xlsx", data, ImportCheck, "no-such-unit"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("unknown target: %v", err)
+	}
+}
