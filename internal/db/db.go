@@ -144,6 +144,39 @@ type Tx struct {
 	dialect    Dialect
 	undo       []func()
 	savepoints int
+	stmts      map[string]*sql.Stmt // SQLite: statements prepared in this transaction
+}
+
+// maxTxStmts bounds the statements a transaction keeps prepared.
+const maxTxStmts = 64
+
+// stmt returns the transaction's prepared statement for an Exec on
+// SQLite, nil for PostgreSQL (pgx keeps its own statement cache) or
+// beyond maxTxStmts. The SQLite driver parses every statement it is
+// not given prepared; a transaction that writes thousands of rows (an
+// import) runs the same few INSERTs thousands of times. Only Exec uses
+// it: a statement runs to its end there, while a query's rows may still
+// be open when the same query runs again. The statements close with the
+// transaction.
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.dialect != SQLite {
+		return nil
+	}
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	if len(t.stmts) >= maxTxStmts {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the plain call reports the error
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st
 }
 
 // OnRollback registers work that undoes a side effect outside the
@@ -186,6 +219,9 @@ func (t *Tx) rolledBack() {
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, Rebind(t.dialect, query), args...)
 }
 
