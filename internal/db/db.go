@@ -233,6 +233,19 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, query), args...)
 }
 
+// Prepare prepares a query on q, a pool or a transaction, for a caller
+// that runs it many times in a row (an import's lookup per row). The
+// caller closes it; a transaction's statement also closes with it.
+func Prepare(ctx context.Context, q Querier, query string) (*sql.Stmt, error) {
+	switch x := q.(type) {
+	case *DB:
+		return x.pool.PrepareContext(ctx, Rebind(x.dialect, query))
+	case *Tx:
+		return x.tx.PrepareContext(ctx, Rebind(x.dialect, query))
+	}
+	return nil, fmt.Errorf("db: cannot prepare on %T", q)
+}
+
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
 // back otherwise, so multi-row work is all or nothing.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {

@@ -12,6 +12,7 @@ package recipients
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -198,6 +199,7 @@ type importer struct {
 	home     *importUnit            // the actor's own station or room
 	workers  []importWorker
 	villages map[string]map[string][]string // township code → village key → codes
+	dups     *sql.Stmt                      // duplicateQuery, prepared for the run
 }
 
 func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (*importer, error) {
@@ -426,6 +428,13 @@ func (im *importer) input(ctx context.Context, row roster.Record) (Input, map[st
 // whole row) for id.
 func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 
+// duplicateQuery finds a row's person: two index seeks in one
+// statement, prepared once per run. The partial index on id_index is
+// used only when the query says the value is not ”.
+const duplicateQuery = `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE ` + idIndexCond + `
+	UNION ALL
+	SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`
+
 // importValue is a checked row, ready to write.
 type importValue struct {
 	c          checked
@@ -449,7 +458,11 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 				im.home = u
 			}
 			lk := newLookups()
+			if im.dups, err = db.Prepare(ctx, q, duplicateQuery); err != nil {
+				return roster.Rule[importValue]{}, err
+			}
 			return roster.Rule[importValue]{
+				Close: func() { im.dups.Close() },
 				Check: func(ctx context.Context, row roster.Record) (roster.Checked[importValue], error) {
 					return im.check(ctx, lk, row)
 				},
@@ -518,12 +531,7 @@ func (im *importer) check(ctx context.Context, lk *lookups, row roster.Record) (
 func (im *importer) duplicates(ctx context.Context, card validate.IDCard, name string, errs map[string]string, out *roster.Checked[importValue]) error {
 	index := im.keys.BlindIndex("idcard", card.Number)
 	birth := card.Birth.Format(cst.DateLayout)
-	// Two index seeks in one statement; the partial index on id_index
-	// is used only when the query says the value is not ''.
-	rows, err := im.q.Query(ctx, `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE `+idIndexCond+`
-		UNION ALL
-		SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`,
-		index, name, birth, index)
+	rows, err := im.dups.QueryContext(ctx, index, name, birth, index)
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,9 @@ type Rule[T any] struct {
 	// *apperr.Error (someone registered the same person a moment ago)
 	// rejects the row alone; its fields are JSON names (Spec.Columns).
 	Write func(ctx context.Context, tx *db.Tx, v T) error
+	// Close, if set, releases what Begin took (a prepared statement)
+	// when the run ends.
+	Close func()
 }
 
 // Options are the uploader's choices beyond the file.
@@ -332,6 +335,9 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 	rule, err := im.Begin(ctx, q, actor, opts)
 	if err != nil {
 		return rep, err
+	}
+	if rule.Close != nil {
+		defer rule.Close()
 	}
 	write := mode != ModeCheck && tx != nil
 	firstRowOf := map[string]int{} // Key → first row with it
