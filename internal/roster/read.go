@@ -162,7 +162,9 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		if len(cells) > MaxColumns {
 			return out, apperr.New(apperr.TooLarge, "第 %d 行有 %d 列，超过 %d 列，请只保留名册的列", n, len(cells), MaxColumns)
 		}
-		if err := r.row(rowNumber(rows, n), cells); err != nil {
+		// Next counts the rows a sheet leaves out as empty ones too: n is
+		// the row's number.
+		if err := r.row(n, cells); err != nil {
 			return out, err
 		}
 	}
@@ -171,10 +173,6 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 	}
 	return out, r.finish()
 }
-
-// rowNumber is the sheet's own number of the row the iterator is on:
-// Rows counts from 1 and yields the rows a sheet skips as empty.
-func rowNumber(_ *excelize.Rows, n int) int { return n }
 
 // checkZip refuses a zip whose entries inflate beyond MaxUnzipped,
 // counting what the headers declare and then what actually comes out
@@ -419,14 +417,14 @@ func (s Spec) complete(row []string) bool {
 			found[i] = true
 		}
 	}
-	any := false
+	required := false
 	for i, c := range s.Columns {
 		if c.Required && !found[i] {
 			return false
 		}
-		any = any || c.Required
+		required = required || c.Required
 	}
-	return any || len(found) > 0
+	return required || len(found) > 0
 }
 
 // headerRow finds the header row's index, -1 if the first rows are blank.

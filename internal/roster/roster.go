@@ -1,13 +1,15 @@
 // Package roster reads and writes the Excel rosters (花名册) people are
 // imported from: the workers' roster of the workforce module and the
-// recipients' roster (服务对象名册).
+// recipients' roster (服务对象名册), and runs their import.
 //
-// It knows spreadsheets, not people: the file checks and their messages,
-// finding and matching the header row, reading the rows, dates, the
-// template and the rejected-rows workbook, and keeping an upload sealed
-// between the check and the import (Batches, in a table of the module).
-// What a row means, how it is checked, imported and audited stays with
-// each importer, which describes its roster with a Spec.
+// It knows spreadsheets and the import's steps, not people: the file
+// checks and their messages (upload bombs included), finding and
+// matching the header row (HeaderSynonyms), skipping the rows that are
+// not people, dates, the template, and the one import flow of
+// Importer — upload → sealed staging (Batches) → check → commit once →
+// report → rejected rows, in check, all-or-nothing or valid-rows mode.
+// What a row means, how it is checked and written stays with each
+// importer, which gives its Spec and its Rule.
 package roster
 
 import (
