@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -328,8 +329,16 @@ func (r *sheetReader) finish() error {
 		}
 	}
 	// Blank rows after the last data row are not worth a line; one-cell
-	// rows there are notes under the table.
+	// rows there are notes under the table, unless the cell reads like
+	// a name under a required column (a last person with the rest left
+	// empty is reported, not dropped).
 	for _, p := range r.pending {
+		if r.lonePerson(p.cells) {
+			if err := r.data(p.n, p.cells); err != nil {
+				return err
+			}
+			continue
+		}
 		r.skip(p.n, "表格下方的说明文字", p.cells)
 	}
 	slices.SortFunc(r.sheet.Skipped, func(a, b Skipped) int { return a.Row - b.Row })
@@ -395,6 +404,23 @@ func (r *sheetReader) notAPerson(cells []string) string {
 		return "重复的表头行"
 	}
 	return ""
+}
+
+// lonePerson reports whether a row of one cell holds a short word
+// without punctuation under a required column: a person's name.
+func (r *sheetReader) lonePerson(cells []string) bool {
+	for i, c := range cells {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		if i >= len(r.colOf) || r.colOf[i] < 0 || !r.spec.Columns[r.colOf[i]].Required {
+			return false
+		}
+		n := utf8.RuneCountInString(c)
+		return n <= 6 && !strings.ContainsAny(c, " ：:，,。.；;、（）()")
+	}
+	return false
 }
 
 // filled counts the cells that are not blank.

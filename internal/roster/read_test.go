@@ -327,3 +327,18 @@ func TestRejectedWorkbookKeepsTheUploadedColumns(t *testing.T) {
 		t.Fatalf("rejected twice: %v", got2)
 	}
 }
+
+// A last row holding only a name is a person whose other cells were
+// left empty (reported by the importer), not a note under the table.
+func TestReadLastRowWithOnlyAName(t *testing.T) {
+	data := rostertest.Book(t,
+		[]any{"姓名", "身份证号", "村"},
+		[]any{"甲", "410622195003080011", "西街村"},
+		[]any{"乙某"},
+		[]any{"", "", "以上人员经村委会核实"},
+	)
+	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", data)
+	if err != nil || len(sheet.Records) != 2 || sheet.Records[1].Cells[0] != "乙某" || len(sheet.Skipped) != 1 || sheet.Skipped[0].Row != 4 {
+		t.Fatalf("%+v %v", sheet, err)
+	}
+}
