@@ -74,6 +74,12 @@ type Options struct {
 	Target string `json:"target,omitempty"`
 }
 
+// heldRow is a checked row waiting to be written.
+type heldRow[T any] struct {
+	row int
+	v   T
+}
+
 // Importer is one kind of roster import.
 type Importer[T any] struct {
 	Spec      Spec
@@ -340,6 +346,7 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 		defer rule.Close()
 	}
 	write := mode != ModeCheck && tx != nil
+	var held []heldRow[T]          // "all": the checked rows, written at the end
 	firstRowOf := map[string]int{} // Key → first row with it
 	for i := range sheet.Records {
 		row := &sheet.Records[i]
@@ -361,16 +368,15 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 				firstRowOf[c.Key] = row.Row
 			}
 		}
-		// In "all" mode, once a row is wrong nothing will be kept:
-		// the rest are only checked.
-		if len(errs) == 0 && write && (mode == ModeValid || rep.Invalid == 0) {
-			if err := im.write(ctx, tx, rule, c.Value, mode, row.Row, errs); err != nil {
-				if _, ok := apperr.As(err); ok {
-					return rep, err
-				}
-				return rep, fmt.Errorf("import row %d: %w", row.Row, err)
-			}
-			if len(errs) == 0 {
+		// "Valid rows" writes a row as it passes; "all" writes once every
+		// row has passed, so a roster with a wrong row costs no writes
+		// to undo.
+		if len(errs) == 0 && write {
+			if mode == ModeAll {
+				held = append(held, heldRow[T]{row.Row, c.Value})
+			} else if err := im.write(ctx, tx, rule, c.Value, mode, row.Row, errs); err != nil {
+				return rep, err
+			} else if len(errs) == 0 {
 				rep.Imported++
 			}
 		}
@@ -389,6 +395,14 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 	rep.rows = sheet.Records
 	if mode == ModeCheck || tx == nil {
 		return rep, nil
+	}
+	if mode == ModeAll && rep.Invalid == 0 {
+		for _, h := range held {
+			if err := im.write(ctx, tx, rule, h.v, mode, h.row, nil); err != nil {
+				return rep, err
+			}
+			rep.Imported++
+		}
 	}
 	if mode == ModeAll && rep.Invalid > 0 {
 		rep.Imported = 0
@@ -418,6 +432,9 @@ func (im Importer[T]) run(ctx context.Context, q db.Querier, tx *db.Tx, actor *a
 func (im Importer[T]) write(ctx context.Context, tx *db.Tx, rule Rule[T], v T, mode string, row int, errs map[string]string) error {
 	if mode == ModeAll {
 		err := rule.Write(ctx, tx, v)
+		if _, ok := apperr.As(err); err != nil && !ok {
+			return fmt.Errorf("import row %d: %w", row, err)
+		}
 		if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Unauthorized {
 			fe := apperr.Fields{}
 			for field, msg := range ae.Fields {
@@ -437,7 +454,10 @@ func (im Importer[T]) write(ctx context.Context, tx *db.Tx, rule Rule[T], v T, m
 		return nil
 	}
 	ae, ok := apperr.As(err)
-	if !ok || ae.Kind == apperr.Unauthorized {
+	if !ok {
+		return fmt.Errorf("import row %d: %w", row, err)
+	}
+	if ae.Kind == apperr.Unauthorized {
 		return err
 	}
 	if len(ae.Fields) == 0 {

@@ -222,3 +222,25 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 		t.Fatalf("nil actor: %v", err)
 	}
 }
+
+// In "all or nothing" a row that fails while being written (registered
+// by someone else since the check) fails the whole import, naming it.
+func TestImporterAllOrNothingWriteFailure(t *testing.T) {
+	f := newImportFixture(t)
+	data := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "0001"}, []any{"乙", "0002"})
+	rep, err := f.im.Upload(f.ctx, f.d, f.keys, importer, "名册.xlsx", roster.ModeAll, data, roster.Options{})
+	if err != nil || rep.Valid != 2 {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	if _, err := f.d.Exec(f.ctx, `INSERT INTO test_people (idno, name, station) VALUES ('0002', '别人', '')`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	ae, ok := apperr.As(err)
+	if !ok || ae.Kind != apperr.Invalid || ae.Fields["第3行·身份证号"] != "已登记" || !strings.Contains(ae.Message, "第 3 行未能导入") {
+		t.Fatalf("commit: %v", err)
+	}
+	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 1 || f.count(t, `SELECT COUNT(*) FROM test_import_batches WHERE committed_at <> ''`) != 0 {
+		t.Fatal("a failed all-or-nothing import wrote rows or used up the upload")
+	}
+}
