@@ -144,6 +144,39 @@ type Tx struct {
 	dialect    Dialect
 	undo       []func()
 	savepoints int
+	stmts      map[string]*sql.Stmt // SQLite: statements prepared in this transaction
+}
+
+// maxTxStmts bounds the statements a transaction keeps prepared.
+const maxTxStmts = 64
+
+// stmt returns the transaction's prepared statement for an Exec on
+// SQLite, nil for PostgreSQL (pgx keeps its own statement cache) or
+// beyond maxTxStmts. The SQLite driver parses every statement it is
+// not given prepared; a transaction that writes thousands of rows (an
+// import) runs the same few INSERTs thousands of times. Only Exec uses
+// it: a statement runs to its end there, while a query's rows may still
+// be open when the same query runs again. The statements close with the
+// transaction.
+func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if t.dialect != SQLite {
+		return nil
+	}
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	if len(t.stmts) >= maxTxStmts {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the plain call reports the error
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st
 }
 
 // OnRollback registers work that undoes a side effect outside the
@@ -186,6 +219,9 @@ func (t *Tx) rolledBack() {
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, Rebind(t.dialect, query), args...)
 }
 
@@ -195,6 +231,19 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, query), args...)
+}
+
+// Prepare prepares a query on q, a pool or a transaction, for a caller
+// that runs it many times in a row (an import's lookup per row). The
+// caller closes it; a transaction's statement also closes with it.
+func Prepare(ctx context.Context, q Querier, query string) (*sql.Stmt, error) {
+	switch x := q.(type) {
+	case *DB:
+		return x.pool.PrepareContext(ctx, Rebind(x.dialect, query))
+	case *Tx:
+		return x.tx.PrepareContext(ctx, Rebind(x.dialect, query))
+	}
+	return nil, fmt.Errorf("db: cannot prepare on %T", q)
 }
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling

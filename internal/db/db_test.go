@@ -214,3 +214,46 @@ func TestVersioned(t *testing.T) {
 		t.Fatalf("a failing statement: %v", err)
 	}
 }
+
+// The same INSERT run many times in a transaction (prepared once on
+// SQLite) writes every row, reports a failing row's error, survives a
+// savepoint rolled back, and a statement that does not parse is still
+// reported.
+func TestTxRepeatedExec(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	if _, err := d.Exec(ctx, `CREATE TABLE rep (k INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		for i := range 200 {
+			if _, err := tx.Exec(ctx, `INSERT INTO rep (k, v) VALUES (?, ?)`, i, "x"); err != nil {
+				return err
+			}
+		}
+		err := tx.InSavepoint(ctx, func() error {
+			_, err := tx.Exec(ctx, `INSERT INTO rep (k, v) VALUES (?, ?)`, 5, "again")
+			return err
+		})
+		if !db.IsUniqueViolation(err) {
+			t.Errorf("a repeated key: %v", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO rep (k, v) VALUES (?, ?)`, 200, "y"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO nowhere VALUES (?)`, 1); err == nil {
+			t.Error("a statement on a missing table ran")
+		}
+		return nil
+	})
+	// On PostgreSQL the failed statement outside a savepoint aborts the
+	// transaction; on SQLite it commits.
+	var n int
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM rep`).Scan(&n)
+	if d.Dialect() == db.SQLite && (err != nil || n != 201) {
+		t.Fatalf("rows %d, %v", n, err)
+	}
+	if d.Dialect() == db.Postgres && err == nil {
+		t.Fatalf("postgres committed an aborted transaction: %d rows", n)
+	}
+}

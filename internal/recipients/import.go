@@ -3,17 +3,16 @@ package recipients
 // The roster import (服务对象名册导入): county staff load their existing
 // Excel rosters of 低保/特困/留守儿童… instead of typing them again.
 //
-// An upload is read, each row turned into an Input and checked by the
-// very checks Create makes (ValidateCreate), then kept sealed for the
-// user (StageImport) while they read the report. Committing re-reads the
-// kept file and imports it in one transaction: "all or nothing" writes
-// nothing when any row is wrong, "only valid rows" writes the good rows
-// and keeps the rejected ones (with their reasons) for download. A batch
-// is claimed in the import's transaction, so committing twice imports
-// once.
+// The upload, staging, modes, report and rejected rows are the roster
+// package's (roster.Importer); this file gives the columns and the row
+// rule: a row is turned into an Input, checked by the field rules of
+// Create, refused when its ID number is registered and noted when the
+// same name and birth date are registered under another number (one
+// indexed lookup), and written by Create's insert.
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -23,7 +22,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
-	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -39,28 +37,20 @@ func init() { roster.Batches{Table: batchTable}.RegisterSealed() }
 // Limits of one roster upload.
 var (
 	// MaxImportBytes is the largest file accepted.
-	MaxImportBytes int64 = 5 << 20
+	MaxImportBytes int64 = 20 << 20
 	// MaxImportRows is the most data rows one file may hold.
-	MaxImportRows = 5000
+	MaxImportRows = 50000
 )
 
-// Import modes.
+// Import modes (roster.ModeCheck…).
 const (
-	ImportCheck = "check" // validate only, write nothing
-	ImportAll   = "all"   // write only if every row is valid (全部正确才导入)
-	ImportValid = "valid" // write the valid rows, report the rest (只导入有效行)
+	ImportCheck = roster.ModeCheck
+	ImportAll   = roster.ModeAll
+	ImportValid = roster.ModeValid
 )
 
 // ImportModeLabel is the Chinese name of a mode.
-func ImportModeLabel(mode string) string {
-	switch mode {
-	case ImportAll:
-		return "全部正确才导入"
-	case ImportValid:
-		return "只导入有效行"
-	}
-	return "仅检查"
-}
+func ImportModeLabel(mode string) string { return roster.ModeLabel(mode) }
 
 // ImportColumn is a column of the roster template.
 type ImportColumn = roster.Column
@@ -116,41 +106,10 @@ const (
 type CellError = roster.CellError
 
 // ImportRow is one data row of a roster.
-type ImportRow struct {
-	roster.Record
-}
-
-// Reason joins a row's problems for the 错误原因 column.
-func (r ImportRow) Reason() string { return ImportColumns.Reason(r.Errors) }
+type ImportRow = roster.Record
 
 // ImportReport is the outcome of checking or importing a roster.
-type ImportReport struct {
-	Filename  string      `json:"filename"`
-	Mode      string      `json:"mode"`
-	Total     int         `json:"total"`    // data rows
-	Valid     int         `json:"valid"`    // rows that pass every check
-	Invalid   int         `json:"invalid"`  // rows with at least one problem
-	Imported  int         `json:"imported"` // people registered
-	Errors    []CellError `json:"errors"`
-	Ignored   []string    `json:"ignored,omitempty"` // headers of the file that were not read
-	BatchID   string      `json:"batch_id,omitempty"`
-	Committed bool        `json:"committed"`
-	rows      []ImportRow
-}
-
-// Rejected returns the rows with problems.
-func (r ImportReport) Rejected() []ImportRow {
-	var out []ImportRow
-	for _, row := range r.rows {
-		if len(row.Errors) > 0 {
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-// Fields returns the problems keyed "第5行·身份证号", for an apperr.
-func (r ImportReport) Fields() apperr.Fields { return roster.Fields(r.Errors) }
+type ImportReport = roster.Report
 
 // ImportTemplate is the downloadable empty roster with instructions, the
 // actor's stations and their county's categories.
@@ -189,26 +148,6 @@ func ImportTemplate(ctx context.Context, q db.Querier, actor *authz.Actor) ([]by
 // SizeLabel shows a byte count as MB or KB.
 func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 
-// importSheet is what readImport found in a file.
-type importSheet struct {
-	rows    []ImportRow
-	ignored []string
-}
-
-// readImport opens an uploaded file and returns its data rows, or an
-// error the user can act on when the file itself is unusable.
-func readImport(filename string, data []byte) (importSheet, error) {
-	sheet, err := importSpec().Read(filename, data)
-	if err != nil {
-		return importSheet{}, err
-	}
-	out := importSheet{rows: make([]ImportRow, len(sheet.Records)), ignored: sheet.Ignored}
-	for i, r := range sheet.Records {
-		out.rows[i].Record = r
-	}
-	return out, nil
-}
-
 // Lookups of the names a roster uses, within the actor's scope only: a
 // station or worker outside it is "not found", exactly like one that
 // does not exist, so a roster reveals nothing of other stations.
@@ -240,6 +179,16 @@ func scopeUnits(ctx context.Context, q db.Querier, actor *authz.Actor) ([]import
 
 type importWorker struct{ ID, Username, Name, Path string }
 
+// workerName is the display name of a worker found by worker.
+func (im *importer) workerName(id string) string {
+	for _, w := range im.workers {
+		if w.ID == id {
+			return w.Name
+		}
+	}
+	return ""
+}
+
 // importer resolves the names of one roster's rows.
 type importer struct {
 	q        db.Querier
@@ -250,6 +199,7 @@ type importer struct {
 	home     *importUnit            // the actor's own station or room
 	workers  []importWorker
 	villages map[string]map[string][]string // township code → village key → codes
+	dups     *sql.Stmt                      // duplicateQuery, prepared for the run
 }
 
 func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (*importer, error) {
@@ -419,7 +369,7 @@ func choice(v string, list []string) string {
 
 // input turns a row into an Input, with the problems found resolving
 // its names (header → message).
-func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string]string, error) {
+func (im *importer) input(ctx context.Context, row roster.Record) (Input, map[string]string, error) {
 	cell := func(field string) string { return ImportColumns.Value(row.Cells, field) }
 	errs := map[string]string{}
 	in := Input{Name: cell("name"), Sex: choice(cell("sex"), Sexes), BirthDate: cell("birth_date"), IDNumber: cell("id_number"),
@@ -430,10 +380,6 @@ func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string
 		DisabilityGrade: choice(cell("disability_grade"), DisabilityGrades), HealthNotes: cell("health_notes"),
 		IncomeSource: choice(cell("income_source"), IncomeSources), Status: cell("status"), StatusReason: cell("status_reason"),
 		StatusDate: cell("status_date"),
-		// The ID number is required and checked against every registered
-		// one: a same name and birth date with another number is another
-		// person, and a roster cannot tick "确认不是同一人" row by row.
-		ConfirmDuplicate: true,
 	}
 	for _, c := range categorySplit.Split(cell("categories"), -1) {
 		if c = strings.TrimSpace(c); c != "" {
@@ -479,289 +425,185 @@ func (im *importer) input(ctx context.Context, row ImportRow) (Input, map[string
 }
 
 // headerOfField maps a field validation reports to its column: "" (the
-// whole row) for id, confirm_duplicate.
+// whole row) for id.
 func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 
-// checkOrCreate runs the checks of Create on a row, and writes it when
-// write is set. Problems are added to errs (the first per column wins);
-// an error that is not the row's fault is returned.
-func (im *importer) checkOrCreate(ctx context.Context, in Input, errs map[string]string, write bool) error {
-	var err error
-	switch tx, isTx := im.q.(*db.Tx); {
-	case write && isTx:
-		// A row that fails while being written (someone registered the
-		// same ID number a moment ago) is rejected alone; on PostgreSQL
-		// the failed INSERT would otherwise abort the whole import.
-		err = tx.InSavepoint(ctx, func() error {
-			_, err := Create(ctx, tx, im.keys, im.actor, in)
-			return err
-		})
-	case write:
-		_, err = Create(ctx, im.q, im.keys, im.actor, in)
-	default:
-		_, err = ValidateCreate(ctx, im.q, im.keys, im.actor, in)
+// duplicateQuery finds a row's person: two index seeks in one
+// statement, prepared once per run. The partial index on id_index is
+// used only when the query says the value is not ”.
+const duplicateQuery = `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE ` + idIndexCond + `
+	UNION ALL
+	SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`
+
+// importValue is a checked row, ready to write.
+type importValue struct {
+	c          checked
+	workerName string
+}
+
+// importer is the roster import of recipients.
+func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
+	return roster.Importer[importValue]{Spec: importSpec(), Table: batchTable, Entity: "recipient", KeyColumn: "身份证号",
+		Begin: func(ctx context.Context, q db.Querier, actor *authz.Actor, opts roster.Options) (roster.Rule[importValue], error) {
+			im, err := newImporter(ctx, q, keys, actor)
+			if err != nil {
+				return roster.Rule[importValue]{}, err
+			}
+			if opts.Target != "" {
+				u := im.units[opts.Target]
+				if u == nil || u.ID != opts.Target {
+					return roster.Rule[importValue]{}, &apperr.Error{Kind: apperr.Invalid, Message: "所选站点不存在或不在您的负责范围内",
+						Fields: map[string]string{"target": "请选择您负责范围内的社工站或社工室"}}
+				}
+				im.home = u
+			}
+			lk := newLookups()
+			if im.dups, err = db.Prepare(ctx, q, duplicateQuery); err != nil {
+				return roster.Rule[importValue]{}, err
+			}
+			return roster.Rule[importValue]{
+				Close: func() { im.dups.Close() },
+				Check: func(ctx context.Context, row roster.Record) (roster.Checked[importValue], error) {
+					return im.check(ctx, lk, row)
+				},
+				Write: func(ctx context.Context, tx *db.Tx, v importValue) error {
+					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, "名册导入服务对象："+v.c.in.Name)
+					return err
+				},
+			}, nil
+		}}
+}
+
+// check turns a row into a checked recipient, or its problems.
+func (im *importer) check(ctx context.Context, lk *lookups, row roster.Record) (roster.Checked[importValue], error) {
+	var out roster.Checked[importValue]
+	in, errs, err := im.input(ctx, row)
+	if err != nil {
+		return out, err
 	}
-	if err == nil {
-		return nil
-	}
-	ae, ok := apperr.As(err)
-	if !ok || ae.Kind == apperr.Unauthorized {
-		return err
-	}
+	out.Errors = errs
 	add := func(h, msg string) {
 		if _, has := errs[h]; !has {
 			errs[h] = msg
 		}
 	}
-	if len(ae.Fields) == 0 {
-		add("", ae.Message)
+	c, err := checkWith(ctx, im.q, im.actor, in, nil, lk)
+	if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Unauthorized {
+		if len(ae.Fields) == 0 {
+			add("", ae.Message)
+		}
+		_, badID := ae.Fields["id_number"]
+		for field, msg := range ae.Fields {
+			switch h := headerOfField(field); {
+			case h == "村（社区）" && errs["所属站点"] != "":
+				// The village is checked against the station, which is wrong.
+			case badID && (field == "sex" && in.Sex == "" || field == "birth_date" && in.BirthDate == ""):
+				// Sex and birth date come from a readable ID number.
+			default:
+				add(h, msg)
+			}
+		}
+	} else if err != nil {
+		return out, err
 	}
-	_, badID := ae.Fields["id_number"]
-	for field, msg := range ae.Fields {
-		switch h := headerOfField(field); {
-		case h == "村（社区）" && errs["所属站点"] != "":
-			// The village is checked against the station, which is wrong.
-		case badID && (field == "sex" && in.Sex == "" || field == "birth_date" && in.BirthDate == ""):
-			// Sex and birth date come from a readable ID number.
-		default:
-			add(h, msg)
+	card, err := validate.ParseIDCard(in.IDNumber)
+	if err != nil {
+		return out, nil
+	}
+	out.Key = card.Number
+	if errs["身份证号"] == "" {
+		name := strings.Join(strings.Fields(in.Name), "")
+		if err := im.duplicates(ctx, card, name, errs, &out); err != nil {
+			return out, err
 		}
 	}
-	return nil
+	if len(errs) == 0 {
+		out.Value = importValue{c: c, workerName: im.workerName(c.in.WorkerID)}
+	}
+	return out, nil
 }
 
-// run checks the rows and, by mode, writes them on q (a transaction).
-func (im *importer) run(ctx context.Context, sheet importSheet, mode string) (ImportReport, error) {
-	rep := ImportReport{Mode: mode, Total: len(sheet.rows), Errors: []CellError{}, Ignored: sheet.ignored}
-	write := mode != ImportCheck
-	firstRowOf := map[string]int{} // ID number → first row with it
-	for i := range sheet.rows {
-		row := &sheet.rows[i]
-		in, errs, err := im.input(ctx, *row)
-		if err != nil {
-			return rep, err
+// duplicates looks a row's person up once, by the blind index of the
+// ID number or the same name and birth date (both indexed): the same
+// number is refused; the same name and birth date under another number
+// is noted for the user to look at (two people may share both; nobody
+// has decided yet that they are different).
+func (im *importer) duplicates(ctx context.Context, card validate.IDCard, name string, errs map[string]string, out *roster.Checked[importValue]) error {
+	index := im.keys.BlindIndex("idcard", card.Number)
+	birth := card.Birth.Format(cst.DateLayout)
+	rows, err := im.dups.QueryContext(ctx, index, name, birth, index)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx, born, orgID string
+		if err := rows.Scan(&idx, &born, &orgID); err != nil {
+			return err
 		}
-		if card, err := validate.ParseIDCard(in.IDNumber); err == nil {
-			if first, dup := firstRowOf[card.Number]; dup {
-				errs["身份证号"] = "与第 " + strconv.Itoa(first) + " 行的身份证号重复（同一人只能登记一次）"
-			} else {
-				firstRowOf[card.Number] = row.Row
-			}
+		// Units in scope only: another station's record is not described.
+		u := im.units[orgID]
+		mine := u != nil && u.ID == orgID && (!IsChild(born) || CanSeeChildren(im.actor))
+		orgName := ""
+		if mine {
+			orgName = u.Name
 		}
-		// A row with a problem already found is only checked, for the
-		// rest of its problems; in "all" mode rows are written as they
-		// pass, and undone with the transaction if any row fails.
-		if err := im.checkOrCreate(ctx, in, errs, write && len(errs) == 0); err != nil {
-			return rep, fmt.Errorf("import row %d: %w", row.Row, err)
-		}
-		row.Errors = nil
-		if len(errs) > 0 {
-			row.Errors = errs
-		}
-		if len(errs) == 0 {
-			rep.Valid++
-			if write {
-				rep.Imported++
-			}
+		if idx == index {
+			errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
 			continue
 		}
-		rep.Invalid++
-		rep.Errors = append(rep.Errors, ImportColumns.CellErrors(row.Row, errs)...)
+		if mine && name != "" {
+			if out.Notes == nil {
+				out.Notes = map[string]string{}
+			}
+			out.Notes["姓名"] = "可能重复：" + orgName + "已登记同名、同出生日期（" + born + "）但身份证号不同的服务对象，导入后请核对"
+		}
 	}
-	rep.rows = sheet.rows
-	return rep, nil
-}
-
-// importError is the refusal of an "all or nothing" import with problems.
-func importError(rep ImportReport) error {
-	e := rep.Fields().Err().(*apperr.Error)
-	e.Message = fmt.Sprintf("名册中有 %d 行有误，未导入任何数据；请按提示修改后重新上传，或选择只导入有效的 %d 行", rep.Invalid, rep.Valid)
-	return e
+	return rows.Err()
 }
 
 // CheckImport reads and checks an uploaded roster without writing
 // anything. A file that cannot be read is an error; problems of rows are
 // in the report.
 func CheckImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte) (ImportReport, error) {
-	return Import(ctx, d, keys, actor, filename, data, ImportCheck)
+	return importerOf(keys).Check(ctx, d, actor, filename, data, roster.Options{})
 }
 
 // Import reads a roster and runs it at once, without keeping the file:
-// checked only, or written by mode in one transaction. With ImportAll and any problem, the transaction is
-// undone and the error lists every problem keyed "第5行·身份证号"; the
-// report is returned as well.
+// checked only, or written by mode in one transaction. With ImportAll
+// and any problem, nothing is written and the error lists every problem
+// keyed "第5行·身份证号"; the report is returned as well.
 func Import(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
-	sheet, err := readImport(filename, data)
-	if err != nil {
-		return ImportReport{Filename: filename, Mode: mode}, err
-	}
-	if mode == ImportCheck {
-		// Nothing is written: no transaction (on SQLite it would hold the
-		// write lock while thousands of rows are checked).
-		return importTx(ctx, d, keys, actor, filename, sheet, mode)
-	}
-	var rep ImportReport
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		rep, err = importTx(ctx, tx, keys, actor, filename, sheet, mode)
-		return err
-	})
-	return rep, err
+	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{})
 }
-
-// importTx runs a read roster on tx: a transaction whenever mode writes.
-func importTx(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, filename string, sheet importSheet, mode string) (ImportReport, error) {
-	im, err := newImporter(ctx, tx, keys, actor)
-	if err != nil {
-		return ImportReport{}, err
-	}
-	rep, err := im.run(ctx, sheet, mode)
-	rep.Filename = filename
-	if err != nil || mode == ImportCheck {
-		return rep, err
-	}
-	if mode == ImportAll && rep.Invalid > 0 {
-		rep.Imported = 0
-		return rep, importError(rep) // undoes the rows written
-	}
-	return rep, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImport, Entity: "recipient", OrgPath: actor.OrgPath,
-		Summary: fmt.Sprintf("导入服务对象名册“%s”（%s）：共 %d 行，导入 %d 人，未导入 %d 行", filename, ImportModeLabel(mode), rep.Total, rep.Imported, rep.Invalid),
-		Changes: []audit.Change{
-			{Field: "total", Label: "文件行数", After: strconv.Itoa(rep.Total)},
-			{Field: "imported", Label: "导入人数", After: strconv.Itoa(rep.Imported)},
-			{Field: "rejected", Label: "未导入行数", After: strconv.Itoa(rep.Invalid)},
-		}})
-}
-
-// MaskRows returns copies of rows with the ID numbers and phones masked,
-// for replies that are not a logged export (pages, the JSON API).
-func MaskRows(rows []ImportRow) []ImportRow {
-	out := make([]ImportRow, len(rows))
-	for i, r := range rows {
-		r.Cells = ImportColumns.Mask(r.Cells)
-		out[i] = r
-	}
-	return out
-}
-
-// RejectedWorkbook writes the rows that were not imported, as uploaded,
-// with a 错误原因 column, so the user can fix them and upload the file
-// again (the added columns are ignored then).
-func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
-	recs := make([]roster.Record, len(rows))
-	for i, r := range rows {
-		recs[i] = r.Record
-	}
-	return importSpec().RejectedWorkbook(recs)
-}
-
-// Batches keep an upload between the check and the import.
 
 // batchTable holds the kept uploads (see roster.Batches).
 const batchTable = "recipient_import_batches"
-
-func batches(keys *secure.Keyring) roster.Batches {
-	return roster.Batches{Table: batchTable, Keys: keys}
-}
 
 // UploadImport checks an uploaded roster (nothing is written) and keeps
 // the file, sealed, for CommitImport and RejectedOf by the same user. A
 // file that cannot be read is an error and is not kept.
 func UploadImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename, mode string, data []byte) (ImportReport, error) {
-	if mode != ImportAll && mode != ImportValid {
-		return ImportReport{Filename: filename}, &apperr.Error{Kind: apperr.Invalid, Message: "请选择导入方式",
-			Fields: map[string]string{"mode": "请选择“全部正确才导入”或“只导入有效行”"}}
-	}
-	rep, err := CheckImport(ctx, d, keys, actor, filename, data)
-	if err != nil {
-		return rep, err
-	}
-	rep.Mode = mode
-	var id string
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		id, err = batches(keys).Stage(ctx, tx, actor, filename, mode, data)
-		return err
-	})
-	if err != nil {
-		return rep, err
-	}
-	rep.BatchID = id
-	return rep, nil
+	return UploadImportTo(ctx, d, keys, actor, filename, mode, data, "")
+}
+
+// UploadImportTo is UploadImport of a roster that belongs to the station
+// or room target (an org id in the actor's scope; "" for the actor's
+// own): its rows go there unless their 所属站点 cell names another.
+// A target out of scope is refused (field "target").
+func UploadImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename, mode string, data []byte, target string) (ImportReport, error) {
+	return importerOf(keys).Upload(ctx, d, keys, actor, filename, mode, data, roster.Options{Target: target})
 }
 
 // CommitImport imports a kept upload, once: mode "" uses the mode chosen
-// at upload. The batch is claimed, imported and marked in one
-// transaction: a second commit (a double click, a second tab) finds it
-// claimed and is refused, and a refused or failed import leaves it
-// unclaimed (e.g. "all or nothing" with problems: nothing is written and
-// the user may still choose to import the valid rows).
+// at upload (see roster.Importer.Commit).
 func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string) (ImportReport, error) {
-	var rep ImportReport
-	bs := batches(keys)
-	err := d.InTx(ctx, func(tx *db.Tx) error {
-		b, err := bs.Load(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		refused := func() error {
-			return apperr.New(apperr.Conflict, "这份名册已于 %s 导入过（%d 人），请勿重复导入", cst.ShowStamp(b.CommittedAt), b.Imported)
-		}
-		if b.Committed() {
-			return refused()
-		}
-		if mode == "" {
-			mode = b.Mode
-		}
-		if mode != ImportAll && mode != ImportValid {
-			return apperr.New(apperr.BadRequest, "未知的导入方式：%s", mode)
-		}
-		claimed, err := bs.Claim(ctx, tx, &b)
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			return refused()
-		}
-		sheet, err := readImport(b.Filename, b.Data)
-		if err != nil {
-			return err
-		}
-		if rep, err = importTx(ctx, tx, keys, actor, b.Filename, sheet, mode); err != nil {
-			return err
-		}
-		rep.BatchID, rep.Committed = id, true
-		return bs.Finish(ctx, tx, id, rep.Imported, rep.Rejected())
-	})
-	if err != nil && rep.Filename != "" {
-		rep.BatchID = id // a refused "all or nothing": the report stays useful
-	}
-	return rep, err
+	return importerOf(keys).Commit(ctx, d, keys, actor, id, mode)
 }
 
 // RejectedOf returns the rows of a kept upload that are (or, once
-// committed, were) not imported, and the upload's file name.
-//
-// The rows are as uploaded (full ID numbers and phones), so handing them
-// out is an export and is recorded in the audit log.
-func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) ([]ImportRow, string, error) {
-	b, err := batches(keys).Load(ctx, d, actor, id)
-	if err != nil {
-		return nil, "", err
-	}
-	var rows []ImportRow
-	if b.Committed() {
-		if err := b.Rejected(&rows); err != nil {
-			return nil, "", err
-		}
-	} else {
-		rep, err := CheckImport(ctx, d, keys, actor, b.Filename, b.Data)
-		if err != nil {
-			return nil, "", err
-		}
-		rows = rep.Rejected()
-	}
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "recipient", EntityID: id, OrgPath: actor.OrgPath,
-			Summary: fmt.Sprintf("下载服务对象名册“%s”未导入的 %d 行（含完整身份证号、电话、地址）", b.Filename, len(rows))})
-	})
-	return rows, b.Filename, err
+// committed, were) not imported, and the upload's file name; handing
+// them out is audit-logged as an export.
+func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) (roster.Rejected, string, error) {
+	return importerOf(keys).RejectedOf(ctx, d, keys, actor, id)
 }

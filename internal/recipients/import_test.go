@@ -176,7 +176,7 @@ func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
 	if f.recipientCount() != before+1 || f.auditCount("import") != imports+1 {
 		t.Fatal("valid rows not written once")
 	}
-	book, err := recipients.RejectedWorkbook(rep.Rejected())
+	book, err := rep.Rejected().Workbook()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +185,13 @@ func TestImportRowErrorsNameRowAndColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := x.GetRows("未导入")
-	n := len(recipients.ImportColumns)
-	if len(rows) != 12 || rows[0][n] != recipients.RejectReasonHeader || !strings.Contains(rows[1][n], "「身份证号」身份证号校验位不正确") || rows[1][n+1] != "3" {
+	n := len(header)
+	if len(rows) != 12 || rows[0][n+1] != recipients.RejectReasonHeader || !strings.Contains(rows[1][n+1], "「身份证号」身份证号校验位不正确") || rows[1][n] != "3" {
 		t.Fatalf("rejected workbook: %v", rows)
 	}
 	// The masked copy for pages hides the ID numbers.
-	masked := recipients.MaskRows(rep.Rejected())
-	if masked[0].Cells[1] == rep.Rejected()[0].Cells[1] || !strings.Contains(masked[0].Cells[1], "*") {
+	masked := rep.MaskedRejected()
+	if masked[0].Cells[1] == rep.Rejected().Rows[0].Cells[1] || !strings.Contains(masked[0].Cells[1], "*") {
 		t.Fatalf("masked: %v", masked[0].Cells)
 	}
 	// The corrected rejected file uploads as it is (its extra columns
@@ -345,8 +345,9 @@ func TestImportCommitModes(t *testing.T) {
 		t.Fatalf("valid commit: %+v %v", rep, err)
 	}
 	exports := f.auditCount("export")
-	rows, name, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
-	if err != nil || name != "名册.xlsx" || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rows[0].Reason(), "身份证号") {
+	rej, name, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
+	rows := rej.Rows
+	if err != nil || name != "名册.xlsx" || len(rows) != 1 || rows[0].Row != 3 || !strings.Contains(rej.Reason(rows[0]), "身份证号") {
 		t.Fatalf("rejected rows: %+v %s %v", rows, name, err)
 	}
 	if f.auditCount("export") != exports+1 {
@@ -406,5 +407,111 @@ func TestImportUploadExpires(t *testing.T) {
 	}
 	if f.recipientCount() != before {
 		t.Fatal("an expired upload was imported")
+	}
+}
+
+// A roster as an office keeps it (a title, 出生年月 and other synonyms,
+// blank rows, totals, signatures, notes under the table) imports "all
+// or nothing" in one go; the rows that are not people are listed.
+func TestImportRealRosterAllOrNothing(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idA, idB := fakeID("1949-10-01", true), fakeID("1956-02-29", false)
+	data := rostertest.Book(t,
+		[]any{"朝歌街道 2024 年低保对象花名册"},
+		[]any{"序号", "姓名", "公民身份号码", "出生年月", "联系方式", "家庭住址", "所在村（社区）", "救助类别", "居住状况", "所属站点"},
+		[]any{1, "甲长者", idA, "1949.10.01", "13812340001", "西街村1号", "西街村", "低保对象", "独居", "朝歌街道社工站"},
+		nil,
+		[]any{2, "乙长者", idB, time.Date(1956, 2, 29, 0, 0, 0, 0, time.UTC), "", "", "西街村", "低保对象", "", "朝歌街道社工站"},
+		[]any{"合计", "", "", "", "", "", "", "", "", "共 2 人"},
+		[]any{"填表人：王某", "", "", "审核人：李某", "", "", "", "填表日期：2024年5月1日"},
+		[]any{"注：低保对象每季度复核。"},
+	)
+	before := f.recipientCount()
+	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "花名册.xlsx", data, recipients.ImportAll)
+	if err != nil || rep.Imported != 2 || rep.Invalid != 0 || len(rep.Skipped) != 4 || len(rep.Ignored) != 0 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if f.recipientCount() != before+2 {
+		t.Fatal("not written")
+	}
+	a := f.list(admin, recipients.Filter{IDNumber: idA})
+	if len(a) != 1 || a[0].LivingSituation != "独居" || a[0].Phone != secure.MaskPhone("13812340001") || a[0].BirthDate != "1949-10-01" {
+		t.Fatalf("甲长者: %+v", a)
+	}
+}
+
+// A birth date under any of its names is checked against the ID number
+// (GB 11643: digits 7–14), the problem naming the file's column and cell.
+func TestImportBirthDateAgainstIDNumber(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	for _, header := range []string{"出生日期", "出生年月", "出生年月日"} {
+		data := rostertest.File(t, []string{"姓名", "身份证号", header, "所属站点", "村（社区）"},
+			[]any{"生日错", fakeID("1960-06-06", true), "1960-06-07", "朝歌街道社工站", "西街村"})
+		rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data)
+		if err != nil || len(rep.Errors) != 1 {
+			t.Fatalf("%s: %+v %v", header, rep, err)
+		}
+		e := rep.Errors[0]
+		if e.Key != "第2行·出生日期" || e.Place != "第 2 行「"+header+"」" || e.Cell != "C2" ||
+			!strings.Contains(e.Message, "1960-06-06") || !strings.Contains(e.Message, "C2 单元格读到“1960-06-07”") {
+			t.Fatalf("%s: %+v", header, e)
+		}
+	}
+}
+
+// A same name and birth date under another ID number is a note in the
+// report, not an error: the row is imported, and its audit entry does
+// not claim a confirmation nobody gave.
+func TestImportPossibleDuplicateIsANote(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	f.mustCreate(admin, f.input("同名人", "1958-08-08"))
+	data := rostertest.File(t, []string{"姓名", "身份证号", "所属站点", "村（社区）"},
+		[]any{"同名人", fakeID("1958-08-08", true), "朝歌街道社工站", "西街村"})
+	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data, recipients.ImportAll)
+	if err != nil || rep.Imported != 1 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0].Message, "可能重复") ||
+		rep.Notes[0].Key != "第2行·姓名" {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary LIKE ?`, "%同名人%已确认%"); n != 0 {
+		t.Fatalf("%d audit entries claim a confirmation", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`, "名册导入服务对象：同名人"); n != 1 {
+		t.Fatalf("import audit entries: %d", n)
+	}
+}
+
+// The uploader chooses the station the roster belongs to; a filled
+// 所属站点 cell overrides it for its row.
+func TestImportUploadTarget(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	data := rostertest.File(t, []string{"姓名", "身份证号", "村（社区）", "所属站点"},
+		[]any{"归灵山", fakeID("1953-03-03", true), "赵庄村", ""},
+		[]any{"归朝歌", fakeID("1954-04-04", true), "西街村", "朝歌街道社工站"})
+	// Without a target an administrator's row must name its station.
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data)
+	if err != nil || rep.Fields()["第2行·所属站点"] == "" {
+		t.Fatalf("no target: %+v %v", rep, err)
+	}
+	rep, err = recipients.UploadImportTo(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data, f.lingshan.ID)
+	if err != nil || rep.Valid != 2 || rep.Target != f.lingshan.ID {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	if rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, ""); err != nil || rep.Imported != 2 {
+		t.Fatalf("commit: %+v %v", rep, err)
+	}
+	if got := f.list(admin, recipients.Filter{Name: "归灵山"}); len(got) != 1 || got[0].OrgID != f.lingshan.ID {
+		t.Fatalf("归灵山: %+v", got)
+	}
+	if got := f.list(admin, recipients.Filter{Name: "归朝歌"}); len(got) != 1 || got[0].OrgID != f.chaoge.ID {
+		t.Fatalf("归朝歌: %+v", got)
+	}
+	// A station head may not send a roster to another station.
+	_, err = recipients.UploadImportTo(f.ctx, f.env.App.DB, f.env.App.Keys, f.actor("zhanzhang"), "名册.xlsx", recipients.ImportAll, data, f.lingshan.ID)
+	if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Invalid || ae.Fields["target"] == "" {
+		t.Fatalf("target out of scope: %v", err)
 	}
 }

@@ -534,6 +534,66 @@ func maxLen(fe apperr.Fields, field, value string, n int) {
 // values of the record being edited (nil when creating): an empty sealed
 // field then keeps its saved value.
 func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, saved *plain) (checked, error) {
+	return checkWith(ctx, q, actor, in, saved, nil)
+}
+
+// lookups remember, for one run of many rows (an import), the stations,
+// counties and category lists check reads: they do not change while the
+// run's rows are checked.
+type lookups struct {
+	units  map[string]org.Unit
+	county map[string]string   // unit id → county id
+	cats   map[string][]string // county id → active category names
+}
+
+func newLookups() *lookups {
+	return &lookups{units: map[string]org.Unit{}, county: map[string]string{}, cats: map[string][]string{}}
+}
+
+func (lk *lookups) unit(ctx context.Context, q db.Querier, id string) (org.Unit, error) {
+	if lk == nil {
+		return org.Get(ctx, q, id)
+	}
+	if u, ok := lk.units[id]; ok {
+		return u, nil
+	}
+	u, err := org.Get(ctx, q, id)
+	if err == nil {
+		lk.units[id] = u
+	}
+	return u, err
+}
+
+func (lk *lookups) countyOf(ctx context.Context, q db.Querier, u org.Unit) (string, error) {
+	if lk == nil {
+		return countyOf(ctx, q, u)
+	}
+	if c, ok := lk.county[u.ID]; ok {
+		return c, nil
+	}
+	c, err := countyOf(ctx, q, u)
+	if err == nil {
+		lk.county[u.ID] = c
+	}
+	return c, err
+}
+
+func (lk *lookups) categories(ctx context.Context, q db.Querier, county string) ([]string, error) {
+	if lk == nil {
+		return activeCategoryNames(ctx, q, county)
+	}
+	if c, ok := lk.cats[county]; ok {
+		return c, nil
+	}
+	c, err := activeCategoryNames(ctx, q, county)
+	if err == nil {
+		lk.cats[county] = c
+	}
+	return c, err
+}
+
+// checkWith is check, reading through lk (nil: straight from q).
+func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, saved *plain, lk *lookups) (checked, error) {
 	trimAll(&in)
 	if saved != nil {
 		keep := func(field string, v *string) {
@@ -645,7 +705,7 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 	if in.OrgID == "" {
 		fe.Add("org_id", "请选择负责的社工站或社工室")
 	} else {
-		u, err := org.Get(ctx, q, in.OrgID)
+		u, err := lk.unit(ctx, q, in.OrgID)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			fe.Add("org_id", "所选机构不存在")
@@ -682,12 +742,12 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 
 	// Categories from the county's configured list.
 	if c.unit.ID != "" {
-		county, err := countyOf(ctx, q, c.unit)
+		county, err := lk.countyOf(ctx, q, c.unit)
 		if err != nil {
 			return c, err
 		}
 		c.county = county
-		cats, err := activeCategoryNames(ctx, q, county)
+		cats, err := lk.categories(ctx, q, county)
 		if err != nil {
 			return c, err
 		}
@@ -880,7 +940,26 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err != nil {
 		return Recipient{}, err
 	}
-	in = c.in
+	wn, err := workerName(ctx, q, c.in.WorkerID)
+	if err != nil {
+		return Recipient{}, err
+	}
+	summary := "登记服务对象：" + c.in.Name
+	if len(dups) > 0 {
+		// The user ticked 确认不是同一人 having seen them.
+		summary += "（已确认不是可能重复的 " + itoa(len(dups)) + " 条记录中的人）"
+	}
+	id, err := insert(ctx, q, keys, actor, c, wn, summary)
+	if err != nil {
+		return Recipient{}, err
+	}
+	return GetUnchecked(ctx, q, id)
+}
+
+// insert writes a checked recipient, its category links and the audit
+// entry (summary), and returns the new id.
+func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, c checked, workerName, summary string) (string, error) {
+	in := c.in
 	id := in.ID
 	if id == "" {
 		id = ids.New()
@@ -894,7 +973,7 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		in.GuardianName, in.GuardianRelation, strings.Join(in.Categories, categorySep), in.DisabilityType, in.DisabilityGrade,
 		in.IncomeSource, in.WorkerID, in.Status, in.StatusReason, in.StatusDate, createdBy, now, now}
 	args = append(args, sealedValues(keys, in)...)
-	_, err = q.Exec(ctx, `INSERT INTO recipients (id, version, org_id, name, name_initials, sex, birth_date, ethnicity, village_code, living_situation,
+	_, err := q.Exec(ctx, `INSERT INTO recipients (id, version, org_id, name, name_initials, sex, birth_date, ethnicity, village_code, living_situation,
 		guardian_name, guardian_relation, categories, disability_type, disability_grade, income_source, worker_id, status, status_reason,
 		status_date, created_by, created_at, updated_at,
 		id_enc, id_index, id_masked, phone_enc, phone_index, phone_masked, hukou_address_enc, hukou_address_masked,
@@ -903,32 +982,23 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if db.IsUniqueViolation(err) {
 		var n int
 		if q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients WHERE id = ?`, id).Scan(&n) == nil && n > 0 {
-			return Recipient{}, &apperr.Error{Kind: apperr.Conflict, Message: "该记录编号已存在（可能已提交过）", Fields: map[string]string{"id": "记录编号已存在"}}
+			return "", &apperr.Error{Kind: apperr.Conflict, Message: "该记录编号已存在（可能已提交过）", Fields: map[string]string{"id": "记录编号已存在"}}
 		}
-		return Recipient{}, duplicateIDError("")
+		return "", duplicateIDError("")
 	}
 	if err != nil {
-		return Recipient{}, err
+		return "", err
 	}
-	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
-		return Recipient{}, err
+	for _, cat := range in.Categories { // a new record: no links to replace
+		if _, err := q.Exec(ctx, `INSERT INTO recipient_category_links (recipient_id, category) VALUES (?, ?)`, id, cat); err != nil {
+			return "", err
+		}
 	}
 	if err := writeStatusHistory(ctx, q, actor, id, "registered", in); err != nil {
-		return Recipient{}, err
+		return "", err
 	}
-	wn, err := workerName(ctx, q, in.WorkerID)
-	if err != nil {
-		return Recipient{}, err
-	}
-	summary := "登记服务对象：" + in.Name
-	if len(dups) > 0 {
-		summary += "（已确认不是可能重复的 " + itoa(len(dups)) + " 条记录中的人）"
-	}
-	if err := audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "recipient", EntityID: id, OrgPath: c.unit.Path,
-		Summary: summary, Changes: audit.Diff(nil, auditFields(in, c.unit.Name, wn))}); err != nil {
-		return Recipient{}, err
-	}
-	return GetUnchecked(ctx, q, id)
+	return id, audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "recipient", EntityID: id, OrgPath: c.unit.Path,
+		Summary: summary, Changes: audit.Diff(nil, auditFields(in, c.unit.Name, workerName))})
 }
 
 // writeCategoryLinks replaces a recipient's category links. The database

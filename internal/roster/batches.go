@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -56,10 +57,15 @@ type Batch struct {
 // Committed reports whether the batch has been imported.
 func (b Batch) Committed() bool { return b.CommittedAt != "" }
 
-// Rejected decodes the rows Finish kept into v.
+// Rejected decodes the rows Finish kept into v. Batches kept before
+// the file's header was kept hold the rows alone: into a *Rejected they
+// decode as its Rows.
 func (b Batch) Rejected(v any) error {
 	if b.rejected == "" {
 		return nil
+	}
+	if r, ok := v.(*Rejected); ok && strings.HasPrefix(b.rejected, "[") {
+		return json.Unmarshal([]byte(b.rejected), &r.Rows)
 	}
 	return json.Unmarshal([]byte(b.rejected), v)
 }

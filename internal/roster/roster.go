@@ -1,13 +1,15 @@
 // Package roster reads and writes the Excel rosters (花名册) people are
 // imported from: the workers' roster of the workforce module and the
-// recipients' roster (服务对象名册).
+// recipients' roster (服务对象名册), and runs their import.
 //
-// It knows spreadsheets, not people: the file checks and their messages,
-// finding and matching the header row, reading the rows, dates, the
-// template and the rejected-rows workbook, and keeping an upload sealed
-// between the check and the import (Batches, in a table of the module).
-// What a row means, how it is checked, imported and audited stays with
-// each importer, which describes its roster with a Spec.
+// It knows spreadsheets and the import's steps, not people: the file
+// checks and their messages (upload bombs included), finding and
+// matching the header row (HeaderSynonyms), skipping the rows that are
+// not people, dates, the template, and the one import flow of
+// Importer — upload → sealed staging (Batches) → check → commit once →
+// report → rejected rows, in check, all-or-nothing or valid-rows mode.
+// What a row means, how it is checked and written stays with each
+// importer, which gives its Spec and its Rule.
 package roster
 
 import (
@@ -45,8 +47,35 @@ func (cs Columns) Index(header string) int {
 	return -1
 }
 
-// Match finds the column a file's header names (folded by NormHeader,
-// headers before aliases), -1 if none.
+// HeaderSynonyms are the names offices give the same column, one group
+// a line. A file's header finds a column whose header or alias is in
+// the header's group (Columns.Match), so every roster reads them alike.
+var HeaderSynonyms = [][]string{
+	{"出生日期", "出生年月", "出生年月日"},
+	{"居住情况", "居住状况"},
+	{"身份证号", "公民身份号码", "身份证号码", "证件号码", "身份证"},
+	{"联系电话", "联系方式", "手机号码", "手机号", "手机", "电话"},
+	{"现住址", "家庭住址", "居住地址", "现居住地址", "住址"},
+	{"户籍地址", "户籍所在地", "户籍"},
+	{"对象类别", "救助类别", "人员类别", "类别"},
+	{"村（社区）", "所在村（社区）", "村（居）", "村居"},
+	{"监护人", "监护人姓名"},
+}
+
+// synonymGroup maps a folded header to its group in HeaderSynonyms.
+var synonymGroup = func() map[string]int {
+	m := map[string]int{}
+	for i, g := range HeaderSynonyms {
+		for _, h := range g {
+			m[NormHeader(h)] = i
+		}
+	}
+	return m
+}()
+
+// Match finds the column a file's header names (folded by NormHeader):
+// a column's header, then its aliases, then a header of the same
+// HeaderSynonyms group; -1 if none.
 func (cs Columns) Match(header string) int {
 	h := NormHeader(header)
 	if h == "" {
@@ -64,6 +93,17 @@ func (cs Columns) Match(header string) int {
 			}
 		}
 	}
+	g, ok := synonymGroup[h]
+	if !ok {
+		return -1
+	}
+	for i, c := range cs {
+		for _, a := range append([]string{c.Header}, c.Aliases...) {
+			if og, ok := synonymGroup[NormHeader(a)]; ok && og == g {
+				return i
+			}
+		}
+	}
 	return -1
 }
 
@@ -75,6 +115,16 @@ func (cs Columns) HeaderOf(field string) string {
 		}
 	}
 	return ""
+}
+
+// CellKey is the apperr key of a row's input field: 第5行·身份证号 (第5行
+// for a field of no column).
+func (cs Columns) CellKey(row int, field string) string {
+	k := "第" + strconv.Itoa(row) + "行"
+	if h := cs.HeaderOf(field); h != "" {
+		k += "·" + h
+	}
+	return k
 }
 
 // Value is the cell of an input field in a row's cells, "" if none.
@@ -185,15 +235,20 @@ type Record struct {
 	Row    int               `json:"row"`              // the row number in the file
 	Cells  []string          `json:"cells"`            // in template column order
 	Errors map[string]string `json:"errors,omitempty"` // header ("" = the whole row) → message
+	// Raw are every cell of the row as uploaded, in the file's column
+	// order (dates of the template's date columns as read), so the
+	// rejected-rows file gives back the user's own columns.
+	Raw []string `json:"raw,omitempty"`
 }
 
 // CellError is one problem of an uploaded roster.
 type CellError struct {
 	Row     int    `json:"row"`
-	Column  string `json:"column"`  // the template header; "" for the whole row
-	Key     string `json:"key"`     // 第5行·身份证号, the key of apperr fields
-	Place   string `json:"place"`   // 第 5 行「身份证号」
-	Message string `json:"message"` // 校验位错误…
+	Column  string `json:"column"`         // the template header; "" for the whole row
+	Key     string `json:"key"`            // 第5行·身份证号, the key of apperr fields
+	Place   string `json:"place"`          // 第 5 行「身份证号」, as the file names the column
+	Cell    string `json:"cell,omitempty"` // D5, when the file has the column
+	Message string `json:"message"`        // 校验位错误…
 }
 
 // Text is the problem as one sentence: 第 5 行「身份证号」：校验位错误…

@@ -60,8 +60,10 @@ func TestReadHeaderUnderTitleWithAliases(t *testing.T) {
 		t.Fatalf("sheet %+v", sheet)
 	}
 	want := []Record{
-		{Row: 4, Cells: []string{"张三", "410622195003080011", "1950-03-08", "西街村", ""}},
-		{Row: 6, Cells: []string{"李四", "410622195104050022", "1951-04-05", "", ""}},
+		{Row: 4, Cells: []string{"张三", "410622195003080011", "1950-03-08", "西街村", ""},
+			Raw: []string{"1", "张三", "410622195003080011", "西街村", "1950-03-08", "x", "旧原因", "9"}},
+		{Row: 6, Cells: []string{"李四", "410622195104050022", "1951-04-05", "", ""},
+			Raw: []string{"2", "李四", "410622195104050022", "", "1951-04-05"}},
 	}
 	if !reflect.DeepEqual(sheet.Records, want) {
 		t.Fatalf("records %+v, want %+v", sheet.Records, want)
@@ -182,7 +184,9 @@ func TestNormDate(t *testing.T) {
 		"1950-03-08":     "1950-03-08",
 		"1950":           "1950", // a bare year is not a serial of 1905
 		"2100":           "2100",
-		"45352.5":        "45352.5", // a date with a time of day
+		"45352.5":        "2024-03-01", // a date with a time of day: its date
+		"45352.99":       "2024-03-01",
+		"2024/3/1 8:30":  "2024-03-01",
 		"0":              "0",
 		"-3":             "-3",
 		"1950/3":         "1950/3",
@@ -304,7 +308,7 @@ func TestRejectedWorkbookRoundTrip(t *testing.T) {
 		{Row: 3, Cells: []string{"甲", "410622195003080011", "1950-03-08", "西街", "男"}, Errors: map[string]string{"身份证号": "校验位错误"}},
 		{Row: 7, Cells: []string{"乙", "2"}, Errors: map[string]string{"": "已登记"}}, // cells of an older, shorter column set
 	}
-	data, err := s.RejectedWorkbook(rows)
+	data, err := s.RejectedWorkbook(nil, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,8 +317,8 @@ func TestRejectedWorkbookRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := x.GetRows("未导入")
-	if len(got) != 3 || got[0][5] != RejectReasonHeader || got[0][6] != RejectRowHeader || got[1][5] != "「身份证号」校验位错误" || got[1][6] != "3" ||
-		got[2][5] != "已登记" || got[2][6] != "7" {
+	if len(got) != 3 || got[0][6] != RejectReasonHeader || got[0][5] != RejectRowHeader || got[1][6] != "「身份证号」校验位错误" || got[1][5] != "3" ||
+		got[2][6] != "已登记" || got[2][5] != "7" {
 		t.Fatalf("rejected rows %v", got)
 	}
 	// Uploaded again as it is: the added columns are skipped, even by a

@@ -76,39 +76,80 @@ func (s Spec) Template(notes []string, extra func(x *excelize.File) error) ([]by
 	return buf.Bytes(), err
 }
 
-// RejectedWorkbook writes rows that were not imported, as uploaded, with
-// a 错误原因 and a 原行号 column, so the user can fix them and upload the
-// file again (Read skips the added columns).
-func (s Spec) RejectedWorkbook(rows []Record) ([]byte, error) {
+// RejectedWorkbook writes rows that were not imported so the user can
+// fix them and upload the file again: every column of the file as
+// uploaded (header, the file's own header row; columns nobody
+// recognised included, in their order), then 原行号 and 错误原因 (Read
+// skips both). Rows read before files kept their own columns (no Raw)
+// are written under the template's headers.
+func (s Spec) RejectedWorkbook(header []string, rows []Record) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	const sheet = "未导入"
 	if err := x.SetSheetName("Sheet1", sheet); err != nil {
 		return nil, err
 	}
-	header := append(s.Columns.Headers(s.Star), RejectReasonHeader, RejectRowHeader)
-	if err := x.SetSheetRow(sheet, "A1", &header); err != nil {
+	// The file's own 原行号 / 错误原因 columns (a rejected file uploaded
+	// again) are replaced by this upload's.
+	var keep []int
+	raw := len(header) > 0 && len(rows) > 0 && rows[0].Raw != nil
+	if raw {
+		for i, h := range header {
+			if n := NormHeader(h); n != RejectReasonHeader && n != RejectRowHeader {
+				keep = append(keep, i)
+			}
+		}
+	}
+	var head []any
+	if raw {
+		for _, i := range keep {
+			head = append(head, header[i])
+		}
+	} else {
+		for _, h := range s.Columns.Headers(s.Star) {
+			head = append(head, h)
+		}
+	}
+	n := len(head)
+	head = append(head, RejectRowHeader, RejectReasonHeader)
+	if err := x.SetSheetRow(sheet, "A1", &head); err != nil {
 		return nil, err
 	}
-	last, _ := excelize.ColumnNumberToName(len(s.Columns))
-	reasonCol, _ := excelize.ColumnNumberToName(len(s.Columns) + 1)
+	last, _ := excelize.ColumnNumberToName(max(n, 1))
+	rowCol, _ := excelize.ColumnNumberToName(n + 1)
+	reasonCol, _ := excelize.ColumnNumberToName(n + 2)
 	text, _ := x.NewStyle(&excelize.Style{NumFmt: 49})
 	red, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "B3261E"}})
-	_ = x.SetColStyle(sheet, "A:"+last, text)
+	if n > 0 {
+		_ = x.SetColStyle(sheet, "A:"+last, text)
+	}
 	_ = x.SetColStyle(sheet, reasonCol, red)
 	for i, r := range rows {
-		vals := make([]any, 0, len(s.Columns)+2)
-		for j := range s.Columns {
-			v := ""
-			if j < len(r.Cells) {
-				v = r.Cells[j]
+		vals := make([]any, 0, n+2)
+		if raw {
+			for _, j := range keep {
+				v := ""
+				if j < len(r.Raw) {
+					v = r.Raw[j]
+				}
+				vals = append(vals, v)
 			}
-			vals = append(vals, v)
+		} else {
+			for j := range s.Columns {
+				v := ""
+				if j < len(r.Cells) {
+					v = r.Cells[j]
+				}
+				vals = append(vals, v)
+			}
 		}
-		vals = append(vals, s.Columns.Reason(r.Errors), r.Row)
+		vals = append(vals, r.Row, s.Columns.Reason(r.Errors))
 		_ = x.SetSheetRow(sheet, "A"+strconv.Itoa(i+2), &vals)
 	}
-	_ = x.SetColWidth(sheet, "A", last, s.width())
+	if n > 0 {
+		_ = x.SetColWidth(sheet, "A", last, s.width())
+	}
+	_ = x.SetColWidth(sheet, rowCol, rowCol, 8)
 	_ = x.SetColWidth(sheet, reasonCol, reasonCol, 60)
 	var buf bytes.Buffer
 	err := x.Write(&buf)

@@ -106,12 +106,14 @@ func TestRecipientRosterImportEndToEnd(t *testing.T) {
 		[]any{"导入乙", bad, "", "西街村", "特困供养人员", "朝歌街道社工站", ""},
 		[]any{"导入丙", good2, "", "石桥村", "低收入，空巢老人", "朝歌街道", ""},
 		[]any{"导入丁", riID("1960-01-01", "353"), "", "西街村", "外星人", "朝歌街道社工站", ""},
+		[]any{"合计", "", "", "", "", "", "共 4 人"},
 	)
 	res = riUpload(web, "低保名册.xlsx", recipients.ImportAll, file)
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("upload with errors: %d", res.Status)
 	}
-	for _, want := range []string{"第 3 行「身份证号」", "校验位", "第 5 行「对象类别」", "外星人", "尚未导入任何数据", "只导入有效的 2 行", "下载未通过的行"} {
+	for _, want := range []string{"第 3 行「身份证号」", "校验位", "第 5 行「对象类别」", "外星人", "尚未导入任何数据", "只导入有效的 2 行", "下载未通过的行",
+		"第 6 行（合计行）"} {
 		if !strings.Contains(res.Body, want) {
 			t.Fatalf("report lacks %q", want)
 		}
@@ -148,7 +150,7 @@ func TestRecipientRosterImportEndToEnd(t *testing.T) {
 		t.Fatalf("rejected file: %d %v", res.Status, err)
 	}
 	rows, _ := x.GetRows("未导入")
-	n := len(recipients.ImportColumns)
+	n := 7 + 1 // the uploaded columns, then 原行号, then 错误原因
 	if len(rows) != 3 || rows[0][n] != "错误原因" || !strings.Contains(rows[1][n], "校验位") || !strings.Contains(rows[2][n], "外星人") {
 		t.Fatalf("rejected rows: %v", rows)
 	}

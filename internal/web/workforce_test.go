@@ -89,7 +89,7 @@ func TestWorkforceRosterImportEndToEnd(t *testing.T) {
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("upload with errors: %d", res.Status)
 	}
-	for _, want := range []string{"第3行·身份证号", "校验位", "第4行·身份证号", "与第2行的身份证号重复", "第5行·学历", "第6行·身份证号", "第6行·入职日期", "尚未导入任何数据", "只导入有效的 1 行"} {
+	for _, want := range []string{"第3行·身份证号", "校验位", "第4行·身份证号", "与第 2 行的身份证号重复", "第5行·学历", "第6行·身份证号", "第6行·入职日期", "尚未导入任何数据", "只导入有效的 1 行"} {
 		if !strings.Contains(res.Body, want) {
 			t.Fatalf("error page lacks %q", want)
 		}
@@ -115,7 +115,8 @@ func TestWorkforceRosterImportEndToEnd(t *testing.T) {
 		t.Fatalf("rejected file: %v", err)
 	}
 	rows, _ := x.GetRows("未导入")
-	if len(rows) != 5 || rows[0][len(workforce.RosterColumns)] != "错误原因" || !strings.Contains(rows[1][len(workforce.RosterColumns)], "校验位") {
+	reason := len(rows[0]) - 1 // after the uploaded columns and 原行号
+	if len(rows) != 5 || rows[0][reason] != "错误原因" || !strings.Contains(rows[1][reason], "校验位") {
 		t.Fatalf("rejected rows: %v", rows)
 	}
 	// Uploading the same file again doubles nobody.

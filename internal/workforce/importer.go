@@ -2,14 +2,12 @@ package workforce
 
 import (
 	"context"
-	"fmt"
-	"strconv"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
-	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
-	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster"
@@ -48,57 +46,21 @@ const RejectReasonHeader = roster.RejectReasonHeader
 type CellError = roster.CellError
 
 // ImportRow is one data row of a roster.
-type ImportRow struct {
-	roster.Record
-	input WorkerInput
-}
-
-// Reason joins a row's problems for the 错误原因 column.
-func (r ImportRow) Reason() string { return RosterColumns.Reason(r.Errors) }
+type ImportRow = roster.Record
 
 // ImportReport is the outcome of checking or importing a roster.
-type ImportReport struct {
-	Filename string      `json:"filename"`
-	Total    int         `json:"total"`    // data rows
-	Valid    int         `json:"valid"`    // rows that pass every check
-	Invalid  int         `json:"invalid"`  // rows with at least one problem
-	Imported int         `json:"imported"` // rows written
-	Errors   []CellError `json:"errors"`
-	BatchID  string      `json:"batch_id,omitempty"`
-	rows     []ImportRow
-}
+type ImportReport = roster.Report
 
-// Rejected returns the rows with problems.
-func (r ImportReport) Rejected() []ImportRow {
-	var out []ImportRow
-	for _, row := range r.rows {
-		if len(row.Errors) > 0 {
-			out = append(out, row)
-		}
-	}
-	return out
-}
-
-// Fields returns the problems keyed "第3行·身份证号", for an apperr.
-func (r ImportReport) Fields() apperr.Fields { return roster.Fields(r.Errors) }
+// Import modes (roster.ModeCheck…).
+const (
+	ImportCheck = roster.ModeCheck
+	ImportAll   = roster.ModeAll
+	ImportValid = roster.ModeValid
+)
 
 // RosterTemplate is the downloadable empty roster with instructions.
 func RosterTemplate() ([]byte, error) {
 	return rosterSpec().Template([]string{"每行一人，从第 2 行开始填写；列名请勿修改。同一身份证号只能登记一次。"}, nil)
-}
-
-// readRoster opens an uploaded file and returns its data rows, or an
-// error the user can act on when the file itself is unusable.
-func readRoster(filename string, data []byte) ([]ImportRow, error) {
-	sheet, err := rosterSpec().Read(filename, data)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]ImportRow, len(sheet.Records))
-	for i, r := range sheet.Records {
-		rows[i].Record = r
-	}
-	return rows, nil
 }
 
 // SizeLabel shows a byte count as MB or KB.
@@ -148,222 +110,119 @@ func stationIndex(ctx context.Context, q db.Querier, actor *authz.Actor) (map[st
 // ambiguousStation marks a name several stations or rooms answer to.
 const ambiguousStation = "?"
 
-// checkRows validates every row against the rules and the database, and
-// finds duplicates within the file.
-func checkRows(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, rows []ImportRow) (ImportReport, error) {
-	stations, err := stationIndex(ctx, q, actor)
-	if err != nil {
-		return ImportReport{}, err
-	}
-	rep := ImportReport{Total: len(rows)}
-	firstRowOf := map[string]int{} // blind index → first row with it
+// importer is the roster import of workers: the columns, and the row
+// rule of the worker form (validateWorker) with the stations named.
+func importer(keys *secure.Keyring) roster.Importer[checkedWorker] {
 	byField := map[string]string{}
 	for _, c := range RosterColumns {
 		byField[c.Field] = c.Header
 	}
 	byField["qualifications[0].stage"] = "证书等级"
-	for i := range rows {
-		row := &rows[i]
-		cell := func(field string) string { return RosterColumns.Value(row.Cells, field) }
-		in := WorkerInput{Name: cell("name"), Sex: cell("sex"), IDNumber: cell("id_number"), BirthDate: cell("birth_date"), Phone: cell("phone"),
-			Education: cell("education"), Major: cell("major"), Post: cell("post"), Employer: cell("employer"), HiredOn: cell("hired_on")}
-		row.Errors = map[string]string{}
-		site := cell("org_id")
-		if site != "" {
-			in.OrgID = stations[site]
-			switch in.OrgID {
-			case "":
-				row.Errors["所属站点"] = "找不到“" + site + "”：须为您负责范围内的社工站或社工室名称或区划代码"
-			case ambiguousStation:
-				in.OrgID = ""
-				row.Errors["所属站点"] = "“" + site + "”对应多个站点，请填写站点全称或区划代码"
+	return roster.Importer[checkedWorker]{Spec: rosterSpec(), Table: batchTable, Entity: "wf_worker", KeyColumn: "身份证号",
+		Begin: func(ctx context.Context, q db.Querier, actor *authz.Actor, opts roster.Options) (roster.Rule[checkedWorker], error) {
+			stations, err := stationIndex(ctx, q, actor)
+			if err != nil {
+				return roster.Rule[checkedWorker]{}, err
 			}
-		}
-		level, certNo, obtained := cell("qualifications[0].level"), cell("qualifications[0].cert_no"), cell("qualifications[0].obtained_on")
-		if level != "" || certNo != "" || obtained != "" {
-			qi := QualificationInput{Level: level, CertNo: certNo, ObtainedOn: obtained}
-			for _, mark := range []string{"（考试合格）", "(考试合格)", "考试合格"} {
-				if strings.Contains(level, mark) {
-					qi.Level, qi.Stage = strings.TrimSpace(strings.Replace(level, mark, "", 1)), StageExam
-					break
-				}
+			if opts.Target != "" && !slices.Contains(slices.Collect(maps.Values(stations)), opts.Target) {
+				return roster.Rule[checkedWorker]{}, &apperr.Error{Kind: apperr.Invalid, Message: "所选站点不存在或不在您的负责范围内",
+					Fields: map[string]string{"target": "请选择您负责范围内的社工站或社工室"}}
 			}
-			in.Qualifications = []QualificationInput{qi}
-		}
-		c, fe := validateWorker(ctx, q, keys, actor, in, nil)
-		for field, msg := range fe {
-			header := byField[field]
-			if header == "" {
-				header = field
-			}
-			if _, has := row.Errors[header]; !has && !(field == "org_id" && site != "" && in.OrgID == "") {
-				row.Errors[header] = msg
-			}
-		}
-		if c.idIndex != "" && row.Errors["身份证号"] == "" {
-			if first, dup := firstRowOf[c.idIndex]; dup {
-				row.Errors["身份证号"] = "与第" + strconv.Itoa(first) + "行的身份证号重复（同一人只能登记一次）"
-			} else {
-				firstRowOf[c.idIndex] = row.Row
-			}
-		}
-		row.input = in
-		if len(row.Errors) == 0 {
-			rep.Valid++
-			continue
-		}
-		rep.Invalid++
-		rep.Errors = append(rep.Errors, RosterColumns.CellErrors(row.Row, row.Errors)...)
-	}
-	rep.rows = rows
-	return rep, nil
+			return roster.Rule[checkedWorker]{
+				Check: func(ctx context.Context, row roster.Record) (roster.Checked[checkedWorker], error) {
+					return checkRow(ctx, q, keys, actor, stations, byField, opts.Target, row), nil
+				},
+				Write: func(ctx context.Context, tx *db.Tx, c checkedWorker) error {
+					_, err := insertWorker(ctx, tx, keys, actor, c)
+					return err
+				},
+			}, nil
+		}}
 }
 
-// Import modes.
-const (
-	ImportCheck = "check" // validate only
-	ImportAll   = "all"   // write only if every row is valid
-	ImportValid = "valid" // write the valid rows, report the rest
-)
+// checkRow turns a row into a validated worker, or its problems. The
+// station is the row's 所属站点, else target.
+func checkRow(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, stations, byField map[string]string, target string, row roster.Record) roster.Checked[checkedWorker] {
+	cell := func(field string) string { return RosterColumns.Value(row.Cells, field) }
+	in := WorkerInput{Name: cell("name"), Sex: cell("sex"), IDNumber: cell("id_number"), BirthDate: cell("birth_date"), Phone: cell("phone"),
+		Education: cell("education"), Major: cell("major"), Post: cell("post"), Employer: cell("employer"), HiredOn: cell("hired_on")}
+	errs := map[string]string{}
+	site := cell("org_id")
+	if site != "" {
+		in.OrgID = stations[site]
+		switch in.OrgID {
+		case "":
+			errs["所属站点"] = "找不到“" + site + "”：须为您负责范围内的社工站或社工室名称或区划代码"
+		case ambiguousStation:
+			in.OrgID = ""
+			errs["所属站点"] = "“" + site + "”对应多个站点，请填写站点全称或区划代码"
+		}
+	} else {
+		in.OrgID = target
+	}
+	level, certNo, obtained := cell("qualifications[0].level"), cell("qualifications[0].cert_no"), cell("qualifications[0].obtained_on")
+	if level != "" || certNo != "" || obtained != "" {
+		qi := QualificationInput{Level: level, CertNo: certNo, ObtainedOn: obtained}
+		for _, mark := range []string{"（考试合格）", "(考试合格)", "考试合格"} {
+			if strings.Contains(level, mark) {
+				qi.Level, qi.Stage = strings.TrimSpace(strings.Replace(level, mark, "", 1)), StageExam
+				break
+			}
+		}
+		in.Qualifications = []QualificationInput{qi}
+	}
+	c, fe := validateWorker(ctx, q, keys, actor, in, nil)
+	for field, msg := range fe {
+		header := byField[field]
+		if header == "" {
+			header = field
+		}
+		if _, has := errs[header]; !has && !(field == "org_id" && site != "" && in.OrgID == "") {
+			errs[header] = msg
+		}
+	}
+	return roster.Checked[checkedWorker]{Value: c, Errors: errs, Key: c.idIndex}
+}
 
 // ImportRoster checks an uploaded roster and, by mode, writes it. With
 // ImportAll and any problem, nothing is written and the error lists every
-// problem keyed "第3行·身份证号"; the report is returned as well.
-func ImportRoster(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
-	rows, err := readRoster(filename, data)
-	if err != nil {
-		return ImportReport{Filename: filename}, err
-	}
-	var rep ImportReport
-	err = func() error {
-		var err error
-		if rep, err = checkRows(ctx, tx, keys, actor, rows); err != nil {
-			return err
-		}
-		rep.Filename = filename
-		if mode == ImportCheck || rep.Valid == 0 {
-			return nil
-		}
-		if mode != ImportValid && rep.Invalid > 0 {
-			return nil
-		}
-		for _, row := range rep.rows {
-			if len(row.Errors) > 0 {
-				continue
-			}
-			if _, err := createWorker(ctx, tx, keys, actor, row.input); err != nil {
-				// Validated a moment ago in this transaction: anything
-				// now is not the row's fault.
-				return fmt.Errorf("import row %d: %w", row.Row, err)
-			}
-			rep.Imported++
-		}
-		path := "/"
-		if actor != nil {
-			path = actor.OrgPath
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImport, Entity: "wf_worker", OrgPath: path,
-			Summary: fmt.Sprintf("导入社工花名册“%s”：导入 %d 人，未导入 %d 行", filename, rep.Imported, rep.Invalid)})
-	}()
-	if err != nil {
-		return rep, err
-	}
-	if mode == ImportAll && rep.Invalid > 0 {
-		e := rep.Fields().Err().(*apperr.Error)
-		e.Message = fmt.Sprintf("花名册中有 %d 行有误，未导入任何数据；请按提示修改后重新上传，或选择只导入有效的 %d 行", rep.Invalid, rep.Valid)
-		return rep, e
-	}
-	return rep, nil
+// problem keyed "第3行·身份证号"; the report is returned as well. Like
+// every roster import it opens its own transactions on d (roster.Importer):
+// the rows are checked in a read transaction and written in one short
+// write transaction, so the write lock is held only while writing.
+func ImportRoster(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
+	return importer(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{})
 }
 
-// MaskRows returns copies of rows with the ID number and phone cells
-// masked, for replies that are not a logged export (the JSON API).
-func MaskRows(rows []ImportRow) []ImportRow {
-	out := make([]ImportRow, len(rows))
-	for i, r := range rows {
-		r.Cells = RosterColumns.Mask(r.Cells)
-		out[i] = r
-	}
-	return out
+// ImportRosterTo is ImportRoster of a roster that belongs to the station
+// or room target (an org id in the actor's scope): rows with an empty
+// 所属站点 go there; a filled one overrides it.
+func ImportRosterTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string) (ImportReport, error) {
+	return importer(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target})
 }
-
-// RejectedWorkbook writes the rows that were not imported, as uploaded,
-// with a 错误原因 column, so the user can fix and upload them again.
-func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
-	recs := make([]roster.Record, len(rows))
-	for i, r := range rows {
-		recs[i] = r.Record
-	}
-	return rosterSpec().RejectedWorkbook(recs)
-}
-
-// Batches keep an upload between the check and "import the valid rows".
 
 // batchTable holds the staged rosters (see roster.Batches).
 const batchTable = "wf_import_batches"
 
-func batches(keys *secure.Keyring) roster.Batches {
-	return roster.Batches{Table: batchTable, Keys: keys}
-}
-
-// StageRoster keeps an uploaded file for a later CommitBatch or
-// RejectedOf by the same user, and purges old ones.
+// StageRoster keeps an uploaded file, already checked by ImportRoster,
+// for a later CommitBatch or RejectedOf by the same user ("valid rows
+// only").
 func StageRoster(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte) (id string, err error) {
-	return batches(keys).Stage(ctx, tx, actor, filename, ImportValid, data)
+	if actor == nil {
+		return "", apperr.New(apperr.Unauthorized, "请先登录")
+	}
+	return roster.Batches{Table: batchTable, Keys: keys}.Stage(ctx, tx, actor, filename, ImportValid, data)
 }
 
-// CommitBatch imports the valid rows of a staged upload (once), keeping
-// the rejected rows for download.
-// The batch is claimed, imported and marked in one transaction: a second
-// commit (a double click, a second tab) finds it claimed and is refused
-// instead of importing again, and a failed import leaves it unclaimed.
-func CommitBatch(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) (ImportReport, error) {
-	var rep ImportReport
-	err := func() error {
-		bs := batches(keys)
-		b, err := bs.Load(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		claimed, err := bs.Claim(ctx, tx, &b)
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			return apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.CommittedAt))
-		}
-		if rep, err = ImportRoster(ctx, tx, keys, actor, b.Filename, b.Data, ImportValid); err != nil {
-			return err
-		}
-		rep.BatchID = id
-		return bs.Finish(ctx, tx, id, rep.Imported, rep.Rejected())
-	}()
-	return rep, err
+// CommitBatch imports the valid rows of a staged upload, once, keeping
+// the rejected rows for download (see roster.Importer.Commit).
+func CommitBatch(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) (ImportReport, error) {
+	return importer(keys).Commit(ctx, d, keys, actor, id, ImportValid)
 }
 
 // RejectedOf returns the rows of a staged upload that are (or, once
-// committed, were) not imported, and the upload's file name.
-//
-// The rows are as uploaded (full ID numbers and phones), so handing them
-// out is an export and is recorded in the audit log.
-func RejectedOf(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) ([]ImportRow, string, error) {
-	b, err := batches(keys).Load(ctx, tx, actor, id)
-	if err != nil {
-		return nil, "", err
-	}
-	var rows []ImportRow
-	if b.Committed() {
-		if err := b.Rejected(&rows); err != nil {
-			return nil, "", err
-		}
-	} else {
-		rep, err := ImportRoster(ctx, tx, keys, actor, b.Filename, b.Data, ImportCheck)
-		if err != nil {
-			return nil, "", err
-		}
-		rows = rep.Rejected()
-	}
-	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", EntityID: id, OrgPath: actor.OrgPath,
-		Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.Filename, len(rows))})
-	return rows, b.Filename, err
+// committed, were) not imported, and the upload's file name; handing
+// them out is audit-logged as an export.
+func RejectedOf(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) (roster.Rejected, string, error) {
+	return importer(keys).RejectedOf(ctx, d, keys, actor, id)
 }

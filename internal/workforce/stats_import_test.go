@@ -199,9 +199,7 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 		[]any{"孙七", "女", f.id("1994-04-04", true), "朝歌街道社工站"},                                        // row 9: sex disagrees
 	)
 	before := f.count("wf_workers")
-	rep, err := write(f, func(tx *db.Tx) (ImportReport, error) {
-		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportAll)
-	})
+	rep, err := ImportRoster(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportAll)
 	ae, ok := apperr.As(err)
 	if !ok || ae.Kind != apperr.Invalid {
 		t.Fatalf("want invalid, got %v", err)
@@ -214,15 +212,13 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	if len(ae.Fields) != 5 || rep.Total != 7 || rep.Valid != 2 || rep.Invalid != 5 || rep.Imported != 0 {
 		t.Fatalf("report %+v fields %v", rep, ae.Fields)
 	}
-	if !strings.Contains(ae.Fields["第4行·身份证号"], "第2行") {
+	if !strings.Contains(ae.Fields["第4行·身份证号"], "第 2 行") {
 		t.Fatalf("duplicate message: %s", ae.Fields["第4行·身份证号"])
 	}
 	if f.count("wf_workers") != before {
 		t.Fatal("an invalid roster wrote workers")
 	}
-	rep, err = write(f, func(tx *db.Tx) (ImportReport, error) {
-		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
-	})
+	rep, err = ImportRoster(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
 	if err != nil || rep.Imported != 2 {
 		t.Fatalf("import valid rows: %+v %v", rep, err)
 	}
@@ -238,22 +234,24 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 		t.Fatalf("王一: %+v", list)
 	}
 	// The same file again: every good row is now a duplicate.
-	rep, _ = write(f, func(tx *db.Tx) (ImportReport, error) {
-		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
-	})
+	rep, _ = ImportRoster(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
 	if rep.Imported != 0 || rep.Valid != 0 {
 		t.Fatalf("re-import doubled people: %+v", rep)
 	}
-	book, err := RejectedWorkbook(rep.Rejected())
+	book, err := rep.Rejected().Workbook()
 	if err != nil {
 		t.Fatal(err)
 	}
 	x, _ := excelize.OpenReader(bytes.NewReader(book))
 	rows, _ := x.GetRows("未导入")
-	if len(rows) != 8 || rows[0][len(RosterColumns)] != RejectReasonHeader || !strings.Contains(rows[1][len(RosterColumns)], "身份证号") {
+	// The file's own columns, then 原行号 and 错误原因.
+	if len(rows) != 8 || len(rows[0]) != len(header)+2 || rows[0][len(header)+1] != RejectReasonHeader ||
+		!strings.Contains(rows[1][len(header)+1], "身份证号") || rows[1][0] != "王一" {
 		t.Fatalf("rejected workbook: %v", rows)
 	}
-	if n := f.count("audit_log WHERE action = 'import'"); n != 1 {
+	// One entry per import that wrote: the valid rows, and the second
+	// run that found nothing new (0 people, recorded as such).
+	if n := f.count("audit_log WHERE action = 'import'"); n != 2 {
 		t.Fatalf("import audit entries %d", n)
 	}
 }
@@ -279,9 +277,7 @@ func TestRosterFileProblems(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := write(f, func(tx *db.Tx) (ImportReport, error) {
-				return ImportRoster(f.ctx, tx, f.keys, f.admin, c.file, c.data, ImportAll)
-			})
+			_, err := ImportRoster(f.ctx, f.d, f.keys, f.admin, c.file, c.data, ImportAll)
 			ae, ok := apperr.As(err)
 			if !ok || ae.Kind != c.kind || !strings.Contains(ae.Message, c.text) {
 				t.Fatalf("got %v", err)
@@ -295,9 +291,7 @@ func TestRosterFileProblems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = write(f, func(tx *db.Tx) (ImportReport, error) {
-		return ImportRoster(f.ctx, tx, f.keys, f.admin, "模板.xlsx", tmpl, ImportAll)
-	})
+	_, err = ImportRoster(f.ctx, f.d, f.keys, f.admin, "模板.xlsx", tmpl, ImportAll)
 	if ae, ok := apperr.As(err); !ok || !strings.Contains(ae.Message, "没有数据行") {
 		t.Fatalf("empty template: %v", err)
 	}
@@ -321,9 +315,7 @@ func TestRosterImportAmbiguousStationName(t *testing.T) {
 	data := rostertest.File(t, []string{"姓名", "性别", "身份证号", "所属站点"},
 		[]any{"周一", "男", f.id("1990-01-01", true), "东关村社工室"},
 		[]any{"周二", "男", f.id("1991-01-01", true), "410622001201"})
-	rep, err := write(f, func(tx *db.Tx) (ImportReport, error) {
-		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
-	})
+	rep, err := ImportRoster(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,5 +328,36 @@ func TestRosterImportAmbiguousStationName(t *testing.T) {
 	var at string
 	if err := f.d.QueryRow(f.ctx, `SELECT org_id FROM wf_workers`).Scan(&at); err != nil || at != roomA.ID {
 		t.Fatalf("the coded row went to %s (%v), want the 朝歌 room", at, err)
+	}
+}
+
+// The roster's station may be chosen at upload; a filled 所属站点 cell
+// overrides it. Headers under their other names are read, and a birth
+// date under 出生年月 is checked against the ID number.
+func TestRosterImportTargetAndSynonyms(t *testing.T) {
+	f := newFixture(t)
+	good := f.id("1990-01-01", true)
+	data := rostertest.File(t, []string{"姓名", "公民身份号码", "出生年月", "联系电话", "所属站点"},
+		[]any{"到北阳", good, "1990.1.1", "13912345678", ""},
+		[]any{"到朝歌", f.id("1991-02-02", false), "", "", "朝歌街道社工站"},
+		[]any{"生日错", f.id("1992-03-03", true), "1992-03-04", "", ""})
+	rep, err := ImportRosterTo(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportValid, f.beiyang.ID)
+	if err != nil || rep.Imported != 2 || rep.Invalid != 1 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	e := rep.Errors[0]
+	if e.Key != "第4行·出生日期" || e.Place != "第 4 行「出生年月」" || !strings.Contains(e.Message, "1992-03-03") {
+		t.Fatalf("birth date problem %+v", e)
+	}
+	list, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: "到北阳"})
+	if len(list) != 1 || list[0].OrgID != f.beiyang.ID {
+		t.Fatalf("到北阳: %+v", list)
+	}
+	list, _, _ = ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: "到朝歌"})
+	if len(list) != 1 || list[0].OrgID != f.chaoge.ID {
+		t.Fatalf("到朝歌: %+v", list)
+	}
+	if _, err := ImportRosterTo(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportCheck, "no-such-unit"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("unknown target: %v", err)
 	}
 }

@@ -449,6 +449,12 @@ func createWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *a
 	if err := fe.Err(); err != nil {
 		return Worker{}, err
 	}
+	return insertWorker(ctx, tx, keys, actor, c)
+}
+
+// insertWorker writes a validated worker, their qualifications and the
+// audit entry.
+func insertWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, c checkedWorker) (Worker, error) {
 	now := cst.NowStamp()
 	id := ids.New()
 	_, err := tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,

@@ -54,9 +54,9 @@ var (
 	// have been obtained.
 	MinCertificateAge = 18
 	// MaxImportBytes is the largest roster file accepted.
-	MaxImportBytes int64 = 5 << 20
+	MaxImportBytes int64 = 20 << 20
 	// MaxImportRows is the most data rows one roster may hold.
-	MaxImportRows = 5000
+	MaxImportRows = 50000
 )
 
 // Option is a code with its Chinese label, for selects and validation.

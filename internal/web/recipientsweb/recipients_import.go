@@ -118,7 +118,7 @@ func (s *Handlers) RecipientImportRejected(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := recipients.RejectedWorkbook(rows)
+	body, err := rows.Workbook()
 	if err != nil {
 		return err
 	}

@@ -357,19 +357,20 @@ func (s *Handlers) WfImportUpload(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var rep workforce.ImportReport
 	var rejected *apperr.Error
-	err = c.Write(func(tx *db.Tx) error {
-		var err error
-		rep, err = workforce.ImportRoster(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data, workforce.ImportAll)
-		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
-			// Some rows are wrong: nothing was written. Keep the file so the
-			// user may import the valid rows without sending it again.
-			rejected = ae
+	// The import checks in a read transaction and writes in its own short
+	// write transaction (roster.Importer), so it gets the database itself.
+	rep, err := workforce.ImportRoster(c.Context(), s.App.DB, s.App.Keys, c.Actor, header.Filename, data, workforce.ImportAll)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+		// Some rows are wrong: nothing was written. Keep the file so the
+		// user may import the valid rows without sending it again.
+		rejected = ae
+		err = c.Write(func(tx *db.Tx) error {
+			var err error
 			rep.BatchID, err = workforce.StageRoster(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data)
-		}
-		return err
-	})
+			return err
+		})
+	}
 	if ae, ok := apperr.As(err); ok && rejected == nil {
 		return page(ae.Status(), ae.Message, nil)
 	} else if err != nil {
@@ -382,12 +383,7 @@ func (s *Handlers) WfImportUpload(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfImportCommit(c *kit.Ctx) error {
-	var rep workforce.ImportReport
-	err := c.Write(func(tx *db.Tx) error {
-		var err error
-		rep, err = workforce.CommitBatch(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
-		return err
-	})
+	rep, err := workforce.CommitBatch(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -397,17 +393,11 @@ func (s *Handlers) WfImportCommit(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfImportRejected(c *kit.Ctx) error {
-	var rows []workforce.ImportRow
-	var name string
-	err := c.Write(func(tx *db.Tx) error {
-		var err error
-		rows, name, err = workforce.RejectedOf(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"))
-		return err
-	})
+	rows, name, err := workforce.RejectedOf(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	body, err := workforce.RejectedWorkbook(rows)
+	body, err := rows.Workbook()
 	if err != nil {
 		return err
 	}

@@ -152,19 +152,14 @@ func (s *Handlers) ApiWfImport(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var rep workforce.ImportReport
-	err = c.Write(func(tx *db.Tx) error {
-		var err error
-		rep, err = workforce.ImportRoster(c.Context(), tx, s.App.Keys, c.Actor, name, data, mode)
-		return err
-	})
+	rep, err := workforce.ImportRoster(c.Context(), s.App.DB, s.App.Keys, c.Actor, name, data, mode)
 	if err != nil {
 		return err
 	}
 	rep.Errors = wfNonNil(rep.Errors)
 	// The rejected rows come back masked: a full roster cell is shown
 	// only in the rejected-rows download, which is audit-logged.
-	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(workforce.MaskRows(rep.Rejected()))})
+	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": wfNonNil(rep.MaskedRejected())})
 }
 
 func (s *Handlers) ApiWfVolunteers(c *kit.Ctx) error {
