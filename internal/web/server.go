@@ -370,6 +370,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ae = &apperr.Error{Kind: "internal", Message: "系统内部错误，请稍后再试；如持续出现请联系管理员"}
 	}
 	status := ae.Status()
+	if ae.Kind == apperr.Busy {
+		w.Header().Set("Retry-After", "5")
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": string(ae.Kind), "message": ae.Message, "fields": fieldsOrEmpty(ae.Fields)}})
 		return
