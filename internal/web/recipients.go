@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -654,16 +655,19 @@ func (s *Server) recipientExport(c *Ctx) error {
 	}
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, ListParams{Page: 1, Size: 1})
-	var body []byte
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	var file recipients.ExportFile
+	err := s.App.DB.ReadTx(c.Context(), func(rq db.Querier) error {
 		var err error
-		body, _, err = recipients.Export(c.Context(), tx, s.App.Keys, c.Actor, f, full, describeFilter(q))
+		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q))
 		return err
 	})
+	if err == nil {
+		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, file.Audit) })
+	}
 	if err != nil {
 		return err
 	}
-	writeXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", body)
+	writeXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", file.Body)
 	return nil
 }
 
