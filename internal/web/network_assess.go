@@ -40,11 +40,15 @@ func (s *Server) renderChecklist(c *Ctx, f *Form, failedID string, formErr error
 	}
 	var items []network.ChecklistItem
 	if county.ID != "" {
-		err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
-			var err error
-			items, err = network.EnsureChecklist(c.Context(), tx, county)
-			return err
-		})
+		// A write transaction only for the first view that seeds it.
+		items, err = network.Checklist(c.Context(), s.App.DB, county.ID, false)
+		if err == nil && len(items) == 0 {
+			err = s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+				var err error
+				items, err = network.EnsureChecklist(c.Context(), tx, county)
+				return err
+			})
+		}
 		if err != nil {
 			return err
 		}
