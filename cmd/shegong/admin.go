@@ -168,7 +168,10 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer d.Close()
 	// VACUUM INTO reads one snapshot of the database, so the copy is
-	// consistent while the server keeps writing.
+	// consistent while the server keeps writing; it writes only the new
+	// file, so it never takes the server's write lock (it runs on this
+	// process's writer connection because read connections are
+	// query_only, which refuses it).
 	if _, err := d.Exec(ctx, `VACUUM INTO ?`, target); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

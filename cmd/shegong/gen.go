@@ -143,9 +143,9 @@ func generate(ctx context.Context, a *app.App, o genOptions, out io.Writer) erro
 	g := &generator{ctx: ctx, a: a, o: o, rng: rand.New(rand.NewPCG(o.seed, o.seed*7919)), keys: a.Keys, today: cst.Now(),
 		rules: visits.DefaultRules(), usedIDs: make(map[string]bool, o.recipients), out: out}
 	if a.DB.Dialect() == db.SQLite {
-		// One connection, so the pragmas below hold for every statement:
-		// a large page cache keeps the random index inserts in memory.
-		a.DB.Pool().SetMaxOpenConns(1)
+		// Every write goes through the one writer connection, so the
+		// pragmas below hold for all of them: a large page cache keeps
+		// the random index inserts in memory.
 		for _, p := range []string{"PRAGMA cache_size = -2000000", "PRAGMA synchronous = OFF", "PRAGMA temp_store = MEMORY"} {
 			if _, err := a.DB.Exec(ctx, p); err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
@@ -123,6 +124,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("loaded division codes", "rows", n, "year", division.DataYear())
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
+	a.Auth.Start()
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
 	return a, nil
 }
@@ -149,8 +151,18 @@ func (a *App) KeyFilePath() string {
 	return filepath.Join(a.Cfg.DataDir, "shegong.key")
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close writes the session uses still in memory and releases the
+// database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if a.Auth != nil {
+		if err := a.Auth.Stop(ctx); err != nil {
+			a.Log.Warn("writing session last-seen times", "err", err)
+		}
+	}
+	return a.DB.Close()
+}
 
 // Bootstrap makes sure a fresh database can be used: without demo data,
 // an empty database gets a root organisation and one administrator whose

@@ -24,6 +24,7 @@ const (
 	Invalid      Kind = "invalid"      // 422: field-level validation failed
 	TooLarge     Kind = "too_large"    // 413
 	TooMany      Kind = "too_many"     // 429: rate-limited
+	Busy         Kind = "busy"         // 503: the database could not take the write in time; retry shortly
 )
 
 // Error is an error the user sees.
@@ -70,6 +71,8 @@ func (e *Error) Status() int {
 		return http.StatusRequestEntityTooLarge
 	case TooMany:
 		return http.StatusTooManyRequests
+	case Busy:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -99,6 +102,11 @@ func ErrOutOfScope() *Error          { return New(OutOfScope, "该记录不在�
 func ErrStale() *Error {
 	return New(Conflict, "该记录已被他人修改，请刷新后查看最新内容再保存")
 }
+
+// ErrBusy is a write that could not start in time because others held
+// the database (a large import committing); nothing was written and the
+// same request may simply be sent again.
+func ErrBusy() *Error { return New(Busy, "系统繁忙，请稍后重试") }
 
 // Fields collects field errors during validation.
 type Fields map[string]string

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -41,13 +42,35 @@ type Querier interface {
 	Dialect() Dialect
 }
 
-// DB is a connection pool with its dialect.
+// DB is the database with its dialect.
+//
+// On SQLite, which allows one writer at a time, writes and reads take
+// separate paths: every write (InTx, and Exec on the DB itself) goes
+// through one writer connection and waits its turn in a first-come queue
+// in Go, for at most WriteWait; reads (Query, QueryRow, ReadTx) go to a
+// pool of read-only connections that never take the write lock, so a
+// long import's commit delays other writes but no read. On PostgreSQL
+// one pool serves both and the server orders the writes.
 type DB struct {
-	pool    *sql.DB
+	pool    *sql.DB // PostgreSQL: everything; SQLite: the single writer connection
+	read    *sql.DB // the pool reads go to (the same as pool on PostgreSQL)
 	dialect Dialect
+	gate    *writeGate // SQLite only
 	// Path is the SQLite file ("" for PostgreSQL); backup uses it.
 	Path string
+	// WriteWait is how long a write on SQLite waits for its turn before
+	// it fails with apperr.Busy (503, 系统繁忙) instead of hanging the
+	// request; Open sets DefaultWriteWait.
+	WriteWait time.Duration
 }
+
+// DefaultWriteWait bounds a write's wait for the SQLite writer: longer
+// than the commit of a large roster import, shorter than a browser's or
+// proxy's patience.
+const DefaultWriteWait = 30 * time.Second
+
+// readConns is the size of the SQLite read pool.
+const readConns = 8
 
 // Open connects to url: a postgres:// URL selects PostgreSQL, anything else
 // is taken as the path of a SQLite file.
@@ -62,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			pool.Close()
 			return nil, fmt.Errorf("connect postgres: %w", err)
 		}
-		return &DB{pool: pool, dialect: Postgres}, nil
+		return &DB{pool: pool, read: pool, dialect: Postgres, WriteWait: DefaultWriteWait}, nil
 	}
 	return openSQLite(ctx, dsn)
 }
@@ -72,25 +95,48 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{}
-	// WAL lets readers run beside the writer; busy_timeout waits instead of
-	// failing; immediate transactions take the write lock up front so two
-	// writers never deadlock upgrading a read lock.
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
-	pool, err := sql.Open("sqlite", "file:"+abs+"?"+q.Encode())
+	// The writer: WAL lets readers run beside it; immediate transactions
+	// take the write lock up front so a transaction never fails half-way
+	// upgrading a read lock; busy_timeout only matters when another
+	// process (a command, a backup) writes, since writers of this process
+	// queue in Go before they reach SQLite.
+	w := url.Values{}
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Add("_pragma", "busy_timeout(10000)")
+	w.Add("_pragma", "foreign_keys(1)")
+	w.Add("_pragma", "synchronous(NORMAL)")
+	w.Set("_txlock", "immediate")
+	writer, err := sql.Open("sqlite", "file:"+abs+"?"+w.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	pool.SetMaxOpenConns(8)
-	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
+	// One connection kept open for good: the queue hands it from write
+	// to write, and pragmas a command sets on it (cache size) hold.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
 	}
-	return &DB{pool: pool, dialect: SQLite, Path: abs}, nil
+	// Readers: query_only, so a statement that would write fails at once
+	// instead of taking the lock; deferred transactions (no _txlock), so a
+	// ReadTx is a WAL snapshot taken at its first read.
+	r := url.Values{}
+	r.Add("_pragma", "busy_timeout(10000)")
+	r.Add("_pragma", "query_only(1)")
+	reader, err := sql.Open("sqlite", "file:"+abs+"?"+r.Encode())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	reader.SetMaxOpenConns(readConns)
+	reader.SetMaxIdleConns(readConns)
+	if err := reader.PingContext(ctx); err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	return &DB{pool: writer, read: reader, dialect: SQLite, gate: &writeGate{}, Path: abs, WriteWait: DefaultWriteWait}, nil
 }
 
 // Optimize refreshes the planner's statistics where they are missing or
@@ -102,6 +148,12 @@ func (d *DB) Optimize(ctx context.Context) error {
 	if d.dialect != SQLite {
 		return nil
 	}
+	// It writes sqlite_stat1, so it takes its turn as a write.
+	release, err := d.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	conn, err := d.pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -119,23 +171,41 @@ func (d *DB) Optimize(ctx context.Context) error {
 // Dialect reports the engine.
 func (d *DB) Dialect() Dialect { return d.dialect }
 
-// Close closes the pool.
-func (d *DB) Close() error { return d.pool.Close() }
+// Close closes the connections.
+func (d *DB) Close() error {
+	err := d.pool.Close()
+	if d.read != d.pool {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
 
-// Pool exposes the underlying *sql.DB for the rare caller that needs it
-// (benchmarks, backup).
-func (d *DB) Pool() *sql.DB { return d.pool }
+// Pool exposes the *sql.DB reads go to (on SQLite read-only connections)
+// for the rare caller that needs it: a health check's ping, benchmarks.
+// Writes must go through Exec or InTx.
+func (d *DB) Pool() *sql.DB { return d.read }
 
+// Exec runs one statement as a write of its own: on SQLite it waits its
+// turn for the writer (apperr.Busy after WriteWait). Inside InTx use the
+// Tx instead: the DB's writer is the transaction's, and waiting for it
+// there can only end in Busy.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	release, err := d.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return d.pool.ExecContext(ctx, Rebind(d.dialect, query), args...)
 }
 
+// Query reads from the read pool; it never waits for a writer.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.pool.QueryContext(ctx, Rebind(d.dialect, query), args...)
+	return d.read.QueryContext(ctx, Rebind(d.dialect, query), args...)
 }
 
+// QueryRow reads one row from the read pool; it never waits for a writer.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.pool.QueryRowContext(ctx, Rebind(d.dialect, query), args...)
+	return d.read.QueryRowContext(ctx, Rebind(d.dialect, query), args...)
 }
 
 // Tx is a transaction with the same query methods as DB.
@@ -239,16 +309,23 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 func Prepare(ctx context.Context, q Querier, query string) (*sql.Stmt, error) {
 	switch x := q.(type) {
 	case *DB:
-		return x.pool.PrepareContext(ctx, Rebind(x.dialect, query))
+		return x.read.PrepareContext(ctx, Rebind(x.dialect, query))
 	case *Tx:
 		return x.tx.PrepareContext(ctx, Rebind(x.dialect, query))
 	}
 	return nil, fmt.Errorf("db: cannot prepare on %T", q)
 }
 
-// InTx runs fn in a transaction, committing if fn returns nil and rolling
-// back otherwise, so multi-row work is all or nothing.
+// InTx runs fn in a write transaction, committing if fn returns nil and
+// rolling back otherwise, so multi-row work is all or nothing. On SQLite
+// it first waits its turn for the writer: apperr.Busy (503) when the turn
+// does not come within WriteWait, with nothing written.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	release, err := d.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sqlTx, err := d.pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -272,6 +349,28 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// ReadTx runs fn on one consistent, read-only snapshot of the database,
+// for work that reads many statements that must agree (an export: its
+// count, its rows and their sealed values). It never waits for a writer
+// and never blocks one: on SQLite a deferred transaction on a read
+// connection (the WAL snapshot of its first read); on PostgreSQL
+// BEGIN READ ONLY at REPEATABLE READ. A write inside fails. Record what
+// the work did (an audit entry) in a short InTx afterwards.
+func (d *DB) ReadTx(ctx context.Context, fn func(q Querier) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := d.read.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	// Nothing to keep: ending it with a rollback is the same as a commit
+	// and cannot fail on a statement fn tried and the engine refused.
+	defer sqlTx.Rollback() //nolint:errcheck
+	return fn(&Tx{tx: sqlTx, dialect: d.dialect})
 }
 
 // Rebind rewrites `?` placeholders to `$1, $2…` for PostgreSQL. Question

@@ -288,23 +288,29 @@ func WriteCoverageXLSX(w io.Writer, c Coverage) error {
 	return f.Write(w)
 }
 
-// ExportCoverage computes a county's coverage, writes it to w as a
-// workbook and records the export in the audit log, in one transaction:
-// pass a buffer, so that nothing is sent unless the export is recorded.
+// ExportCoverage computes a county's coverage from one snapshot, writes
+// it to w as a workbook, then records the export in the audit log in a
+// short write transaction (the write lock is not held while the figures
+// are computed): pass a buffer, so that nothing is sent unless the export
+// is recorded.
 func ExportCoverage(ctx context.Context, d *db.DB, actor *authz.Actor, countyID string, w io.Writer) (Coverage, error) {
 	var cov Coverage
-	err := d.InTx(ctx, func(tx *db.Tx) error {
+	var county org.Unit
+	err := d.ReadTx(ctx, func(q db.Querier) error {
 		var err error
-		if cov, err = CountyCoverage(ctx, tx, actor, countyID); err != nil {
+		if cov, err = CountyCoverage(ctx, q, actor, countyID); err != nil {
 			return err
 		}
-		county, err := org.Get(ctx, tx, cov.CountyID)
-		if err != nil {
-			return err
-		}
-		if err := WriteCoverageXLSX(w, cov); err != nil {
-			return err
-		}
+		county, err = org.Get(ctx, q, cov.CountyID)
+		return err
+	})
+	if err != nil {
+		return cov, err
+	}
+	if err := WriteCoverageXLSX(w, cov); err != nil {
+		return cov, err
+	}
+	err = d.InTx(ctx, func(tx *db.Tx) error {
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "coverage", EntityID: cov.CountyID, OrgPath: county.Path,
 			Summary: "导出社工站覆盖情况：" + cov.CountyName + "（" + fmt.Sprint(len(cov.Townships)) + " 个乡镇/街道）"})
 	})

@@ -49,14 +49,18 @@ func EnsureCategories(ctx context.Context, q db.Querier, countyID string) error 
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM recipient_categories WHERE county_id = ?`, countyID).Scan(&n); err != nil || n > 0 {
 		return err
 	}
+	// One statement: on a read path (q the DB) it is one short turn for
+	// the writer, not one per category.
 	now := cst.NowStamp()
+	values := make([]string, len(DefaultCategories))
+	args := make([]any, 0, 6*len(DefaultCategories))
 	for i, c := range DefaultCategories {
-		if _, err := q.Exec(ctx, `INSERT INTO recipient_categories (id, county_id, name, grp, sort, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)
-			ON CONFLICT (county_id, name) DO NOTHING`, ids.New(), countyID, c.Name, c.Group, (i+1)*10, now); err != nil {
-			return err
-		}
+		values[i] = "(?, ?, ?, ?, ?, 1, ?)"
+		args = append(args, ids.New(), countyID, c.Name, c.Group, (i+1)*10, now)
 	}
-	return nil
+	_, err := q.Exec(ctx, `INSERT INTO recipient_categories (id, county_id, name, grp, sort, active, created_at) VALUES `+
+		strings.Join(values, ", ")+` ON CONFLICT (county_id, name) DO NOTHING`, args...)
+	return err
 }
 
 // Categories lists a county's categories in display order (seeding the

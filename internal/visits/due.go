@@ -1,6 +1,7 @@
 package visits
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -330,48 +331,63 @@ func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, er
 // ExportDue writes the due list (every row the filter selects) as an
 // Excel workbook and records the export in the audit log, in tx.
 func ExportDue(ctx context.Context, tx db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, error) {
-	if err := actor.Require(authz.PermVisitsExport); err != nil {
+	var buf bytes.Buffer
+	n, entry, err := BuildDueExport(ctx, tx, actor, f, &buf)
+	if err != nil {
 		return 0, err
+	}
+	if err := audit.Record(ctx, tx, actor, entry); err != nil {
+		return 0, err
+	}
+	_, err = buf.WriteTo(w)
+	return n, err
+}
+
+// BuildDueExport writes the workbook of ExportDue to w without writing
+// to the database, and returns its row count and the audit entry to
+// record: run it in db.ReadTx, record the entry with audit.Record in a
+// short write transaction, and send w's bytes only if that succeeds.
+func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, audit.Entry, error) {
+	var none audit.Entry
+	if err := actor.Require(authz.PermVisitsExport); err != nil {
+		return 0, none, err
 	}
 	if !f.Window.Valid() {
 		f.Window = WindowOverdue
 	}
 	f.Limit, f.Offset = -1, 0
-	items, _, err := DueList(ctx, tx, actor, f)
+	items, _, err := DueList(ctx, q, actor, f)
 	if err != nil {
-		return 0, err
+		return 0, none, err
 	}
 	x := excelize.NewFile()
 	defer x.Close()
 	sheet := f.Window.Label()
 	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return 0, err
+		return 0, none, err
 	}
 	header := []any{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工", "重大变化"}
 	sw, err := x.NewStreamWriter(sheet)
 	if err != nil {
-		return 0, err
+		return 0, none, err
 	}
 	_ = sw.SetColWidth(1, 9, 14)
 	if err := sw.SetRow("A1", header); err != nil {
-		return 0, err
+		return 0, none, err
 	}
 	for i, it := range items {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		row := []any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}
 		if err := sw.SetRow(cell, row); err != nil {
-			return 0, err
+			return 0, none, err
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		return 0, err
+		return 0, none, err
 	}
-	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
-		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), len(items))})
-	if err != nil {
-		return 0, err
-	}
-	return len(items), x.Write(w)
+	entry := audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), len(items))}
+	return len(items), entry, x.Write(w)
 }
 
 // Weekday is the due date's weekday in Chinese, for lists.

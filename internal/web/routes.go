@@ -186,7 +186,7 @@ func networkModule(k *kit.Server) kit.Module {
 func visitsModule(k *kit.Server) kit.Module {
 	h := &visitsweb.Handlers{Server: k}
 	return kit.Module{Name: "visits", Templates: visitsweb.Templates, OpenAPI: visitsweb.OpenAPI,
-		Home: []kit.HomeBuilder{h.HomeVisits},
+		Home:   []kit.HomeBuilder{h.HomeVisits},
 		Panels: []kit.PersonPanel{{Key: "visits", Title: "探访记录", Order: 10, Path: "/recipients/{id}/visits"}},
 		Routes: []kit.Route{
 			kit.GET("/visits", authz.PermVisitsRead, h.VisitList),

@@ -415,6 +415,9 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		ae = &apperr.Error{Kind: "internal", Message: "系统内部错误，请稍后再试；如持续出现请联系管理员"}
 	}
 	status := ae.Status()
+	if ae.Kind == apperr.Busy {
+		w.Header().Set("Retry-After", "5")
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		WriteJSON(w, status, map[string]any{"error": map[string]any{"code": string(ae.Kind), "message": ae.Message, "fields": fieldsOrEmpty(ae.Fields)}})
 		return
@@ -465,9 +468,11 @@ func (c *Ctx) Write(fn func(tx *db.Tx) error) error {
 	return c.s.App.DB.InTx(c.Context(), fn)
 }
 
-// Read runs fn on a querier for reads; domain reads take a db.Querier.
+// Read runs fn in one read-only transaction (a consistent snapshot that
+// never takes the write lock): exports and pages that read several
+// things that must agree. Single reads pass c.DB() instead.
 func (c *Ctx) Read(fn func(q db.Querier) error) error {
-	return fn(c.s.App.DB)
+	return c.s.App.DB.ReadTx(c.Context(), fn)
 }
 
 // DB is the querier a read-only handler passes to domain reads.

@@ -42,11 +42,15 @@ func (s *Handlers) renderChecklist(c *kit.Ctx, f *kit.Form, failedID string, for
 	}
 	var items []network.ChecklistItem
 	if county.ID != "" {
-		err = c.Write(func(tx *db.Tx) error {
-			var err error
-			items, err = network.EnsureChecklist(c.Context(), tx, county)
-			return err
-		})
+		// A write transaction only for the first view that seeds it.
+		items, err = network.Checklist(c.Context(), s.App.DB, county.ID, false)
+		if err == nil && len(items) == 0 {
+			err = c.Write(func(tx *db.Tx) error {
+				var err error
+				items, err = network.EnsureChecklist(c.Context(), tx, county)
+				return err
+			})
+		}
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -573,16 +574,19 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	}
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, kit.ListParams{Page: 1, Size: 1})
-	var body []byte
-	err := c.Write(func(tx *db.Tx) error {
+	var file recipients.ExportFile
+	err := c.Read(func(rq db.Querier) error {
 		var err error
-		body, _, err = recipients.Export(c.Context(), tx, s.App.Keys, c.Actor, f, full, describeFilter(q))
+		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q))
 		return err
 	})
+	if err == nil {
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, file.Audit) })
+	}
 	if err != nil {
 		return err
 	}
-	kit.WriteXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", body)
+	kit.WriteXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", file.Body)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -407,13 +408,18 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	h.Set("Content-Disposition", `attachment; filename="visits-due-`+cst.Today()+`.xlsx"; filename*=UTF-8''`+url.PathEscape("待探访名单-"+cst.Today()+".xlsx"))
 	h.Set("Cache-Control", "no-store")
-	// The workbook is built in memory inside the transaction that writes
-	// the audit entry, so an export is logged exactly when it is sent.
+	// The workbook is built in memory from one snapshot, and sent only
+	// once the audit entry is written, so an export is logged when sent.
 	var buf strings.Builder
-	err := c.Write(func(tx *db.Tx) error {
-		_, err := visits.ExportDue(c.Context(), tx, c.Actor, f, &buf)
+	var entry audit.Entry
+	err := c.Read(func(q db.Querier) error {
+		var err error
+		_, entry, err = visits.BuildDueExport(c.Context(), q, c.Actor, f, &buf)
 		return err
 	})
+	if err == nil {
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
+	}
 	if err != nil {
 		h.Del("Content-Disposition")
 		return err
