@@ -41,6 +41,16 @@ const header = `# shegong 数据加密密钥 (personal-data encryption keys).
 # the last one is used for new values. Rotate with: shegong keys rotate
 `
 
+// Load reads the key file at path; a missing file is an error wrapping
+// os.ErrNotExist.
+func Load(path string) (*Keyring, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	return Parse(data)
+}
+
 // LoadOrCreate reads the key file at path, creating it (mode 0600) with
 // fresh random keys when it does not exist.
 func LoadOrCreate(path string) (*Keyring, error) {
@@ -162,11 +172,15 @@ func (kr *Keyring) Seal(plain string) string {
 	if plain == "" {
 		return ""
 	}
-	aead := kr.keys[kr.active]
+	return kr.sealWith(kr.active, plain)
+}
+
+func (kr *Keyring) sealWith(n int, plain string) string {
+	aead := kr.keys[n]
 	nonce := make([]byte, aead.NonceSize())
 	_, _ = rand.Read(nonce)
 	out := aead.Seal(nonce, nonce, []byte(plain), nil)
-	return "v" + strconv.Itoa(kr.active) + ":" + base64.RawStdEncoding.EncodeToString(out)
+	return "v" + strconv.Itoa(n) + ":" + base64.RawStdEncoding.EncodeToString(out)
 }
 
 // Open decrypts a value made by Seal.
