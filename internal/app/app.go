@@ -17,6 +17,7 @@ import (
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/network"
@@ -80,7 +81,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, backup.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -184,6 +185,11 @@ func (a *App) KeyFilePath() string {
 		return ""
 	}
 	return a.Cfg.keyFile()
+}
+
+// BackupSource is what a backup of this app copies.
+func (a *App) BackupSource() backup.Source {
+	return backup.Source{DB: a.DB, DatabaseURL: a.Cfg.DatabaseURL, AttachmentsDir: a.Cfg.AttachmentsDir()}
 }
 
 // Close releases the database.

@@ -16,4 +16,5 @@ func (s *Server) registerRoutes() {
 	s.routesWorkforce()
 	s.routesVisits()
 	s.routesAPICore()
+	s.routesSystem()
 }
