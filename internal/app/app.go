@@ -90,11 +90,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	if err := os.MkdirAll(cfg.AttachmentsDir(), 0o750); err != nil {
-		return nil, fmt.Errorf("attachments folder: %w", err)
+	// The data folder holds personal data: the service's user only.
+	for _, dir := range []string{cfg.DataDir, cfg.AttachmentsDir()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
 	}
 	d, err := db.Open(ctx, cfg.DSN())
 	if err != nil {
@@ -156,6 +159,11 @@ func OpenKeys(ctx context.Context, cfg Config, d *db.DB) (*secure.Keyring, error
 		}
 		keys, err = secure.LoadOrCreate(where)
 	} else {
+		if st, err := os.Stat(where); err == nil && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(where, 0o600); err != nil {
+				return nil, fmt.Errorf("key file mode: %w", err)
+			}
+		}
 		keys, err = secure.Load(where)
 	}
 	if err != nil {

@@ -145,3 +145,53 @@ func TestStartChecksSealedValuesOfAnOlderDatabase(t *testing.T) {
 		t.Fatalf("key checks recorded: %d %v", n, err)
 	}
 }
+
+// The data folder, the database, the key file and the attachments folder
+// are for the service's own user only, also when an older install made
+// them readable by others; SQLite zeroes deleted data.
+func TestDataFolderIsPrivate(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	if err := os.Chmod(cfg.DataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, cfg, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := a.KeyFilePath()
+	a.Close()
+	// An older install: everything group- and world-readable.
+	os.Chmod(cfg.DataDir, 0o755)
+	os.Chmod(cfg.AttachmentsDir(), 0o755)
+	os.Chmod(keyPath, 0o644)
+	if dbtest.Engine() == db.SQLite {
+		os.Chmod(cfg.SQLitePath(), 0o644)
+	}
+	a, err = Open(ctx, cfg, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	want := map[string]os.FileMode{cfg.DataDir: 0o700, cfg.AttachmentsDir(): 0o700, keyPath: 0o600}
+	if dbtest.Engine() == db.SQLite {
+		want[cfg.SQLitePath()] = 0o600
+		if _, err := a.DB.Exec(ctx, `UPDATE users SET display_name = display_name`); err != nil {
+			t.Fatal(err)
+		}
+		want[cfg.SQLitePath()+"-wal"] = 0o600
+		var on int
+		if err := a.DB.QueryRow(ctx, `PRAGMA secure_delete`).Scan(&on); err != nil || on != 1 {
+			t.Errorf("secure_delete = %d (%v), want 1", on, err)
+		}
+	}
+	for p, mode := range want {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(p), st.Mode().Perm(), mode)
+		}
+	}
+}

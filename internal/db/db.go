@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -72,6 +73,18 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Personal data: only the service's own user reads the file. SQLite
+	// gives the -wal and -shm files the database file's permissions.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	f.Close()
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("sqlite file mode: %w", err)
+		}
+	}
 	q := url.Values{}
 	// WAL lets readers run beside the writer; busy_timeout waits instead of
 	// failing; immediate transactions take the write lock up front so two
@@ -80,6 +93,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Deleted and overwritten personal data is zeroed in the file, not
+	// left in free pages for anyone holding a copy to read.
+	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	pool, err := sql.Open("sqlite", "file:"+abs+"?"+q.Encode())
 	if err != nil {
