@@ -254,11 +254,15 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("re-seal (the new key file keeps the old keys, run again): %w", err)
 	}
+	files, err := a.Attach.ResealFiles(ctx, a.Keys, next)
+	if err != nil {
+		return fmt.Errorf("re-seal attachments (the new key file keeps the old keys, run again): %w", err)
+	}
 	// Record the new key's check value now, so a copy of the data taken
 	// before the next start is checked against it too.
 	if err := secure.CheckKeys(ctx, a.DB, next); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "已启用第 %d 号密钥，重新加密 %d 个字段值\n", next.ActiveKey(), n)
+	fmt.Fprintf(stdout, "已启用第 %d 号密钥，重新加密 %d 个字段值、%d 个附件\n", next.ActiveKey(), n, files)
 	return nil
 }

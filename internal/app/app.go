@@ -131,7 +131,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		log.Info("loaded division codes", "rows", n, "year", division.DataYear())
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
-	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
+	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
 	a.Workforce = &workforce.Service{DB: d, Keys: keys}
 	return a, nil
 }
