@@ -4,7 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image"
+	"image/png"
 	"io"
+	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,8 +21,11 @@ import (
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/attach"
+	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // dataFlags points a command at a fresh data folder (and at PostgreSQL
@@ -190,12 +199,55 @@ func TestKeysRotate(t *testing.T) {
 	if err := run(ctx, append([]string{"migrate"}, args[2:]...), &out, &errb); err != nil {
 		t.Fatal(err)
 	}
+	// A photo sealed with key 1, and one stored before photos were sealed.
+	a := openData(t, args[2:])
+	photo := func(name string, keys *secure.Keyring) attach.Attachment {
+		var buf, img bytes.Buffer
+		png.Encode(&img, image.NewGray(image.Rect(0, 0, 3, len(name))))
+		mw := multipart.NewWriter(&buf)
+		w, _ := mw.CreateFormFile("p", name)
+		w.Write(img.Bytes())
+		mw.Close()
+		form, _ := multipart.NewReader(&buf, mw.Boundary()).ReadForm(1 << 20)
+		s := &attach.Store{DB: a.DB, Dir: a.Cfg.AttachmentsDir(), Keys: keys}
+		at, err := s.SaveImage(ctx, a.DB, &authz.Actor{UserID: "t", OrgPath: "/"}, attach.Owner{Entity: "visit", ID: "v", OrgPath: "/x/"}, "p", form.File["p"][0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	photos := []attach.Attachment{photo("sealed.png", a.Keys), photo("older.png", nil)}
+	a.Close()
 	if err := run(ctx, args, &out, &errb); err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
 	key, _ := os.ReadFile(filepath.Join(dir, "shegong.key"))
 	if !strings.Contains(string(key), "key 2 ") || !strings.Contains(string(key), "key 1 ") {
 		t.Fatalf("key file after rotation:\n%s", key)
+	}
+	a = openData(t, args[2:])
+	for _, p := range photos {
+		_, rc, err := a.Attach.Open(ctx, &authz.Actor{UserID: "t", OrgPath: "/"}, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		sum := sha256.Sum256(got)
+		if hex.EncodeToString(sum[:]) != p.SHA256 {
+			t.Fatalf("%s reads differently after rotation", p.Filename)
+		}
+	}
+	err := filepath.WalkDir(a.Cfg.AttachmentsDir(), func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			b, _ := os.ReadFile(p)
+			if secure.KeyOfBytes(b) != 2 {
+				t.Errorf("%s sealed with key %d after rotation", p, secure.KeyOfBytes(b))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
