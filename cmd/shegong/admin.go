@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
@@ -165,9 +167,12 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
+	// Ctrl-C or SIGTERM: stop and remove the unfinished archive.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	start := time.Now()
 	res, err := backup.Write(ctx, a.BackupSource(), target)
-	if rerr := backup.Record(ctx, a.DB, res, err); rerr != nil && err == nil {
+	if rerr := backup.Record(context.WithoutCancel(ctx), a.DB, res, err); rerr != nil && err == nil {
 		err = rerr
 	}
 	if err != nil {

@@ -51,6 +51,7 @@ const (
 	SQLiteName   = "database.sqlite"
 	PGDumpName   = "database.pgdump" // pg_dump --format=custom
 	attachPrefix = "attachments/"
+	workPrefix   = ".shegong-backup-" // a backup in progress, removed when it ends
 )
 
 // Manifest describes an archive.
@@ -95,7 +96,7 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Result{}, err
 	}
-	work, err := os.MkdirTemp(dir, ".shegong-backup-")
+	work, err := os.MkdirTemp(dir, workPrefix)
 	if err != nil {
 		return Result{}, err
 	}
@@ -185,8 +186,15 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	if _, err := Verify(partial); err != nil {
 		return Result{}, fmt.Errorf("the archive just written does not verify: %w", err)
 	}
-	if err := os.Link(partial, target); err != nil { // fails if target appeared meanwhile
-		return Result{}, err
+	// A hard link fails if target appeared meanwhile; where the file
+	// system has no hard links, a rename after one more look.
+	if err := os.Link(partial, target); err != nil {
+		if _, serr := os.Stat(target); serr == nil {
+			return Result{}, fmt.Errorf("%s already exists", target)
+		}
+		if err := os.Rename(partial, target); err != nil {
+			return Result{}, err
+		}
 	}
 	syncDir(dir)
 	st, err := os.Stat(target)

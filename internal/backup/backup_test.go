@@ -281,6 +281,16 @@ func TestRestoreRefusesADamagedArchive(t *testing.T) {
 	if _, err := backup.Write(f.ctx, f.a.BackupSource(), good); err == nil {
 		t.Fatal("a backup overwrote an existing file")
 	}
+	// A backup stopped midway leaves nothing that looks like a backup.
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	stopped := filepath.Join(dir, "stopped", "x.tar.gz")
+	if _, err := backup.Write(ctx, f.a.BackupSource(), stopped); err == nil {
+		t.Fatal("a cancelled backup succeeded")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(stopped)); len(entries) != 0 {
+		t.Fatalf("a stopped backup left %v", entries)
+	}
 	data, _ := os.ReadFile(good)
 	truncated := filepath.Join(dir, "truncated.tar.gz")
 	os.WriteFile(truncated, data[:len(data)*2/3], 0o600)
@@ -313,6 +323,12 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, backup.ArchiveName(base.Add(time.Duration(i)*time.Hour))), nil, 0o600)
 	}
 	os.WriteFile(filepath.Join(dir, "other.txt"), nil, 0o600)
+	// The work folder of a backup killed two days ago goes; a running one stays.
+	stale, running := filepath.Join(dir, ".shegong-backup-1"), filepath.Join(dir, ".shegong-backup-2")
+	os.Mkdir(stale, 0o700)
+	os.Mkdir(running, 0o700)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
 	if err := backup.Prune(dir, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +337,7 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{"other.txt", backup.ArchiveName(base.Add(3 * time.Hour)), backup.ArchiveName(base.Add(4 * time.Hour))}
+	want := []string{".shegong-backup-2", "other.txt", backup.ArchiveName(base.Add(3 * time.Hour)), backup.ArchiveName(base.Add(4 * time.Hour))}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("after prune: %v, want %v", names, want)
 	}

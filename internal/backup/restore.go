@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/shegong/shegong/internal/db"
 )
@@ -93,7 +94,33 @@ func Restore(ctx context.Context, archive string, t Target) (Manifest, error) {
 		return m, err
 	}
 	syncDir(t.DataDir)
+	if err := checkCounts(ctx, m, t); err != nil {
+		return m, err
+	}
 	return m, nil
+}
+
+// checkCounts compares the restored tables' row counts with the manifest.
+func checkCounts(ctx context.Context, m Manifest, t Target) error {
+	dsn := t.DatabaseURL
+	if dsn == "" {
+		dsn = t.SQLitePath
+	}
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for table, want := range m.Tables {
+		var n int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM "`+strings.ReplaceAll(table, `"`, `""`)+`"`).Scan(&n); err != nil {
+			return fmt.Errorf("restored table %s: %w", table, err)
+		}
+		if n != want {
+			return fmt.Errorf("restored table %s has %d rows, the backup %d", table, n, want)
+		}
+	}
+	return nil
 }
 
 func requireEmptyPostgres(ctx context.Context, dsn string) error {

@@ -135,13 +135,20 @@ func Prune(dir string, keep int) error {
 		return err
 	}
 	var names []string
+	var errs []error
 	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, archivePrefix) && strings.HasSuffix(n, archiveSuffix) && e.Type().IsRegular() {
+		n := e.Name()
+		if strings.HasPrefix(n, archivePrefix) && strings.HasSuffix(n, archiveSuffix) && e.Type().IsRegular() {
 			names = append(names, n)
+		}
+		// The work folder of a backup killed midway (power cut, kill -9).
+		if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(n, workPrefix) && time.Since(info.ModTime()) > 24*time.Hour {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	sort.Strings(names)
-	var errs []error
 	for len(names) > keep {
 		if err := os.Remove(filepath.Join(dir, names[0])); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", names[0], err))
