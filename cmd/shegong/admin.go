@@ -178,7 +178,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(stdout, "已备份到 %s（%d 字节，%d 个文件，用时 %s）\n", res.Path, res.Size, len(res.Manifest.Files), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "已备份到 %s（%d 字节，%d 个文件，用时 %s：复制数据库 %s，打包 %s，校验 %s）\n", res.Path, res.Size, len(res.Manifest.Files),
+		time.Since(start).Round(time.Millisecond), res.CopyTook.Round(time.Millisecond), res.ArchiveTook.Round(time.Millisecond), res.VerifyTook.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "备份中不含密钥文件：请另外妥善保管 %s，恢复时必须用它 (the key file is not in the backup: keep %s separately, a restore needs it)\n", keyPathOf(f.cfg), keyPathOf(f.cfg))
 	return nil
 }

@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -83,6 +84,9 @@ type Result struct {
 	Path     string
 	Size     int64
 	Manifest Manifest
+	// How long the steps took: the database copy, writing the archive,
+	// reading it back.
+	CopyTook, ArchiveTook, VerifyTook time.Duration
 }
 
 // Write backs src up into target, which must not exist. The archive is
@@ -102,6 +106,8 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	}
 	defer os.RemoveAll(work)
 
+	var res Result
+	step := time.Now()
 	m := Manifest{Version: FormatVersion, CreatedAt: cst.NowStamp(), Engine: string(src.DB.Dialect())}
 	dbName := SQLiteName
 	dbFile := filepath.Join(work, "db")
@@ -114,6 +120,7 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	res.CopyTook, step = time.Since(step), time.Now()
 
 	partial := filepath.Join(work, "archive.partial")
 	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -183,6 +190,7 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	if err := f.Close(); err != nil {
 		return Result{}, err
 	}
+	res.ArchiveTook, step = time.Since(step), time.Now()
 	if _, err := Verify(partial); err != nil {
 		return Result{}, fmt.Errorf("the archive just written does not verify: %w", err)
 	}
@@ -196,12 +204,14 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 			return Result{}, err
 		}
 	}
+	res.VerifyTook = time.Since(step)
 	syncDir(dir)
 	st, err := os.Stat(target)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Path: target, Size: st.Size(), Manifest: m}, nil
+	res.Path, res.Size, res.Manifest = target, st.Size(), m
+	return res, nil
 }
 
 func syncDir(dir string) {
