@@ -277,6 +277,9 @@ func checkCode(ctx context.Context, q db.Querier, fe apperr.Fields, kind Kind, p
 // checkCode. Breaking a rule is a field error on "active" or
 // "division_code".
 func Update(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int, name, divisionCode string, active bool) (Unit, error) {
+	if !actor.Can(authz.PermOrgEdit) {
+		return Unit{}, apperr.ErrForbidden()
+	}
 	before, err := GetFor(ctx, tx, actor, id)
 	if err != nil {
 		return Unit{}, err

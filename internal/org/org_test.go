@@ -69,6 +69,16 @@ func TestOrgEditRulesPerRole(t *testing.T) {
 	admin := &authz.Actor{UserID: "a", Role: authz.RoleAdmin, OrgPath: county.Path}
 	head := &authz.Actor{UserID: "h", Role: authz.RoleStationHead, OrgPath: chaoge.Path}
 
+	// Other roles edit no node, not even a name in their scope.
+	for _, r := range []authz.Role{authz.RoleWorker, authz.RoleSupervisor, authz.RoleVolunteer, authz.RoleEvaluator, authz.RoleLeader} {
+		if _, err := f.update(&authz.Actor{UserID: "x", Role: r, OrgPath: chaoge.Path}, chaoge, "改名", chaoge.DivisionCode, true); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("%s renamed a station: %v", r, err)
+		}
+	}
+	if _, err := f.update(nil, chaoge, "改名", chaoge.DivisionCode, true); err == nil {
+		t.Fatal("a nil actor edited a station")
+	}
+
 	// Station head, own station.
 	if _, err := f.update(head, chaoge, chaoge.Name, chaoge.DivisionCode, false); err == nil {
 		t.Fatal("a station head deactivated their own station")
