@@ -57,6 +57,11 @@ func openData(t *testing.T, flags []string) *app.App {
 
 func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, dataFlags(t)...)
+	backups := t.TempDir()
+	if dbtest.Engine() == db.SQLite {
+		// The first scheduled backup runs at start when none succeeded yet.
+		args = append(args, "--backup-dir", backups, "--backup-every", "1h")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	logs := &syncWriter{w: &bytes.Buffer{}}
@@ -83,6 +88,20 @@ func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+m[1]+`"}`))
 	if err != nil || login.StatusCode != 200 {
 		t.Fatalf("login with the printed password: %v %v", login.StatusCode, err)
+	}
+
+	if dbtest.Engine() == db.SQLite {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			m, _ := filepath.Glob(filepath.Join(backups, "shegong-*.tar.gz"))
+			if len(m) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no scheduled backup in %s:\n%s", backups, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 
 	cancel() // as SIGTERM would
@@ -256,7 +275,7 @@ func TestServeHelpDocumentsFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"-addr", "-data", "-database-url", "-demo", "SHEGONG_ADDR", "SHEGONG_DATA"} {
+	for _, f := range []string{"-addr", "-data", "-database-url", "-demo", "SHEGONG_ADDR", "SHEGONG_DATA", "-backup-dir", "-backup-every", "-backup-keep"} {
 		if !strings.Contains(errb.String(), f) {
 			t.Errorf("help lacks %s", f)
 		}
