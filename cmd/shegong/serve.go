@@ -79,6 +79,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer func() { cancelBackups(); <-backups }()
 		log.Info("scheduled backups", "dir", f.backupDir, "every", f.backupEvery, "keep", f.backupKeep)
 	}
+	// Stock figures of past periods read the values kept each day.
+	snapCtx, stopSnapshots := context.WithCancel(sigCtx)
+	snapDone := make(chan struct{})
+	go keepSnapshots(snapCtx, a, log, snapDone)
+	defer func() { stopSnapshots(); <-snapDone }()
 	errc := make(chan error, 1)
 	go func() {
 		if f.cfg.TLSCert != "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
@@ -74,14 +75,12 @@ type App struct {
 	Auth *auth.Service
 	// Attach stores uploaded files (photos).
 	Attach *attach.Store
-	// Workforce keeps social workers, volunteers, training and programmes.
-	Workforce *workforce.Service
 }
 
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, backup.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -132,7 +131,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
-	a.Workforce = &workforce.Service{DB: d, Keys: keys}
 	return a, nil
 }
 

@@ -73,6 +73,17 @@ type Actor struct {
 	MustChangePassword bool
 }
 
+// RoleSystem is the role of work the system does for itself (nightly
+// snapshots, background jobs): never a user's role.
+const RoleSystem Role = "system"
+
+// System is the actor of work the system does for itself: its scope
+// (OrgPath "/") covers every node. It holds no permission of the policy
+// table; code running as the system calls what needs scope only.
+func System() *Actor {
+	return &Actor{Username: "system", DisplayName: "系统", Role: RoleSystem, OrgPath: "/", OrgName: "全部"}
+}
+
 // Can reports whether the actor's role grants p.
 func (a *Actor) Can(p Permission) bool { return a != nil && Allowed(a.Role, p) }
 
@@ -100,7 +111,11 @@ func (a *Actor) RequireScope(orgPath string) error {
 
 // ScopeFilter returns a SQL condition restricting pathColumn (a column or
 // expression holding an org path) to the actor's scope, and its argument.
-// Use it in every list query: `WHERE ` + cond.
+// Use it in every list query: `WHERE ` + cond. Like Covers, it matches
+// nothing for a nil actor or one without a scope.
 func (a *Actor) ScopeFilter(pathColumn string) (cond string, arg any) {
+	if a == nil || a.OrgPath == "" {
+		return "(" + pathColumn + " LIKE ? AND 1 = 0)", "/%"
+	}
 	return pathColumn + " LIKE ?", a.OrgPath + "%"
 }

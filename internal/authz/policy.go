@@ -61,6 +61,11 @@ const (
 	PermWorkforceManage     Permission = "workforce.manage"     // people, hours, training in scope; sees masked ID numbers
 	PermWorkforceReveal     Permission = "workforce.reveal"     // show a full ID number or phone (audit-logged)
 	PermWorkforceProgrammes Permission = "workforce.programmes" // honours, talent programmes, allowances and their payment
+
+	// Period figures (期间指标, package figures): every module's counts for
+	// a month, quarter or year and an org node. A drill-down's records are
+	// guarded by their own module (its read permission, the children rule).
+	PermFiguresRead Permission = "figures.read"
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
@@ -102,6 +107,8 @@ var policy = map[Permission][]Role{
 	PermWorkforceManage:     {RoleAdmin, RoleStationHead},
 	PermWorkforceReveal:     {RoleAdmin, RoleStationHead},
 	PermWorkforceProgrammes: {RoleAdmin},
+
+	PermFiguresRead: {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -9,7 +9,9 @@ import (
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
+	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 	"github.com/shegong/shegong/internal/workforce"
 )
@@ -81,13 +83,16 @@ func loadWorkforce(ctx context.Context, a *app.App) error {
 	}
 	// One transaction: the whole roster commits at once (fast on both
 	// engines) or not at all.
-	return a.Workforce.InTx(ctx, func(svc *workforce.Service) error {
-		return loadWorkforceIn(ctx, svc, rng, stations, county, adminActor, linked)
+	return a.DB.InTx(ctx, func(tx *db.Tx) error {
+		return loadWorkforceIn(ctx, tx, a.Keys, rng, stations, county, adminActor, linked)
 	})
 }
 
-func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand, stations []org.Unit, county org.Unit,
+// loadWorkforceIn loads the roster as the system (authz.System), except
+// that payments are confirmed by the county's administrator.
+func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *rand.Rand, stations []org.Unit, county org.Unit,
 	adminActor *authz.Actor, linked map[int]string) error {
+	system := authz.System()
 
 	// 54 workers: 48 certified (certYears) and 6 not yet, spread over the
 	// stations. The first two are the demo accounts 朝歌站长 and 朝歌社工.
@@ -139,7 +144,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 	var workers []workforce.Worker
 	for i, p := range plans {
 		p.in.UserID = linked[i]
-		found, _, err := svc.ListWorkers(ctx, nil, workforce.WorkerFilter{Text: p.in.IDNumber, Limit: 1})
+		found, _, err := workforce.ListWorkers(ctx, tx, keys, system, workforce.WorkerFilter{Text: p.in.IDNumber, Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -147,7 +152,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 			workers = append(workers, found[0])
 			continue
 		}
-		w, err := svc.CreateWorker(ctx, nil, p.in)
+		w, err := workforce.CreateWorker(ctx, tx, keys, system, p.in)
 		if err != nil {
 			return fmt.Errorf("demo worker %s: %w", p.in.Name, err)
 		}
@@ -168,7 +173,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 				}
 			}
 			skills := demoSkills[rng.IntN(len(demoSkills))]
-			existing, _, err := svc.ListVolunteers(ctx, nil, workforce.VolunteerFilter{Text: name, OrgID: unit.ID, Limit: 1})
+			existing, _, err := workforce.ListVolunteers(ctx, tx, keys, system, workforce.VolunteerFilter{Text: name, OrgID: unit.ID, Limit: 1})
 			if err != nil {
 				return err
 			}
@@ -176,13 +181,13 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 				volunteers = append(volunteers, existing[0])
 				continue
 			}
-			v, err := svc.CreateVolunteer(ctx, nil, workforce.VolunteerInput{OrgID: unit.ID, Name: name, Skills: skills, RegisteredOn: reg,
+			v, err := workforce.CreateVolunteer(ctx, tx, keys, system, workforce.VolunteerInput{OrgID: unit.ID, Name: name, Skills: skills, RegisteredOn: reg,
 				Phone: fmt.Sprintf("137%08d", 39210000+si*100+k)})
 			if err != nil {
 				return fmt.Errorf("demo volunteer: %w", err)
 			}
 			for _, h := range hours {
-				if _, err := svc.LogHours(ctx, nil, v.ID, h); err != nil {
+				if _, err := workforce.LogHours(ctx, tx, system, v.ID, h); err != nil {
 					return fmt.Errorf("demo hours: %w", err)
 				}
 			}
@@ -198,14 +203,14 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 	}
 	for ti, in := range trainings {
 		in.OrgID = county.ID
-		list, _, err := svc.ListTrainings(ctx, nil, workforce.TrainingFilter{Text: in.Title, Limit: 1})
+		list, _, err := workforce.ListTrainings(ctx, tx, system, workforce.TrainingFilter{Text: in.Title, Limit: 1})
 		if err != nil {
 			return err
 		}
 		if len(list) > 0 || in.StartOn > cst.Today() {
 			continue
 		}
-		t, err := svc.CreateTraining(ctx, nil, in)
+		t, err := workforce.CreateTraining(ctx, tx, system, in)
 		if err != nil {
 			return fmt.Errorf("demo training: %w", err)
 		}
@@ -214,13 +219,13 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 			if (i/len(stations)+ti)%2 != 0 || w.HiredOn > in.StartOn {
 				continue
 			}
-			if err := svc.AddAttendee(ctx, nil, t.ID, workforce.AttendeeInput{Kind: workforce.PersonWorker, PersonID: w.ID}); err != nil {
+			if err := workforce.AddAttendee(ctx, tx, system, t.ID, workforce.AttendeeInput{Kind: workforce.PersonWorker, PersonID: w.ID}); err != nil {
 				return err
 			}
 		}
 		if ti == 0 {
 			for _, v := range volunteers[:4] {
-				if err := svc.AddAttendee(ctx, nil, t.ID, workforce.AttendeeInput{Kind: workforce.PersonVolunteer, PersonID: v.ID}); err != nil {
+				if err := workforce.AddAttendee(ctx, tx, system, t.ID, workforce.AttendeeInput{Kind: workforce.PersonVolunteer, PersonID: v.ID}); err != nil {
 					return err
 				}
 			}
@@ -229,7 +234,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 
 	// 社工之星: the 2024 round, three of five nominees selected, each with
 	// 3,000 元 a year for two years from July 2024, paid by year.
-	progs, err := svc.ListProgrammes(ctx, nil)
+	progs, err := workforce.ListProgrammes(ctx, tx, system)
 	if err != nil {
 		return err
 	}
@@ -238,30 +243,30 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 			return nil
 		}
 	}
-	prog, err := svc.CreateProgramme(ctx, nil, workforce.ProgrammeInput{OrgID: county.ID, Name: "社工之星", Kind: "honour",
+	prog, err := workforce.CreateProgramme(ctx, tx, system, workforce.ProgrammeInput{OrgID: county.ID, Name: "社工之星", Kind: "honour",
 		Description: "每年评选扎根基层、服务成效突出的驻站社工，给予表彰和津贴。"})
 	if err != nil {
 		return err
 	}
-	round, err := svc.AddRound(ctx, nil, prog.ID, workforce.RoundInput{Name: "2024年度社工之星", Year: 2024, Benefits: "每人每年 3000 元津贴，连续发放两年；颁发荣誉证书"})
+	round, err := workforce.AddRound(ctx, tx, system, prog.ID, workforce.RoundInput{Name: "2024年度社工之星", Year: 2024, Benefits: "每人每年 3000 元津贴，连续发放两年；颁发荣誉证书"})
 	if err != nil {
 		return err
 	}
 	for i, w := range []workforce.Worker{workers[0], workers[4], workers[9], workers[13], workers[20]} {
-		n, err := svc.Nominate(ctx, nil, round.ID, workforce.NomineeInput{WorkerID: w.ID, Note: "扎根基层，服务对象满意度高"})
+		n, err := workforce.Nominate(ctx, tx, system, round.ID, workforce.NomineeInput{WorkerID: w.ID, Note: "扎根基层，服务对象满意度高"})
 		if err != nil {
 			return err
 		}
 		if i >= 3 {
-			if err := svc.SetNomineeStatus(ctx, nil, n.ID, n.Version, "not_selected"); err != nil {
+			if err := workforce.SetNomineeStatus(ctx, tx, system, n.ID, n.Version, "not_selected"); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := svc.SetNomineeStatus(ctx, nil, n.ID, n.Version, "selected"); err != nil {
+		if err := workforce.SetNomineeStatus(ctx, tx, system, n.ID, n.Version, "selected"); err != nil {
 			return err
 		}
-		sc, err := svc.CreateAllowance(ctx, nil, n.ID, workforce.AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+		sc, err := workforce.CreateAllowance(ctx, tx, system, n.ID, workforce.AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
 		if err != nil {
 			return err
 		}
@@ -269,7 +274,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 		for _, l := range sc.Lines {
 			if l.DueOn[:4] < "2026" {
 				paidOn := l.DueOn[:8] + "20"
-				if _, err := svc.ConfirmPayment(ctx, adminActor, l.ID, l.Version, true, paidOn); err != nil {
+				if _, err := workforce.ConfirmPayment(ctx, tx, adminActor, l.ID, l.Version, true, paidOn); err != nil {
 					return err
 				}
 			}

@@ -82,12 +82,12 @@ func CountyCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, count
 		return cov, err
 	}
 	rooms, err := countBy(ctx, q, `SELECT r.station_id, COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id
-		WHERE o.active = 1 AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
+		WHERE `+runningCond+` AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
 	if err != nil {
 		return cov, err
 	}
 	covered, err := countBy(ctx, q, `SELECT r.station_id, COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id
-		JOIN divisions d ON d.code = r.village_code WHERE o.active = 1 AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
+		JOIN divisions d ON d.code = r.village_code WHERE `+runningCond+` AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
 	if err != nil {
 		return cov, err
 	}

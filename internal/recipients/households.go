@@ -297,6 +297,9 @@ func CreateHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, in H
 	if err := setMembers(ctx, q, id, in.Members); err != nil {
 		return Household{}, err
 	}
+	if err := writeHouseholdHistory(ctx, q, actor, id, name, nil, in.Members); err != nil {
+		return Household{}, err
+	}
 	if err := audit.Record(ctx, q, actor, audit.Entry{Action: audit.ActionCreate, Entity: "household", EntityID: id, OrgPath: unit.Path,
 		Summary: "新建家庭：" + name, Changes: memberChanges(nil, in.Members, found)}); err != nil {
 		return Household{}, err
@@ -354,6 +357,9 @@ func UpdateHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id s
 	if err := setMembers(ctx, q, id, members); err != nil {
 		return h, err
 	}
+	if err := writeHouseholdHistory(ctx, q, actor, id, newName, before, members); err != nil {
+		return h, err
+	}
 	for _, m := range h.Members {
 		if _, ok := found[m.RecipientID]; !ok {
 			found[m.RecipientID] = Recipient{Name: m.Name}
@@ -401,6 +407,17 @@ func memberChanges(before, after []MemberInput, names map[string]Recipient) []au
 
 // dissolveHousehold removes a household whose last member left.
 func dissolveHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, h Household) error {
+	rows, err := q.Query(ctx, `SELECT id, household_relation FROM recipients WHERE household_id = ?`, h.ID)
+	members, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (m MemberInput, err error) {
+		err = row.Scan(&m.RecipientID, &m.Relation)
+		return m, err
+	})
+	if err != nil {
+		return err
+	}
+	if err := writeHouseholdHistory(ctx, q, actor, h.ID, h.Name, members, nil); err != nil {
+		return err
+	}
 	if _, err := q.Exec(ctx, `UPDATE recipients SET household_id = NULL, household_relation = '', version = version + 1, updated_at = ? WHERE household_id = ?`,
 		cst.NowStamp(), h.ID); err != nil {
 		return err

@@ -22,13 +22,13 @@
 //     recipient edit (visits replans on new categories or station).
 //   - VisibleCond(actor, "r") is the children rule as SQL for other
 //     packages' lists of recipients (they apply scope themselves).
-//   - Filter.ExtraWhere / ExtraArgs add conditions on columns of "r"
-//     (the recipients row) to List, Count and Export, e.g.
-//     "r.risk_tier = ?" or "r.next_visit_due < ?".
+//   - RegisterListFilter adds a typed filter to List, Count and Export
+//     (visits: 风险等级, 探访); its condition, on columns of "r" (the
+//     recipients row), is the registering module's code.
 //   - recipient_category_links mirror the columns category lists filter
 //     on (org_id, name, birth_date, status), kept by database triggers.
 //     A module that adds a column and mirrors it the same way declares
-//     it with MirrorOnLinks, and its ExtraWhere conditions on that column
+//     it with MirrorOnLinks, and its filter conditions on that column
 //     then run on the link indexes (visits does so for risk_tier).
 //
 // # Children's records
@@ -247,12 +247,25 @@ const (
 	phoneIndexCond = "r.phone_index = ? AND r.phone_index <> ''"
 )
 
+// Hidden reports whether the children rule hides a recipient born on
+// birthDate from the actor (a child, or no birth date known, for a role
+// without recipients.children): what VisibleCond says in SQL. Figures
+// count such people but their drill-downs do not name them.
+func Hidden(actor *authz.Actor, birthDate string) bool {
+	return !CanSeeChildren(actor) && (birthDate == "" || IsChild(birthDate))
+}
+
+// InCareCond is "in care" (在册: status active) as a SQL condition on a
+// recipients row alias: the people the visit plan, the due lists and the
+// figures count.
+func InCareCond(alias string) string { return alias + ".status = '" + StatusActive + "'" }
+
 // checkVisible applies visibleConds to one loaded record.
 func checkVisible(actor *authz.Actor, r Recipient) error {
 	if err := actor.RequireScope(r.OrgPath); err != nil {
 		return err
 	}
-	if !CanSeeChildren(actor) && (r.BirthDate == "" || IsChild(r.BirthDate)) {
+	if Hidden(actor, r.BirthDate) {
 		return apperr.New(apperr.Forbidden, "该服务对象是未满 %d 周岁的儿童，您的角色无权查看儿童信息", ChildAge)
 	}
 	return nil
@@ -900,6 +913,9 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
 		return Recipient{}, err
 	}
+	if err := writeStatusHistory(ctx, q, actor, id, "registered", in); err != nil {
+		return Recipient{}, err
+	}
 	wn, err := workerName(ctx, q, in.WorkerID)
 	if err != nil {
 		return Recipient{}, err
@@ -991,6 +1007,11 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
 		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {
+			return Recipient{}, err
+		}
+	}
+	if in.Status != before.Status {
+		if err := writeStatusHistory(ctx, q, actor, id, "status", in); err != nil {
 			return Recipient{}, err
 		}
 	}

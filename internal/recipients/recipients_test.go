@@ -539,9 +539,15 @@ func TestSearchAndFilters(t *testing.T) {
 	if !slices.Contains(names(all), "张三") || slices.Contains(names(all), "马玉兰") || slices.Contains(names(all), "冯国栋") {
 		t.Errorf("combined: %v", names(all))
 	}
-	// The hook other modules use.
-	if got := names(f.list(worker, recipients.Filter{ExtraWhere: []string{"r.id = ?"}, ExtraArgs: []any{r.ID}})); !slices.Equal(got, []string{"鲍旭"}) {
-		t.Errorf("extra where: %v", got)
+	// A registered filter, the hook other modules use; an unknown value is ignored.
+	recipients.RegisterListFilter(recipients.ListFilter{Name: "test_id", Where: func(v string) (string, []any, bool) {
+		return "r.id = ?", []any{v}, v != "ignored"
+	}})
+	if got := names(f.list(worker, recipients.Filter{Extra: map[string]string{"test_id": r.ID}})); !slices.Equal(got, []string{"鲍旭"}) {
+		t.Errorf("registered filter: %v", got)
+	}
+	if got := names(f.list(worker, recipients.Filter{Extra: map[string]string{"test_id": "ignored"}, Limit: 100})); len(got) < 2 {
+		t.Errorf("registered filter, unknown value: %v", got)
 	}
 	// Paging and counting.
 	items, total, capped, err := recipients.List(f.ctx, f.env.App.DB, f.env.App.Keys, worker, recipients.Filter{Limit: 5, Offset: 5})

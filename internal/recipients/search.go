@@ -33,12 +33,35 @@ type Filter struct {
 	Desc        bool
 	Offset      int
 	Limit       int
-	// ExtraWhere are SQL conditions on "r" (the recipients row) that
-	// other modules add, with their ExtraArgs in order; e.g. visits adds
-	// "r.risk_tier = ?". Only code may set them, never user text.
-	ExtraWhere []string
-	ExtraArgs  []any
+	// Extra holds the chosen values of the filters other modules register
+	// (RegisterListFilter), by filter name; unknown names and values are
+	// ignored.
+	Extra map[string]string
 }
+
+// ListFilter is a filter of the recipients list (page, API and export)
+// that another module registers, such as visits' 风险等级 and 探访. Its
+// condition is code of that module, never user text.
+type ListFilter struct {
+	Name    string // the query parameter
+	Label   string // shown beside the select, and in an export's audit entry
+	Options []ListOption
+	// Where is the condition on the recipients row "r" for a chosen
+	// value, with its arguments; ok is false for a value it does not know.
+	Where func(value string) (cond string, args []any, ok bool)
+}
+
+// ListOption is one value of a ListFilter.
+type ListOption struct{ Code, Label string }
+
+var listFilters []ListFilter
+
+// RegisterListFilter adds a filter to the recipients list. Call it from
+// an init function.
+func RegisterListFilter(f ListFilter) { listFilters = append(listFilters, f) }
+
+// ListFilters are the registered filters, in registration order.
+func ListFilters() []ListFilter { return listFilters }
 
 // CountCap bounds how far a list counts: beyond it the total shows as
 // "CountCap+" — counting a million rows for a pager costs more than the
@@ -178,8 +201,13 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 	if f.HouseholdID != "" {
 		add("r.household_id = ?", f.HouseholdID)
 	}
-	conds = append(conds, f.ExtraWhere...)
-	args = append(args, f.ExtraArgs...)
+	for _, lf := range listFilters {
+		if v := f.Extra[lf.Name]; v != "" {
+			if c, a, ok := lf.Where(v); ok {
+				conds, args = append(conds, c), append(args, a...)
+			}
+		}
+	}
 	if len(conds) == 0 {
 		conds = []string{"1 = 1"} // an administrator of the whole tree, no filter
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/recipients"
 )
 
 // Campaign is a 探访排查 plan: visit everyone in care in a list of
@@ -251,7 +252,7 @@ func progress(ctx context.Context, q db.Querier, c *Campaign) error {
 	// = with a visit dated within the range.
 	return q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.recipient_id = r.id AND v.visit_date >= ? AND v.visit_date <= ?) THEN 1 ELSE 0 END), 0)
 		FROM recipients r JOIN org_units o ON o.id = r.org_id
-		WHERE r.village_code IN (SELECT village_code FROM visit_campaign_villages WHERE campaign_id = ?) AND r.status = 'active' AND o.path LIKE ?`,
+		WHERE r.village_code IN (SELECT village_code FROM visit_campaign_villages WHERE campaign_id = ?) AND `+recipients.InCareCond("r")+` AND o.path LIKE ?`,
 		c.StartsOn, c.EndsOn, c.ID, c.OrgPath+"%").Scan(&c.Targets, &c.Reached)
 }
 

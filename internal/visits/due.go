@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/recipients"
 )
 
 // Due and overdue. A person in care (status active) who has been visited
@@ -86,21 +87,30 @@ type DueFilter struct {
 	Limit    int // at most 200; 0 = 50 (the export passes -1: everything)
 }
 
+// WindowCond is the due window w as a condition on the recipients row
+// alias, for the people in care: the one definition of overdue, due this
+// week and never visited, which the lists, counts and figures share.
+func WindowCond(w Window, alias, today, weekEnd string) (string, []any) {
+	due := alias + ".next_visit_due"
+	switch w {
+	case WindowOverdue:
+		return due + " > '' AND " + due + " < ?", []any{today}
+	case WindowWeek:
+		return due + " >= ? AND " + due + " <= ?", []any{today, weekEnd}
+	case WindowNever:
+		return due + " = ''", nil
+	default: // open
+		return due + " > '' AND " + due + " <= ?", []any{weekEnd}
+	}
+}
+
 func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) db.Conds {
 	var c db.Conds
 	scope, scopeArgs := scopeCond(d, actor, "o.path")
 	c.Add(scope, scopeArgs...)
-	c.Add("r.status = 'active'")
-	switch f.Window {
-	case WindowOverdue:
-		c.Add("r.next_visit_due > '' AND r.next_visit_due < ?", today)
-	case WindowWeek:
-		c.Add("r.next_visit_due >= ? AND r.next_visit_due <= ?", today, weekEnd)
-	case WindowNever:
-		c.Add("r.next_visit_due = ''")
-	default: // open
-		c.Add("r.next_visit_due > '' AND r.next_visit_due <= ?", weekEnd)
-	}
+	c.Add(recipients.InCareCond("r"))
+	wc, wargs := WindowCond(f.Window, "r", today, weekEnd)
+	c.Add(wc, wargs...)
 	if f.WorkerID != "" {
 		c.Add("r.worker_id = ?", f.WorkerID)
 	}
@@ -251,7 +261,7 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 		SUM(CASE WHEN r.next_visit_due >= ? AND r.next_visit_due <= ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN r.next_visit_due = '' THEN 1 ELSE 0 END)
 		FROM org_units o CROSS JOIN recipients r
-		WHERE r.org_id = o.id AND `+ocond+` AND r.status = 'active' AND r.next_visit_due <= ? GROUP BY r.org_id`, append(append([]any{today, today, weekEnd}, oargs...), weekEnd)...)
+		WHERE r.org_id = o.id AND `+ocond+` AND `+recipients.InCareCond("r")+` AND r.next_visit_due <= ? GROUP BY r.org_id`, append(append([]any{today, today, weekEnd}, oargs...), weekEnd)...)
 	if err != nil {
 		return nil, Counts{}, err
 	}
@@ -311,7 +321,7 @@ func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, er
 		COALESCE(SUM(CASE WHEN r.next_visit_due >= ? AND r.next_visit_due <= ? THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN r.next_visit_due = '' THEN 1 ELSE 0 END), 0)
 		FROM recipients r CROSS JOIN org_units o
-		WHERE o.id = r.org_id AND r.worker_id = ? AND r.status = 'active' AND r.next_visit_due <= ? AND `+cond,
+		WHERE o.id = r.org_id AND r.worker_id = ? AND `+recipients.InCareCond("r")+` AND r.next_visit_due <= ? AND `+cond,
 		append([]any{today, today, weekEnd, actor.UserID, weekEnd}, scopeArgs...)...).Scan(&c.Overdue, &c.DueWeek, &c.Never)
 	c.OrgID, c.OrgName = actor.OrgID, actor.DisplayName
 	return c, err

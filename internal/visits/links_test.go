@@ -34,7 +34,7 @@ func TestCategoryLinksFollowTheRecipient(t *testing.T) {
 		}
 		return out
 	}
-	high := recipients.Filter{Category: "低保对象", ExtraWhere: []string{"r.risk_tier = ?"}, ExtraArgs: []any{string(TierHigh)}}
+	high := recipients.Filter{Category: "低保对象", Extra: map[string]string{"tier": string(TierHigh)}}
 	if got := list(high); len(got) != 0 {
 		t.Fatalf("nobody is assessed yet, 高风险+低保: %v", got)
 	}

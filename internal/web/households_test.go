@@ -93,9 +93,12 @@ func TestHouseholdPagesForTheStationWorker(t *testing.T) {
 	if len(listed) != 3 || listed["刘小龙"] != members["刘小龙"] {
 		t.Errorf("registry filtered by household: %v", listed)
 	}
-	// A member's page links back to the household.
-	if res := c.Get("/recipients/" + members["刘建国"]); !strings.Contains(res.Body, `href="/households/`+ids["刘建国户"]+`"`) {
-		t.Error("the recipient page does not link to the household")
+	// A member's page loads its household panel, which links back to the household.
+	if res := c.Get("/recipients/" + members["刘建国"]); !strings.Contains(res.Body, `hx-get="/recipients/`+members["刘建国"]+`/household"`) {
+		t.Error("the recipient page does not load the household panel")
+	}
+	if res := c.Get("/recipients/" + members["刘建国"] + "/household"); !strings.Contains(res.Body, `href="/households/`+ids["刘建国户"]+`"`) {
+		t.Error("the household panel does not link to the household")
 	}
 	if res := c.Get("/households/01890000-0000-7000-8000-000000000000"); res.Status != http.StatusNotFound {
 		t.Errorf("unknown household: %d", res.Status)

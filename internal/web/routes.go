@@ -1,20 +1,334 @@
 package web
 
-// registerRoutes wires every page group and API group. A new module adds
-// one line here and its own file(s).
-func (s *Server) registerRoutes() {
-	s.routesSession()
-	s.routesHome()
-	s.routesOrgs()
-	s.routesUsers()
-	s.routesAudit()
-	s.routesAttachments()
-	s.routesRecipients()
-	s.routesRecipientsImport()
-	s.routesHouseholds()
-	s.routesNetwork()
-	s.routesWorkforce()
-	s.routesVisits()
-	s.routesAPICore()
-	s.routesSystem()
+import (
+	"github.com/shegong/shegong/internal/attach"
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/web/coreweb"
+	"github.com/shegong/shegong/internal/web/figuresweb"
+	"github.com/shegong/shegong/internal/web/kit"
+	"github.com/shegong/shegong/internal/web/networkweb"
+	"github.com/shegong/shegong/internal/web/recipientsweb"
+	"github.com/shegong/shegong/internal/web/visitsweb"
+	"github.com/shegong/shegong/internal/web/workforceweb"
+)
+
+// The route index: every route of every module, in one place. Each
+// module's block names its handlers, templates, API document and home
+// sections; kit.Server.handle checks each route's permission. A new
+// module adds one block here (see DEVELOPING.md). `shegong routes`
+// prints this table; the route × role matrix test walks it.
+
+// modules lists the blocks in menu order.
+func modules(k *kit.Server) []kit.Module {
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), figuresModule(k)}
+}
+
+// 账号、登录、组织架构、审计、首页、附件
+func coreModule(k *kit.Server) kit.Module {
+	h := &coreweb.Handlers{Server: k}
+	return kit.Module{Name: "core", Templates: coreweb.Templates, OpenAPI: coreweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeNetwork, h.HomeAccounts},
+		Routes: []kit.Route{
+			kit.GET("/healthz", kit.Public, h.Healthz),
+			kit.GET("/login", kit.Public, h.LoginPage),
+			kit.POST("/login", kit.Public, h.LoginSubmit),
+			kit.POST("/logout", authz.PermAccount, h.Logout),
+			kit.GET("/account/password", authz.PermAccount, h.PasswordPage),
+			kit.POST("/account/password", authz.PermAccount, h.PasswordSubmit),
+			kit.GET("/{$}", authz.PermHome, h.Home),
+			kit.GET("/users", authz.PermUsersRead, h.UserList),
+			kit.GET("/users/new", authz.PermUsersManage, h.UserNew),
+			kit.POST("/users", authz.PermUsersManage, h.UserCreate),
+			kit.GET("/users/{id}", authz.PermUsersRead, h.UserShow),
+			kit.GET("/users/{id}/edit", authz.PermUsersManage, h.UserEdit),
+			kit.POST("/users/{id}", authz.PermUsersManage, h.UserUpdate),
+			kit.POST("/users/{id}/password", authz.PermUsersManage, h.UserResetPassword),
+			kit.GET("/orgs", authz.PermOrgRead, h.OrgList),
+			kit.GET("/orgs/new", authz.PermOrgManage, h.OrgNew),
+			kit.POST("/orgs", authz.PermOrgManage, h.OrgCreate),
+			kit.GET("/orgs/{id}", authz.PermOrgRead, h.OrgShow),
+			kit.GET("/orgs/{id}/edit", authz.PermOrgEdit, h.OrgEdit),
+			kit.POST("/orgs/{id}", authz.PermOrgEdit, h.OrgUpdate),
+			kit.GET("/audit", authz.PermAuditRead, h.AuditList),
+			kit.GET("/api/v1/openapi.json", kit.Public, h.APIDocument),
+			kit.POST("/api/v1/login", kit.Public, h.ApiLogin),
+			kit.POST("/api/v1/logout", authz.PermAccount, h.ApiLogout),
+			kit.GET("/api/v1/me", authz.PermHome, h.ApiMe),
+			kit.GET("/api/v1/users", authz.PermUsersRead, h.ApiUsers),
+			kit.POST("/api/v1/users", authz.PermUsersManage, h.ApiUserCreate),
+			kit.GET("/api/v1/users/{id}", authz.PermUsersRead, h.ApiUser),
+			kit.PATCH("/api/v1/users/{id}", authz.PermUsersManage, h.ApiUserUpdate),
+			kit.GET("/api/v1/orgs", authz.PermOrgRead, h.ApiOrgs),
+			kit.POST("/api/v1/orgs", authz.PermOrgManage, h.ApiOrgCreate),
+			kit.GET("/api/v1/orgs/{id}", authz.PermOrgRead, h.ApiOrg),
+			kit.PATCH("/api/v1/orgs/{id}", authz.PermOrgEdit, h.ApiOrgUpdate),
+			kit.GET("/api/v1/audit", authz.PermAuditRead, h.ApiAudit),
+			kit.GET("/api/v1/system/backup", authz.PermSystemRead, h.ApiBackupStatus),
+			kit.GET("/attachments/{id}", authz.PermHome, h.AttachmentGet),
+			kit.GET("/api/v1/attachments/{id}", authz.PermHome, h.AttachmentGet),
+		},
+	}
+}
+
+// 服务对象、家庭、名册导入
+func recipientsModule(k *kit.Server) kit.Module {
+	h := &recipientsweb.Handlers{Server: k}
+	manage := authz.PermRecipientsManage
+	return kit.Module{Name: "recipients", Templates: recipientsweb.Templates, OpenAPI: recipientsweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeRecipients},
+		Panels: []kit.PersonPanel{
+			{Key: "household", Title: "家庭成员", Order: 20, Path: "/recipients/{id}/household"},
+			{Key: "timeline", Title: "时间线", Order: 90, Path: "/recipients/{id}/timeline"},
+		},
+		Routes: []kit.Route{
+			kit.GET("/recipients", authz.PermRecipientsRead, h.RecipientList),
+			kit.GET("/recipients/new", authz.PermRecipientsManage, h.RecipientNew),
+			kit.POST("/recipients", authz.PermRecipientsManage, h.RecipientCreate),
+			kit.POST("/recipients/duplicates", authz.PermRecipientsManage, h.RecipientDuplicates),
+			kit.POST("/recipients/export", authz.PermRecipientsExport, h.RecipientExport),
+			kit.GET("/recipients/{id}", authz.PermRecipientsRead, h.RecipientShow),
+			kit.GET("/recipients/{id}/edit", authz.PermRecipientsManage, h.RecipientEdit),
+			kit.POST("/recipients/{id}", authz.PermRecipientsManage, h.RecipientUpdate),
+			kit.POST("/recipients/{id}/reveal", authz.PermRecipientsReveal, h.RecipientReveal),
+			kit.GET("/recipients/{id}/household", authz.PermRecipientsRead, h.HouseholdPanel),
+			kit.POST("/recipients/{id}/household", authz.PermRecipientsManage, h.RecipientHouseholdAdd),
+			kit.GET("/recipients/{id}/timeline", authz.PermRecipientsRead, h.TimelinePanel),
+			kit.GET("/api/v1/recipients/{id}/timeline", authz.PermRecipientsRead, h.APITimeline),
+			kit.POST("/recipients/{id}/household/remove", authz.PermRecipientsManage, h.RecipientHouseholdRemove),
+			kit.GET("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategories),
+			kit.POST("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategoryAdd),
+			kit.POST("/recipient-categories/{id}", authz.PermRecipientsCategories, h.RecipientCategoryToggle),
+			kit.GET("/api/v1/recipients", authz.PermRecipientsRead, h.ApiRecipients),
+			kit.POST("/api/v1/recipients", authz.PermRecipientsManage, h.ApiRecipientCreate),
+			kit.POST("/api/v1/recipients/duplicates", authz.PermRecipientsManage, h.ApiRecipientDuplicates),
+			kit.GET("/api/v1/recipients/{id}", authz.PermRecipientsRead, h.ApiRecipient),
+			kit.PATCH("/api/v1/recipients/{id}", authz.PermRecipientsManage, h.ApiRecipientUpdate),
+			kit.POST("/api/v1/recipients/{id}/reveal", authz.PermRecipientsReveal, h.ApiRecipientReveal),
+			kit.GET("/api/v1/recipient-categories", authz.PermRecipientsRead, h.ApiRecipientCategories),
+			kit.GET("/api/v1/households", authz.PermRecipientsRead, h.ApiHouseholds),
+			kit.POST("/api/v1/households", authz.PermRecipientsManage, h.ApiHouseholdCreate),
+			kit.GET("/api/v1/households/{id}", authz.PermRecipientsRead, h.ApiHousehold),
+			kit.PATCH("/api/v1/households/{id}", authz.PermRecipientsManage, h.ApiHouseholdUpdate),
+			kit.GET("/recipients/import", manage, h.RecipientImportPage),
+			kit.GET("/recipients/import/template.xlsx", manage, h.RecipientImportTemplate),
+			kit.POST("/recipients/import", manage, h.RecipientImportUpload).Upload(recipientsweb.UploadLimit()),
+			kit.POST("/recipients/import/{id}/commit", manage, h.RecipientImportCommit),
+			kit.GET("/recipients/import/{id}/rejected.xlsx", manage, h.RecipientImportRejected),
+			kit.GET("/households", authz.PermRecipientsRead, h.HouseholdList),
+			kit.GET("/households/{id}", authz.PermRecipientsRead, h.HouseholdShow),
+		},
+	}
+}
+
+// 服务网络：社工站、社工室、机构、覆盖、标准化
+func networkModule(k *kit.Server) kit.Module {
+	h := &networkweb.Handlers{Server: k}
+	return kit.Module{Name: "network", Templates: networkweb.Templates, OpenAPI: networkweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeCoverage},
+		Routes: []kit.Route{
+			kit.GET("/network/stations", authz.PermNetworkRead, h.StationList),
+			kit.GET("/network/stations/new", authz.PermNetworkManage, h.StationNew),
+			kit.POST("/network/stations", authz.PermNetworkManage, h.StationCreate),
+			kit.GET("/network/stations/{id}", authz.PermNetworkRead, h.StationShow),
+			kit.GET("/network/stations/{id}/edit", authz.PermNetworkEdit, h.StationEdit),
+			kit.POST("/network/stations/{id}", authz.PermNetworkEdit, h.StationUpdate),
+			kit.POST("/network/stations/{id}/active", authz.PermNetworkManage, h.StationSetActive),
+			kit.POST("/network/stations/{id}/delete", authz.PermNetworkManage, h.StationDelete),
+			kit.GET("/network/stations/{id}/assessments/new", authz.PermNetworkAssess, h.AssessmentNew),
+			kit.POST("/network/stations/{id}/assessments", authz.PermNetworkAssess, h.AssessmentCreate).Upload(attach.MaxUploadBody),
+			kit.GET("/network/assessments/{id}", authz.PermNetworkRead, h.AssessmentShow),
+			kit.GET("/network/rooms", authz.PermNetworkRead, h.RoomList),
+			kit.GET("/network/rooms/new", authz.PermNetworkManage, h.RoomNew),
+			kit.POST("/network/rooms", authz.PermNetworkManage, h.RoomCreate),
+			kit.GET("/network/rooms/{id}", authz.PermNetworkRead, h.RoomShow),
+			kit.GET("/network/rooms/{id}/edit", authz.PermNetworkEdit, h.RoomEdit),
+			kit.POST("/network/rooms/{id}", authz.PermNetworkEdit, h.RoomUpdate),
+			kit.POST("/network/rooms/{id}/delete", authz.PermNetworkManage, h.RoomDelete),
+			kit.GET("/network/divisions/options", authz.PermNetworkRead, h.DivisionOptions),
+			kit.GET("/network/organisations", authz.PermNetworkRead, h.OrganisationList),
+			kit.GET("/network/organisations/new", authz.PermNetworkManage, h.OrganisationNew),
+			kit.POST("/network/organisations", authz.PermNetworkManage, h.OrganisationCreate),
+			kit.GET("/network/organisations/{id}", authz.PermNetworkRead, h.OrganisationShow),
+			kit.GET("/network/organisations/{id}/edit", authz.PermNetworkManage, h.OrganisationEdit),
+			kit.POST("/network/organisations/{id}", authz.PermNetworkManage, h.OrganisationUpdate),
+			kit.POST("/network/organisations/{id}/delete", authz.PermNetworkManage, h.OrganisationDelete),
+			kit.GET("/network/checklist", authz.PermNetworkRead, h.ChecklistPage),
+			kit.POST("/network/checklist", authz.PermNetworkAssess, h.ChecklistAdd),
+			kit.POST("/network/checklist/{id}", authz.PermNetworkAssess, h.ChecklistUpdate),
+			kit.GET("/network/coverage", authz.PermNetworkCoverage, h.CoveragePage),
+			kit.GET("/network/coverage.xlsx", authz.PermNetworkCoverage, h.CoverageExport),
+			kit.GET("/api/v1/stations", authz.PermNetworkRead, h.ApiStations),
+			kit.POST("/api/v1/stations", authz.PermNetworkManage, h.ApiStationCreate),
+			kit.GET("/api/v1/stations/{id}", authz.PermNetworkRead, h.ApiStation),
+			kit.PATCH("/api/v1/stations/{id}", authz.PermNetworkEdit, h.ApiStationUpdate),
+			kit.DELETE("/api/v1/stations/{id}", authz.PermNetworkManage, h.ApiStationDelete),
+			kit.GET("/api/v1/stations/{id}/assessments", authz.PermNetworkRead, h.ApiAssessments),
+			kit.POST("/api/v1/stations/{id}/assessments", authz.PermNetworkAssess, h.ApiAssessmentCreate),
+			kit.GET("/api/v1/assessments/{id}", authz.PermNetworkRead, h.ApiAssessment),
+			kit.GET("/api/v1/rooms", authz.PermNetworkRead, h.ApiRooms),
+			kit.POST("/api/v1/rooms", authz.PermNetworkManage, h.ApiRoomCreate),
+			kit.GET("/api/v1/rooms/{id}", authz.PermNetworkRead, h.ApiRoom),
+			kit.PATCH("/api/v1/rooms/{id}", authz.PermNetworkEdit, h.ApiRoomUpdate),
+			kit.DELETE("/api/v1/rooms/{id}", authz.PermNetworkManage, h.ApiRoomDelete),
+			kit.GET("/api/v1/organisations", authz.PermNetworkRead, h.ApiOrganisations),
+			kit.POST("/api/v1/organisations", authz.PermNetworkManage, h.ApiOrganisationCreate),
+			kit.GET("/api/v1/organisations/{id}", authz.PermNetworkRead, h.ApiOrganisation),
+			kit.PATCH("/api/v1/organisations/{id}", authz.PermNetworkManage, h.ApiOrganisationUpdate),
+			kit.DELETE("/api/v1/organisations/{id}", authz.PermNetworkManage, h.ApiOrganisationDelete),
+			kit.GET("/api/v1/divisions", authz.PermNetworkRead, h.ApiDivisions),
+			kit.GET("/api/v1/divisions/{code}", authz.PermNetworkRead, h.ApiDivision),
+			kit.GET("/api/v1/checklist", authz.PermNetworkRead, h.ApiChecklist),
+			kit.GET("/api/v1/coverage", authz.PermNetworkCoverage, h.ApiCoverage),
+		},
+	}
+}
+
+// 探访排查
+func visitsModule(k *kit.Server) kit.Module {
+	h := &visitsweb.Handlers{Server: k}
+	return kit.Module{Name: "visits", Templates: visitsweb.Templates, OpenAPI: visitsweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeVisits},
+		Panels: []kit.PersonPanel{{Key: "visits", Title: "探访记录", Order: 10, Path: "/recipients/{id}/visits"}},
+		Routes: []kit.Route{
+			kit.GET("/visits", authz.PermVisitsRead, h.VisitList),
+			kit.GET("/visits/new", authz.PermVisitsWrite, h.VisitNew),
+			kit.GET("/visits/pick", authz.PermVisitsWrite, h.VisitPick),
+			kit.POST("/visits", authz.PermVisitsWrite, h.VisitCreate).Upload(visitsweb.UploadLimit),
+			kit.GET("/visits/due", authz.PermVisitsRead, h.VisitDue),
+			kit.GET("/visits/due.xlsx", authz.PermVisitsExport, h.VisitDueExport),
+			kit.GET("/visits/overview", authz.PermVisitsStats, h.VisitOverview),
+			kit.GET("/visits/{id}", authz.PermVisitsRead, h.VisitShow),
+			kit.GET("/visits/{id}/edit", authz.PermVisitsWrite, h.VisitEdit),
+			kit.POST("/visits/{id}", authz.PermVisitsWrite, h.VisitUpdate).Upload(visitsweb.UploadLimit),
+			kit.GET("/recipients/{id}/visits", authz.PermVisitsRead, h.VisitPanel),
+			kit.POST("/recipients/{id}/major-changes", authz.PermVisitsWrite, h.MajorChangeReport),
+			kit.GET("/visit-campaigns", authz.PermVisitsRead, h.CampaignList),
+			kit.GET("/visit-campaigns/new", authz.PermVisitsPlan, h.CampaignNew),
+			kit.POST("/visit-campaigns", authz.PermVisitsPlan, h.CampaignCreate),
+			kit.GET("/visit-campaigns/{id}", authz.PermVisitsRead, h.CampaignShow),
+			kit.GET("/visit-campaigns/{id}/edit", authz.PermVisitsPlan, h.CampaignEdit),
+			kit.POST("/visit-campaigns/{id}", authz.PermVisitsPlan, h.CampaignUpdate),
+			kit.GET("/visit-rules", authz.PermVisitsRules, h.RulesPage),
+			kit.POST("/visit-rules", authz.PermVisitsRules, h.RulesSave),
+			kit.GET("/api/v1/visits", authz.PermVisitsRead, h.ApiVisits),
+			kit.POST("/api/v1/visits", authz.PermVisitsWrite, h.ApiVisitCreate),
+			kit.GET("/api/v1/visits/due", authz.PermVisitsRead, h.ApiVisitsDue),
+			kit.GET("/api/v1/visits/due/counts", authz.PermVisitsStats, h.ApiVisitsDueCounts),
+			kit.GET("/api/v1/visits/{id}", authz.PermVisitsRead, h.ApiVisit),
+			kit.PUT("/api/v1/visits/{id}", authz.PermVisitsWrite, h.ApiVisitUpdate),
+			kit.GET("/api/v1/visits/{id}/photos", authz.PermVisitsRead, h.ApiVisitPhotos),
+			kit.POST("/api/v1/visits/{id}/photos", authz.PermVisitsWrite, h.ApiVisitPhotoUpload).Upload(attach.MaxUploadBody),
+			kit.GET("/api/v1/campaigns", authz.PermVisitsRead, h.ApiCampaigns),
+			kit.POST("/api/v1/campaigns", authz.PermVisitsPlan, h.ApiCampaignCreate),
+			kit.GET("/api/v1/campaigns/{id}", authz.PermVisitsRead, h.ApiCampaign),
+			kit.PUT("/api/v1/campaigns/{id}", authz.PermVisitsPlan, h.ApiCampaignUpdate),
+			kit.GET("/api/v1/recipients/{id}/visit-plan", authz.PermVisitsRead, h.ApiVisitPlan),
+			kit.POST("/api/v1/recipients/{id}/major-changes", authz.PermVisitsWrite, h.ApiMajorChangeReport),
+			kit.GET("/api/v1/visit-rules", authz.PermVisitsRead, h.ApiVisitRules),
+			kit.PUT("/api/v1/visit-rules", authz.PermVisitsRules, h.ApiVisitRulesSave),
+		},
+	}
+}
+
+// 人才队伍
+func workforceModule(k *kit.Server) kit.Module {
+	h := &workforceweb.Handlers{Server: k}
+	read, manage, progs := authz.PermWorkforceRead, authz.PermWorkforceManage, authz.PermWorkforceProgrammes
+	return kit.Module{Name: "workforce", Templates: workforceweb.Templates, OpenAPI: workforceweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeWorkforce},
+		Routes: []kit.Route{
+			kit.GET("/workforce/workers", read, h.WfWorkerList),
+			kit.GET("/workforce/workers.xlsx", read, h.WfWorkerExport),
+			kit.GET("/workforce/workers/new", manage, h.WfWorkerNew),
+			kit.POST("/workforce/workers", manage, h.WfWorkerCreate),
+			kit.GET("/workforce/workers/{id}", read, h.WfWorkerShow),
+			kit.GET("/workforce/workers/{id}/edit", manage, h.WfWorkerEdit),
+			kit.POST("/workforce/workers/{id}", manage, h.WfWorkerUpdate),
+			kit.POST("/workforce/workers/{id}/reveal", authz.PermWorkforceReveal, h.WfWorkerReveal),
+			kit.POST("/workforce/workers/{id}/qualifications", manage, h.WfQualificationAdd),
+			kit.POST("/workforce/workers/{id}/qualifications/{qid}/delete", manage, h.WfQualificationDelete),
+			kit.GET("/workforce/import", manage, h.WfImportPage),
+			kit.GET("/workforce/import/template.xlsx", manage, h.WfImportTemplate),
+			kit.POST("/workforce/import", manage, h.WfImportUpload).Upload(workforceweb.UploadLimit()),
+			kit.POST("/workforce/import/{id}/commit", manage, h.WfImportCommit),
+			kit.GET("/workforce/import/{id}/rejected.xlsx", manage, h.WfImportRejected),
+			kit.GET("/workforce/volunteers", read, h.WfVolunteerList),
+			kit.GET("/workforce/volunteers/new", manage, h.WfVolunteerNew),
+			kit.POST("/workforce/volunteers", manage, h.WfVolunteerCreate),
+			kit.GET("/workforce/volunteers/{id}", read, h.WfVolunteerShow),
+			kit.GET("/workforce/volunteers/{id}/edit", manage, h.WfVolunteerEdit),
+			kit.POST("/workforce/volunteers/{id}", manage, h.WfVolunteerUpdate),
+			kit.POST("/workforce/volunteers/{id}/hours", manage, h.WfHoursAdd),
+			kit.GET("/workforce/trainings", read, h.WfTrainingList),
+			kit.GET("/workforce/trainings/new", manage, h.WfTrainingNew),
+			kit.POST("/workforce/trainings", manage, h.WfTrainingCreate),
+			kit.GET("/workforce/trainings/{id}", read, h.WfTrainingShow),
+			kit.POST("/workforce/trainings/{id}/attendees", manage, h.WfAttendeeAdd),
+			kit.POST("/workforce/trainings/{id}/attendees/remove", manage, h.WfAttendeeRemove),
+			kit.GET("/workforce/programmes", read, h.WfProgrammeList),
+			kit.GET("/workforce/programmes/new", progs, h.WfProgrammeNew),
+			kit.POST("/workforce/programmes", progs, h.WfProgrammeCreate),
+			kit.GET("/workforce/programmes/{id}", read, h.WfProgrammeShow),
+			kit.POST("/workforce/programmes/{id}/rounds", progs, h.WfRoundAdd),
+			kit.POST("/workforce/rounds/{id}/nominees", progs, h.WfNomineeAdd),
+			kit.POST("/workforce/nominees/{id}/status", progs, h.WfNomineeStatus),
+			kit.POST("/workforce/nominees/{id}/allowance", progs, h.WfAllowanceCreate),
+			kit.POST("/workforce/allowance-lines/{id}/paid", progs, h.WfLinePaid),
+			kit.GET("/workforce/allowances", read, h.WfAllowanceList),
+			kit.GET("/workforce/stats", read, h.WfStats),
+			kit.GET("/workforce/stats.xlsx", read, h.WfStatsExport),
+			kit.GET("/api/v1/workforce/workers", read, h.ApiWfWorkers),
+			kit.POST("/api/v1/workforce/workers", manage, h.ApiWfWorkerCreate),
+			kit.GET("/api/v1/workforce/workers/{id}", read, h.ApiWfWorker),
+			kit.PUT("/api/v1/workforce/workers/{id}", manage, h.ApiWfWorkerUpdate),
+			kit.POST("/api/v1/workforce/workers/{id}/reveal", authz.PermWorkforceReveal, h.ApiWfWorkerReveal),
+			kit.POST("/api/v1/workforce/workers/{id}/qualifications", manage, h.ApiWfQualificationAdd),
+			kit.DELETE("/api/v1/workforce/workers/{id}/qualifications/{qid}", manage, h.ApiWfQualificationDelete),
+			kit.POST("/api/v1/workforce/import", manage, h.ApiWfImport).Upload(workforceweb.UploadLimit()),
+			kit.GET("/api/v1/workforce/volunteers", read, h.ApiWfVolunteers),
+			kit.POST("/api/v1/workforce/volunteers", manage, h.ApiWfVolunteerCreate),
+			kit.GET("/api/v1/workforce/volunteers/{id}", read, h.ApiWfVolunteer),
+			kit.PUT("/api/v1/workforce/volunteers/{id}", manage, h.ApiWfVolunteerUpdate),
+			kit.POST("/api/v1/workforce/volunteers/{id}/hours", manage, h.ApiWfHoursAdd),
+			kit.GET("/api/v1/workforce/trainings", read, h.ApiWfTrainings),
+			kit.POST("/api/v1/workforce/trainings", manage, h.ApiWfTrainingCreate),
+			kit.GET("/api/v1/workforce/trainings/{id}", read, h.ApiWfTraining),
+			kit.POST("/api/v1/workforce/trainings/{id}/attendees", manage, h.ApiWfAttendeeAdd),
+			kit.GET("/api/v1/workforce/programmes", read, h.ApiWfProgrammes),
+			kit.POST("/api/v1/workforce/programmes", progs, h.ApiWfProgrammeCreate),
+			kit.GET("/api/v1/workforce/programmes/{id}", read, h.ApiWfProgramme),
+			kit.POST("/api/v1/workforce/programmes/{id}/rounds", progs, h.ApiWfRoundAdd),
+			kit.POST("/api/v1/workforce/rounds/{id}/nominees", progs, h.ApiWfNomineeAdd),
+			kit.PATCH("/api/v1/workforce/nominees/{id}", progs, h.ApiWfNomineeUpdate),
+			kit.POST("/api/v1/workforce/nominees/{id}/allowance", progs, h.ApiWfAllowanceCreate),
+			kit.GET("/api/v1/workforce/allowance-lines", read, h.ApiWfLines),
+			kit.PATCH("/api/v1/workforce/allowance-lines/{id}", progs, h.ApiWfLineUpdate),
+			kit.GET("/api/v1/workforce/stats", read, h.ApiWfStats),
+			kit.GET("/workforce/trainings/{id}/edit", manage, h.WfTrainingEdit),
+			kit.POST("/workforce/trainings/{id}", manage, h.WfTrainingUpdate),
+			kit.POST("/workforce/trainings/{id}/delete", manage, h.WfTrainingDelete),
+			kit.GET("/workforce/programmes/{id}/edit", progs, h.WfProgrammeEdit),
+			kit.POST("/workforce/programmes/{id}", progs, h.WfProgrammeUpdate),
+			kit.POST("/workforce/programmes/{id}/delete", progs, h.WfProgrammeDelete),
+			kit.PUT("/api/v1/workforce/trainings/{id}", manage, h.ApiWfTrainingUpdate),
+			kit.DELETE("/api/v1/workforce/trainings/{id}", manage, h.ApiWfTrainingDelete),
+			kit.DELETE("/api/v1/workforce/trainings/{id}/attendees/{kind}/{pid}", manage, h.ApiWfAttendeeRemove),
+			kit.PUT("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeUpdate),
+			kit.DELETE("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeDelete),
+			kit.GET("/api/v1/workforce/workers/{id}/honours", authz.PermWorkforceRead, h.ApiWfWorkerHonours),
+		},
+	}
+}
+
+// 统计指标：期间指标的数值与明细
+func figuresModule(k *kit.Server) kit.Module {
+	h := &figuresweb.Handlers{Server: k}
+	return kit.Module{Name: "figures", Templates: figuresweb.Templates, OpenAPI: figuresweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/figures", authz.PermFiguresRead, h.List),
+			kit.GET("/figures/{key}", authz.PermFiguresRead, h.Show),
+			kit.GET("/api/v1/figures", authz.PermFiguresRead, h.APIList),
+			kit.GET("/api/v1/figures/{key}", authz.PermFiguresRead, h.APIShow),
+		},
+	}
 }

@@ -141,7 +141,7 @@ func TestWorkforceRosterImportEndToEnd(t *testing.T) {
 	}
 	// A file with no problems is imported at once.
 	res = wfUpload(web, "新人.xlsx", wfRoster(t, []any{"吴八", "男", wfID("1995-08-08"), "", "大专", "高村镇社工站", "2024-05-06"}))
-	if res.Status != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "flash=") || wfTotal(t, api, "") != before+2 {
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Header.Get("Set-Cookie"), "shegong_flash=") || wfTotal(t, api, "") != before+2 {
 		t.Fatalf("valid upload: %d %s", res.Status, res.Header.Get("Location"))
 	}
 	// The API reports the same problems keyed by row and column.

@@ -7,13 +7,14 @@ import (
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/db"
 )
 
 // auditOf returns the audit entries about an entity, newest first.
 func (f *fixture) auditOf(entityID, action string) []audit.Entry {
 	f.t.Helper()
 	root := &authz.Actor{UserID: "root", Role: authz.RoleAdmin, OrgPath: "/"}
-	es, _, err := audit.List(f.ctx, f.svc.DB, root, audit.Filter{EntityID: entityID, Action: action, Limit: 200})
+	es, _, err := audit.List(f.ctx, f.d, root, audit.Filter{EntityID: entityID, Action: action, Limit: 200})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -31,33 +32,45 @@ func change(e audit.Entry, field string) (audit.Change, bool) {
 
 func TestTrainingEditDeleteAndAttendeeRemoval(t *testing.T) {
 	f := newFixture(t)
-	tr, err := f.svc.CreateTraining(f.ctx, f.headChaoge, TrainingInput{OrgID: f.chaoge.ID, Title: "站内共学", Kind: "peer", StartOn: "2026-03-01", Hours: "2"})
+	tr, err := write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.headChaoge, TrainingInput{OrgID: f.chaoge.ID, Title: "站内共学", Kind: "peer", StartOn: "2026-03-01", Hours: "2"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := f.worker(f.chaoge, "参训甲", "1990-01-01", "")
-	if err := f.svc.AddAttendee(f.ctx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID}); err != nil {
+	if err := f.write(func(tx *db.Tx) error {
+		return AddAttendee(f.ctx, tx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID})
+	}); err != nil {
 		t.Fatal(err)
 	}
 
 	// Edit: the same rules as creating, then the change is saved and logged.
 	in := TrainingInput{OrgID: f.chaoge.ID, Title: "站内共学（修订）", Kind: "peer", StartOn: "2026-03-01", Hours: "30"}
-	_, err = f.svc.UpdateTraining(f.ctx, f.headChaoge, tr.ID, tr.Version, in)
+	_, err = write(f, func(tx *db.Tx) (Training, error) {
+		return UpdateTraining(f.ctx, tx, f.headChaoge, tr.ID, tr.Version, in)
+	})
 	wantField(t, err, "hours")
 	in.Hours = "3"
 	in.OrgID = f.beiyang.ID
-	_, err = f.svc.UpdateTraining(f.ctx, f.headChaoge, tr.ID, tr.Version, in)
+	_, err = write(f, func(tx *db.Tx) (Training, error) {
+		return UpdateTraining(f.ctx, tx, f.headChaoge, tr.ID, tr.Version, in)
+	})
 	wantField(t, err, "org_id") // another station: out of the head's scope
 	in.OrgID = f.chaoge.ID
-	got, err := f.svc.UpdateTraining(f.ctx, f.headChaoge, tr.ID, tr.Version, in)
+	got, err := write(f, func(tx *db.Tx) (Training, error) {
+		return UpdateTraining(f.ctx, tx, f.headChaoge, tr.ID, tr.Version, in)
+	})
 	if err != nil || got.Title != "站内共学（修订）" || got.Hours != "3" || got.Version != tr.Version+1 {
 		t.Fatalf("update: %+v %v", got, err)
 	}
-	hours, _ := f.svc.TrainingHoursByYear(f.ctx, PersonWorker, w.ID)
+	hours, _ := TrainingHoursByYear(f.ctx, f.d, f.admin, PersonWorker, w.ID)
 	if len(hours) != 1 || hours[0].Hours != "3" {
 		t.Fatalf("hours after edit: %+v", hours)
 	}
-	if _, err := f.svc.UpdateTraining(f.ctx, f.headChaoge, tr.ID, tr.Version, in); !apperr.Is(err, apperr.Conflict) {
+	if _, err := write(f, func(tx *db.Tx) (Training, error) {
+		return UpdateTraining(f.ctx, tx, f.headChaoge, tr.ID, tr.Version, in)
+	}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale update: %v", err)
 	}
 	ups := f.auditOf(tr.ID, audit.ActionUpdate)
@@ -76,27 +89,33 @@ func TestTrainingEditDeleteAndAttendeeRemoval(t *testing.T) {
 
 	// Another station's head may not touch it.
 	other := &authz.Actor{UserID: "u-by", Role: authz.RoleStationHead, OrgID: f.beiyang.ID, OrgPath: f.beiyang.Path}
-	if _, err := f.svc.UpdateTraining(f.ctx, other, tr.ID, got.Version, in); !apperr.Is(err, apperr.OutOfScope) {
+	if _, err := write(f, func(tx *db.Tx) (Training, error) { return UpdateTraining(f.ctx, tx, other, tr.ID, got.Version, in) }); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("other head edits: %v", err)
 	}
-	if err := f.svc.DeleteTraining(f.ctx, other, tr.ID, got.Version); !apperr.Is(err, apperr.OutOfScope) {
+	if err := f.write(func(tx *db.Tx) error { return DeleteTraining(f.ctx, tx, other, tr.ID, got.Version) }); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("other head deletes: %v", err)
 	}
-	if err := f.svc.RemoveAttendee(f.ctx, other, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID}); !apperr.Is(err, apperr.OutOfScope) {
+	if err := f.write(func(tx *db.Tx) error {
+		return RemoveAttendee(f.ctx, tx, other, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID})
+	}); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("other head removes an attendee: %v", err)
 	}
 
 	// Moving a session with attendees to another county is refused.
-	system := &authz.Actor{UserID: "root", Role: authz.RoleAdmin, OrgPath: "/", DisplayName: "平台"}
+	system := authz.System()
 	in.OrgID = f.xunxian.ID
-	_, err = f.svc.UpdateTraining(f.ctx, system, tr.ID, got.Version, in)
+	_, err = write(f, func(tx *db.Tx) (Training, error) { return UpdateTraining(f.ctx, tx, system, tr.ID, got.Version, in) })
 	wantField(t, err, "org_id")
 
 	// Removing an attendee is logged with the name.
-	if err := f.svc.RemoveAttendee(f.ctx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID}); err != nil {
+	if err := f.write(func(tx *db.Tx) error {
+		return RemoveAttendee(f.ctx, tx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RemoveAttendee(f.ctx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID}); !apperr.Is(err, apperr.NotFound) {
+	if err := f.write(func(tx *db.Tx) error {
+		return RemoveAttendee(f.ctx, tx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID})
+	}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("second removal: %v", err)
 	}
 	rm := f.auditOf(tr.ID, audit.ActionUpdate)[0]
@@ -106,16 +125,18 @@ func TestTrainingEditDeleteAndAttendeeRemoval(t *testing.T) {
 
 	// Delete: stale version refused and nothing removed; then the session
 	// and its attendee rows go together.
-	if err := f.svc.AddAttendee(f.ctx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID}); err != nil {
+	if err := f.write(func(tx *db.Tx) error {
+		return AddAttendee(f.ctx, tx, f.headChaoge, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: w.ID})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteTraining(f.ctx, f.headChaoge, tr.ID, tr.Version); !apperr.Is(err, apperr.Conflict) {
+	if err := f.write(func(tx *db.Tx) error { return DeleteTraining(f.ctx, tx, f.headChaoge, tr.ID, tr.Version) }); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale delete: %v", err)
 	}
 	if f.count("wf_training_attendees") != 1 || f.count("wf_trainings") != 1 {
 		t.Fatal("a refused delete removed rows")
 	}
-	if err := f.svc.DeleteTraining(f.ctx, f.headChaoge, tr.ID, got.Version); err != nil {
+	if err := f.write(func(tx *db.Tx) error { return DeleteTraining(f.ctx, tx, f.headChaoge, tr.ID, got.Version) }); err != nil {
 		t.Fatal(err)
 	}
 	if f.count("wf_training_attendees") != 0 || f.count("wf_trainings") != 0 {
@@ -128,7 +149,7 @@ func TestTrainingEditDeleteAndAttendeeRemoval(t *testing.T) {
 	if c, ok := change(del[0], "attendees"); !ok || c.Before != "参训甲（社工）" {
 		t.Fatalf("delete audit changes: %+v", del[0].Changes)
 	}
-	if _, err := f.svc.GetTraining(f.ctx, f.admin, tr.ID); !apperr.Is(err, apperr.NotFound) {
+	if _, err := GetTraining(f.ctx, f.d, f.admin, tr.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("deleted training: %v", err)
 	}
 }
@@ -136,53 +157,71 @@ func TestTrainingEditDeleteAndAttendeeRemoval(t *testing.T) {
 func TestProgrammeEditAndDeleteRefusedWhenPaid(t *testing.T) {
 	f := newFixture(t)
 	w := f.worker(f.chaoge, "之星", "1988-03-03", "2020-01-01")
-	p, err := f.svc.CreateProgramme(f.ctx, f.admin, ProgrammeInput{OrgID: f.county.ID, Name: "社工之星", Kind: "honour"})
+	p, err := write(f, func(tx *db.Tx) (Programme, error) {
+		return CreateProgramme(f.ctx, tx, f.admin, ProgrammeInput{OrgID: f.county.ID, Name: "社工之星", Kind: "honour"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := f.svc.AddRound(f.ctx, f.admin, p.ID, RoundInput{Name: "2024年度", Year: 2024})
-	n, err := f.svc.Nominate(f.ctx, f.admin, r.ID, NomineeInput{WorkerID: w.ID})
+	r, _ := write(f, func(tx *db.Tx) (Round, error) {
+		return AddRound(f.ctx, tx, f.admin, p.ID, RoundInput{Name: "2024年度", Year: 2024})
+	})
+	n, err := write(f, func(tx *db.Tx) (Nominee, error) {
+		return Nominate(f.ctx, tx, f.admin, r.ID, NomineeInput{WorkerID: w.ID})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.SetNomineeStatus(f.ctx, f.admin, n.ID, n.Version, "selected"); err != nil {
+	if err := f.write(func(tx *db.Tx) error { return SetNomineeStatus(f.ctx, tx, f.admin, n.ID, n.Version, "selected") }); err != nil {
 		t.Fatal(err)
 	}
-	sc, err := f.svc.CreateAllowance(f.ctx, f.admin, n.ID, AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+	sc, err := write(f, func(tx *db.Tx) (Schedule, error) {
+		return CreateAllowance(f.ctx, tx, f.admin, n.ID, AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Edit: version-checked, audited; a unit that leaves nominees out is refused.
-	_, err = f.svc.UpdateProgramme(f.ctx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.beiyang.ID, Name: "社工之星", Kind: "honour"})
+	_, err = write(f, func(tx *db.Tx) (Programme, error) {
+		return UpdateProgramme(f.ctx, tx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.beiyang.ID, Name: "社工之星", Kind: "honour"})
+	})
 	wantField(t, err, "org_id")
-	got, err := f.svc.UpdateProgramme(f.ctx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.county.ID, Name: "淇县社工之星", Kind: "人才计划", Description: "说明"})
+	got, err := write(f, func(tx *db.Tx) (Programme, error) {
+		return UpdateProgramme(f.ctx, tx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.county.ID, Name: "淇县社工之星", Kind: "人才计划", Description: "说明"})
+	})
 	if err != nil || got.Name != "淇县社工之星" || got.Kind != "talent" || got.Version != p.Version+1 {
 		t.Fatalf("update: %+v %v", got, err)
 	}
-	if _, err := f.svc.UpdateProgramme(f.ctx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.county.ID, Name: "x", Kind: "honour"}); !apperr.Is(err, apperr.Conflict) {
+	if _, err := write(f, func(tx *db.Tx) (Programme, error) {
+		return UpdateProgramme(f.ctx, tx, f.admin, p.ID, p.Version, ProgrammeInput{OrgID: f.county.ID, Name: "x", Kind: "honour"})
+	}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale update: %v", err)
 	}
 	up := f.auditOf(p.ID, audit.ActionUpdate)
 	if c, ok := change(up[0], "name"); !ok || c.Before != "社工之星" || c.After != "淇县社工之星" {
 		t.Fatalf("update audit: %+v", up[0])
 	}
-	if _, err := f.svc.UpdateProgramme(f.ctx, f.headChaoge, p.ID, got.Version, ProgrammeInput{OrgID: f.chaoge.ID, Name: "x", Kind: "honour"}); !apperr.Is(err, apperr.OutOfScope) {
+	if _, err := write(f, func(tx *db.Tx) (Programme, error) {
+		return UpdateProgramme(f.ctx, tx, f.headChaoge, p.ID, got.Version, ProgrammeInput{OrgID: f.chaoge.ID, Name: "x", Kind: "honour"})
+	}); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head edits the county's programme: %v", err)
 	}
 
 	// The worker's honours list the round.
-	hs, err := f.svc.WorkerHonours(f.ctx, f.headChaoge, w.ID)
+	hs, err := WorkerHonours(f.ctx, f.d, f.headChaoge, w.ID)
 	if err != nil || len(hs) != 1 || hs[0].RoundName != "2024年度" || hs[0].Visible || hs[0].Allowance == nil || hs[0].Allowance.TotalFen != 600000 {
 		t.Fatalf("honours: %+v %v", hs, err)
 	}
 
 	// A paid line blocks the delete, with the reason in Chinese.
 	l := sc.Lines[0]
-	if _, err := f.svc.ConfirmPayment(f.ctx, f.admin, l.ID, l.Version, true, "2024-07-15"); err != nil {
+	if _, err := write(f, func(tx *db.Tx) (Line, error) {
+		return ConfirmPayment(f.ctx, tx, f.admin, l.ID, l.Version, true, "2024-07-15")
+	}); err != nil {
 		t.Fatal(err)
 	}
-	err = f.svc.DeleteProgramme(f.ctx, f.admin, p.ID, got.Version)
+	err = f.write(func(tx *db.Tx) error { return DeleteProgramme(f.ctx, tx, f.admin, p.ID, got.Version) })
 	if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Conflict || !strings.Contains(ae.Message, "已有 1 笔津贴确认发放") {
 		t.Fatalf("delete with a paid line: %v", err)
 	}
@@ -190,13 +229,13 @@ func TestProgrammeEditAndDeleteRefusedWhenPaid(t *testing.T) {
 		t.Fatal("a refused delete removed rows")
 	}
 	// Taking the payment back lets it go, with everything under it.
-	if _, err := f.svc.ConfirmPayment(f.ctx, f.admin, l.ID, l.Version+1, false, ""); err != nil {
+	if _, err := write(f, func(tx *db.Tx) (Line, error) { return ConfirmPayment(f.ctx, tx, f.admin, l.ID, l.Version+1, false, "") }); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteProgramme(f.ctx, f.admin, p.ID, p.Version); !apperr.Is(err, apperr.Conflict) {
+	if err := f.write(func(tx *db.Tx) error { return DeleteProgramme(f.ctx, tx, f.admin, p.ID, p.Version) }); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale delete: %v", err)
 	}
-	if err := f.svc.DeleteProgramme(f.ctx, f.admin, p.ID, got.Version); err != nil {
+	if err := f.write(func(tx *db.Tx) error { return DeleteProgramme(f.ctx, tx, f.admin, p.ID, got.Version) }); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"wf_programmes", "wf_rounds", "wf_nominees", "wf_allowance_schedules", "wf_allowance_lines"} {
@@ -211,7 +250,7 @@ func TestProgrammeEditAndDeleteRefusedWhenPaid(t *testing.T) {
 	if c, ok := change(del[0], "name"); !ok || c.Before != "淇县社工之星" {
 		t.Fatalf("delete audit changes: %+v", del[0].Changes)
 	}
-	if hs, _ := f.svc.WorkerHonours(f.ctx, f.admin, w.ID); len(hs) != 0 {
+	if hs, _ := WorkerHonours(f.ctx, f.d, f.admin, w.ID); len(hs) != 0 {
 		t.Fatalf("honours after delete: %+v", hs)
 	}
 }

@@ -107,7 +107,7 @@ func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 // stationIndex finds stations and rooms in scope by name, with or without
 // the 社工站 / 社工室 suffix.
 func stationIndex(ctx context.Context, q db.Querier, actor *authz.Actor) (map[string]string, error) {
-	cond, arg := scopeFilter(actor, "path")
+	cond, arg := actor.ScopeFilter("path")
 	rows, err := q.Query(ctx, `SELECT id, name, division_code FROM org_units WHERE `+cond+` AND kind IN (?, ?) AND active = 1`, arg, org.KindStation, org.KindRoom)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ const ambiguousStation = "?"
 
 // checkRows validates every row against the rules and the database, and
 // finds duplicates within the file.
-func (s *Service) checkRows(ctx context.Context, q db.Querier, actor *authz.Actor, rows []ImportRow) (ImportReport, error) {
+func checkRows(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, rows []ImportRow) (ImportReport, error) {
 	stations, err := stationIndex(ctx, q, actor)
 	if err != nil {
 		return ImportReport{}, err
@@ -190,7 +190,7 @@ func (s *Service) checkRows(ctx context.Context, q db.Querier, actor *authz.Acto
 			}
 			in.Qualifications = []QualificationInput{qi}
 		}
-		c, fe := s.validateWorker(ctx, q, actor, in, nil)
+		c, fe := validateWorker(ctx, q, keys, actor, in, nil)
 		for field, msg := range fe {
 			header := byField[field]
 			if header == "" {
@@ -229,15 +229,15 @@ const (
 // ImportRoster checks an uploaded roster and, by mode, writes it. With
 // ImportAll and any problem, nothing is written and the error lists every
 // problem keyed "第3行·身份证号"; the report is returned as well.
-func (s *Service) ImportRoster(ctx context.Context, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
+func ImportRoster(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
 	rows, err := readRoster(filename, data)
 	if err != nil {
 		return ImportReport{Filename: filename}, err
 	}
 	var rep ImportReport
-	err = s.inTx(ctx, func(tx *db.Tx) error {
+	err = func() error {
 		var err error
-		if rep, err = s.checkRows(ctx, tx, actor, rows); err != nil {
+		if rep, err = checkRows(ctx, tx, keys, actor, rows); err != nil {
 			return err
 		}
 		rep.Filename = filename
@@ -251,7 +251,7 @@ func (s *Service) ImportRoster(ctx context.Context, actor *authz.Actor, filename
 			if len(row.Errors) > 0 {
 				continue
 			}
-			if _, err := s.createWorker(ctx, tx, actor, row.input); err != nil {
+			if _, err := createWorker(ctx, tx, keys, actor, row.input); err != nil {
 				// Validated a moment ago in this transaction: anything
 				// now is not the row's fault.
 				return fmt.Errorf("import row %d: %w", row.Row, err)
@@ -264,7 +264,7 @@ func (s *Service) ImportRoster(ctx context.Context, actor *authz.Actor, filename
 		}
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImport, Entity: "wf_worker", OrgPath: path,
 			Summary: fmt.Sprintf("导入社工花名册“%s”：导入 %d 人，未导入 %d 行", filename, rep.Imported, rep.Invalid)})
-	})
+	}()
 	if err != nil {
 		return rep, err
 	}
@@ -302,16 +302,14 @@ func RejectedWorkbook(rows []ImportRow) ([]byte, error) {
 // batchTable holds the staged rosters (see roster.Batches).
 const batchTable = "wf_import_batches"
 
-func (s *Service) batches() roster.Batches { return roster.Batches{Table: batchTable, Keys: s.Keys} }
+func batches(keys *secure.Keyring) roster.Batches {
+	return roster.Batches{Table: batchTable, Keys: keys}
+}
 
 // StageRoster keeps an uploaded file for a later CommitBatch or
 // RejectedOf by the same user, and purges old ones.
-func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename string, data []byte) (id string, err error) {
-	err = s.inTx(ctx, func(tx *db.Tx) error {
-		id, err = s.batches().Stage(ctx, tx, actor, filename, ImportValid, data)
-		return err
-	})
-	return id, err
+func StageRoster(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte) (id string, err error) {
+	return batches(keys).Stage(ctx, tx, actor, filename, ImportValid, data)
 }
 
 // CommitBatch imports the valid rows of a staged upload (once), keeping
@@ -319,27 +317,27 @@ func (s *Service) StageRoster(ctx context.Context, actor *authz.Actor, filename 
 // The batch is claimed, imported and marked in one transaction: a second
 // commit (a double click, a second tab) finds it claimed and is refused
 // instead of importing again, and a failed import leaves it unclaimed.
-func (s *Service) CommitBatch(ctx context.Context, actor *authz.Actor, id string) (ImportReport, error) {
+func CommitBatch(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) (ImportReport, error) {
 	var rep ImportReport
-	err := s.InTx(ctx, func(js *Service) error {
-		bs := js.batches()
-		b, err := bs.Load(ctx, js.tx, actor, id)
+	err := func() error {
+		bs := batches(keys)
+		b, err := bs.Load(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		claimed, err := bs.Claim(ctx, js.tx, &b)
+		claimed, err := bs.Claim(ctx, tx, &b)
 		if err != nil {
 			return err
 		}
 		if !claimed {
 			return apperr.New(apperr.Conflict, "这份花名册已于 %s 导入过，请勿重复导入", cst.ShowStamp(b.CommittedAt))
 		}
-		if rep, err = js.ImportRoster(ctx, actor, b.Filename, b.Data, ImportValid); err != nil {
+		if rep, err = ImportRoster(ctx, tx, keys, actor, b.Filename, b.Data, ImportValid); err != nil {
 			return err
 		}
 		rep.BatchID = id
-		return bs.Finish(ctx, js.tx, id, rep.Imported, rep.Rejected())
-	})
+		return bs.Finish(ctx, tx, id, rep.Imported, rep.Rejected())
+	}()
 	return rep, err
 }
 
@@ -348,8 +346,8 @@ func (s *Service) CommitBatch(ctx context.Context, actor *authz.Actor, id string
 //
 // The rows are as uploaded (full ID numbers and phones), so handing them
 // out is an export and is recorded in the audit log.
-func (s *Service) RejectedOf(ctx context.Context, actor *authz.Actor, id string) ([]ImportRow, string, error) {
-	b, err := s.batches().Load(ctx, s.q(), actor, id)
+func RejectedOf(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) ([]ImportRow, string, error) {
+	b, err := batches(keys).Load(ctx, tx, actor, id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -359,15 +357,13 @@ func (s *Service) RejectedOf(ctx context.Context, actor *authz.Actor, id string)
 			return nil, "", err
 		}
 	} else {
-		rep, err := s.ImportRoster(ctx, actor, b.Filename, b.Data, ImportCheck)
+		rep, err := ImportRoster(ctx, tx, keys, actor, b.Filename, b.Data, ImportCheck)
 		if err != nil {
 			return nil, "", err
 		}
 		rows = rep.Rejected()
 	}
-	err = s.inTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", EntityID: id, OrgPath: actor.OrgPath,
-			Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.Filename, len(rows))})
-	})
+	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", EntityID: id, OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("下载花名册“%s”未导入的 %d 行（含完整身份证号、手机号）", b.Filename, len(rows))})
 	return rows, b.Filename, err
 }

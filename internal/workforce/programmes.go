@@ -207,7 +207,7 @@ func parseMonth(s string) (int, int, bool) {
 	return y, m, true
 }
 
-func (s *Service) getProgramme(ctx context.Context, q db.Querier, id string) (Programme, error) {
+func getProgramme(ctx context.Context, q db.Querier, id string) (Programme, error) {
 	var p Programme
 	err := q.QueryRow(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
 		(SELECT COUNT(*) FROM wf_rounds r WHERE r.programme_id = p.id)
@@ -220,41 +220,38 @@ func (s *Service) getProgramme(ctx context.Context, q db.Querier, id string) (Pr
 }
 
 // CreateProgramme starts an honour or talent programme for a unit.
-func (s *Service) CreateProgramme(ctx context.Context, actor *authz.Actor, in ProgrammeInput) (Programme, error) {
+func CreateProgramme(ctx context.Context, tx *db.Tx, actor *authz.Actor, in ProgrammeInput) (Programme, error) {
 	var p Programme
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		fe := apperr.Fields{}
-		in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
-		in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
-		unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
-		if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
-			in.Kind = code
-		} else {
-			fe.Add("kind", "请选择项目类别")
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		now, id := cst.NowStamp(), ids.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_programmes (id, org_id, name, kind, description, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-			id, unit.ID, in.Name, in.Kind, in.Description, now, now); err != nil {
-			return err
-		}
-		var err error
-		if p, err = s.getProgramme(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: id, OrgPath: p.OrgPath,
-			Summary: "新增人才项目：" + p.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "name", Label: "项目名称", Value: p.Name},
-				{Name: "kind", Label: "类别", Value: p.KindLabel()}, {Name: "description", Label: "说明", Value: p.Description}})})
-	})
-	return p, err
+	fe := apperr.Fields{}
+	in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
+	in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
+	unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
+	if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
+		in.Kind = code
+	} else {
+		fe.Add("kind", "请选择项目类别")
+	}
+	if err := fe.Err(); err != nil {
+		return p, err
+	}
+	now, id := cst.NowStamp(), ids.New()
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_programmes (id, org_id, name, kind, description, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+		id, unit.ID, in.Name, in.Kind, in.Description, now, now); err != nil {
+		return p, err
+	}
+	var err error
+	if p, err = getProgramme(ctx, tx, id); err != nil {
+		return p, err
+	}
+	return p, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: id, OrgPath: p.OrgPath,
+		Summary: "新增人才项目：" + p.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "name", Label: "项目名称", Value: p.Name},
+			{Name: "kind", Label: "类别", Value: p.KindLabel()}, {Name: "description", Label: "说明", Value: p.Description}})})
 }
 
 // ListProgrammes returns the programmes in scope, newest first.
-func (s *Service) ListProgrammes(ctx context.Context, actor *authz.Actor) ([]Programme, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	rows, err := s.q().Query(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
+func ListProgrammes(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Programme, error) {
+	cond, arg := actor.ScopeFilter("o.path")
+	rows, err := q.Query(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
 		(SELECT COUNT(*) FROM wf_rounds r WHERE r.programme_id = p.id)
 		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, arg)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (p Programme, err error) {
@@ -265,15 +262,15 @@ func (s *Service) ListProgrammes(ctx context.Context, actor *authz.Actor) ([]Pro
 
 // GetProgramme loads a programme with its rounds, nominees, allowances
 // and payment lines.
-func (s *Service) GetProgramme(ctx context.Context, actor *authz.Actor, id string) (Programme, error) {
-	p, err := s.getProgramme(ctx, s.q(), id)
+func GetProgramme(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Programme, error) {
+	p, err := getProgramme(ctx, q, id)
 	if err != nil {
 		return p, err
 	}
-	if err := requireScope(actor, p.OrgPath); err != nil {
+	if err := actor.RequireScope(p.OrgPath); err != nil {
 		return Programme{}, err
 	}
-	rows, err := s.q().Query(ctx, `SELECT id, programme_id, name, year, benefits FROM wf_rounds WHERE programme_id = ? ORDER BY year DESC, created_at DESC`, id)
+	rows, err := q.Query(ctx, `SELECT id, programme_id, name, year, benefits FROM wf_rounds WHERE programme_id = ? ORDER BY year DESC, created_at DESC`, id)
 	p.Rounds, err = db.Collect(rows, err, func(row interface{ Scan(...any) error }) (r Round, err error) {
 		err = row.Scan(&r.ID, &r.ProgrammeID, &r.Name, &r.Year, &r.Benefits)
 		r.Nominees = []Nominee{}
@@ -286,7 +283,7 @@ func (s *Service) GetProgramme(ctx context.Context, actor *authz.Actor, id strin
 	for i, r := range p.Rounds {
 		byID[r.ID] = i
 	}
-	rows, err = s.q().Query(ctx, `SELECT n.id, n.round_id, n.worker_id, w.name, o.name, n.status, n.note, n.version,
+	rows, err = q.Query(ctx, `SELECT n.id, n.round_id, n.worker_id, w.name, o.name, n.status, n.note, n.version,
 		COALESCE(a.id, ''), COALESCE(a.annual_fen, 0), COALESCE(a.years, 0), COALESCE(a.start_month, ''), COALESCE(a.frequency, '')
 		FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id JOIN wf_workers w ON w.id = n.worker_id JOIN org_units o ON o.id = w.org_id
 		LEFT JOIN wf_allowance_schedules a ON a.nominee_id = n.id
@@ -316,7 +313,7 @@ func (s *Service) GetProgramme(ctx context.Context, actor *authz.Actor, id strin
 	for _, r := range p.Rounds {
 		for _, n := range r.Nominees {
 			if n.Allowance != nil {
-				lines, err := s.lines(ctx, s.q(), `l.schedule_id = ?`, n.Allowance.ID)
+				lines, err := loadLines(ctx, q, `l.schedule_id = ?`, n.Allowance.ID)
 				if err != nil {
 					return p, err
 				}
@@ -339,7 +336,7 @@ const lineFrom = ` FROM wf_allowance_lines l JOIN wf_allowance_schedules a ON a.
 	JOIN wf_rounds r ON r.id = n.round_id JOIN wf_programmes p ON p.id = r.programme_id JOIN org_units o ON o.id = p.org_id
 	JOIN wf_workers w ON w.id = n.worker_id`
 
-func (s *Service) lines(ctx context.Context, q db.Querier, where string, args ...any) ([]Line, error) {
+func loadLines(ctx context.Context, q db.Querier, where string, args ...any) ([]Line, error) {
 	rows, err := q.Query(ctx, `SELECT `+lineColumns+lineFrom+` WHERE `+where+` ORDER BY l.due_on, w.name, l.seq`, args...)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l Line, err error) {
 		err = row.Scan(&l.ID, &l.ScheduleID, &l.Seq, &l.PeriodStart, &l.PeriodEnd, &l.DueOn, &l.AmountFen, &l.Paid, &l.PaidOn,
@@ -355,8 +352,8 @@ type LineFilter struct {
 }
 
 // ListLines returns the allowance payment lines in scope.
-func (s *Service) ListLines(ctx context.Context, actor *authz.Actor, f LineFilter) ([]Line, error) {
-	cond, arg := scopeFilter(actor, "o.path")
+func ListLines(ctx context.Context, q db.Querier, actor *authz.Actor, f LineFilter) ([]Line, error) {
+	cond, arg := actor.ScopeFilter("o.path")
 	where, args := []string{cond}, []any{arg}
 	if f.Year > 0 {
 		where, args = append(where, "l.due_on LIKE ?"), append(args, strconv.Itoa(f.Year)+"-%")
@@ -364,43 +361,40 @@ func (s *Service) ListLines(ctx context.Context, actor *authz.Actor, f LineFilte
 	if f.Paid == "1" || f.Paid == "0" {
 		where, args = append(where, "l.paid = ?"), append(args, db.Bool(f.Paid == "1"))
 	}
-	return s.lines(ctx, s.q(), strings.Join(where, " AND "), args...)
+	return loadLines(ctx, q, strings.Join(where, " AND "), args...)
 }
 
 // AddRound opens a selection round.
-func (s *Service) AddRound(ctx context.Context, actor *authz.Actor, programmeID string, in RoundInput) (Round, error) {
+func AddRound(ctx context.Context, tx *db.Tx, actor *authz.Actor, programmeID string, in RoundInput) (Round, error) {
 	var r Round
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		p, err := s.getProgramme(ctx, tx, programmeID)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, p.OrgPath); err != nil {
-			return err
-		}
-		fe := apperr.Fields{}
-		in.Name = trimLen(fe, "name", "批次名称", in.Name, 60, true)
-		in.Benefits = trimLen(fe, "benefits", "待遇", in.Benefits, 500, false)
-		if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
-			fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		r = Round{ID: ids.New(), ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_rounds (id, programme_id, name, year, benefits, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			r.ID, programmeID, r.Name, r.Year, r.Benefits, cst.NowStamp()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: programmeID, OrgPath: p.OrgPath,
-			Summary: "新增评选批次：" + p.Name + " · " + r.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "round", Label: "批次", Value: r.Name},
-				{Name: "year", Label: "年度", Value: strconv.Itoa(r.Year)}, {Name: "benefits", Label: "待遇", Value: r.Benefits}})})
-	})
-	return r, err
+	p, err := getProgramme(ctx, tx, programmeID)
+	if err != nil {
+		return r, err
+	}
+	if err := actor.RequireScope(p.OrgPath); err != nil {
+		return r, err
+	}
+	fe := apperr.Fields{}
+	in.Name = trimLen(fe, "name", "批次名称", in.Name, 60, true)
+	in.Benefits = trimLen(fe, "benefits", "待遇", in.Benefits, 500, false)
+	if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
+		fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
+	}
+	if err := fe.Err(); err != nil {
+		return r, err
+	}
+	r = Round{ID: ids.New(), ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_rounds (id, programme_id, name, year, benefits, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ID, programmeID, r.Name, r.Year, r.Benefits, cst.NowStamp()); err != nil {
+		return r, err
+	}
+	return r, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: programmeID, OrgPath: p.OrgPath,
+		Summary: "新增评选批次：" + p.Name + " · " + r.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "round", Label: "批次", Value: r.Name},
+			{Name: "year", Label: "年度", Value: strconv.Itoa(r.Year)}, {Name: "benefits", Label: "待遇", Value: r.Benefits}})})
 }
 
 // roundContext loads a round with its programme and checks scope.
-func (s *Service) roundContext(ctx context.Context, q db.Querier, actor *authz.Actor, roundID string) (Round, Programme, error) {
+func roundContext(ctx context.Context, q db.Querier, actor *authz.Actor, roundID string) (Round, Programme, error) {
 	var r Round
 	err := q.QueryRow(ctx, `SELECT id, programme_id, name, year, benefits FROM wf_rounds WHERE id = ?`, roundID).
 		Scan(&r.ID, &r.ProgrammeID, &r.Name, &r.Year, &r.Benefits)
@@ -409,52 +403,49 @@ func (s *Service) roundContext(ctx context.Context, q db.Querier, actor *authz.A
 	} else if err != nil {
 		return r, Programme{}, err
 	}
-	p, err := s.getProgramme(ctx, q, r.ProgrammeID)
+	p, err := getProgramme(ctx, q, r.ProgrammeID)
 	if err != nil {
 		return r, p, err
 	}
-	return r, p, requireScope(actor, p.OrgPath)
+	return r, p, actor.RequireScope(p.OrgPath)
 }
 
 // Nominate puts a worker forward in a round. The worker must belong to
 // the programme's unit.
-func (s *Service) Nominate(ctx context.Context, actor *authz.Actor, roundID string, in NomineeInput) (Nominee, error) {
+func Nominate(ctx context.Context, tx *db.Tx, actor *authz.Actor, roundID string, in NomineeInput) (Nominee, error) {
 	var n Nominee
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		r, p, err := s.roundContext(ctx, tx, actor, roundID)
-		if err != nil {
-			return err
-		}
-		fe := apperr.Fields{}
-		in.Note = trimLen(fe, "note", "推荐理由", in.Note, 500, false)
-		w, err := s.getWorker(ctx, tx, in.WorkerID)
-		if err != nil {
-			fe.Add("worker_id", "请选择被提名的社工")
-		} else if actor != nil && !actor.Covers(w.OrgPath) {
-			// Out of scope: say nothing about the person (not even the name).
-			fe.Add("worker_id", "所选社工不存在或不在您负责的范围内")
-		} else if !strings.HasPrefix(w.OrgPath, p.OrgPath) {
-			fe.Add("worker_id", w.Name+"不属于"+p.OrgName+"，不能参加本项目")
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		now := cst.NowStamp()
-		n = Nominee{ID: ids.New(), RoundID: roundID, WorkerID: w.ID, WorkerName: w.Name, OrgName: w.OrgName, Status: "nominated", Note: in.Note, Version: 1}
-		_, err = tx.Exec(ctx, `INSERT INTO wf_nominees (id, round_id, worker_id, status, note, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-			n.ID, roundID, w.ID, n.Status, n.Note, now, now)
-		if db.IsUniqueViolation(err) {
-			return (apperr.Fields{"worker_id": w.Name + "已在本批次提名名单中"}).Err()
-		} else if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
-			Summary: "提名：" + p.Name + " · " + r.Name + " · " + w.Name})
-	})
-	return n, err
+	r, p, err := roundContext(ctx, tx, actor, roundID)
+	if err != nil {
+		return n, err
+	}
+	fe := apperr.Fields{}
+	in.Note = trimLen(fe, "note", "推荐理由", in.Note, 500, false)
+	w, err := getWorker(ctx, tx, in.WorkerID)
+	if err != nil {
+		fe.Add("worker_id", "请选择被提名的社工")
+	} else if !actor.Covers(w.OrgPath) {
+		// Out of scope: say nothing about the person (not even the name).
+		fe.Add("worker_id", "所选社工不存在或不在您负责的范围内")
+	} else if !strings.HasPrefix(w.OrgPath, p.OrgPath) {
+		fe.Add("worker_id", w.Name+"不属于"+p.OrgName+"，不能参加本项目")
+	}
+	if err := fe.Err(); err != nil {
+		return n, err
+	}
+	now := cst.NowStamp()
+	n = Nominee{ID: ids.New(), RoundID: roundID, WorkerID: w.ID, WorkerName: w.Name, OrgName: w.OrgName, Status: "nominated", Note: in.Note, Version: 1}
+	_, err = tx.Exec(ctx, `INSERT INTO wf_nominees (id, round_id, worker_id, status, note, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+		n.ID, roundID, w.ID, n.Status, n.Note, now, now)
+	if db.IsUniqueViolation(err) {
+		return n, (apperr.Fields{"worker_id": w.Name + "已在本批次提名名单中"}).Err()
+	} else if err != nil {
+		return n, err
+	}
+	return n, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
+		Summary: "提名：" + p.Name + " · " + r.Name + " · " + w.Name})
 }
 
-func (s *Service) nomineeContext(ctx context.Context, q db.Querier, actor *authz.Actor, nomineeID string) (Nominee, Round, Programme, error) {
+func nomineeContext(ctx context.Context, q db.Querier, actor *authz.Actor, nomineeID string) (Nominee, Round, Programme, error) {
 	var n Nominee
 	err := q.QueryRow(ctx, `SELECT n.id, n.round_id, n.worker_id, w.name, n.status, n.note, n.version FROM wf_nominees n
 		JOIN wf_workers w ON w.id = n.worker_id WHERE n.id = ?`, nomineeID).Scan(&n.ID, &n.RoundID, &n.WorkerID, &n.WorkerName, &n.Status, &n.Note, &n.Version)
@@ -463,164 +454,152 @@ func (s *Service) nomineeContext(ctx context.Context, q db.Querier, actor *authz
 	} else if err != nil {
 		return n, Round{}, Programme{}, err
 	}
-	r, p, err := s.roundContext(ctx, q, actor, n.RoundID)
+	r, p, err := roundContext(ctx, q, actor, n.RoundID)
 	return n, r, p, err
 }
 
 // SetNomineeStatus records the outcome for a nominee (version-checked).
 // A person with an allowance schedule stays selected.
-func (s *Service) SetNomineeStatus(ctx context.Context, actor *authz.Actor, nomineeID string, version int, status string) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
-		n, r, p, err := s.nomineeContext(ctx, tx, actor, nomineeID)
-		if err != nil {
+func SetNomineeStatus(ctx context.Context, tx *db.Tx, actor *authz.Actor, nomineeID string, version int, status string) error {
+	n, r, p, err := nomineeContext(ctx, tx, actor, nomineeID)
+	if err != nil {
+		return err
+	}
+	code, ok := codeOf(NomineeStatuses, status)
+	if !ok {
+		return (apperr.Fields{"status": "请选择评选结果"}).Err()
+	}
+	if code != "selected" {
+		var has int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM wf_allowance_schedules WHERE nominee_id = ?`, nomineeID).Scan(&has); err != nil {
 			return err
 		}
-		code, ok := codeOf(NomineeStatuses, status)
-		if !ok {
-			return (apperr.Fields{"status": "请选择评选结果"}).Err()
+		if has > 0 {
+			return (apperr.Fields{"status": "已为其设置津贴发放计划，不能改为未入选"}).Err()
 		}
-		if code != "selected" {
-			var has int
-			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM wf_allowance_schedules WHERE nominee_id = ?`, nomineeID).Scan(&has); err != nil {
-				return err
-			}
-			if has > 0 {
-				return (apperr.Fields{"status": "已为其设置津贴发放计划，不能改为未入选"}).Err()
-			}
-		}
-		res, err := tx.Exec(ctx, `UPDATE wf_nominees SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			code, cst.NowStamp(), nomineeID, version)
-		if err != nil {
-			return err
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return apperr.ErrStale()
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
-			Summary: "评选结果：" + p.Name + " · " + r.Name + " · " + n.WorkerName,
-			Changes: []audit.Change{{Field: "status", Label: "评选结果", Before: n.StatusLabel(), After: labelOf(NomineeStatuses, code)}}})
-	})
+	}
+	res, err := tx.Exec(ctx, `UPDATE wf_nominees SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		code, cst.NowStamp(), nomineeID, version)
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return apperr.ErrStale()
+	}
+	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
+		Summary: "评选结果：" + p.Name + " · " + r.Name + " · " + n.WorkerName,
+		Changes: []audit.Change{{Field: "status", Label: "评选结果", Before: n.StatusLabel(), After: labelOf(NomineeStatuses, code)}}})
 }
 
 // CreateAllowance grants a selected nominee an allowance and produces its
 // payment lines.
-func (s *Service) CreateAllowance(ctx context.Context, actor *authz.Actor, nomineeID string, in AllowanceInput) (Schedule, error) {
+func CreateAllowance(ctx context.Context, tx *db.Tx, actor *authz.Actor, nomineeID string, in AllowanceInput) (Schedule, error) {
 	var sc Schedule
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		n, r, p, err := s.nomineeContext(ctx, tx, actor, nomineeID)
-		if err != nil {
-			return err
+	n, r, p, err := nomineeContext(ctx, tx, actor, nomineeID)
+	if err != nil {
+		return sc, err
+	}
+	fe := apperr.Fields{}
+	if n.Status != "selected" {
+		fe.Add("nominee_id", "只有入选人员才能设置津贴")
+	}
+	annual, ok := ParseYuan(in.Annual)
+	if !ok || annual <= 0 {
+		fe.Add("annual", "每年金额应为大于 0 的数字（元，最多两位小数），如 3000")
+	}
+	if in.Years < 1 || in.Years > 10 {
+		fe.Add("years", "发放年限应为 1 至 10 年")
+	}
+	in.StartMonth = strings.TrimSpace(in.StartMonth)
+	if _, _, ok := parseMonth(in.StartMonth); !ok {
+		fe.Add("start_month", "起始月份格式应为 年-月，如 2024-07")
+	} else {
+		in.StartMonth = in.StartMonth[:7]
+	}
+	code, ok := codeOf(Frequencies, in.Frequency)
+	if !ok {
+		fe.Add("frequency", "请选择发放方式")
+	}
+	if err := fe.Err(); err != nil {
+		return sc, err
+	}
+	plan, err := PlanAllowance(annual, in.Years, in.StartMonth, code)
+	if err != nil {
+		return sc, err
+	}
+	sc = Schedule{ID: ids.New(), NomineeID: nomineeID, AnnualFen: annual, Years: in.Years, StartMonth: in.StartMonth, Frequency: code,
+		TotalFen: annual * int64(in.Years)}
+	_, err = tx.Exec(ctx, `INSERT INTO wf_allowance_schedules (id, nominee_id, annual_fen, years, start_month, frequency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sc.ID, nomineeID, annual, in.Years, in.StartMonth, code, cst.NowStamp())
+	if db.IsUniqueViolation(err) {
+		return sc, (apperr.Fields{"nominee_id": n.WorkerName + "已有津贴发放计划"}).Err()
+	} else if err != nil {
+		return sc, err
+	}
+	for _, pl := range plan {
+		l := Line{ID: ids.New(), ScheduleID: sc.ID, Seq: pl.Seq, PeriodStart: pl.PeriodStart, PeriodEnd: pl.PeriodEnd, DueOn: pl.DueOn,
+			AmountFen: pl.AmountFen, Version: 1}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_allowance_lines (id, schedule_id, seq, period_start, period_end, due_on, amount_fen, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1)`, l.ID, l.ScheduleID, l.Seq, l.PeriodStart, l.PeriodEnd, l.DueOn, l.AmountFen); err != nil {
+			return sc, err
 		}
-		fe := apperr.Fields{}
-		if n.Status != "selected" {
-			fe.Add("nominee_id", "只有入选人员才能设置津贴")
-		}
-		annual, ok := ParseYuan(in.Annual)
-		if !ok || annual <= 0 {
-			fe.Add("annual", "每年金额应为大于 0 的数字（元，最多两位小数），如 3000")
-		}
-		if in.Years < 1 || in.Years > 10 {
-			fe.Add("years", "发放年限应为 1 至 10 年")
-		}
-		in.StartMonth = strings.TrimSpace(in.StartMonth)
-		if _, _, ok := parseMonth(in.StartMonth); !ok {
-			fe.Add("start_month", "起始月份格式应为 年-月，如 2024-07")
-		} else {
-			in.StartMonth = in.StartMonth[:7]
-		}
-		code, ok := codeOf(Frequencies, in.Frequency)
-		if !ok {
-			fe.Add("frequency", "请选择发放方式")
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		plan, err := PlanAllowance(annual, in.Years, in.StartMonth, code)
-		if err != nil {
-			return err
-		}
-		sc = Schedule{ID: ids.New(), NomineeID: nomineeID, AnnualFen: annual, Years: in.Years, StartMonth: in.StartMonth, Frequency: code,
-			TotalFen: annual * int64(in.Years)}
-		_, err = tx.Exec(ctx, `INSERT INTO wf_allowance_schedules (id, nominee_id, annual_fen, years, start_month, frequency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sc.ID, nomineeID, annual, in.Years, in.StartMonth, code, cst.NowStamp())
-		if db.IsUniqueViolation(err) {
-			return (apperr.Fields{"nominee_id": n.WorkerName + "已有津贴发放计划"}).Err()
-		} else if err != nil {
-			return err
-		}
-		for _, pl := range plan {
-			l := Line{ID: ids.New(), ScheduleID: sc.ID, Seq: pl.Seq, PeriodStart: pl.PeriodStart, PeriodEnd: pl.PeriodEnd, DueOn: pl.DueOn,
-				AmountFen: pl.AmountFen, Version: 1}
-			if _, err := tx.Exec(ctx, `INSERT INTO wf_allowance_lines (id, schedule_id, seq, period_start, period_end, due_on, amount_fen, version)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 1)`, l.ID, l.ScheduleID, l.Seq, l.PeriodStart, l.PeriodEnd, l.DueOn, l.AmountFen); err != nil {
-				return err
-			}
-			sc.Lines = append(sc.Lines, l)
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
-			Summary: "设置津贴：" + p.Name + " · " + r.Name + " · " + n.WorkerName,
-			Changes: []audit.Change{{Field: "allowance", Label: "津贴", After: fmt.Sprintf("每年 %s 元，%d 年，自 %s 起，%s，共 %d 笔",
-				FormatYuan(annual), in.Years, in.StartMonth, labelOf(Frequencies, code), len(plan))}}})
-	})
-	return sc, err
+		sc.Lines = append(sc.Lines, l)
+	}
+	return sc, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
+		Summary: "设置津贴：" + p.Name + " · " + r.Name + " · " + n.WorkerName,
+		Changes: []audit.Change{{Field: "allowance", Label: "津贴", After: fmt.Sprintf("每年 %s 元，%d 年，自 %s 起，%s，共 %d 笔",
+			FormatYuan(annual), in.Years, in.StartMonth, labelOf(Frequencies, code), len(plan))}}})
 }
 
 // ConfirmPayment marks a payment line paid on a date (or, with paid
 // false, takes the mark back), recording who confirmed it.
-func (s *Service) ConfirmPayment(ctx context.Context, actor *authz.Actor, lineID string, version int, paid bool, paidOn string) (Line, error) {
+func ConfirmPayment(ctx context.Context, tx *db.Tx, actor *authz.Actor, lineID string, version int, paid bool, paidOn string) (Line, error) {
 	var out Line
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		ls, err := s.lines(ctx, tx, `l.id = ?`, lineID)
-		if err != nil {
-			return err
-		}
-		if len(ls) == 0 {
-			return apperr.ErrNotFound("发放记录")
-		}
-		l := ls[0]
-		p, err := s.getProgramme(ctx, tx, l.ProgrammeID)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, p.OrgPath); err != nil {
-			return err
-		}
-		fe := apperr.Fields{}
-		if paid {
-			paidOn = normDate(paidOn)
-			checkDate(fe, "paid_on", "发放日期", paidOn, true)
-		} else {
-			paidOn = ""
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		by, byName, at := "", "", ""
-		if paid {
-			at = cst.NowStamp()
-			if actor != nil {
-				by, byName = actor.UserID, actor.DisplayName
-			} else {
-				byName = "系统"
-			}
-		}
-		res, err := tx.Exec(ctx, `UPDATE wf_allowance_lines SET paid = ?, paid_on = ?, confirmed_by = ?, confirmed_by_name = ?, confirmed_at = ?,
-			version = version + 1 WHERE id = ? AND version = ?`, db.Bool(paid), paidOn, by, byName, at, lineID, version)
-		if err != nil {
-			return err
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return apperr.ErrStale()
-		}
-		out = l
-		out.Paid, out.PaidOn, out.ConfirmedBy, out.ConfirmedByName, out.ConfirmedAt, out.Version = paid, paidOn, by, byName, at, version+1
-		before, after := "未发放", "已发放 "+paidOn
-		if !paid {
-			before, after = "已发放 "+l.PaidOn, "未发放"
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
-			Summary: "津贴发放确认：" + l.WorkerName + " " + l.Period() + " " + l.Amount() + " 元",
-			Changes: []audit.Change{{Field: "paid", Label: "发放状态", Before: before, After: after}}})
-	})
-	return out, err
+	ls, err := loadLines(ctx, tx, `l.id = ?`, lineID)
+	if err != nil {
+		return out, err
+	}
+	if len(ls) == 0 {
+		return out, apperr.ErrNotFound("发放记录")
+	}
+	l := ls[0]
+	p, err := getProgramme(ctx, tx, l.ProgrammeID)
+	if err != nil {
+		return out, err
+	}
+	if err := actor.RequireScope(p.OrgPath); err != nil {
+		return out, err
+	}
+	fe := apperr.Fields{}
+	if paid {
+		paidOn = normDate(paidOn)
+		checkDate(fe, "paid_on", "发放日期", paidOn, true)
+	} else {
+		paidOn = ""
+	}
+	if err := fe.Err(); err != nil {
+		return out, err
+	}
+	by, byName, at := "", "", ""
+	if paid {
+		at = cst.NowStamp()
+		by, byName = actor.UserID, actor.DisplayName
+	}
+	res, err := tx.Exec(ctx, `UPDATE wf_allowance_lines SET paid = ?, paid_on = ?, confirmed_by = ?, confirmed_by_name = ?, confirmed_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`, db.Bool(paid), paidOn, by, byName, at, lineID, version)
+	if err != nil {
+		return out, err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return out, apperr.ErrStale()
+	}
+	out = l
+	out.Paid, out.PaidOn, out.ConfirmedBy, out.ConfirmedByName, out.ConfirmedAt, out.Version = paid, paidOn, by, byName, at, version+1
+	before, after := "未发放", "已发放 "+paidOn
+	if !paid {
+		before, after = "已发放 "+l.PaidOn, "未发放"
+	}
+	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
+		Summary: "津贴发放确认：" + l.WorkerName + " " + l.Period() + " " + l.Amount() + " 元",
+		Changes: []audit.Change{{Field: "paid", Label: "发放状态", Before: before, After: after}}})
 }

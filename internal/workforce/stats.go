@@ -10,11 +10,13 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // TrendFrom is the first year the trend shows (earlier records still
@@ -133,7 +135,7 @@ func (f *Figures) finish() {
 // education structure, volunteers and their hours and training hours in
 // the year, per station, and the trend by year from the dated
 // qualification and employment records.
-func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFilter) (Stats, error) {
+func Statistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFilter) (Stats, error) {
 	today := cst.Today()
 	thisYear := cst.Now().Year()
 	if f.Year <= 0 || f.Year > thisYear {
@@ -143,22 +145,22 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	if st.AsOf > today {
 		st.AsOf = today
 	}
-	base := org.Unit{Path: "/", Name: "全部"}
-	if actor != nil {
-		base = org.Unit{ID: actor.OrgID, Path: actor.OrgPath, Name: actor.OrgName}
+	if actor == nil {
+		return st, apperr.ErrOutOfScope() // the default scope is the actor's
 	}
+	base := org.Unit{ID: actor.OrgID, Path: actor.OrgPath, Name: actor.OrgName}
 	if f.OrgID != "" {
-		u, err := org.Get(ctx, s.q(), f.OrgID)
+		u, err := org.Get(ctx, q, f.OrgID)
 		if err != nil {
 			return st, err
 		}
-		if err := requireScope(actor, u.Path); err != nil {
+		if err := actor.RequireScope(u.Path); err != nil {
 			return st, err
 		}
 		base = u
 	}
 	st.ScopeName = base.Name
-	units, err := unitsUnder(ctx, s.q(), base.Path)
+	units, err := unitsUnder(ctx, q, base.Path)
 	if err != nil {
 		return st, err
 	}
@@ -179,7 +181,8 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 		}
 	}
 
-	workers, _, err := s.ListWorkers(ctx, actor, WorkerFilter{OrgID: base.ID, Limit: -1})
+	// Without a text search nothing sealed is read: no keys needed.
+	workers, _, err := listWorkers(ctx, q, nil, actor, WorkerFilter{OrgID: base.ID, Limit: -1})
 	if err != nil {
 		return st, err
 	}
@@ -218,7 +221,7 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	}
 
 	yearLike := strconv.Itoa(f.Year) + "-%"
-	rows, err := s.q().Query(ctx, `SELECT o.path, v.registered_on, v.status FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ?`, base.Path+"%")
+	rows, err := q.Query(ctx, `SELECT o.path, v.registered_on, v.status FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ?`, base.Path+"%")
 	if err != nil {
 		return st, err
 	}
@@ -234,7 +237,7 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	}
 	rows.Close()
 	sums := func(query string, add func(*Figures, int)) error {
-		rows, err := s.q().Query(ctx, query, base.Path+"%", yearLike)
+		rows, err := q.Query(ctx, query, base.Path+"%", yearLike)
 		if err != nil {
 			return err
 		}
@@ -249,22 +252,18 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 		}
 		return rows.Err()
 	}
-	if err := sums(`SELECT o.path, SUM(h.minutes) FROM wf_volunteer_hours h JOIN wf_volunteers v ON v.id = h.volunteer_id
-		JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(h.minutes)`+volunteerHoursFrom+` WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.volunteerMins += m }); err != nil {
 		return st, err
 	}
-	if err := sums(`SELECT o.path, SUM(t.minutes) FROM wf_training_attendees a JOIN wf_trainings t ON t.id = a.training_id
-		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id
-		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id
-		JOIN org_units o ON o.id = COALESCE(w.org_id, v.org_id) WHERE o.path LIKE ? AND t.start_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(t.minutes)`+trainingHoursFrom+` WHERE o.path LIKE ? AND t.start_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.trainingMins += m }); err != nil {
 		return st, err
 	}
 	monthly := map[string]int{}
 	if err := func() error {
-		rows, err := s.q().Query(ctx, `SELECT SUBSTR(h.served_on, 1, 7), SUM(h.minutes) FROM wf_volunteer_hours h JOIN wf_volunteers v ON v.id = h.volunteer_id
-			JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, base.Path+"%", yearLike)
+		rows, err := q.Query(ctx, `SELECT SUBSTR(h.served_on, 1, 7), SUM(h.minutes)`+volunteerHoursFrom+`
+			WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, base.Path+"%", yearLike)
 		if err != nil {
 			return err
 		}
@@ -354,9 +353,9 @@ func unitsUnder(ctx context.Context, q db.Querier, path string) (map[string]org.
 }
 
 // ExportStatistics writes the statistics as an .xlsx workbook with
-// Chinese headers, and records the export.
-func (s *Service) ExportStatistics(ctx context.Context, actor *authz.Actor, f StatsFilter) ([]byte, string, error) {
-	st, err := s.Statistics(ctx, actor, f)
+// Chinese headers, and records the export in tx.
+func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f StatsFilter) ([]byte, string, error) {
+	st, err := Statistics(ctx, tx, actor, f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -422,27 +421,24 @@ func (s *Service) ExportStatistics(ctx context.Context, actor *authz.Actor, f St
 		return nil, "", err
 	}
 	name := fmt.Sprintf("社工队伍统计_%s_%d.xlsx", strings.ReplaceAll(st.ScopeName, "/", "_"), st.Year)
-	err = s.inTx(ctx, func(tx *db.Tx) error {
-		path := "/"
-		if actor != nil {
-			path = actor.OrgPath
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: path,
-			Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"})
-	})
+	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: actor.OrgPath,
+		Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"})
 	return buf.Bytes(), name, err
 }
 
 // ExportWorkers writes the roster that matches f as an .xlsx workbook
 // (ID numbers masked, and left out for readers who may not see them),
-// and records the export.
-func (s *Service) ExportWorkers(ctx context.Context, actor *authz.Actor, f WorkerFilter) ([]byte, error) {
+// and records the export in tx.
+func ExportWorkers(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]byte, error) {
+	if actor == nil {
+		return nil, apperr.ErrOutOfScope() // the export is recorded at the actor's node
+	}
 	f.Offset, f.Limit = 0, -1
-	workers, _, err := s.ListWorkers(ctx, actor, f)
+	workers, _, err := ListWorkers(ctx, tx, keys, actor, f)
 	if err != nil {
 		return nil, err
 	}
-	seesID := actor == nil || actor.Can(authz.PermWorkforceManage)
+	seesID := actor.Can(authz.PermWorkforceManage)
 	header := []string{"姓名", "性别", "出生日期", "年龄"}
 	if seesID {
 		header = append(header, "身份证号（脱敏）")
@@ -474,13 +470,7 @@ func (s *Service) ExportWorkers(ctx context.Context, actor *authz.Actor, f Worke
 	if err := x.Write(&buf); err != nil {
 		return nil, err
 	}
-	err = s.inTx(ctx, func(tx *db.Tx) error {
-		path := "/"
-		if actor != nil {
-			path = actor.OrgPath
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", OrgPath: path,
-			Summary: fmt.Sprintf("导出社工花名册：%d 人", len(workers))})
-	})
+	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", OrgPath: actor.OrgPath,
+		Summary: fmt.Sprintf("导出社工花名册：%d 人", len(workers))})
 	return buf.Bytes(), err
 }

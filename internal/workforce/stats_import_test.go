@@ -29,8 +29,10 @@ func statsFixture(t *testing.T) *fixture {
 		if unit == "北阳" {
 			u = f.beiyang
 		}
-		w, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: u.ID, Name: name, IDNumber: f.id(birth, true), HiredOn: hired,
-			LeftOn: left, Education: edu, Qualifications: quals})
+		w, err := write(f, func(tx *db.Tx) (Worker, error) {
+			return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: u.ID, Name: name, IDNumber: f.id(birth, true), HiredOn: hired,
+				LeftOn: left, Education: edu, Qualifications: quals})
+		})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -44,8 +46,12 @@ func statsFixture(t *testing.T) *fixture {
 		QualificationInput{Level: LevelSenior, Stage: StageExam, ObtainedOn: "2024-01-01"})
 	mk("北阳", "E", "2000-02-02", "", "", "bachelor")
 
-	v1, _ := f.svc.CreateVolunteer(f.ctx, f.admin, VolunteerInput{OrgID: f.chaoge.ID, Name: "V1", RegisteredOn: "2025-01-01"})
-	v2, _ := f.svc.CreateVolunteer(f.ctx, f.admin, VolunteerInput{OrgID: f.beiyang.ID, Name: "V2", RegisteredOn: "2026-01-01"})
+	v1, _ := write(f, func(tx *db.Tx) (Volunteer, error) {
+		return CreateVolunteer(f.ctx, tx, f.keys, f.admin, VolunteerInput{OrgID: f.chaoge.ID, Name: "V1", RegisteredOn: "2025-01-01"})
+	})
+	v2, _ := write(f, func(tx *db.Tx) (Volunteer, error) {
+		return CreateVolunteer(f.ctx, tx, f.keys, f.admin, VolunteerInput{OrgID: f.beiyang.ID, Name: "V2", RegisteredOn: "2026-01-01"})
+	})
 	for _, h := range []struct {
 		id string
 		in HoursInput
@@ -54,14 +60,20 @@ func statsFixture(t *testing.T) *fixture {
 		{v1.ID, HoursInput{ServedOn: "2025-12-01", Hours: "2", Activity: "助老"}},
 		{v2.ID, HoursInput{ServedOn: "2026-04-01", Hours: "1.5", Activity: "宣讲"}},
 	} {
-		if _, err := f.svc.LogHours(f.ctx, f.admin, h.id, h.in); err != nil {
+		if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) { return LogHours(f.ctx, tx, f.admin, h.id, h.in) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t26, _ := f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2026 培训", Kind: "short", StartOn: "2026-03-01", Hours: "6"})
-	t25, _ := f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2025 培训", Kind: "online", StartOn: "2025-03-01", Hours: "4"})
+	t26, _ := write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2026 培训", Kind: "short", StartOn: "2026-03-01", Hours: "6"})
+	})
+	t25, _ := write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "2025 培训", Kind: "online", StartOn: "2025-03-01", Hours: "4"})
+	})
 	for _, x := range []struct{ training, kind, id string }{{t26.ID, PersonWorker, a.ID}, {t26.ID, PersonVolunteer, v2.ID}, {t25.ID, PersonWorker, b.ID}} {
-		if err := f.svc.AddAttendee(f.ctx, f.admin, x.training, AttendeeInput{Kind: x.kind, PersonID: x.id}); err != nil {
+		if err := f.write(func(tx *db.Tx) error {
+			return AddAttendee(f.ctx, tx, f.admin, x.training, AttendeeInput{Kind: x.kind, PersonID: x.id})
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +82,7 @@ func statsFixture(t *testing.T) *fixture {
 
 func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
 	f := statsFixture(t)
-	st, err := f.svc.Statistics(f.ctx, f.admin, StatsFilter{})
+	st, err := Statistics(f.ctx, f.d, f.admin, StatsFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,19 +129,19 @@ func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
 		t.Fatalf("北阳: %+v", by)
 	}
 	// A past year counts the roster at that year's end.
-	past, _ := f.svc.Statistics(f.ctx, f.admin, StatsFilter{Year: 2023})
+	past, _ := Statistics(f.ctx, f.d, f.admin, StatsFilter{Year: 2023})
 	if past.AsOf != "2023-12-31" || past.Total.HeadCount != 5 || past.Total.Certified != 3 || past.Total.TrainingHours != "0" {
 		t.Fatalf("2023: %+v", past.Total)
 	}
 	// The station head's statistics cover their station only.
-	mine, _ := f.svc.Statistics(f.ctx, f.headChaoge, StatsFilter{})
+	mine, _ := Statistics(f.ctx, f.d, f.headChaoge, StatsFilter{})
 	if mine.Total.HeadCount != 2 || len(mine.Stations) != 1 {
 		t.Fatalf("station head stats: %+v", mine.Total)
 	}
-	if _, err := f.svc.Statistics(f.ctx, f.headChaoge, StatsFilter{OrgID: f.beiyang.ID}); !apperr.Is(err, apperr.OutOfScope) {
+	if _, err := Statistics(f.ctx, f.d, f.headChaoge, StatsFilter{OrgID: f.beiyang.ID}); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head read another station's stats: %v", err)
 	}
-	if _, _, err := f.svc.ExportStatistics(f.ctx, f.admin, StatsFilter{}); err != nil {
+	if err := f.write(func(tx *db.Tx) error { _, _, err := ExportStatistics(f.ctx, tx, f.admin, StatsFilter{}); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count("audit_log WHERE action = 'export'"); n != 1 {
@@ -139,7 +151,7 @@ func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
 
 func TestTrendFromDatedQualificationRecords(t *testing.T) {
 	f := statsFixture(t)
-	st, err := f.svc.Statistics(f.ctx, f.admin, StatsFilter{})
+	st, err := Statistics(f.ctx, f.d, f.admin, StatsFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,12 +170,12 @@ func TestTrendFromDatedQualificationRecords(t *testing.T) {
 		t.Fatalf("2020 by level: %+v", p2020)
 	}
 	// A 高级 exam pass is not a certificate, and shows with its validity.
-	list, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "D"})
+	list, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: "D"})
 	if len(list) != 1 || list[0].Level != LevelIntermediate || list[0].SeniorExamUntil != "2027-01-01" {
 		t.Fatalf("D: %+v", list)
 	}
-	certified, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Level: LevelIntermediate})
-	none, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Level: "none"})
+	certified, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Level: LevelIntermediate})
+	none, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Level: "none"})
 	if len(certified) != 2 || len(none) != 2 {
 		t.Fatalf("level filters: %d intermediate, %d none", len(certified), len(none))
 	}
@@ -172,7 +184,7 @@ func TestTrendFromDatedQualificationRecords(t *testing.T) {
 func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	f := newFixture(t)
 	existing := f.worker(f.chaoge, "已登记", "1985-05-05", "")
-	full, _ := f.svc.RevealWorker(f.ctx, f.admin, existing.ID)
+	full, _ := write(f, func(tx *db.Tx) (Revealed, error) { return RevealWorker(f.ctx, tx, f.keys, f.admin, existing.ID) })
 	good1, good2 := f.id("1990-01-01", true), f.id("1992-02-02", false)
 	bad := good1[:17] + map[bool]string{true: "0", false: "1"}[good1[17] != '0']
 	header := []string{"姓名", "性别", "身份证号*", "所属站点", "证书等级", "取得日期", "入职日期"}
@@ -187,7 +199,9 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 		[]any{"孙七", "女", f.id("1994-04-04", true), "朝歌街道社工站"},                                        // row 9: sex disagrees
 	)
 	before := f.count("wf_workers")
-	rep, err := f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportAll)
+	rep, err := write(f, func(tx *db.Tx) (ImportReport, error) {
+		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportAll)
+	})
 	ae, ok := apperr.As(err)
 	if !ok || ae.Kind != apperr.Invalid {
 		t.Fatalf("want invalid, got %v", err)
@@ -206,23 +220,27 @@ func TestRosterImportGoodBadAndDuplicateRows(t *testing.T) {
 	if f.count("wf_workers") != before {
 		t.Fatal("an invalid roster wrote workers")
 	}
-	rep, err = f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	rep, err = write(f, func(tx *db.Tx) (ImportReport, error) {
+		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
+	})
 	if err != nil || rep.Imported != 2 {
 		t.Fatalf("import valid rows: %+v %v", rep, err)
 	}
 	if f.count("wf_workers") != before+2 {
 		t.Fatal("valid rows not written")
 	}
-	list, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "李四"})
+	list, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: "李四"})
 	if len(list) != 1 || list[0].OrgID != f.beiyang.ID || list[0].SeniorExamUntil != "2027-03-01" || list[0].Level != "" {
 		t.Fatalf("李四: %+v", list)
 	}
-	list, _, _ = f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: "王一"})
+	list, _, _ = ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: "王一"})
 	if len(list) != 1 || list[0].HiredOn != "2019-03-01" || list[0].Level != LevelIntermediate {
 		t.Fatalf("王一: %+v", list)
 	}
 	// The same file again: every good row is now a duplicate.
-	rep, _ = f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	rep, _ = write(f, func(tx *db.Tx) (ImportReport, error) {
+		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
+	})
 	if rep.Imported != 0 || rep.Valid != 0 {
 		t.Fatalf("re-import doubled people: %+v", rep)
 	}
@@ -261,7 +279,9 @@ func TestRosterFileProblems(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := f.svc.ImportRoster(f.ctx, f.admin, c.file, c.data, ImportAll)
+			_, err := write(f, func(tx *db.Tx) (ImportReport, error) {
+				return ImportRoster(f.ctx, tx, f.keys, f.admin, c.file, c.data, ImportAll)
+			})
 			ae, ok := apperr.As(err)
 			if !ok || ae.Kind != c.kind || !strings.Contains(ae.Message, c.text) {
 				t.Fatalf("got %v", err)
@@ -275,7 +295,9 @@ func TestRosterFileProblems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.ImportRoster(f.ctx, f.admin, "模板.xlsx", tmpl, ImportAll)
+	_, err = write(f, func(tx *db.Tx) (ImportReport, error) {
+		return ImportRoster(f.ctx, tx, f.keys, f.admin, "模板.xlsx", tmpl, ImportAll)
+	})
 	if ae, ok := apperr.As(err); !ok || !strings.Contains(ae.Message, "没有数据行") {
 		t.Fatalf("empty template: %v", err)
 	}
@@ -285,7 +307,7 @@ func TestRosterFileProblems(t *testing.T) {
 func TestRosterImportAmbiguousStationName(t *testing.T) {
 	f := newFixture(t)
 	var roomA org.Unit
-	err := f.svc.DB.InTx(f.ctx, func(tx *db.Tx) error {
+	err := f.d.InTx(f.ctx, func(tx *db.Tx) error {
 		var err error
 		if roomA, err = org.Create(f.ctx, tx, nil, org.Input{ParentID: f.chaoge.ID, Kind: org.KindRoom, Name: "东关村社工室", DivisionCode: "410622001201"}); err != nil {
 			return err
@@ -299,7 +321,9 @@ func TestRosterImportAmbiguousStationName(t *testing.T) {
 	data := rostertest.File(t, []string{"姓名", "性别", "身份证号", "所属站点"},
 		[]any{"周一", "男", f.id("1990-01-01", true), "东关村社工室"},
 		[]any{"周二", "男", f.id("1991-01-01", true), "410622001201"})
-	rep, err := f.svc.ImportRoster(f.ctx, f.admin, "花名册.xlsx", data, ImportValid)
+	rep, err := write(f, func(tx *db.Tx) (ImportReport, error) {
+		return ImportRoster(f.ctx, tx, f.keys, f.admin, "花名册.xlsx", data, ImportValid)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +334,7 @@ func TestRosterImportAmbiguousStationName(t *testing.T) {
 		t.Fatalf("%d workers", n)
 	}
 	var at string
-	if err := f.svc.DB.QueryRow(f.ctx, `SELECT org_id FROM wf_workers`).Scan(&at); err != nil || at != roomA.ID {
+	if err := f.d.QueryRow(f.ctx, `SELECT org_id FROM wf_workers`).Scan(&at); err != nil || at != roomA.ID {
 		t.Fatalf("the coded row went to %s (%v), want the 朝歌 room", at, err)
 	}
 }

@@ -91,7 +91,7 @@ func scanTraining(row interface{ Scan(...any) error }) (Training, error) {
 	return t, err
 }
 
-func (s *Service) getTraining(ctx context.Context, q db.Querier, id string) (Training, error) {
+func getTraining(ctx context.Context, q db.Querier, id string) (Training, error) {
 	t, err := scanTraining(q.QueryRow(ctx, `SELECT `+trainingColumns+trainingFrom+` WHERE t.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Training{}, apperr.ErrNotFound("培训")
@@ -100,15 +100,15 @@ func (s *Service) getTraining(ctx context.Context, q db.Querier, id string) (Tra
 }
 
 // GetTraining loads a training with its attendees.
-func (s *Service) GetTraining(ctx context.Context, actor *authz.Actor, id string) (Training, error) {
-	t, err := s.getTraining(ctx, s.q(), id)
+func GetTraining(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Training, error) {
+	t, err := getTraining(ctx, q, id)
 	if err != nil {
 		return t, err
 	}
-	if err := requireScope(actor, t.OrgPath); err != nil {
+	if err := actor.RequireScope(t.OrgPath); err != nil {
 		return Training{}, err
 	}
-	rows, err := s.q().Query(ctx, `SELECT a.person_kind, a.person_id, COALESCE(w.name, v.name, ''), COALESCE(ow.name, ov.name, '')
+	rows, err := q.Query(ctx, `SELECT a.person_kind, a.person_id, COALESCE(w.name, v.name, ''), COALESCE(ow.name, ov.name, '')
 		FROM wf_training_attendees a
 		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id LEFT JOIN org_units ow ON ow.id = w.org_id
 		LEFT JOIN wf_volunteers v ON a.person_kind = 'volunteer' AND v.id = a.person_id LEFT JOIN org_units ov ON ov.id = v.org_id
@@ -124,117 +124,110 @@ func (s *Service) GetTraining(ctx context.Context, actor *authz.Actor, id string
 }
 
 // CreateTraining records a training session held by a unit in scope.
-func (s *Service) CreateTraining(ctx context.Context, actor *authz.Actor, in TrainingInput) (Training, error) {
+func CreateTraining(ctx context.Context, tx *db.Tx, actor *authz.Actor, in TrainingInput) (Training, error) {
 	var t Training
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		fe := apperr.Fields{}
-		unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		now, id := cst.NowStamp(), ids.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
-			return err
-		}
-		var err error
-		if t, err = s.getTraining(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
-			Summary: "新增培训：" + t.Title, Changes: audit.Diff(nil, []audit.Field{
-				{Name: "title", Label: "培训主题", Value: t.Title}, {Name: "kind", Label: "形式", Value: t.KindLabel()},
-				{Name: "organiser", Label: "主办方", Value: t.Organiser}, {Name: "dates", Label: "日期", Value: t.StartOn + " 至 " + t.EndOn},
-				{Name: "hours", Label: "学时", Value: t.Hours}, {Name: "place", Label: "地点", Value: t.Place}})})
-	})
-	return t, err
+	fe := apperr.Fields{}
+	unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
+	if err := fe.Err(); err != nil {
+		return t, err
+	}
+	now, id := cst.NowStamp(), ids.New()
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
+		return t, err
+	}
+	var err error
+	if t, err = getTraining(ctx, tx, id); err != nil {
+		return t, err
+	}
+	return t, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
+		Summary: "新增培训：" + t.Title, Changes: audit.Diff(nil, []audit.Field{
+			{Name: "title", Label: "培训主题", Value: t.Title}, {Name: "kind", Label: "形式", Value: t.KindLabel()},
+			{Name: "organiser", Label: "主办方", Value: t.Organiser}, {Name: "dates", Label: "日期", Value: t.StartOn + " 至 " + t.EndOn},
+			{Name: "hours", Label: "学时", Value: t.Hours}, {Name: "place", Label: "地点", Value: t.Place}})})
 }
 
 // AddAttendee adds a worker or volunteer to a training. The person must
 // belong to the same county as the training.
-func (s *Service) AddAttendee(ctx context.Context, actor *authz.Actor, trainingID string, in AttendeeInput) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
-		t, err := s.getTraining(ctx, tx, trainingID)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, t.OrgPath); err != nil {
-			return err
-		}
-		fe := apperr.Fields{}
-		var table string
-		switch in.Kind {
-		case PersonWorker:
-			table = "wf_workers"
-		case PersonVolunteer:
-			table = "wf_volunteers"
-		default:
-			fe.Add("kind", "请选择参训人员类别（社工或志愿者）")
-			return fe.Err()
-		}
-		var name, orgID string
-		err = tx.QueryRow(ctx, `SELECT name, org_id FROM `+table+` WHERE id = ?`, in.PersonID).Scan(&name, &orgID)
-		if errors.Is(err, sql.ErrNoRows) {
-			fe.Add("person_id", "所选人员不存在")
-			return fe.Err()
-		} else if err != nil {
-			return err
-		}
-		tUnit, err := org.Get(ctx, tx, t.OrgID)
-		if err != nil {
-			return err
-		}
-		pUnit, err := org.Get(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		// The person must lie in the actor's scope too: a station head
-		// may not put another station's people on a list (nor learn
-		// their names from the reply).
-		if actor != nil && !actor.Covers(pUnit.Path) {
-			fe.Add("person_id", "所选人员不存在或不在您负责的范围内")
-			return fe.Err()
-		}
-		county, err := countyOf(ctx, tx, tUnit)
-		if err != nil {
-			return err
-		}
-		if !strings.HasPrefix(pUnit.Path, county.Path) {
-			fe.Add("person_id", name+"不属于"+county.Name+"，不能参加本县（区）的培训")
-			return fe.Err()
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO wf_training_attendees (training_id, person_kind, person_id, created_at) VALUES (?, ?, ?, ?)`,
-			trainingID, in.Kind, in.PersonID, cst.NowStamp())
-		if db.IsUniqueViolation(err) {
-			fe.Add("person_id", name+"已在参训名单中")
-			return fe.Err()
-		} else if err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: trainingID, OrgPath: t.OrgPath,
-			Summary: "添加参训人员：" + t.Title + " · " + name, Changes: []audit.Change{{Field: "attendee", Label: "参训人员", After: name}}})
-	})
+func AddAttendee(ctx context.Context, tx *db.Tx, actor *authz.Actor, trainingID string, in AttendeeInput) error {
+	t, err := getTraining(ctx, tx, trainingID)
+	if err != nil {
+		return err
+	}
+	if err := actor.RequireScope(t.OrgPath); err != nil {
+		return err
+	}
+	fe := apperr.Fields{}
+	var table string
+	switch in.Kind {
+	case PersonWorker:
+		table = "wf_workers"
+	case PersonVolunteer:
+		table = "wf_volunteers"
+	default:
+		fe.Add("kind", "请选择参训人员类别（社工或志愿者）")
+		return fe.Err()
+	}
+	var name, orgID string
+	err = tx.QueryRow(ctx, `SELECT name, org_id FROM `+table+` WHERE id = ?`, in.PersonID).Scan(&name, &orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		fe.Add("person_id", "所选人员不存在")
+		return fe.Err()
+	} else if err != nil {
+		return err
+	}
+	tUnit, err := org.Get(ctx, tx, t.OrgID)
+	if err != nil {
+		return err
+	}
+	pUnit, err := org.Get(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	// The person must lie in the actor's scope too: a station head
+	// may not put another station's people on a list (nor learn
+	// their names from the reply).
+	if !actor.Covers(pUnit.Path) {
+		fe.Add("person_id", "所选人员不存在或不在您负责的范围内")
+		return fe.Err()
+	}
+	county, err := countyOf(ctx, tx, tUnit)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(pUnit.Path, county.Path) {
+		fe.Add("person_id", name+"不属于"+county.Name+"，不能参加本县（区）的培训")
+		return fe.Err()
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO wf_training_attendees (training_id, person_kind, person_id, created_at) VALUES (?, ?, ?, ?)`,
+		trainingID, in.Kind, in.PersonID, cst.NowStamp())
+	if db.IsUniqueViolation(err) {
+		fe.Add("person_id", name+"已在参训名单中")
+		return fe.Err()
+	} else if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: trainingID, OrgPath: t.OrgPath,
+		Summary: "添加参训人员：" + t.Title + " · " + name, Changes: []audit.Change{{Field: "attendee", Label: "参训人员", After: name}}})
 }
 
 // RemoveAttendee takes a person off a training's list.
-func (s *Service) RemoveAttendee(ctx context.Context, actor *authz.Actor, trainingID string, in AttendeeInput) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
-		t, err := s.getTraining(ctx, tx, trainingID)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, t.OrgPath); err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ? AND person_kind = ? AND person_id = ?`, trainingID, in.Kind, in.PersonID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrNotFound("参训人员")
-		}
-		return s.auditAttendeeRemoved(ctx, tx, actor, t, in)
-	})
+func RemoveAttendee(ctx context.Context, tx *db.Tx, actor *authz.Actor, trainingID string, in AttendeeInput) error {
+	t, err := getTraining(ctx, tx, trainingID)
+	if err != nil {
+		return err
+	}
+	if err := actor.RequireScope(t.OrgPath); err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ? AND person_kind = ? AND person_id = ?`, trainingID, in.Kind, in.PersonID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.ErrNotFound("参训人员")
+	}
+	return auditAttendeeRemoved(ctx, tx, actor, t, in)
 }
 
 // TrainingFilter selects trainings for a list.
@@ -255,9 +248,9 @@ var trainingOrder = db.Order{
 }
 
 // ListTrainings returns the trainings in scope that match f.
-func (s *Service) ListTrainings(ctx context.Context, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
+func ListTrainings(ctx context.Context, q db.Querier, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
 	var c db.Conds
-	scope, scopeArg := scopeFilter(actor, "o.path")
+	scope, scopeArg := actor.ScopeFilter("o.path")
 	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
@@ -272,7 +265,7 @@ func (s *Service) ListTrainings(ctx context.Context, actor *authz.Actor, f Train
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	return db.Page(ctx, s.q(), db.PageQuery{
+	return db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*)` + trainingFrom,
 		Select: `SELECT ` + trainingColumns + trainingFrom,
 		Where:  c,
@@ -290,10 +283,25 @@ type YearHours struct {
 	minutes  int
 }
 
-// TrainingHoursByYear totals the trainings a person attended per year
-// (by start date), newest first.
-func (s *Service) TrainingHoursByYear(ctx context.Context, kind, personID string) ([]YearHours, error) {
-	rows, err := s.q().Query(ctx, `SELECT SUBSTR(t.start_on, 1, 4), COUNT(*), SUM(t.minutes) FROM wf_training_attendees a
+// TrainingHoursByYear totals the trainings a person (kind PersonWorker or
+// PersonVolunteer) in the actor's scope attended per year (by start
+// date), newest first.
+func TrainingHoursByYear(ctx context.Context, q db.Querier, actor *authz.Actor, kind, personID string) ([]YearHours, error) {
+	table := "wf_workers"
+	if kind == PersonVolunteer {
+		table = "wf_volunteers"
+	}
+	var path string
+	err := q.QueryRow(ctx, `SELECT o.path FROM `+table+` p JOIN org_units o ON o.id = p.org_id WHERE p.id = ?`, personID).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.ErrNotFound(Attendee{Kind: kind}.KindLabel())
+	} else if err != nil {
+		return nil, err
+	}
+	if err := actor.RequireScope(path); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT SUBSTR(t.start_on, 1, 4), COUNT(*), SUM(t.minutes) FROM wf_training_attendees a
 		JOIN wf_trainings t ON t.id = a.training_id WHERE a.person_kind = ? AND a.person_id = ?
 		GROUP BY SUBSTR(t.start_on, 1, 4) ORDER BY SUBSTR(t.start_on, 1, 4) DESC`, kind, personID)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (YearHours, error) {

@@ -79,7 +79,7 @@ type attendeeRef struct {
 	path string
 }
 
-func (s *Service) attendeeRefs(ctx context.Context, q db.Querier, trainingID string) ([]attendeeRef, error) {
+func attendeeRefs(ctx context.Context, q db.Querier, trainingID string) ([]attendeeRef, error) {
 	rows, err := q.Query(ctx, `SELECT a.person_kind, a.person_id, COALESCE(w.name, v.name, ''), COALESCE(ow.name, ov.name, ''), COALESCE(ow.path, ov.path, '')
 		FROM wf_training_attendees a
 		LEFT JOIN wf_workers w ON a.person_kind = 'worker' AND w.id = a.person_id LEFT JOIN org_units ow ON ow.id = w.org_id
@@ -93,92 +93,87 @@ func (s *Service) attendeeRefs(ctx context.Context, q db.Querier, trainingID str
 
 // UpdateTraining changes a training session (version-checked). A session
 // that already has attendees cannot be moved to another county.
-func (s *Service) UpdateTraining(ctx context.Context, actor *authz.Actor, id string, version int, in TrainingInput) (Training, error) {
+func UpdateTraining(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, version int, in TrainingInput) (Training, error) {
 	var t Training
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		before, err := s.getTraining(ctx, tx, id)
+	before, err := getTraining(ctx, tx, id)
+	if err != nil {
+		return t, err
+	}
+	if err := actor.RequireScope(before.OrgPath); err != nil {
+		return t, err
+	}
+	fe := apperr.Fields{}
+	unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
+	if _, bad := fe["org_id"]; !bad && unit.ID != before.OrgID {
+		county, err := countyOf(ctx, tx, unit)
 		if err != nil {
-			return err
+			return t, err
 		}
-		if err := requireScope(actor, before.OrgPath); err != nil {
-			return err
+		refs, err := attendeeRefs(ctx, tx, id)
+		if err != nil {
+			return t, err
 		}
-		fe := apperr.Fields{}
-		unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
-		if _, bad := fe["org_id"]; !bad && unit.ID != before.OrgID {
-			county, err := countyOf(ctx, tx, unit)
-			if err != nil {
-				return err
-			}
-			refs, err := s.attendeeRefs(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			var outside []string
-			for _, a := range refs {
-				if !strings.HasPrefix(a.path, county.Path) {
-					outside = append(outside, a.Name)
-				}
-			}
-			if len(outside) > 0 {
-				fe.Add("org_id", "已有 "+strconv.Itoa(len(outside))+" 名参训人员（"+strings.Join(outside[:min(len(outside), 3)], "、")+
-					"）不属于"+county.Name+"，不能改为该单位举办")
+		var outside []string
+		for _, a := range refs {
+			if !strings.HasPrefix(a.path, county.Path) {
+				outside = append(outside, a.Name)
 			}
 		}
-		if err := fe.Err(); err != nil {
-			return err
+		if len(outside) > 0 {
+			fe.Add("org_id", "已有 "+strconv.Itoa(len(outside))+" 名参训人员（"+strings.Join(outside[:min(len(outside), 3)], "、")+
+				"）不属于"+county.Name+"，不能改为该单位举办")
 		}
-		if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_trainings SET org_id = ?, title = ?, kind = ?, organiser = ?, start_on = ?, end_on = ?, minutes = ?, place = ?,
-			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, cst.NowStamp(), id, version)); err != nil {
-			return err
-		}
-		if t, err = s.getTraining(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
-			Summary: "修改培训：" + t.Title, Changes: audit.Diff(before.auditFields(), t.auditFields())})
-	})
-	return t, err
+	}
+	if err := fe.Err(); err != nil {
+		return t, err
+	}
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_trainings SET org_id = ?, title = ?, kind = ?, organiser = ?, start_on = ?, end_on = ?, minutes = ?, place = ?,
+		updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, cst.NowStamp(), id, version)); err != nil {
+		return t, err
+	}
+	if t, err = getTraining(ctx, tx, id); err != nil {
+		return t, err
+	}
+	return t, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
+		Summary: "修改培训：" + t.Title, Changes: audit.Diff(before.auditFields(), t.auditFields())})
 }
 
 // DeleteTraining deletes a training session (version-checked) with its
 // list of attendees, in one transaction. The attendees' training hours
 // for the session go with it.
-func (s *Service) DeleteTraining(ctx context.Context, actor *authz.Actor, id string, version int) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
-		t, err := s.getTraining(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, t.OrgPath); err != nil {
-			return err
-		}
-		refs, err := s.attendeeRefs(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ?`, id); err != nil {
-			return err
-		}
-		// A stale version rolls the transaction back: the attendees stay.
-		if err := db.Versioned(tx.Exec(ctx, `DELETE FROM wf_trainings WHERE id = ? AND version = ?`, id, version)); err != nil {
-			return err
-		}
-		names := make([]string, len(refs))
-		for i, a := range refs {
-			names[i] = a.Name + "（" + a.KindLabel() + "）"
-		}
-		fields := append(t.auditFields(), audit.Field{Name: "attendee_count", Label: "参训人数", Value: strconv.Itoa(len(refs))},
-			audit.Field{Name: "attendees", Label: "参训人员", Value: strings.Join(names, "、")})
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
-			Summary: "删除培训：" + t.Title + "（" + strconv.Itoa(len(refs)) + " 名参训人员）", Changes: removedChanges(fields)})
-	})
+func DeleteTraining(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, version int) error {
+	t, err := getTraining(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if err := actor.RequireScope(t.OrgPath); err != nil {
+		return err
+	}
+	refs, err := attendeeRefs(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM wf_training_attendees WHERE training_id = ?`, id); err != nil {
+		return err
+	}
+	// A stale version rolls the transaction back: the attendees stay.
+	if err := db.Versioned(tx.Exec(ctx, `DELETE FROM wf_trainings WHERE id = ? AND version = ?`, id, version)); err != nil {
+		return err
+	}
+	names := make([]string, len(refs))
+	for i, a := range refs {
+		names[i] = a.Name + "（" + a.KindLabel() + "）"
+	}
+	fields := append(t.auditFields(), audit.Field{Name: "attendee_count", Label: "参训人数", Value: strconv.Itoa(len(refs))},
+		audit.Field{Name: "attendees", Label: "参训人员", Value: strings.Join(names, "、")})
+	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
+		Summary: "删除培训：" + t.Title + "（" + strconv.Itoa(len(refs)) + " 名参训人员）", Changes: removedChanges(fields)})
 }
 
 // auditAttendeeRemoved records that a person was taken off a training's
 // list: who (by name, not id) and the head count before and after.
-func (s *Service) auditAttendeeRemoved(ctx context.Context, tx *db.Tx, actor *authz.Actor, t Training, in AttendeeInput) error {
+func auditAttendeeRemoved(ctx context.Context, tx *db.Tx, actor *authz.Actor, t Training, in AttendeeInput) error {
 	table := "wf_workers"
 	if in.Kind == PersonVolunteer {
 		table = "wf_volunteers"

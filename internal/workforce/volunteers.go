@@ -74,7 +74,7 @@ const volunteerColumns = `v.id, v.org_id, o.name, o.path, v.name, v.phone_enc, v
 
 const volunteerFrom = ` FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id`
 
-func (s *Service) scanVolunteer(row interface{ Scan(...any) error }) (Volunteer, error) {
+func scanVolunteer(row interface{ Scan(...any) error }) (Volunteer, error) {
 	var v Volunteer
 	var total int64
 	err := row.Scan(&v.ID, &v.OrgID, &v.OrgName, &v.OrgPath, &v.Name, &v.phoneSealed, &v.Skills, &v.RegisteredOn, &v.Status,
@@ -84,30 +84,38 @@ func (s *Service) scanVolunteer(row interface{ Scan(...any) error }) (Volunteer,
 	}
 	v.TotalMinutes = int(total)
 	v.TotalHours = FormatHours(v.TotalMinutes)
-	if plain, err := s.Keys.Open(v.phoneSealed); err == nil {
-		v.Phone = secure.MaskPhone(plain)
-	}
 	return v, nil
 }
 
-func (s *Service) getVolunteer(ctx context.Context, q db.Querier, id string) (Volunteer, error) {
-	v, err := s.scanVolunteer(q.QueryRow(ctx, `SELECT `+volunteerColumns+volunteerFrom+` WHERE v.id = ?`, id))
+// maskPhone fills in the masked phone of a volunteer a reader is shown.
+func (v *Volunteer) maskPhone(keys *secure.Keyring) {
+	if plain, err := keys.Open(v.phoneSealed); err == nil {
+		v.Phone = secure.MaskPhone(plain)
+	}
+}
+
+func getVolunteer(ctx context.Context, q db.Querier, id string) (Volunteer, error) {
+	v, err := scanVolunteer(q.QueryRow(ctx, `SELECT `+volunteerColumns+volunteerFrom+` WHERE v.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Volunteer{}, apperr.ErrNotFound("志愿者")
 	}
 	return v, err
 }
 
-// GetVolunteer loads a volunteer the actor may see.
-func (s *Service) GetVolunteer(ctx context.Context, actor *authz.Actor, id string) (Volunteer, error) {
-	v, err := s.getVolunteer(ctx, s.q(), id)
+// GetVolunteer loads a volunteer the actor may see (phone masked).
+func GetVolunteer(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (Volunteer, error) {
+	v, err := getVolunteer(ctx, q, id)
 	if err != nil {
 		return v, err
 	}
-	return v, requireScope(actor, v.OrgPath)
+	if err := actor.RequireScope(v.OrgPath); err != nil {
+		return Volunteer{}, err
+	}
+	v.maskPhone(keys)
+	return v, nil
 }
 
-func (s *Service) validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in *VolunteerInput) (org.Unit, error) {
+func validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in *VolunteerInput) (org.Unit, error) {
 	fe := apperr.Fields{}
 	in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
 	in.Skills = trimLen(fe, "skills", "特长技能", in.Skills, 200, false)
@@ -140,120 +148,112 @@ func (v Volunteer) auditFields(phone string) []audit.Field {
 }
 
 // CreateVolunteer registers a volunteer.
-func (s *Service) CreateVolunteer(ctx context.Context, actor *authz.Actor, in VolunteerInput) (Volunteer, error) {
-	var v Volunteer
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		unit, err := s.validateVolunteer(ctx, tx, actor, &in)
-		if err != nil {
-			return err
-		}
-		now, id := cst.NowStamp(), ids.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
-			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			id, unit.ID, in.Name, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
-			return err
-		}
-		if v, err = s.getVolunteer(ctx, tx, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
-			Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
-	})
-	return v, err
+func CreateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in VolunteerInput) (Volunteer, error) {
+	unit, err := validateVolunteer(ctx, tx, actor, &in)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	now, id := cst.NowStamp(), ids.New()
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
+		created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		id, unit.ID, in.Name, keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
+		return Volunteer{}, err
+	}
+	v, err := getVolunteer(ctx, tx, id)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	v.maskPhone(keys)
+	return v, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
+		Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
 }
 
 // UpdateVolunteer changes a volunteer's details (version-checked).
-func (s *Service) UpdateVolunteer(ctx context.Context, actor *authz.Actor, id string, version int, in VolunteerInput) (Volunteer, error) {
-	var v Volunteer
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		before, err := s.getVolunteer(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, before.OrgPath); err != nil {
-			return err
-		}
-		unit, err := s.validateVolunteer(ctx, tx, actor, &in)
-		if err != nil {
-			return err
-		}
-		oldPhone, _ := s.Keys.Open(before.phoneSealed)
-		phoneEnc, phone := before.phoneSealed, oldPhone
-		if in.Phone != "" && in.Phone != oldPhone {
-			phoneEnc, phone = s.Keys.Seal(in.Phone), in.Phone
-		}
-		if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_volunteers SET org_id = ?, name = ?, phone_enc = ?, phone_index = ?, skills = ?, registered_on = ?,
-			status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			unit.ID, in.Name, phoneEnc, s.Keys.BlindIndex("phone", phone), in.Skills, in.RegisteredOn, in.Status, cst.NowStamp(), id, version)); err != nil {
-			return err
-		}
-		if v, err = s.getVolunteer(ctx, tx, id); err != nil {
-			return err
-		}
-		changes := audit.Diff(before.auditFields(oldPhone), v.auditFields(phone))
-		if len(changes) == 0 {
-			return nil
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
-			Summary: "修改志愿者：" + v.Name, Changes: changes})
-	})
-	return v, err
+func UpdateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string, version int, in VolunteerInput) (Volunteer, error) {
+	before, err := getVolunteer(ctx, tx, id)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	if err := actor.RequireScope(before.OrgPath); err != nil {
+		return Volunteer{}, err
+	}
+	unit, err := validateVolunteer(ctx, tx, actor, &in)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	oldPhone, _ := keys.Open(before.phoneSealed)
+	phoneEnc, phone := before.phoneSealed, oldPhone
+	if in.Phone != "" && in.Phone != oldPhone {
+		phoneEnc, phone = keys.Seal(in.Phone), in.Phone
+	}
+	if err := db.Versioned(tx.Exec(ctx, `UPDATE wf_volunteers SET org_id = ?, name = ?, phone_enc = ?, phone_index = ?, skills = ?, registered_on = ?,
+		status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		unit.ID, in.Name, phoneEnc, keys.BlindIndex("phone", phone), in.Skills, in.RegisteredOn, in.Status, cst.NowStamp(), id, version)); err != nil {
+		return Volunteer{}, err
+	}
+	v, err := getVolunteer(ctx, tx, id)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	v.maskPhone(keys)
+	changes := audit.Diff(before.auditFields(oldPhone), v.auditFields(phone))
+	if len(changes) == 0 {
+		return v, nil
+	}
+	return v, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
+		Summary: "修改志愿者：" + v.Name, Changes: changes})
 }
 
 // LogHours records service hours. A day holds at most 24 hours for one
 // person, counting what is already logged for that day.
-func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID string, in HoursInput) (ServiceLog, error) {
-	var out ServiceLog
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		v, err := s.getVolunteer(ctx, tx, volunteerID)
-		if err != nil {
-			return err
+func LogHours(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID string, in HoursInput) (ServiceLog, error) {
+	v, err := getVolunteer(ctx, tx, volunteerID)
+	if err != nil {
+		return ServiceLog{}, err
+	}
+	if err := actor.RequireScope(v.OrgPath); err != nil {
+		return ServiceLog{}, err
+	}
+	fe := apperr.Fields{}
+	in.ServedOn = normDate(in.ServedOn)
+	if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
+		fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
+	}
+	minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
+	in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
+	if fe["served_on"] == "" && fe["hours"] == "" {
+		var already int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
+			volunteerID, in.ServedOn).Scan(&already); err != nil {
+			return ServiceLog{}, err
 		}
-		if err := requireScope(actor, v.OrgPath); err != nil {
-			return err
+		if int(already)+minutes > MaxMinutesPerDay {
+			fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
 		}
-		fe := apperr.Fields{}
-		in.ServedOn = normDate(in.ServedOn)
-		if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
-			fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
-		}
-		minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
-		in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
-		if fe["served_on"] == "" && fe["hours"] == "" {
-			var already int64
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
-				volunteerID, in.ServedOn).Scan(&already); err != nil {
-				return err
-			}
-			if int(already)+minutes > MaxMinutesPerDay {
-				fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
-			}
-		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		out = ServiceLog{ID: ids.New(), VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity}
-		actorID := ""
-		if actor != nil {
-			actorID = actor.UserID
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actorID, cst.NowStamp()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
-			Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
-			Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
-	})
-	return out, err
+	}
+	if err := fe.Err(); err != nil {
+		return ServiceLog{}, err
+	}
+	out := ServiceLog{ID: ids.New(), VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity}
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actor.UserID, cst.NowStamp()); err != nil {
+		return ServiceLog{}, err
+	}
+	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
+		Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
+		Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
 }
 
 // ServiceLogs lists a volunteer's logged service, newest first.
-func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteerID string) ([]ServiceLog, error) {
-	if _, err := s.GetVolunteer(ctx, actor, volunteerID); err != nil {
+func ServiceLogs(ctx context.Context, q db.Querier, actor *authz.Actor, volunteerID string) ([]ServiceLog, error) {
+	v, err := getVolunteer(ctx, q, volunteerID)
+	if err != nil {
 		return nil, err
 	}
-	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
+	if err := actor.RequireScope(v.OrgPath); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
 		ORDER BY served_on DESC, id DESC`, volunteerID)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
 		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity)
@@ -269,7 +269,7 @@ type MonthHours struct {
 }
 
 // HoursByMonth totals a volunteer's service per month, newest first.
-func (s *Service) HoursByMonth(logs []ServiceLog) []MonthHours {
+func HoursByMonth(logs []ServiceLog) []MonthHours {
 	var out []MonthHours
 	sums := map[string]int{}
 	for _, l := range logs {
@@ -303,21 +303,22 @@ var volunteerOrder = db.Order{
 	Default: "o.path, v.name", Tie: "v.id",
 }
 
-// ListVolunteers returns the volunteers in scope that match f.
-func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
+// ListVolunteers returns the volunteers in scope that match f (phones
+// masked).
+func ListVolunteers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
 	var c db.Conds
-	scope, scopeArg := scopeFilter(actor, "o.path")
+	scope, scopeArg := actor.ScopeFilter("o.path")
 	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
-		c.Add(`(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`, p, p, s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+		c.Add(`(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`, p, p, keys.BlindIndex("phone", validate.NormalizePhone(t)))
 	}
 	if f.OrgID != "" {
-		u, err := org.Get(ctx, s.q(), f.OrgID)
+		u, err := org.Get(ctx, q, f.OrgID)
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := requireScope(actor, u.Path); err != nil {
+		if err := actor.RequireScope(u.Path); err != nil {
 			return nil, 0, err
 		}
 		c.Add("o.path LIKE ?", u.Path+"%")
@@ -328,12 +329,16 @@ func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f Volu
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20
 	}
-	return db.Page(ctx, s.q(), db.PageQuery{
+	out, total, err := db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*)` + volunteerFrom,
 		Select: `SELECT ` + volunteerColumns + volunteerFrom,
 		Where:  c,
 		Order:  volunteerOrder.By(f.Sort, f.Desc),
 		Limit:  f.Limit,
 		Offset: max(f.Offset, 0),
-	}, s.scanVolunteer)
+	}, scanVolunteer)
+	for i := range out {
+		out[i].maskPhone(keys)
+	}
+	return out, total, err
 }

@@ -116,15 +116,15 @@ const workerColumns = `w.id, w.org_id, o.name, o.path, w.name, w.sex, w.birth_da
 
 const workerFrom = ` FROM wf_workers w JOIN org_units o ON o.id = w.org_id LEFT JOIN users u ON u.id = w.user_id`
 
-// view shapes a scanned worker for the actor: masked ID for managers
-// (and the system), none for other readers; masked phone.
-func (s *Service) view(actor *authz.Actor, w *Worker) {
-	if actor == nil || actor.Can(authz.PermWorkforceManage) {
-		if plain, err := s.Keys.Open(w.idSealed); err == nil {
+// view shapes a scanned worker for the actor: masked ID for managers,
+// none for other readers; masked phone.
+func view(keys *secure.Keyring, actor *authz.Actor, w *Worker) {
+	if actor.Can(authz.PermWorkforceManage) {
+		if plain, err := keys.Open(w.idSealed); err == nil {
 			w.IDNumber = secure.MaskID(plain)
 		}
 	}
-	if plain, err := s.Keys.Open(w.phoneSealed); err == nil {
+	if plain, err := keys.Open(w.phoneSealed); err == nil {
 		w.Phone = secure.MaskPhone(plain)
 	}
 	w.Age = ageOn(w.BirthDate, cst.Today())
@@ -149,7 +149,7 @@ func sexLabel(code string) string {
 	return ""
 }
 
-func (s *Service) getWorker(ctx context.Context, q db.Querier, id string) (Worker, error) {
+func getWorker(ctx context.Context, q db.Querier, id string) (Worker, error) {
 	w, err := scanWorker(q.QueryRow(ctx, `SELECT `+workerColumns+workerFrom+` WHERE w.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Worker{}, apperr.ErrNotFound("社工")
@@ -165,16 +165,17 @@ func (s *Service) getWorker(ctx context.Context, q db.Querier, id string) (Worke
 	return w, nil
 }
 
-// GetWorker loads a worker the actor may see.
-func (s *Service) GetWorker(ctx context.Context, actor *authz.Actor, id string) (Worker, error) {
-	w, err := s.getWorker(ctx, s.q(), id)
+// GetWorker loads a worker the actor may see, shaped for them (see
+// ListWorkers).
+func GetWorker(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (Worker, error) {
+	w, err := getWorker(ctx, q, id)
 	if err != nil {
 		return w, err
 	}
-	if err := requireScope(actor, w.OrgPath); err != nil {
+	if err := actor.RequireScope(w.OrgPath); err != nil {
 		return Worker{}, err
 	}
-	s.view(actor, &w)
+	view(keys, actor, &w)
 	return w, nil
 }
 
@@ -250,7 +251,7 @@ type checkedWorker struct {
 
 // validateWorker checks an input. before is nil when creating. Field
 // names are the JSON names; the importer maps them to roster columns.
-func (s *Service) validateWorker(ctx context.Context, q db.Querier, actor *authz.Actor, in WorkerInput, before *Worker) (checkedWorker, apperr.Fields) {
+func validateWorker(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in WorkerInput, before *Worker) (checkedWorker, apperr.Fields) {
 	fe := apperr.Fields{}
 	c := checkedWorker{in: in}
 	c.in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
@@ -264,7 +265,7 @@ func (s *Service) validateWorker(ctx context.Context, q db.Querier, actor *authz
 		fe.Add("id_number", err.Error())
 	} else {
 		c.idNumber = card.Number
-		c.idIndex = s.Keys.BlindIndex("idcard", card.Number)
+		c.idIndex = keys.BlindIndex("idcard", card.Number)
 		c.birthDate = card.Birth.Format(cst.DateLayout)
 		c.sex = "F"
 		if card.Male {
@@ -329,7 +330,7 @@ func (s *Service) validateWorker(ctx context.Context, q db.Querier, actor *authz
 		switch {
 		case err != nil:
 			fe.Add("user_id", "所选登录账号不存在")
-		case actor != nil && !actor.Covers(path):
+		case !actor.Covers(path):
 			fe.Add("user_id", "只能关联您负责范围内的账号")
 		default:
 			var other string
@@ -341,7 +342,7 @@ func (s *Service) validateWorker(ctx context.Context, q db.Querier, actor *authz
 	}
 	if before == nil {
 		for i := range c.in.Qualifications {
-			s.validateQualification(fe, "qualifications["+strconv.Itoa(i)+"].", &c.in.Qualifications[i], c.birthDate)
+			validateQualification(fe, "qualifications["+strconv.Itoa(i)+"].", &c.in.Qualifications[i], c.birthDate)
 		}
 	}
 	// The same person may be registered once: the blind index finds them
@@ -351,7 +352,7 @@ func (s *Service) validateWorker(ctx context.Context, q db.Querier, actor *authz
 		err := q.QueryRow(ctx, `SELECT w.id, w.name, o.path FROM wf_workers w JOIN org_units o ON o.id = w.org_id WHERE w.idcard_index = ?`, c.idIndex).
 			Scan(&otherID, &otherName, &otherPath)
 		if err == nil && (before == nil || otherID != before.ID) {
-			if actor == nil || actor.Covers(otherPath) {
+			if actor.Covers(otherPath) {
 				fe.Add("id_number", "该身份证号已登记（"+otherName+"），请勿重复录入")
 			} else {
 				fe.Add("id_number", "该身份证号已在其他机构登记，请联系县级管理员")
@@ -380,7 +381,7 @@ func sexCode(s string) string {
 
 // validateQualification checks one record (prefix names its fields) for
 // a person born on birthDate ("" when unknown).
-func (s *Service) validateQualification(fe apperr.Fields, prefix string, in *QualificationInput, birthDate string) {
+func validateQualification(fe apperr.Fields, prefix string, in *QualificationInput, birthDate string) {
 	if code, ok := codeOf(Levels, in.Level); ok {
 		in.Level = code
 	} else {
@@ -433,23 +434,18 @@ func nullable(s string) any {
 }
 
 // CreateWorker registers a social worker (with any qualifications).
-func (s *Service) CreateWorker(ctx context.Context, actor *authz.Actor, in WorkerInput) (Worker, error) {
-	var w Worker
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		var err error
-		w, err = s.createWorker(ctx, tx, actor, in)
-		return err
-	})
+func CreateWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in WorkerInput) (Worker, error) {
+	w, err := createWorker(ctx, tx, keys, actor, in)
 	if err != nil {
 		return Worker{}, err
 	}
-	s.view(actor, &w)
+	view(keys, actor, &w)
 	return w, nil
 }
 
-func (s *Service) createWorker(ctx context.Context, tx *db.Tx, actor *authz.Actor, in WorkerInput) (Worker, error) {
+func createWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in WorkerInput) (Worker, error) {
 	in.Qualifications = append([]QualificationInput(nil), in.Qualifications...)
-	c, fe := s.validateWorker(ctx, tx, actor, in, nil)
+	c, fe := validateWorker(ctx, tx, keys, actor, in, nil)
 	if err := fe.Err(); err != nil {
 		return Worker{}, err
 	}
@@ -458,8 +454,8 @@ func (s *Service) createWorker(ctx context.Context, tx *db.Tx, actor *authz.Acto
 	_, err := tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,
 		education, major, post, employer, hired_on, left_on, status, user_id, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		id, c.unit.ID, c.in.Name, c.sex, c.birthDate, s.Keys.Seal(c.idNumber), c.idIndex, s.Keys.Seal(c.in.Phone),
-		s.Keys.BlindIndex("phone", c.in.Phone), c.in.Education, c.in.Major, c.in.Post, c.in.Employer, c.in.HiredOn, c.in.LeftOn,
+		id, c.unit.ID, c.in.Name, c.sex, c.birthDate, keys.Seal(c.idNumber), c.idIndex, keys.Seal(c.in.Phone),
+		keys.BlindIndex("phone", c.in.Phone), c.in.Education, c.in.Major, c.in.Post, c.in.Employer, c.in.HiredOn, c.in.LeftOn,
 		c.in.Status, nullable(c.in.UserID), now, now)
 	if err != nil {
 		return Worker{}, uniqueWorkerError(err)
@@ -470,7 +466,7 @@ func (s *Service) createWorker(ctx context.Context, tx *db.Tx, actor *authz.Acto
 			return Worker{}, err
 		}
 	}
-	w, err := s.getWorker(ctx, tx, id)
+	w, err := getWorker(ctx, tx, id)
 	if err != nil {
 		return Worker{}, err
 	}
@@ -496,119 +492,107 @@ func uniqueWorkerError(err error) error {
 // UpdateWorker changes a worker's details, checking the version the
 // editor saw. Empty ID number and phone keep the saved values (forms
 // never show them in full).
-func (s *Service) UpdateWorker(ctx context.Context, actor *authz.Actor, id string, version int, in WorkerInput) (Worker, error) {
-	var w Worker
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		before, err := s.getWorker(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, before.OrgPath); err != nil {
-			return err
-		}
-		in.Qualifications = nil
-		c, fe := s.validateWorker(ctx, tx, actor, in, &before)
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		oldID, _ := s.Keys.Open(before.idSealed)
-		oldPhone, _ := s.Keys.Open(before.phoneSealed)
-		idEnc, idIndex, idNumber := before.idSealed, s.Keys.BlindIndex("idcard", oldID), oldID
-		if c.idNumber != "" && c.idNumber != oldID {
-			idEnc, idIndex, idNumber = s.Keys.Seal(c.idNumber), c.idIndex, c.idNumber
-		}
-		phoneEnc, phone := before.phoneSealed, oldPhone
-		if c.in.Phone != "" && c.in.Phone != oldPhone {
-			phoneEnc, phone = s.Keys.Seal(c.in.Phone), c.in.Phone
-		}
-		res, err := tx.Exec(ctx, `UPDATE wf_workers SET org_id = ?, name = ?, sex = ?, birth_date = ?, idcard_enc = ?, idcard_index = ?,
-			phone_enc = ?, phone_index = ?, education = ?, major = ?, post = ?, employer = ?, hired_on = ?, left_on = ?, status = ?, user_id = ?,
-			updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			c.unit.ID, c.in.Name, c.sex, c.birthDate, idEnc, idIndex, phoneEnc, s.Keys.BlindIndex("phone", phone), c.in.Education, c.in.Major,
-			c.in.Post, c.in.Employer, c.in.HiredOn, c.in.LeftOn, c.in.Status, nullable(c.in.UserID), cst.NowStamp(), id, version)
-		if err != nil {
-			return uniqueWorkerError(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
-		}
-		w, err = s.getWorker(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		changes := audit.Diff(before.auditFields(oldID, oldPhone), w.auditFields(idNumber, phone))
-		if len(changes) == 0 {
-			return nil
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_worker", EntityID: id, OrgPath: w.OrgPath,
-			Summary: "修改社工：" + w.Name, Changes: changes})
-	})
+func UpdateWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string, version int, in WorkerInput) (Worker, error) {
+	before, err := getWorker(ctx, tx, id)
 	if err != nil {
 		return Worker{}, err
 	}
-	s.view(actor, &w)
+	if err := actor.RequireScope(before.OrgPath); err != nil {
+		return Worker{}, err
+	}
+	in.Qualifications = nil
+	c, fe := validateWorker(ctx, tx, keys, actor, in, &before)
+	if err := fe.Err(); err != nil {
+		return Worker{}, err
+	}
+	oldID, _ := keys.Open(before.idSealed)
+	oldPhone, _ := keys.Open(before.phoneSealed)
+	idEnc, idIndex, idNumber := before.idSealed, keys.BlindIndex("idcard", oldID), oldID
+	if c.idNumber != "" && c.idNumber != oldID {
+		idEnc, idIndex, idNumber = keys.Seal(c.idNumber), c.idIndex, c.idNumber
+	}
+	phoneEnc, phone := before.phoneSealed, oldPhone
+	if c.in.Phone != "" && c.in.Phone != oldPhone {
+		phoneEnc, phone = keys.Seal(c.in.Phone), c.in.Phone
+	}
+	res, err := tx.Exec(ctx, `UPDATE wf_workers SET org_id = ?, name = ?, sex = ?, birth_date = ?, idcard_enc = ?, idcard_index = ?,
+		phone_enc = ?, phone_index = ?, education = ?, major = ?, post = ?, employer = ?, hired_on = ?, left_on = ?, status = ?, user_id = ?,
+		updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		c.unit.ID, c.in.Name, c.sex, c.birthDate, idEnc, idIndex, phoneEnc, keys.BlindIndex("phone", phone), c.in.Education, c.in.Major,
+		c.in.Post, c.in.Employer, c.in.HiredOn, c.in.LeftOn, c.in.Status, nullable(c.in.UserID), cst.NowStamp(), id, version)
+	if err != nil {
+		return Worker{}, uniqueWorkerError(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Worker{}, apperr.ErrStale()
+	}
+	w, err := getWorker(ctx, tx, id)
+	if err != nil {
+		return Worker{}, err
+	}
+	if changes := audit.Diff(before.auditFields(oldID, oldPhone), w.auditFields(idNumber, phone)); len(changes) > 0 {
+		if err := audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_worker", EntityID: id, OrgPath: w.OrgPath,
+			Summary: "修改社工：" + w.Name, Changes: changes}); err != nil {
+			return Worker{}, err
+		}
+	}
+	view(keys, actor, &w)
 	return w, nil
 }
 
 // AddQualification records a qualification for a worker.
-func (s *Service) AddQualification(ctx context.Context, actor *authz.Actor, workerID string, in QualificationInput) (Qualification, error) {
-	var out Qualification
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		w, err := s.getWorker(ctx, tx, workerID)
-		if err != nil {
-			return err
-		}
-		if err := requireScope(actor, w.OrgPath); err != nil {
-			return err
-		}
-		fe := apperr.Fields{}
-		s.validateQualification(fe, "", &in, w.BirthDate)
-		if err := fe.Err(); err != nil {
-			return err
-		}
-		out = Qualification{ID: ids.New(), WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
-			CertNo: in.CertNo, ObtainedOn: in.ObtainedOn}
-		if out.Stage == StageExam {
-			out.ValidUntil = addYears(out.ObtainedOn, SeniorExamValidYears)
-			out.Expired = out.ValidUntil < cst.Today()
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_qualifications (id, worker_id, level, stage, cert_no, obtained_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			out.ID, workerID, out.Level, out.Stage, out.CertNo, out.ObtainedOn, cst.NowStamp()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
-			Summary: "新增资格证书：" + w.Name + " " + out.Label(),
-			Changes: []audit.Change{{Field: "qualification", Label: "资格证书", After: out.Label() + " " + out.CertNo + " " + out.ObtainedOn}}})
-	})
-	return out, err
+func AddQualification(ctx context.Context, tx *db.Tx, actor *authz.Actor, workerID string, in QualificationInput) (Qualification, error) {
+	w, err := getWorker(ctx, tx, workerID)
+	if err != nil {
+		return Qualification{}, err
+	}
+	if err := actor.RequireScope(w.OrgPath); err != nil {
+		return Qualification{}, err
+	}
+	fe := apperr.Fields{}
+	validateQualification(fe, "", &in, w.BirthDate)
+	if err := fe.Err(); err != nil {
+		return Qualification{}, err
+	}
+	out := Qualification{ID: ids.New(), WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
+		CertNo: in.CertNo, ObtainedOn: in.ObtainedOn}
+	if out.Stage == StageExam {
+		out.ValidUntil = addYears(out.ObtainedOn, SeniorExamValidYears)
+		out.Expired = out.ValidUntil < cst.Today()
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO wf_qualifications (id, worker_id, level, stage, cert_no, obtained_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		out.ID, workerID, out.Level, out.Stage, out.CertNo, out.ObtainedOn, cst.NowStamp()); err != nil {
+		return Qualification{}, err
+	}
+	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
+		Summary: "新增资格证书：" + w.Name + " " + out.Label(),
+		Changes: []audit.Change{{Field: "qualification", Label: "资格证书", After: out.Label() + " " + out.CertNo + " " + out.ObtainedOn}}})
 }
 
 // DeleteQualification removes a record entered by mistake.
-func (s *Service) DeleteQualification(ctx context.Context, actor *authz.Actor, workerID, qualID string) error {
-	return s.inTx(ctx, func(tx *db.Tx) error {
-		w, err := s.getWorker(ctx, tx, workerID)
-		if err != nil {
-			return err
+func DeleteQualification(ctx context.Context, tx *db.Tx, actor *authz.Actor, workerID, qualID string) error {
+	w, err := getWorker(ctx, tx, workerID)
+	if err != nil {
+		return err
+	}
+	if err := actor.RequireScope(w.OrgPath); err != nil {
+		return err
+	}
+	var found *Qualification
+	for i := range w.Qualifications {
+		if w.Qualifications[i].ID == qualID {
+			found = &w.Qualifications[i]
 		}
-		if err := requireScope(actor, w.OrgPath); err != nil {
-			return err
-		}
-		var found *Qualification
-		for i := range w.Qualifications {
-			if w.Qualifications[i].ID == qualID {
-				found = &w.Qualifications[i]
-			}
-		}
-		if found == nil {
-			return apperr.ErrNotFound("资格证书记录")
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM wf_qualifications WHERE id = ? AND worker_id = ?`, qualID, workerID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
-			Summary: "删除资格证书：" + w.Name + " " + found.Label(),
-			Changes: []audit.Change{{Field: "qualification", Label: "资格证书", Before: found.Label() + " " + found.CertNo + " " + found.ObtainedOn}}})
-	})
+	}
+	if found == nil {
+		return apperr.ErrNotFound("资格证书记录")
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM wf_qualifications WHERE id = ? AND worker_id = ?`, qualID, workerID); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
+		Summary: "删除资格证书：" + w.Name + " " + found.Label(),
+		Changes: []audit.Change{{Field: "qualification", Label: "资格证书", Before: found.Label() + " " + found.CertNo + " " + found.ObtainedOn}}})
 }
 
 // Revealed is a worker's full personal data.
@@ -618,30 +602,28 @@ type Revealed struct {
 }
 
 // RevealWorker opens a worker's ID number and phone for an actor allowed
-// to see them, and records that they did.
-func (s *Service) RevealWorker(ctx context.Context, actor *authz.Actor, id string) (Revealed, error) {
+// to see them, and records that they did (in tx, so the view and its
+// record stand or fall together).
+func RevealWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) (Revealed, error) {
 	if err := actor.Require(authz.PermWorkforceReveal); err != nil {
 		return Revealed{}, err
 	}
+	w, err := getWorker(ctx, tx, id)
+	if err != nil {
+		return Revealed{}, err
+	}
+	if err := actor.RequireScope(w.OrgPath); err != nil {
+		return Revealed{}, err
+	}
 	var out Revealed
-	err := s.inTx(ctx, func(tx *db.Tx) error {
-		w, err := s.getWorker(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := actor.RequireScope(w.OrgPath); err != nil {
-			return err
-		}
-		if out.IDNumber, err = s.Keys.Open(w.idSealed); err != nil {
-			return err
-		}
-		if out.Phone, err = s.Keys.Open(w.phoneSealed); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionReveal, Entity: "wf_worker", EntityID: id, OrgPath: w.OrgPath,
-			Summary: "查看社工完整身份证号和手机号：" + w.Name})
-	})
-	return out, err
+	if out.IDNumber, err = keys.Open(w.idSealed); err != nil {
+		return Revealed{}, err
+	}
+	if out.Phone, err = keys.Open(w.phoneSealed); err != nil {
+		return Revealed{}, err
+	}
+	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionReveal, Entity: "wf_worker", EntityID: id, OrgPath: w.OrgPath,
+		Summary: "查看社工完整身份证号和手机号：" + w.Name})
 }
 
 // WorkerFilter selects workers for a list.
@@ -668,22 +650,37 @@ var workerOrder = db.Order{
 }
 
 // ListWorkers returns the workers in scope that match f, with their
-// qualifications, and the total.
-func (s *Service) ListWorkers(ctx context.Context, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
+// qualifications, and the total. Each is shaped for the actor: the ID
+// number masked for managers and left out for other readers, the phone
+// masked.
+func ListWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
+	out, total, err := listWorkers(ctx, q, keys, actor, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		view(keys, actor, &out[i])
+	}
+	return out, total, nil
+}
+
+// listWorkers is ListWorkers without opening anything sealed: keys are
+// needed only to search by ID number or phone (f.Text).
+func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
 	var c db.Conds
-	scope, scopeArg := scopeFilter(actor, "o.path")
+	scope, scopeArg := actor.ScopeFilter("o.path")
 	c.Add(scope, scopeArg)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		c.Add(`(w.name LIKE ? ESCAPE '\' OR w.idcard_index = ? OR w.phone_index = ?)`,
-			"%"+db.Like(t)+"%", s.Keys.BlindIndex("idcard", strings.ToUpper(strings.ReplaceAll(t, " ", ""))),
-			s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
+			"%"+db.Like(t)+"%", keys.BlindIndex("idcard", strings.ToUpper(strings.ReplaceAll(t, " ", ""))),
+			keys.BlindIndex("phone", validate.NormalizePhone(t)))
 	}
 	if f.OrgID != "" {
-		u, err := org.Get(ctx, s.q(), f.OrgID)
+		u, err := org.Get(ctx, q, f.OrgID)
 		if err != nil {
 			return nil, 0, err
 		}
-		if err := requireScope(actor, u.Path); err != nil {
+		if err := actor.RequireScope(u.Path); err != nil {
 			return nil, 0, err
 		}
 		c.Add("o.path LIKE ?", u.Path+"%")
@@ -708,7 +705,7 @@ func (s *Service) ListWorkers(ctx context.Context, actor *authz.Actor, f WorkerF
 	}
 	// Page closes its rows before the qualifications are read: a
 	// transaction's connection runs one query at a time.
-	out, total, err := db.Page(ctx, s.q(), db.PageQuery{
+	out, total, err := db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*)` + workerFrom,
 		Select: `SELECT ` + workerColumns + workerFrom,
 		Where:  c,
@@ -723,24 +720,23 @@ func (s *Service) ListWorkers(ctx context.Context, actor *authz.Actor, f WorkerF
 	for i := range out {
 		idList[i] = out[i].ID
 	}
-	quals, err := s.qualificationsFor(ctx, idList)
+	quals, err := qualificationsFor(ctx, q, idList)
 	if err != nil {
 		return nil, 0, err
 	}
 	today := cst.Today()
 	for i := range out {
 		out[i].setQualifications(quals[out[i].ID], today)
-		s.view(actor, &out[i])
 	}
 	return out, total, nil
 }
 
 // qualificationsFor loads records for many workers, in chunks so the IN
 // list stays within both engines' parameter limits.
-func (s *Service) qualificationsFor(ctx context.Context, workerIDs []string) (map[string][]Qualification, error) {
+func qualificationsFor(ctx context.Context, q db.Querier, workerIDs []string) (map[string][]Qualification, error) {
 	out := map[string][]Qualification{}
 	for start := 0; start < len(workerIDs); start += 500 {
-		part, err := loadQualifications(ctx, s.q(), workerIDs[start:min(start+500, len(workerIDs))])
+		part, err := loadQualifications(ctx, q, workerIDs[start:min(start+500, len(workerIDs))])
 		if err != nil {
 			return nil, err
 		}
@@ -752,9 +748,9 @@ func (s *Service) qualificationsFor(ctx context.Context, workerIDs []string) (ma
 }
 
 // LinkableUsers lists the accounts in scope a worker may be linked to.
-func (s *Service) LinkableUsers(ctx context.Context, actor *authz.Actor) ([]Option, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	rows, err := s.q().Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
+func LinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Option, error) {
+	cond, arg := actor.ScopeFilter("o.path")
+	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT 1000`, arg)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Option, error) {
 		var id, name, username string

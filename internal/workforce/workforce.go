@@ -7,6 +7,12 @@
 // Personal data (ID numbers, phones) is sealed at rest, found through a
 // blind index, and shown masked; only roles holding workforce.reveal see a
 // full value, and every such view is audit-logged.
+//
+// Calls follow the house convention: reads take a db.Querier, writes a
+// *db.Tx their caller opened (none of them opens a transaction), and
+// every call takes the acting user; a nil actor is refused, and work the
+// system does for itself passes authz.System(). Calls that seal, open or
+// index personal data take the *secure.Keyring too.
 package workforce
 
 import (
@@ -52,43 +58,6 @@ var (
 	// MaxImportRows is the most data rows one roster may hold.
 	MaxImportRows = 5000
 )
-
-// Service is the workforce's domain service.
-type Service struct {
-	DB   *db.DB
-	Keys *secure.Keyring
-	// tx is set on the copy InTx hands out: every call then joins it.
-	tx *db.Tx
-}
-
-// InTx runs fn with a Service whose calls all share one transaction, so
-// a bulk load (the demo) commits once, and all or nothing.
-func (s *Service) InTx(ctx context.Context, fn func(*Service) error) error {
-	if s.tx != nil {
-		return fn(s)
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		joined := *s
-		joined.tx = tx
-		return fn(&joined)
-	})
-}
-
-// inTx runs fn in the shared transaction, or in a new one.
-func (s *Service) inTx(ctx context.Context, fn func(tx *db.Tx) error) error {
-	if s.tx != nil {
-		return fn(s.tx)
-	}
-	return s.DB.InTx(ctx, fn)
-}
-
-// q is where reads go: the shared transaction if any, else the pool.
-func (s *Service) q() db.Querier {
-	if s.tx != nil {
-		return s.tx
-	}
-	return s.DB
-}
 
 // Option is a code with its Chinese label, for selects and validation.
 type Option struct{ Code, Label string }
@@ -164,23 +133,6 @@ var NomineeStatuses = []Option{{"nominated", "已提名"}, {"selected", "入选"
 // Frequencies of allowance payments.
 var Frequencies = []Option{{"year", "按年"}, {"quarter", "按季度"}, {"month", "按月"}}
 
-// requireScope is actor.RequireScope, except that a nil actor (system
-// set-up: the demo, tests) may touch anything.
-func requireScope(actor *authz.Actor, path string) error {
-	if actor == nil {
-		return nil
-	}
-	return actor.RequireScope(path)
-}
-
-// scopeFilter is actor.ScopeFilter, matching everything for a nil actor.
-func scopeFilter(actor *authz.Actor, col string) (string, any) {
-	if actor == nil {
-		return col + " LIKE ?", "/%"
-	}
-	return actor.ScopeFilter(col)
-}
-
 // checkUnit validates an org_id field: the node exists, lies in scope, is
 // active and is a station or room (people belong to a place of work) —
 // or, when allowAbove, also a county or higher node.
@@ -197,7 +149,7 @@ func checkUnit(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.
 	switch {
 	case err != nil:
 		fe.Add(field, "所选机构不存在")
-	case actor != nil && !actor.Covers(u.Path):
+	case !actor.Covers(u.Path):
 		fe.Add(field, "只能选择您负责范围内的机构")
 	case !u.Active:
 		fe.Add(field, "该机构已停用")

@@ -25,7 +25,8 @@ import (
 type fixture struct {
 	t                        *testing.T
 	ctx                      context.Context
-	svc                      *Service
+	d                        *db.DB
+	keys                     *secure.Keyring
 	county, other            org.Unit
 	chaoge, beiyang, xunxian org.Unit
 	admin, headChaoge, staff *authz.Actor
@@ -43,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: context.Background(), svc: &Service{DB: d, Keys: keys}, rng: rand.New(rand.NewPCG(1, 2))}
+	f := &fixture{t: t, ctx: context.Background(), d: d, keys: keys, rng: rand.New(rand.NewPCG(1, 2))}
 	err = d.InTx(f.ctx, func(tx *db.Tx) error {
 		root, _ := org.Create(f.ctx, tx, nil, org.Input{Kind: org.KindPlatform, Name: "平台"})
 		city, _ := org.Create(f.ctx, tx, nil, org.Input{ParentID: root.ID, Kind: org.KindCity, Name: "鹤壁市民政局"})
@@ -64,6 +65,21 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// write runs one workforce write in its own transaction, as a web
+// handler (Ctx.Write) or the demo loader does.
+func (f *fixture) write(fn func(tx *db.Tx) error) error { return f.d.InTx(f.ctx, fn) }
+
+// write is fixture.write for a write with a result.
+func write[T any](f *fixture, fn func(tx *db.Tx) (T, error)) (T, error) {
+	var out T
+	err := f.d.InTx(f.ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 func (f *fixture) id(birth string, male bool) string {
 	b, _ := time.Parse(cst.DateLayout, birth)
 	return validate.FakeIDCard(f.rng, "410622", b, male)
@@ -71,7 +87,9 @@ func (f *fixture) id(birth string, male bool) string {
 
 func (f *fixture) worker(unit org.Unit, name, birth, hired string, quals ...QualificationInput) Worker {
 	f.t.Helper()
-	w, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: unit.ID, Name: name, IDNumber: f.id(birth, true), HiredOn: hired, Qualifications: quals})
+	w, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: unit.ID, Name: name, IDNumber: f.id(birth, true), HiredOn: hired, Qualifications: quals})
+	})
 	if err != nil {
 		f.t.Fatalf("create %s: %v", name, err)
 	}
@@ -80,7 +98,7 @@ func (f *fixture) worker(unit org.Unit, name, birth, hired string, quals ...Qual
 
 func (f *fixture) count(table string) int {
 	var n int
-	if err := f.svc.DB.QueryRow(f.ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+	if err := f.d.QueryRow(f.ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 		f.t.Fatal(err)
 	}
 	return n
@@ -123,7 +141,7 @@ func TestWorkerRulesRefuseBadInputAndWriteNothing(t *testing.T) {
 			if c.in.OrgID == "" {
 				c.in.OrgID = f.chaoge.ID
 			}
-			_, err := f.svc.CreateWorker(f.ctx, f.admin, c.in)
+			_, err := write(f, func(tx *db.Tx) (Worker, error) { return CreateWorker(f.ctx, tx, f.keys, f.admin, c.in) })
 			wantField(t, err, c.field)
 		})
 	}
@@ -134,29 +152,37 @@ func TestWorkerRulesRefuseBadInputAndWriteNothing(t *testing.T) {
 		t.Fatalf("refused input wrote %d audit entries", n-audits)
 	}
 	// The certificate on the 18th birthday is fine; a duplicate ID is not.
-	w, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "壬", IDNumber: good,
-		Qualifications: []QualificationInput{{Level: LevelJunior, ObtainedOn: "2008-05-17"}}})
+	w, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "壬", IDNumber: good,
+			Qualifications: []QualificationInput{{Level: LevelJunior, ObtainedOn: "2008-05-17"}}})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !w.Certified || w.Level != LevelJunior || w.Sex != "女" || w.BirthDate != "1990-05-17" {
 		t.Fatalf("derived fields wrong: %+v", w)
 	}
-	_, err = f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: f.beiyang.ID, Name: "癸", IDNumber: strings.ToLower(good)})
+	_, err = write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: f.beiyang.ID, Name: "癸", IDNumber: strings.ToLower(good)})
+	})
 	wantField(t, err, "id_number")
-	_, err = f.svc.AddQualification(f.ctx, f.admin, w.ID, QualificationInput{Level: LevelSenior, ObtainedOn: "2000-01-01"})
+	_, err = write(f, func(tx *db.Tx) (Qualification, error) {
+		return AddQualification(f.ctx, tx, f.admin, w.ID, QualificationInput{Level: LevelSenior, ObtainedOn: "2000-01-01"})
+	})
 	wantField(t, err, "obtained_on")
 }
 
 func TestPersonalDataSealedMaskedAndRevealedWithAudit(t *testing.T) {
 	f := newFixture(t)
 	id := f.id("1985-01-02", true)
-	w, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "张三", IDNumber: id, Phone: "13912345678"})
+	w, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "张三", IDNumber: id, Phone: "13912345678"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var enc, phoneEnc string
-	_ = f.svc.DB.QueryRow(f.ctx, `SELECT idcard_enc, phone_enc FROM wf_workers WHERE id = ?`, w.ID).Scan(&enc, &phoneEnc)
+	_ = f.d.QueryRow(f.ctx, `SELECT idcard_enc, phone_enc FROM wf_workers WHERE id = ?`, w.ID).Scan(&enc, &phoneEnc)
 	if strings.Contains(enc, id[6:14]) || strings.Contains(phoneEnc, "12345678") || !strings.HasPrefix(enc, "v1:") {
 		t.Fatalf("personal data not sealed: %q %q", enc, phoneEnc)
 	}
@@ -164,33 +190,33 @@ func TestPersonalDataSealedMaskedAndRevealedWithAudit(t *testing.T) {
 		t.Fatalf("masking: %q %q", w.IDNumber, w.Phone)
 	}
 	// A colleague (社工) sees the worker without an ID number.
-	seen, err := f.svc.GetWorker(f.ctx, f.staff, w.ID)
+	seen, err := GetWorker(f.ctx, f.d, f.keys, f.staff, w.ID)
 	if err != nil || seen.IDNumber != "" || seen.Name != "张三" {
 		t.Fatalf("worker view: %+v %v", seen, err)
 	}
-	list, _, _ := f.svc.ListWorkers(f.ctx, f.staff, WorkerFilter{})
+	list, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.staff, WorkerFilter{})
 	if len(list) != 1 || list[0].IDNumber != "" {
 		t.Fatalf("worker list shows ID numbers: %+v", list)
 	}
-	if _, err := f.svc.RevealWorker(f.ctx, f.staff, w.ID); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := write(f, func(tx *db.Tx) (Revealed, error) { return RevealWorker(f.ctx, tx, f.keys, f.staff, w.ID) }); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("a worker revealed an ID number: %v", err)
 	}
-	full, err := f.svc.RevealWorker(f.ctx, f.headChaoge, w.ID)
+	full, err := write(f, func(tx *db.Tx) (Revealed, error) { return RevealWorker(f.ctx, tx, f.keys, f.headChaoge, w.ID) })
 	if err != nil || full.IDNumber != id || full.Phone != "13912345678" {
 		t.Fatalf("reveal: %+v %v", full, err)
 	}
 	var n int
-	_ = f.svc.DB.QueryRow(f.ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND entity_id = ?`, w.ID).Scan(&n)
+	_ = f.d.QueryRow(f.ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'reveal' AND entity_id = ?`, w.ID).Scan(&n)
 	if n != 1 {
 		t.Fatalf("reveal audit entries = %d", n)
 	}
 	var changes string
-	_ = f.svc.DB.QueryRow(f.ctx, `SELECT changes FROM audit_log WHERE action = 'create'`).Scan(&changes)
+	_ = f.d.QueryRow(f.ctx, `SELECT changes FROM audit_log WHERE action = 'create'`).Scan(&changes)
 	if strings.Contains(changes, id) || strings.Contains(changes, "13912345678") {
 		t.Fatalf("audit log holds personal data: %s", changes)
 	}
 	// Search by the full ID number goes through the blind index.
-	found, _, _ := f.svc.ListWorkers(f.ctx, f.admin, WorkerFilter{Text: id})
+	found, _, _ := ListWorkers(f.ctx, f.d, f.keys, f.admin, WorkerFilter{Text: id})
 	if len(found) != 1 {
 		t.Fatalf("search by ID number found %d", len(found))
 	}
@@ -200,32 +226,42 @@ func TestStationHeadSeesOnlyTheirStation(t *testing.T) {
 	f := newFixture(t)
 	mine := f.worker(f.chaoge, "朝歌一", "1990-01-01", "")
 	theirs := f.worker(f.beiyang, "北阳一", "1991-01-01", "")
-	list, total, err := f.svc.ListWorkers(f.ctx, f.headChaoge, WorkerFilter{})
+	list, total, err := ListWorkers(f.ctx, f.d, f.keys, f.headChaoge, WorkerFilter{})
 	if err != nil || total != 1 || list[0].ID != mine.ID {
 		t.Fatalf("station head list: %d %v", total, err)
 	}
-	if _, err := f.svc.GetWorker(f.ctx, f.headChaoge, theirs.ID); !apperr.Is(err, apperr.OutOfScope) {
+	if _, err := GetWorker(f.ctx, f.d, f.keys, f.headChaoge, theirs.ID); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head read another station: %v", err)
 	}
-	_, err = f.svc.UpdateWorker(f.ctx, f.headChaoge, theirs.ID, theirs.Version, WorkerInput{OrgID: f.beiyang.ID, Name: "改"})
+	_, err = write(f, func(tx *db.Tx) (Worker, error) {
+		return UpdateWorker(f.ctx, tx, f.keys, f.headChaoge, theirs.ID, theirs.Version, WorkerInput{OrgID: f.beiyang.ID, Name: "改"})
+	})
 	if !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head changed another station's worker: %v", err)
 	}
-	_, err = f.svc.CreateWorker(f.ctx, f.headChaoge, WorkerInput{OrgID: f.beiyang.ID, Name: "越权", IDNumber: f.id("1992-02-02", true)})
+	_, err = write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.headChaoge, WorkerInput{OrgID: f.beiyang.ID, Name: "越权", IDNumber: f.id("1992-02-02", true)})
+	})
 	wantField(t, err, "org_id")
 	// Editing keeps the ID number when none is typed, and checks versions.
-	upd, err := f.svc.UpdateWorker(f.ctx, f.headChaoge, mine.ID, mine.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "朝歌一号", Education: "大学本科"})
+	upd, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return UpdateWorker(f.ctx, tx, f.keys, f.headChaoge, mine.ID, mine.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "朝歌一号", Education: "大学本科"})
+	})
 	if err != nil || upd.Name != "朝歌一号" || upd.IDNumber != mine.IDNumber || upd.Education != "bachelor" {
 		t.Fatalf("update: %+v %v", upd, err)
 	}
-	if _, err := f.svc.UpdateWorker(f.ctx, f.headChaoge, mine.ID, mine.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "旧版本"}); !apperr.Is(err, apperr.Conflict) {
+	if _, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return UpdateWorker(f.ctx, tx, f.keys, f.headChaoge, mine.ID, mine.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "旧版本"})
+	}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale update: %v", err)
 	}
 }
 
 func TestVolunteerHoursRules(t *testing.T) {
 	f := newFixture(t)
-	v, err := f.svc.CreateVolunteer(f.ctx, f.admin, VolunteerInput{OrgID: f.chaoge.ID, Name: "志愿者甲", RegisteredOn: "2025-01-01"})
+	v, err := write(f, func(tx *db.Tx) (Volunteer, error) {
+		return CreateVolunteer(f.ctx, tx, f.keys, f.admin, VolunteerInput{OrgID: f.chaoge.ID, Name: "志愿者甲", RegisteredOn: "2025-01-01"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,22 +277,28 @@ func TestVolunteerHoursRules(t *testing.T) {
 		{HoursInput{ServedOn: "2026-03-01", Hours: "2"}, "activity"},
 	}
 	for _, c := range bad {
-		_, err := f.svc.LogHours(f.ctx, f.admin, v.ID, c.in)
+		_, err := write(f, func(tx *db.Tx) (ServiceLog, error) { return LogHours(f.ctx, tx, f.admin, v.ID, c.in) })
 		wantField(t, err, c.field)
 	}
 	if n := f.count("wf_volunteer_hours"); n != 0 {
 		t.Fatalf("refused hours wrote %d rows", n)
 	}
-	if _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"}); err != nil {
+	if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
+		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	// 20 h logged: another 4.5 h the same day would make 24.5.
-	_, err = f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
+	_, err = write(f, func(tx *db.Tx) (ServiceLog, error) {
+		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
+	})
 	wantField(t, err, "hours")
-	if _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"}); err != nil {
+	if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
+		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := f.svc.GetVolunteer(f.ctx, f.admin, v.ID)
+	got, _ := GetVolunteer(f.ctx, f.d, f.keys, f.admin, v.ID)
 	if got.TotalHours != "21.5" {
 		t.Fatalf("total hours %s", got.TotalHours)
 	}
@@ -264,31 +306,45 @@ func TestVolunteerHoursRules(t *testing.T) {
 
 func TestTrainingAttendeeFromAnotherCountyRefused(t *testing.T) {
 	f := newFixture(t)
-	tr, err := f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "个案管理", Kind: "short", StartOn: "2026-03-01", EndOn: "2026-03-02", Hours: "12"})
+	tr, err := write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "个案管理", Kind: "short", StartOn: "2026-03-01", EndOn: "2026-03-02", Hours: "12"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "太长", Kind: "short", StartOn: "2026-03-01", Hours: "30"})
+	_, err = write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "太长", Kind: "short", StartOn: "2026-03-01", Hours: "30"})
+	})
 	wantField(t, err, "hours")
-	_, err = f.svc.CreateTraining(f.ctx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "未来", Kind: "short", StartOn: "2026-08-01", Hours: "3"})
+	_, err = write(f, func(tx *db.Tx) (Training, error) {
+		return CreateTraining(f.ctx, tx, f.admin, TrainingInput{OrgID: f.county.ID, Title: "未来", Kind: "short", StartOn: "2026-08-01", Hours: "3"})
+	})
 	wantField(t, err, "start_on")
 	local := f.worker(f.chaoge, "本县", "1990-01-01", "")
-	system := &authz.Actor{UserID: "root", Role: authz.RoleAdmin, OrgPath: "/", DisplayName: "平台"}
-	outsider, err := f.svc.CreateWorker(f.ctx, system, WorkerInput{OrgID: f.xunxian.ID, Name: "外县", IDNumber: f.id("1991-01-01", true)})
+	system := authz.System()
+	outsider, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, system, WorkerInput{OrgID: f.xunxian.ID, Name: "外县", IDNumber: f.id("1991-01-01", true)})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.AddAttendee(f.ctx, f.admin, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: local.ID}); err != nil {
+	if err := f.write(func(tx *db.Tx) error {
+		return AddAttendee(f.ctx, tx, f.admin, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: local.ID})
+	}); err != nil {
 		t.Fatal(err)
 	}
-	err = f.svc.AddAttendee(f.ctx, system, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: outsider.ID})
+	err = f.write(func(tx *db.Tx) error {
+		return AddAttendee(f.ctx, tx, system, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: outsider.ID})
+	})
 	wantField(t, err, "person_id")
-	err = f.svc.AddAttendee(f.ctx, f.admin, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: local.ID})
+	err = f.write(func(tx *db.Tx) error {
+		return AddAttendee(f.ctx, tx, f.admin, tr.ID, AttendeeInput{Kind: PersonWorker, PersonID: local.ID})
+	})
 	wantField(t, err, "person_id")
 	if n := f.count("wf_training_attendees"); n != 1 {
 		t.Fatalf("attendees = %d", n)
 	}
-	hours, _ := f.svc.TrainingHoursByYear(f.ctx, PersonWorker, local.ID)
+	hours, _ := TrainingHoursByYear(f.ctx, f.d, f.admin, PersonWorker, local.ID)
 	if len(hours) != 1 || hours[0].Year != 2026 || hours[0].Hours != "12" {
 		t.Fatalf("hours per year: %+v", hours)
 	}
@@ -343,28 +399,40 @@ func TestPlanAllowanceStartingMidYear(t *testing.T) {
 func TestProgrammeAllowanceLinesAndPayment(t *testing.T) {
 	f := newFixture(t)
 	w := f.worker(f.chaoge, "之星", "1988-03-03", "2020-01-01")
-	p, err := f.svc.CreateProgramme(f.ctx, f.admin, ProgrammeInput{OrgID: f.county.ID, Name: "社工之星", Kind: "honour"})
+	p, err := write(f, func(tx *db.Tx) (Programme, error) {
+		return CreateProgramme(f.ctx, tx, f.admin, ProgrammeInput{OrgID: f.county.ID, Name: "社工之星", Kind: "honour"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := f.svc.AddRound(f.ctx, f.admin, p.ID, RoundInput{Name: "2024年度", Year: 2024, Benefits: "每年 3000 元，连续两年"})
+	r, err := write(f, func(tx *db.Tx) (Round, error) {
+		return AddRound(f.ctx, tx, f.admin, p.ID, RoundInput{Name: "2024年度", Year: 2024, Benefits: "每年 3000 元，连续两年"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := f.svc.Nominate(f.ctx, f.admin, r.ID, NomineeInput{WorkerID: w.ID})
+	n, err := write(f, func(tx *db.Tx) (Nominee, error) {
+		return Nominate(f.ctx, tx, f.admin, r.ID, NomineeInput{WorkerID: w.ID})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.CreateAllowance(f.ctx, f.admin, n.ID, AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+	_, err = write(f, func(tx *db.Tx) (Schedule, error) {
+		return CreateAllowance(f.ctx, tx, f.admin, n.ID, AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+	})
 	wantField(t, err, "nominee_id") // not selected yet
-	if err := f.svc.SetNomineeStatus(f.ctx, f.admin, n.ID, n.Version, "入选"); err != nil {
+	if err := f.write(func(tx *db.Tx) error { return SetNomineeStatus(f.ctx, tx, f.admin, n.ID, n.Version, "入选") }); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.CreateAllowance(f.ctx, f.admin, n.ID, AllowanceInput{Annual: "3000.5.5", Years: 0, StartMonth: "2024-13", Frequency: "weekly"})
+	_, err = write(f, func(tx *db.Tx) (Schedule, error) {
+		return CreateAllowance(f.ctx, tx, f.admin, n.ID, AllowanceInput{Annual: "3000.5.5", Years: 0, StartMonth: "2024-13", Frequency: "weekly"})
+	})
 	for _, field := range []string{"annual", "years", "start_month", "frequency"} {
 		wantField(t, err, field)
 	}
-	sc, err := f.svc.CreateAllowance(f.ctx, f.admin, n.ID, AllowanceInput{Annual: "3,000", Years: 2, StartMonth: "2024-07", Frequency: "按年"})
+	sc, err := write(f, func(tx *db.Tx) (Schedule, error) {
+		return CreateAllowance(f.ctx, tx, f.admin, n.ID, AllowanceInput{Annual: "3,000", Years: 2, StartMonth: "2024-07", Frequency: "按年"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,18 +440,24 @@ func TestProgrammeAllowanceLinesAndPayment(t *testing.T) {
 		t.Fatalf("schedule: %+v", sc)
 	}
 	first := sc.Lines[0]
-	_, err = f.svc.ConfirmPayment(f.ctx, f.admin, first.ID, first.Version, true, "2026-07-02")
+	_, err = write(f, func(tx *db.Tx) (Line, error) {
+		return ConfirmPayment(f.ctx, tx, f.admin, first.ID, first.Version, true, "2026-07-02")
+	})
 	wantField(t, err, "paid_on")
-	paid, err := f.svc.ConfirmPayment(f.ctx, f.admin, first.ID, first.Version, true, "2024-07-15")
+	paid, err := write(f, func(tx *db.Tx) (Line, error) {
+		return ConfirmPayment(f.ctx, tx, f.admin, first.ID, first.Version, true, "2024-07-15")
+	})
 	if err != nil || !paid.Paid || paid.ConfirmedByName != "县管理员" {
 		t.Fatalf("confirm: %+v %v", paid, err)
 	}
-	if _, err := f.svc.ConfirmPayment(f.ctx, f.admin, first.ID, first.Version, true, "2024-07-15"); !apperr.Is(err, apperr.Conflict) {
+	if _, err := write(f, func(tx *db.Tx) (Line, error) {
+		return ConfirmPayment(f.ctx, tx, f.admin, first.ID, first.Version, true, "2024-07-15")
+	}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale confirm: %v", err)
 	}
-	got, err := f.svc.GetProgramme(f.ctx, f.staff, p.ID)
+	got, err := GetProgramme(f.ctx, f.d, f.staff, p.ID)
 	if apperr.Is(err, apperr.OutOfScope) {
-		got, err = f.svc.GetProgramme(f.ctx, f.admin, p.ID)
+		got, err = GetProgramme(f.ctx, f.d, f.admin, p.ID)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -392,31 +466,81 @@ func TestProgrammeAllowanceLinesAndPayment(t *testing.T) {
 	if a == nil || a.PaidFen != 150000 || len(a.Lines) != 3 || !a.Lines[0].Paid || a.Lines[1].Paid {
 		t.Fatalf("programme allowance: %+v", a)
 	}
-	unpaid, _ := f.svc.ListLines(f.ctx, f.admin, LineFilter{Paid: "0"})
+	unpaid, _ := ListLines(f.ctx, f.d, f.admin, LineFilter{Paid: "0"})
 	if len(unpaid) != 2 || unpaid[0].Amount() != "3,000.00" || unpaid[1].Amount() != "1,500.00" {
 		t.Fatalf("unpaid lines: %+v", unpaid)
 	}
-	if err := f.svc.SetNomineeStatus(f.ctx, f.admin, n.ID, n.Version+1, "not_selected"); err == nil {
+	if err := f.write(func(tx *db.Tx) error { return SetNomineeStatus(f.ctx, tx, f.admin, n.ID, n.Version+1, "not_selected") }); err == nil {
 		t.Fatal("a person with an allowance was unselected")
 	}
 }
 
 func TestWorkerAccountLinkedOnce(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.svc.DB.Exec(f.ctx, `INSERT INTO users (id, username, display_name, role, org_id, password_hash, created_at, updated_at)
+	if _, err := f.d.Exec(f.ctx, `INSERT INTO users (id, username, display_name, role, org_id, password_hash, created_at, updated_at)
 		VALUES ('u1', 'li', '李', 'worker', ?, 'x', 'now', 'now')`, f.chaoge.ID); err != nil {
 		t.Fatal(err)
 	}
-	a, err := f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "李", IDNumber: f.id("1990-01-01", true), UserID: "u1"})
+	a, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "李", IDNumber: f.id("1990-01-01", true), UserID: "u1"})
+	})
 	if err != nil || a.Username != "li" {
 		t.Fatalf("link: %+v %v", a, err)
 	}
-	_, err = f.svc.CreateWorker(f.ctx, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "王", IDNumber: f.id("1991-01-01", true), UserID: "u1"})
+	_, err = write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.admin, WorkerInput{OrgID: f.chaoge.ID, Name: "王", IDNumber: f.id("1991-01-01", true), UserID: "u1"})
+	})
 	wantField(t, err, "user_id")
-	_, err = f.svc.CreateWorker(f.ctx, f.headChaoge, WorkerInput{OrgID: f.chaoge.ID, Name: "赵", IDNumber: f.id("1992-01-01", true), UserID: "nobody"})
+	_, err = write(f, func(tx *db.Tx) (Worker, error) {
+		return CreateWorker(f.ctx, tx, f.keys, f.headChaoge, WorkerInput{OrgID: f.chaoge.ID, Name: "赵", IDNumber: f.id("1992-01-01", true), UserID: "nobody"})
+	})
 	wantField(t, err, "user_id")
 	// Saving the linked worker again keeps the link.
-	if _, err := f.svc.UpdateWorker(f.ctx, f.admin, a.ID, a.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "李", UserID: "u1"}); err != nil {
+	if _, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return UpdateWorker(f.ctx, tx, f.keys, f.admin, a.ID, a.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "李", UserID: "u1"})
+	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A missing actor is refused by reads and writes alike (it used to mean
+// "allow all"); the system's own work passes authz.System().
+func TestNilActorIsRefused(t *testing.T) {
+	f := newFixture(t)
+	w := f.worker(f.chaoge, "张三", "1990-01-01", "2020-01-01")
+	audits := f.count("audit_log")
+
+	if _, err := GetWorker(f.ctx, f.d, f.keys, nil, w.ID); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("read without an actor: %v", err)
+	}
+	if list, total, err := ListWorkers(f.ctx, f.d, f.keys, nil, WorkerFilter{}); err != nil || total != 0 || len(list) != 0 {
+		t.Fatalf("list without an actor: %d %d %v", len(list), total, err)
+	}
+	if _, err := Statistics(f.ctx, f.d, nil, StatsFilter{}); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("statistics without an actor: %v", err)
+	}
+	_, err := write(f, func(tx *db.Tx) (Worker, error) {
+		return UpdateWorker(f.ctx, tx, f.keys, nil, w.ID, w.Version, WorkerInput{OrgID: f.chaoge.ID, Name: "改名"})
+	})
+	if !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("update without an actor: %v", err)
+	}
+	_, err = write(f, func(tx *db.Tx) (Volunteer, error) {
+		return CreateVolunteer(f.ctx, tx, f.keys, nil, VolunteerInput{OrgID: f.chaoge.ID, Name: "志愿者", RegisteredOn: "2025-01-01"})
+	})
+	wantField(t, err, "org_id")
+	if got, _ := GetWorker(f.ctx, f.d, f.keys, f.admin, w.ID); got.Name != "张三" || got.Version != w.Version {
+		t.Fatalf("refused update changed the worker: %+v", got)
+	}
+	if n := f.count("wf_volunteers"); n != 0 {
+		t.Fatalf("refused create wrote %d volunteers", n)
+	}
+	if n := f.count("audit_log"); n != audits {
+		t.Fatalf("refused calls logged %d entries", n-audits)
+	}
+
+	// The system actor covers every node.
+	if got, err := GetWorker(f.ctx, f.d, f.keys, authz.System(), w.ID); err != nil || got.ID != w.ID {
+		t.Fatalf("system read: %v", err)
 	}
 }

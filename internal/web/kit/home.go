@@ -1,0 +1,70 @@
+package kit
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/figures"
+)
+
+// The home page is made of sections; each module contributes sections
+// for the roles it concerns (a social worker's "my visits due this week"
+// comes first for them, a leader sees county figures). A section builder
+// returns nil when it has nothing to show this actor.
+
+type HomeCard struct {
+	Label, Value, Link string
+}
+
+type HomeSection struct {
+	Key, Title, Note string
+	Order            int // smaller comes first
+	Cards            []HomeCard
+}
+
+type HomeBuilder func(c *Ctx) (*HomeSection, error)
+
+// HomeSections builds the sections every module contributes for this
+// actor, in their Order.
+func (s *Server) HomeSections(c *Ctx) ([]HomeSection, error) {
+	var sections []HomeSection
+	for _, b := range s.homeBuilders {
+		sec, err := b(c)
+		if err != nil {
+			return nil, err
+		}
+		if sec != nil {
+			sections = append(sections, *sec)
+		}
+	}
+	sort.SliceStable(sections, func(i, j int) bool { return sections[i].Order < sections[j].Order })
+	return sections, nil
+}
+
+// FigureCard is a home-page card whose value is a period figure
+// (internal/figures) for the current period of the given kind (a stock
+// is its live value) and the actor's own org node, so the
+// home page, the figures page and the reports give the same number. A
+// person-counting figure counts children the actor's role may not see
+// listed; for such a role the card links to the figure's own records
+// instead of list, so the number always equals the list it opens.
+func FigureCard(c *Ctx, key, label, list string, period figures.PeriodKind, countsPeople bool) (HomeCard, error) {
+	f, ok := figures.Get(key)
+	if !ok {
+		return HomeCard{}, fmt.Errorf("home card: no figure %q", key)
+	}
+	raw, err := figures.Compute(c.Context(), c.DB(), c.Actor, key, figures.Current(period), c.Actor.OrgID)
+	if err != nil {
+		return HomeCard{}, err
+	}
+	value := strconv.FormatInt(raw, 10)
+	if f.Per() > 1 {
+		value = strconv.FormatFloat(float64(raw)/float64(f.Per()), 'f', 1, 64)
+	}
+	if countsPeople && !c.Actor.Can(authz.PermRecipientsChildren) || list == "" {
+		list = "/figures/" + key
+	}
+	return HomeCard{Label: label, Value: value, Link: list}, nil
+}

@@ -1,0 +1,107 @@
+package kit
+
+import (
+	"strings"
+
+	"github.com/shegong/shegong/internal/authz"
+)
+
+// navItem is a link in the main navigation, shown only to roles that
+// hold its permission. Modules add their items to navItems.
+type navItem struct {
+	Group string
+	Label string
+	Href  string
+	Perm  authz.Permission
+}
+
+type navGroup struct {
+	Label string
+	Items []navLink
+	Open  bool // unfolded: it holds the current page, or it or the menu is short
+}
+
+// navFoldAbove is the menu length above which groups other than the
+// current page's are folded (an administrator sees some 30 links).
+const navFoldAbove = 12
+
+type navLink struct {
+	Label, Href string
+	Active      bool
+}
+
+// navItems is the whole menu, in order.
+var navItems = []navItem{
+	{"", "首页", "/", authz.PermHome},
+	{"服务对象", "服务对象名册", "/recipients", authz.PermRecipientsRead},
+	{"服务对象", "家庭", "/households", authz.PermRecipientsRead},
+	{"服务对象", "登记服务对象", "/recipients/new", authz.PermRecipientsManage},
+	{"服务对象", "对象类别", "/recipient-categories", authz.PermRecipientsCategories},
+	{"探访排查", "我的待探访", "/visits/due?mine=1", authz.PermVisitsWrite},
+	{"探访排查", "逾期与到期", "/visits/due", authz.PermVisitsRead},
+	{"探访排查", "探访记录", "/visits", authz.PermVisitsRead},
+	{"探访排查", "各站探访情况", "/visits/overview", authz.PermVisitsStats},
+	{"统计", "统计指标", "/figures", authz.PermFiguresRead},
+	{"探访排查", "排查计划", "/visit-campaigns", authz.PermVisitsRead},
+	{"探访排查", "探访频次规则", "/visit-rules", authz.PermVisitsRules},
+	{"服务网络", "社工站", "/network/stations", authz.PermNetworkRead},
+	{"服务网络", "社工室", "/network/rooms", authz.PermNetworkRead},
+	{"服务网络", "社工机构", "/network/organisations", authz.PermNetworkRead},
+	{"服务网络", "覆盖情况", "/network/coverage", authz.PermNetworkCoverage},
+	{"服务网络", "标准化清单", "/network/checklist", authz.PermNetworkRead},
+	{"队伍建设", "社工花名册", "/workforce/workers", authz.PermWorkforceRead},
+	{"队伍建设", "志愿者", "/workforce/volunteers", authz.PermWorkforceRead},
+	{"队伍建设", "培训", "/workforce/trainings", authz.PermWorkforceRead},
+	{"队伍建设", "人才与荣誉", "/workforce/programmes", authz.PermWorkforceRead},
+	{"队伍建设", "津贴发放", "/workforce/allowances", authz.PermWorkforceRead},
+	{"队伍建设", "队伍统计", "/workforce/stats", authz.PermWorkforceRead},
+	{"系统管理", "用户管理", "/users", authz.PermUsersRead},
+	{"系统管理", "组织架构", "/orgs", authz.PermOrgManage},
+	{"系统管理", "审计日志", "/audit", authz.PermAuditRead},
+	{"我的账号", "修改密码", "/account/password", authz.PermAccount},
+}
+
+func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {
+	// Exactly one link is marked active: the most specific match of the
+	// current page (same path and query, then same path, then a page
+	// below the link's path).
+	score := func(href string) int {
+		path, query, hasQuery := strings.Cut(href, "?")
+		switch {
+		case path == current && hasQuery && query == currentQuery:
+			return 3
+		case path == current && !hasQuery:
+			return 2
+		case path != "/" && !hasQuery && strings.HasPrefix(current, path+"/"):
+			return 1
+		}
+		return 0
+	}
+	best, bestScore := "", 0
+	for _, it := range navItems {
+		if sc := score(it.Href); actor.Can(it.Perm) && sc > bestScore {
+			best, bestScore = it.Href, sc
+		}
+	}
+	var groups []navGroup
+	links := 0
+	for _, it := range navItems {
+		if !actor.Can(it.Perm) {
+			continue
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Label != it.Group {
+			groups = append(groups, navGroup{Label: it.Group})
+		}
+		g := &groups[len(groups)-1]
+		g.Items = append(g.Items, navLink{Label: it.Label, Href: it.Href, Active: it.Href == best})
+		links++
+	}
+	for i := range groups {
+		g := &groups[i]
+		g.Open = links <= navFoldAbove || g.Label == "" || len(g.Items) == 1
+		for _, l := range g.Items {
+			g.Open = g.Open || l.Active
+		}
+	}
+	return groups
+}

@@ -1,0 +1,56 @@
+package kit
+
+import (
+	"testing"
+
+	"github.com/shegong/shegong/internal/authz"
+)
+
+func TestNavMarksOneMostSpecificLink(t *testing.T) {
+	actor := &authz.Actor{Role: authz.RoleWorker}
+	active := func(path, query string) []string {
+		var out []string
+		for _, g := range navFor(actor, path, query) {
+			for _, l := range g.Items {
+				if l.Active {
+					out = append(out, l.Href)
+				}
+			}
+		}
+		return out
+	}
+	cases := []struct{ path, query, want string }{
+		{"/visits/due", "mine=1", "/visits/due?mine=1"},
+		{"/visits/due", "", "/visits/due"},
+		{"/", "", "/"},
+		{"/recipients/01890000-0000-7000-8000-000000000000", "", "/recipients"},
+	}
+	for _, c := range cases {
+		got := active(c.path, c.query)
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s?%s: active %v, want %s", c.path, c.query, got, c.want)
+		}
+	}
+}
+
+func TestNavFoldsLongMenus(t *testing.T) {
+	open := func(role authz.Role, path string) map[string]bool {
+		out := map[string]bool{}
+		for _, g := range navFor(&authz.Actor{Role: role}, path, "") {
+			out[g.Label] = g.Open
+		}
+		return out
+	}
+	admin := open(authz.RoleAdmin, "/")
+	if admin["系统管理"] || admin["服务网络"] || !admin[""] || !admin["我的账号"] {
+		t.Errorf("an administrator's home: %v", admin)
+	}
+	if atAudit := open(authz.RoleAdmin, "/audit"); !atAudit["系统管理"] || atAudit["服务网络"] {
+		t.Errorf("an administrator at the audit log: %v", atAudit)
+	}
+	for label, o := range open(authz.RoleVolunteer, "/") {
+		if !o {
+			t.Errorf("a volunteer's short menu folds %q", label)
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package recipientsweb
+
+import (
+	"net/http"
+
+	"github.com/shegong/shegong/internal/web/kit"
+
+	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/recipients"
+)
+
+// The JSON API of the recipient registry, on the same services and
+// permissions as the pages. Documented in openapi/recipients.json.
+
+// recipientPageJSON is a page of recipients; total_capped says the total
+// stopped counting at recipients.CountCap.
+type recipientPageJSON struct {
+	Items       []recipients.Recipient `json:"items"`
+	Total       int                    `json:"total"`
+	TotalCapped bool                   `json:"total_capped"`
+	Limit       int                    `json:"limit"`
+	Offset      int                    `json:"offset"`
+}
+
+func (s *Handlers) ApiRecipients(c *kit.Ctx) error {
+	p := kit.ListParamsFrom(c.R, 20)
+	f := recipientFilterFrom(c.Actor, p.Query, p)
+	items, total, capped, err := recipients.List(c.Context(), s.App.DB, s.App.Keys, c.Actor, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, recipientPageJSON{Items: items, Total: total, TotalCapped: capped, Limit: p.Size, Offset: p.Offset()})
+}
+
+func (s *Handlers) ApiRecipient(c *kit.Ctx) error {
+	r, err := recipients.Get(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Handlers) ApiRecipientCreate(c *kit.Ctx) error {
+	var in recipients.Input
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var r recipients.Recipient
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
+}
+
+// recipientPatch is a partial update: absent fields keep their values;
+// a sealed field sent as "" is cleared.
+type recipientPatch struct {
+	Version          int       `json:"version"`
+	OrgID            *string   `json:"org_id"`
+	Name             *string   `json:"name"`
+	Sex              *string   `json:"sex"`
+	BirthDate        *string   `json:"birth_date"`
+	IDNumber         *string   `json:"id_number"`
+	Ethnicity        *string   `json:"ethnicity"`
+	Phone            *string   `json:"phone"`
+	HukouAddress     *string   `json:"hukou_address"`
+	CurrentAddress   *string   `json:"current_address"`
+	VillageCode      *string   `json:"village_code"`
+	LivingSituation  *string   `json:"living_situation"`
+	GuardianName     *string   `json:"guardian_name"`
+	GuardianRelation *string   `json:"guardian_relation"`
+	GuardianPhone    *string   `json:"guardian_phone"`
+	Categories       *[]string `json:"categories"`
+	DisabilityType   *string   `json:"disability_type"`
+	DisabilityGrade  *string   `json:"disability_grade"`
+	HealthNotes      *string   `json:"health_notes"`
+	IncomeSource     *string   `json:"income_source"`
+	WorkerID         *string   `json:"worker_id"`
+	Status           *string   `json:"status"`
+	StatusReason     *string   `json:"status_reason"`
+	StatusDate       *string   `json:"status_date"`
+}
+
+func (s *Handlers) ApiRecipientUpdate(c *kit.Ctx) error {
+	var in recipientPatch
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	if in.Version <= 0 {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请提供读取记录时得到的 version"}}
+	}
+	cur, err := recipients.Get(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ri := recipients.InputOf(cur)
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	sealed := func(name string, dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+			if *src == "" {
+				ri.Clear = append(ri.Clear, name)
+			}
+		}
+	}
+	set(&ri.OrgID, in.OrgID)
+	set(&ri.Name, in.Name)
+	set(&ri.Sex, in.Sex)
+	set(&ri.BirthDate, in.BirthDate)
+	set(&ri.Ethnicity, in.Ethnicity)
+	set(&ri.VillageCode, in.VillageCode)
+	set(&ri.LivingSituation, in.LivingSituation)
+	set(&ri.GuardianName, in.GuardianName)
+	set(&ri.GuardianRelation, in.GuardianRelation)
+	set(&ri.DisabilityType, in.DisabilityType)
+	set(&ri.DisabilityGrade, in.DisabilityGrade)
+	set(&ri.IncomeSource, in.IncomeSource)
+	set(&ri.WorkerID, in.WorkerID)
+	set(&ri.Status, in.Status)
+	set(&ri.StatusReason, in.StatusReason)
+	set(&ri.StatusDate, in.StatusDate)
+	sealed("id_number", &ri.IDNumber, in.IDNumber)
+	sealed("phone", &ri.Phone, in.Phone)
+	sealed("hukou_address", &ri.HukouAddress, in.HukouAddress)
+	sealed("current_address", &ri.CurrentAddress, in.CurrentAddress)
+	sealed("guardian_phone", &ri.GuardianPhone, in.GuardianPhone)
+	sealed("health_notes", &ri.HealthNotes, in.HealthNotes)
+	if in.Categories != nil {
+		ri.Categories = *in.Categories
+	}
+	var r recipients.Recipient
+	err = c.Write(func(tx *db.Tx) error {
+		var err error
+		r, err = recipients.Update(c.Context(), tx, s.App.Keys, c.Actor, cur.ID, in.Version, ri)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Handlers) ApiRecipientReveal(c *kit.Ctx) error {
+	var in struct {
+		Fields []string `json:"fields"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var values map[string]string
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		values, err = recipients.Reveal(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Fields)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": c.PathValue("id"), "values": values})
+}
+
+func (s *Handlers) ApiRecipientDuplicates(c *kit.Ctx) error {
+	var in recipients.DuplicateQuery
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	dups, err := recipients.FindDuplicates(c.Context(), s.App.DB, s.App.Keys, c.Actor, in)
+	if err != nil {
+		return err
+	}
+	if dups == nil {
+		dups = []recipients.Duplicate{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": dups})
+}
+
+func (s *Handlers) ApiRecipientCategories(c *kit.Ctx) error {
+	names, err := recipients.CategoriesFor(c.Context(), s.App.DB, c.Actor)
+	if err != nil {
+		return err
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": names})
+}
+
+func (s *Handlers) ApiHouseholds(c *kit.Ctx) error {
+	p := kit.ListParamsFrom(c.R, 20)
+	items, total, err := recipients.ListHouseholds(c.Context(), s.App.DB, c.Actor, recipients.HouseholdFilter{Text: p.Q, OrgID: p.Query.Get("org"),
+		Offset: p.Offset(), Limit: p.Size})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, kit.ListJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+}
+
+func (s *Handlers) ApiHousehold(c *kit.Ctx) error {
+	h, err := recipients.GetHousehold(c.Context(), s.App.DB, c.Actor, c.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+func (s *Handlers) ApiHouseholdCreate(c *kit.Ctx) error {
+	var in recipients.HouseholdInput
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var h recipients.Household
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		h, err = recipients.CreateHousehold(c.Context(), tx, c.Actor, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h)
+}
+
+func (s *Handlers) ApiHouseholdUpdate(c *kit.Ctx) error {
+	var in struct {
+		Version int                       `json:"version"`
+		Name    *string                   `json:"name"`
+		Members *[]recipients.MemberInput `json:"members"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	if in.Version <= 0 {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请提供读取记录时得到的 version"}}
+	}
+	var members []recipients.MemberInput
+	if in.Members != nil {
+		members = append([]recipients.MemberInput{}, *in.Members...)
+	}
+	var h recipients.Household
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		h, err = recipients.UpdateHousehold(c.Context(), tx, c.Actor, c.PathValue("id"), in.Version, in.Name, members)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if h.ID == "" {
+		c.W.WriteHeader(http.StatusNoContent) // the last member left: the household is dissolved
+		return nil
+	}
+	return c.JSON(http.StatusOK, h)
+}
