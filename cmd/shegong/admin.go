@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
-	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/secure"
 )
@@ -150,10 +153,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if f.fs.NArg() != 1 {
-		return errors.New("usage: shegong backup FILE")
-	}
-	if f.cfg.DatabaseURL != "" {
-		return errors.New("backup copies the SQLite database; for PostgreSQL use pg_dump")
+		return errors.New("usage: shegong backup FILE.tar.gz")
 	}
 	target, err := filepath.Abs(f.fs.Arg(0))
 	if err != nil {
@@ -162,21 +162,64 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := os.Stat(target); err == nil {
 		return fmt.Errorf("%s already exists", target)
 	}
-	d, err := db.Open(ctx, f.cfg.SQLitePath())
+	a, err := openApp(ctx, f, stderr)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	// VACUUM INTO reads one snapshot of the database, so the copy is
-	// consistent while the server keeps writing; it writes only the new
-	// file, so it never takes the server's write lock (it runs on this
-	// process's writer connection because read connections are
-	// query_only, which refuses it).
-	if _, err := d.Exec(ctx, `VACUUM INTO ?`, target); err != nil {
+	defer a.Close()
+	// Ctrl-C or SIGTERM: stop and remove the unfinished archive.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	res, err := backup.Write(ctx, a.BackupSource(), target)
+	if rerr := backup.Record(context.WithoutCancel(ctx), a.DB, res, err); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	fmt.Fprintf(stdout, "已备份到 %s（请另外备份密钥文件 %s）\n", target, keyPathOf(f.cfg))
+	fmt.Fprintf(stdout, "已备份到 %s（%d 字节，%d 个文件，用时 %s：复制数据库 %s，打包 %s，校验 %s）\n", res.Path, res.Size, len(res.Manifest.Files),
+		time.Since(start).Round(time.Millisecond), res.CopyTook.Round(time.Millisecond), res.ArchiveTook.Round(time.Millisecond), res.VerifyTook.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "备份中不含密钥文件：请另外妥善保管 %s，恢复时必须用它 (the key file is not in the backup: keep %s separately, a restore needs it)\n", keyPathOf(f.cfg), keyPathOf(f.cfg))
 	return nil
+}
+
+func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("restore", stderr)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return errors.New("usage: shegong restore [--data DIR] [--database-url URL] ARCHIVE.tar.gz")
+	}
+	archive := f.fs.Arg(0)
+	var allowed []string
+	if kp, _ := filepath.Abs(keyPathOf(f.cfg)); filepath.Dir(kp) == mustAbs(f.cfg.DataDir) {
+		allowed = append(allowed, filepath.Base(kp))
+	}
+	start := time.Now()
+	m, err := backup.Restore(ctx, archive, backup.Target{DataDir: f.cfg.DataDir, SQLitePath: f.cfg.SQLitePath(),
+		AttachmentsDir: f.cfg.AttachmentsDir(), DatabaseURL: f.cfg.DatabaseURL, Allowed: allowed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已从 %s 恢复（%s 备份于 %s，%d 个文件校验一致，用时 %s）\n", archive, m.Engine, m.CreatedAt, len(m.Files), time.Since(start).Round(time.Millisecond))
+	// Opening checks that the key opens the restored data.
+	a, err := openApp(ctx, f, stderr)
+	if err != nil {
+		return fmt.Errorf("数据已恢复，但还不能使用 (data restored but not usable yet): %w", err)
+	}
+	defer a.Close()
+	fmt.Fprintf(stdout, "密钥 %s 可以打开恢复的数据 (the key opens the restored data)\n", keyPathOf(f.cfg))
+	return nil
+}
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
 }
 
 func keyPathOf(cfg app.Config) string {
@@ -217,6 +260,15 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("re-seal (the new key file keeps the old keys, run again): %w", err)
 	}
-	fmt.Fprintf(stdout, "已启用第 %d 号密钥，重新加密 %d 个字段值\n", next.ActiveKey(), n)
+	files, err := a.Attach.ResealFiles(ctx, a.Keys, next)
+	if err != nil {
+		return fmt.Errorf("re-seal attachments (the new key file keeps the old keys, run again): %w", err)
+	}
+	// Record the new key's check value now, so a copy of the data taken
+	// before the next start is checked against it too.
+	if err := secure.CheckKeys(ctx, a.DB, next); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已启用第 %d 号密钥，重新加密 %d 个字段值、%d 个附件\n", next.ActiveKey(), n, files)
 	return nil
 }

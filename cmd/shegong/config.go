@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shegong/shegong/internal/app"
 )
@@ -16,6 +17,10 @@ type flags struct {
 	fs       *flag.FlagSet
 	cfg      app.Config
 	logLevel string
+	// Scheduled backups (serve only).
+	backupDir   string
+	backupEvery time.Duration
+	backupKeep  int
 }
 
 func newFlags(name string, stderr io.Writer) *flags {
@@ -37,6 +42,9 @@ func (f *flags) serveFlags() {
 	fs.StringVar(&f.cfg.TrustedProxies, "trusted-proxies", "", "可信反向代理的地址或网段，逗号分隔，如 127.0.0.1,10.0.0.0/8；只信这些代理给出的 X-Forwarded-For (SHEGONG_TRUSTED_PROXIES)")
 	fs.StringVar(&f.cfg.TLSCert, "tls-cert", "", "直接提供 HTTPS 的证书文件 (SHEGONG_TLS_CERT)")
 	fs.StringVar(&f.cfg.TLSKey, "tls-key", "", "直接提供 HTTPS 的私钥文件 (SHEGONG_TLS_KEY)")
+	fs.StringVar(&f.backupDir, "backup-dir", "", "定时备份的目录；为空则不定时备份 (SHEGONG_BACKUP_DIR)")
+	fs.DurationVar(&f.backupEvery, "backup-every", 24*time.Hour, "定时备份间隔，如 24h (SHEGONG_BACKUP_EVERY)")
+	fs.IntVar(&f.backupKeep, "backup-keep", 7, "保留最近几份定时备份；0 = 全部保留 (SHEGONG_BACKUP_KEEP)")
 	fs.Int64Var(&f.cfg.MaxBody, "max-body", f.cfg.MaxBody, "普通请求体上限（字节）；上传另有上限 (SHEGONG_MAX_BODY)")
 }
 

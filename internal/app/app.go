@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/figures"
@@ -79,7 +81,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -88,21 +90,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	if err := os.MkdirAll(cfg.AttachmentsDir(), 0o750); err != nil {
-		return nil, fmt.Errorf("attachments folder: %w", err)
-	}
-	keys, err := loadKeys(cfg)
-	if err != nil {
-		return nil, err
+	// The data folder holds personal data: the service's user only.
+	for _, dir := range []string{cfg.DataDir, cfg.AttachmentsDir()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
 	}
 	d, err := db.Open(ctx, cfg.DSN())
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: d, Keys: keys}
 	applied, err := d.Migrate(ctx, Modules()...)
 	for _, m := range applied {
 		log.Info("migrated", "module", m.Module, "version", m.Version, "name", m.Name)
@@ -111,6 +111,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	keys, err := OpenKeys(ctx, cfg, d)
+	if err != nil {
+		log.Error("refusing to start: the key file does not open this database", "key_file", cfg.keyFile(), "error", err)
+		d.Close()
+		return nil, err
+	}
+	a := &App{Cfg: cfg, Log: log, DB: d, Keys: keys}
 	if err := d.Optimize(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("optimize: %w", err)
@@ -125,19 +132,59 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
 	a.Auth.Start()
-	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
+	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
 	return a, nil
 }
 
-func loadKeys(cfg Config) (*secure.Keyring, error) {
+// OpenKeys loads the keys of cfg and checks them against the migrated
+// database d (secure.CheckKeys). A key file is created only for a
+// database that holds no sealed data yet: when sealed data exists and the
+// key file is missing or does not open it, the error names the key file
+// and what to do, in Chinese and English, and nothing is changed.
+func OpenKeys(ctx context.Context, cfg Config, d *db.DB) (*secure.Keyring, error) {
+	where := cfg.keyFile()
+	var keys *secure.Keyring
+	var err error
 	if cfg.Key != "" {
-		return secure.Parse([]byte(cfg.Key))
+		where = "SHEGONG_KEY"
+		keys, err = secure.Parse([]byte(cfg.Key))
+	} else if _, statErr := os.Stat(where); errors.Is(statErr, os.ErrNotExist) {
+		sealed, err := secure.HoldsSealedData(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if sealed {
+			return nil, fmt.Errorf("密钥文件 %s 不存在，但数据库中已有加密数据：请把与该数据库一起保管的密钥文件放到这个位置（或用 --key-file 指定）后再启动；不会新建密钥 "+
+				"(key file %s is missing but the database holds sealed data: put the key file kept with this database there, or pass --key-file; no new key is created)", where, where)
+		}
+		keys, err = secure.LoadOrCreate(where)
+	} else {
+		if st, err := os.Stat(where); err == nil && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(where, 0o600); err != nil {
+				return nil, fmt.Errorf("key file mode: %w", err)
+			}
+		}
+		keys, err = secure.Load(where)
 	}
-	path := cfg.KeyFile
-	if path == "" {
-		path = filepath.Join(cfg.DataDir, "shegong.key")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return secure.LoadOrCreate(path)
+	if err := secure.CheckKeys(ctx, d, keys); err != nil {
+		var km *secure.KeyMismatchError
+		if errors.As(err, &km) {
+			return nil, fmt.Errorf("密钥 %s 与数据库不匹配，拒绝启动：%s。请换上与该数据库一起备份的密钥文件后再启动（不要新建密钥，否则已登记的数据无法读取，按证件号也查不到） "+
+				"(the key %s does not match the database, refusing to start: put back the key file backed up with this database)", where, km.Reason, where)
+		}
+		return nil, err
+	}
+	return keys, nil
+}
+
+func (c Config) keyFile() string {
+	if c.KeyFile != "" {
+		return c.KeyFile
+	}
+	return filepath.Join(c.DataDir, "shegong.key")
 }
 
 // KeyFilePath is the key file in use ("" when the key came from SHEGONG_KEY).
@@ -145,10 +192,12 @@ func (a *App) KeyFilePath() string {
 	if a.Cfg.Key != "" {
 		return ""
 	}
-	if a.Cfg.KeyFile != "" {
-		return a.Cfg.KeyFile
-	}
-	return filepath.Join(a.Cfg.DataDir, "shegong.key")
+	return a.Cfg.keyFile()
+}
+
+// BackupSource is what a backup of this app copies.
+func (a *App) BackupSource() backup.Source {
+	return backup.Source{DB: a.DB, DatabaseURL: a.Cfg.DatabaseURL, AttachmentsDir: a.Cfg.AttachmentsDir()}
 }
 
 // Close writes the session uses still in memory and releases the

@@ -5,6 +5,7 @@
 package attach
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -25,6 +26,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 //go:embed migrations/*.sql
@@ -63,10 +65,14 @@ type Attachment struct {
 	storagePath string
 }
 
-// Store saves and serves files under Dir.
+// Store saves and serves files under Dir. With Keys set, files are
+// sealed at rest (secure.Keyring.SealBytes) like other personal data;
+// files stored before that stay readable as they are until
+// ResealFiles (shegong keys rotate) seals them.
 type Store struct {
-	DB  *db.DB
-	Dir string
+	DB   *db.DB
+	Dir  string
+	Keys *secure.Keyring
 }
 
 // SaveImage checks and stores one uploaded photo for owner, writing its
@@ -97,6 +103,13 @@ func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor,
 	if !ok {
 		return Attachment{}, (apperr.Fields{field: "“" + name + "”不是图片，只接受 JPG、PNG、GIF、WebP 格式的照片"}).Err()
 	}
+	if ctype == "image/jpeg" {
+		// The position where a photo was taken (Exif GPS) and the rest of
+		// the camera's metadata are not kept; the orientation is.
+		if body, err = StripJPEGMetadata(body); err != nil {
+			return Attachment{}, (apperr.Fields{field: "照片“" + name + "”已损坏，无法读取"}).Err()
+		}
+	}
 	sum := sha256.Sum256(body)
 	// The same photo sent again for the same record (a phone replaying
 	// its offline queue) is the one already stored.
@@ -111,10 +124,7 @@ func (s *Store) SaveImage(ctx context.Context, q db.Querier, actor *authz.Actor,
 		ContentType: ctype, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: cst.NowStamp()}
 	a.storagePath = filepath.Join(cst.Now().Format("2006"), cst.Now().Format("01"), a.ID+ext)
 	full := filepath.Join(s.Dir, a.storagePath)
-	if err := os.MkdirAll(filepath.Dir(full), 0o750); err != nil {
-		return Attachment{}, err
-	}
-	if err := os.WriteFile(full, body, 0o640); err != nil {
+	if err := s.writeFile(full, body); err != nil {
 		return Attachment{}, err
 	}
 	createdBy := ""
@@ -187,9 +197,108 @@ func (s *Store) Open(ctx context.Context, actor *authz.Actor, id string) (Attach
 	if err := actor.RequireScope(a.OrgPath); err != nil {
 		return Attachment{}, nil, err
 	}
-	f, err := os.Open(filepath.Join(s.Dir, a.storagePath))
+	body, err := os.ReadFile(filepath.Join(s.Dir, a.storagePath))
 	if errors.Is(err, os.ErrNotExist) {
 		return a, nil, apperr.New(apperr.NotFound, "附件文件已丢失，请联系管理员从备份恢复")
 	}
-	return a, f, err
+	if err != nil {
+		return a, nil, err
+	}
+	if secure.IsSealedBytes(body) {
+		if s.Keys == nil {
+			return a, nil, errors.New("attach: a sealed file and no keys")
+		}
+		if body, err = s.Keys.OpenBytes(body); err != nil {
+			return a, nil, fmt.Errorf("attachment %s: %w", a.ID, err)
+		}
+	}
+	return a, nopCloser{bytes.NewReader(body)}, nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
+
+// writeFile stores content at full, sealed when the store has keys, under
+// a temporary name first so no reader (a backup) sees half a file; the
+// file is for the service's user only (0600, folders 0700).
+func (s *Store) writeFile(full string, content []byte) error {
+	if s.Keys != nil {
+		content = s.Keys.SealBytes(content)
+	}
+	if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(full), ".tmp-")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), full); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// ResealFiles seals every stored file with next's active key: files
+// sealed with an older key are opened with old, files stored before files
+// were sealed are taken as they are. Each file is replaced whole, so an
+// interrupted run leaves every file readable (the key file keeps the old
+// keys) and may simply be run again. It returns how many files it sealed.
+func (s *Store) ResealFiles(ctx context.Context, old, next *secure.Keyring) (int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, storage_path FROM attachments ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	type file struct{ id, path string }
+	var files []file
+	for rows.Next() {
+		var f file
+		if err := rows.Scan(&f.id, &f.path); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		files = append(files, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		full := filepath.Join(s.Dir, f.path)
+		body, err := os.ReadFile(full)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // reported on download; nothing to seal
+		}
+		if err != nil {
+			return n, err
+		}
+		if secure.KeyOfBytes(body) == next.ActiveKey() {
+			continue
+		}
+		if secure.IsSealedBytes(body) {
+			if body, err = old.OpenBytes(body); err != nil {
+				return n, fmt.Errorf("attachment %s: %w", f.id, err)
+			}
+		}
+		w := Store{Dir: s.Dir, Keys: next}
+		if err := w.writeFile(full, body); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

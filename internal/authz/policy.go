@@ -16,6 +16,7 @@ const (
 	PermUsersRead   Permission = "users.read"
 	PermUsersManage Permission = "users.manage"
 	PermAuditRead   Permission = "audit.read"
+	PermSystemRead  Permission = "system.read" // backup status and other operations facts
 
 	// The service network (organisation tree, stations, rooms).
 	PermOrgRead   Permission = "org.read"
@@ -77,6 +78,7 @@ var policy = map[Permission][]Role{
 	PermUsersRead:   {RoleAdmin, RoleStationHead},
 	PermUsersManage: {RoleAdmin},
 	PermAuditRead:   {RoleAdmin},
+	PermSystemRead:  {RoleAdmin},
 	PermOrgRead:     everyone,
 	PermOrgManage:   {RoleAdmin},
 	PermOrgEdit:     {RoleAdmin, RoleStationHead},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -95,6 +96,18 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Personal data: only the service's own user reads the file. SQLite
+	// gives the -wal and -shm files the database file's permissions.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", abs, err)
+	}
+	f.Close()
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("sqlite file mode: %w", err)
+		}
+	}
 	// The writer: WAL lets readers run beside it; immediate transactions
 	// take the write lock up front so a transaction never fails half-way
 	// upgrading a read lock; busy_timeout only matters when another
@@ -105,6 +118,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	w.Add("_pragma", "busy_timeout(10000)")
 	w.Add("_pragma", "foreign_keys(1)")
 	w.Add("_pragma", "synchronous(NORMAL)")
+	// Deleted and overwritten personal data is zeroed in the file, not
+	// left in free pages for anyone holding a copy to read.
+	w.Add("_pragma", "secure_delete(1)")
 	w.Set("_txlock", "immediate")
 	writer, err := sql.Open("sqlite", "file:"+abs+"?"+w.Encode())
 	if err != nil {
@@ -124,6 +140,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r := url.Values{}
 	r.Add("_pragma", "busy_timeout(10000)")
 	r.Add("_pragma", "query_only(1)")
+	r.Add("_pragma", "secure_delete(1)") // the same settings on every connection of the file
 	reader, err := sql.Open("sqlite", "file:"+abs+"?"+r.Encode())
 	if err != nil {
 		writer.Close()
@@ -484,4 +501,24 @@ func Versioned(res sql.Result, err error) error {
 		return apperr.ErrStale()
 	}
 	return nil
+}
+
+// VacuumInto writes a consistent copy of the SQLite database to file
+// (which must not exist). It runs on a connection of its own: VACUUM
+// INTO only reads the database, in one snapshot, so the server's writes
+// go on meanwhile; on the writer connection it would hold every write
+// of this process for the whole copy.
+func (d *DB) VacuumInto(ctx context.Context, file string) error {
+	if d.dialect != SQLite {
+		return fmt.Errorf("db: VacuumInto is for SQLite")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	conn, err := sql.Open("sqlite", "file:"+d.Path+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, `VACUUM INTO ?`, file)
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -16,6 +17,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/ids"
 )
 
@@ -184,6 +186,12 @@ func Create(ctx context.Context, tx db.Querier, actor *authz.Actor, in Input) (U
 			fe.Add("kind", "“"+in.Kind.Label()+"”不能设在“"+parent.Kind.Label()+"”之下")
 		}
 	}
+	if actor != nil && in.Kind.Valid() {
+		// System set-up (nil actor: first start, demo) brings its own codes.
+		if err := checkCode(ctx, tx, fe, in.Kind, parent, in.DivisionCode); err != nil {
+			return Unit{}, err
+		}
+	}
 	if err := fe.Err(); err != nil {
 		return Unit{}, err
 	}
@@ -224,19 +232,89 @@ func (u Unit) fields() []audit.Field {
 	}
 }
 
+// codeLevel is the division level whose code each kind of node carries
+// (统计用区划代码: province 2 digits, city 4, county 6 as in GB/T 2260,
+// township 9, village 12).
+var codeLevel = map[Kind]division.Level{KindProvince: division.LevelProvince, KindCity: division.LevelCity,
+	KindCounty: division.LevelCounty, KindStation: division.LevelTownship, KindRoom: division.LevelVillage}
+
+// checkCode validates a node's division code: the length of its level, a
+// code in the loaded code list of that level, and under the parent's code
+// (a station's township lies in its county). An empty code is allowed.
+func checkCode(ctx context.Context, q db.Querier, fe apperr.Fields, kind Kind, parent Unit, code string) error {
+	if code == "" {
+		return nil
+	}
+	want, ok := codeLevel[kind]
+	if !ok {
+		fe.Add("division_code", kind.Label()+"不设区划代码")
+		return nil
+	}
+	if l, ok := division.LevelOf(code); !ok || l != want {
+		fe.Add("division_code", fmt.Sprintf("%s的区划代码应为 %d 位数字（统计用区划代码）", kind.Label(), want.CodeLen()))
+		return nil
+	}
+	d, err := division.Get(ctx, q, code)
+	if apperr.Is(err, apperr.NotFound) {
+		fe.Add("division_code", "区划代码 "+code+" 不存在")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if parent.DivisionCode != "" && !strings.HasPrefix(code, parent.DivisionCode) {
+		fe.Add("division_code", d.Name+"（"+code+"）不在上级机构“"+parent.Name+"”（"+parent.DivisionCode+"）的辖区内")
+	}
+	return nil
+}
+
 // Update changes a node's name, division code or active flag, checking
-// the version the user saw.
+// the version the user saw. Only those who manage the tree (county
+// administrators, authz.PermOrgManage) may deactivate or reactivate a
+// node or change its division code, and not for the node their own scope
+// hangs from; a station's or room's code is fixed once set (the network
+// rules: deactivate it and create a new one). Codes are checked by
+// checkCode. Breaking a rule is a field error on "active" or
+// "division_code".
 func Update(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int, name, divisionCode string, active bool) (Unit, error) {
+	if !actor.Can(authz.PermOrgEdit) {
+		return Unit{}, apperr.ErrForbidden()
+	}
 	before, err := GetFor(ctx, tx, actor, id)
 	if err != nil {
 		return Unit{}, err
 	}
 	name = strings.TrimSpace(name)
+	divisionCode = strings.TrimSpace(divisionCode)
+	fe := apperr.Fields{}
 	if name == "" {
-		return Unit{}, (apperr.Fields{"name": "请填写名称"}).Err()
+		fe.Add("name", "请填写名称")
+	}
+	manager := actor.Can(authz.PermOrgManage) && before.Path != actor.OrgPath
+	if active != before.Active && !manager {
+		fe.Add("active", "只有上级的县级管理员可以停用或启用"+before.Kind.Label())
+	}
+	if divisionCode != before.DivisionCode {
+		switch {
+		case !manager:
+			fe.Add("division_code", "只有上级的县级管理员可以更改区划代码")
+		case before.DivisionCode != "" && (before.Kind == KindStation || before.Kind == KindRoom):
+			fe.Add("division_code", before.Kind.Label()+"设立后不能更改区划代码；如需调整，请停用后在新的区划新建")
+		default:
+			parent, err := Get(ctx, tx, before.ParentID)
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return Unit{}, err
+			}
+			if err := checkCode(ctx, tx, fe, before.Kind, parent, divisionCode); err != nil {
+				return Unit{}, err
+			}
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Unit{}, err
 	}
 	after := before
-	after.Name, after.DivisionCode, after.Active = name, strings.TrimSpace(divisionCode), active
+	after.Name, after.DivisionCode, after.Active = name, divisionCode, active
 	after.UpdatedAt = cst.NowStamp()
 	if err := db.Versioned(tx.Exec(ctx, `UPDATE org_units SET name = ?, division_code = ?, active = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		after.Name, after.DivisionCode, db.Bool(after.Active), after.UpdatedAt, id, version)); err != nil {

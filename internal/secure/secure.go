@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -40,6 +41,16 @@ const header = `# shegong 数据加密密钥 (personal-data encryption keys).
 # "index" keys the blind index for exact search; "key N" lines seal data,
 # the last one is used for new values. Rotate with: shegong keys rotate
 `
+
+// Load reads the key file at path; a missing file is an error wrapping
+// os.ErrNotExist.
+func Load(path string) (*Keyring, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	return Parse(data)
+}
 
 // LoadOrCreate reads the key file at path, creating it (mode 0600) with
 // fresh random keys when it does not exist.
@@ -162,11 +173,15 @@ func (kr *Keyring) Seal(plain string) string {
 	if plain == "" {
 		return ""
 	}
-	aead := kr.keys[kr.active]
+	return kr.sealWith(kr.active, plain)
+}
+
+func (kr *Keyring) sealWith(n int, plain string) string {
+	aead := kr.keys[n]
 	nonce := make([]byte, aead.NonceSize())
 	_, _ = rand.Read(nonce)
 	out := aead.Seal(nonce, nonce, []byte(plain), nil)
-	return "v" + strconv.Itoa(kr.active) + ":" + base64.RawStdEncoding.EncodeToString(out)
+	return "v" + strconv.Itoa(n) + ":" + base64.RawStdEncoding.EncodeToString(out)
 }
 
 // Open decrypts a value made by Seal.
@@ -250,4 +265,53 @@ func MaskAddress(s string) string {
 		return s
 	}
 	return string(r[:6]) + "****"
+}
+
+// fileMagic starts a file sealed by SealBytes; the 4 bytes after it are
+// the key number (big-endian), then the GCM nonce and ciphertext.
+var fileMagic = []byte("SGK1")
+
+// SealBytes encrypts a file's content with the active key (AES-256-GCM).
+func (kr *Keyring) SealBytes(plain []byte) []byte {
+	aead := kr.keys[kr.active]
+	out := make([]byte, 0, len(fileMagic)+4+aead.NonceSize()+len(plain)+aead.Overhead())
+	out = append(out, fileMagic...)
+	out = binary.BigEndian.AppendUint32(out, uint32(kr.active))
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	out = append(out, nonce...)
+	return aead.Seal(out, nonce, plain, fileMagic)
+}
+
+// IsSealedBytes reports whether b was made by SealBytes (files stored
+// before files were sealed are not).
+func IsSealedBytes(b []byte) bool { return bytes.HasPrefix(b, fileMagic) }
+
+// KeyOfBytes reports which key sealed a file's content (0 if none).
+func KeyOfBytes(b []byte) int {
+	if !IsSealedBytes(b) || len(b) < len(fileMagic)+4 {
+		return 0
+	}
+	return int(binary.BigEndian.Uint32(b[len(fileMagic):]))
+}
+
+// OpenBytes decrypts content made by SealBytes.
+func (kr *Keyring) OpenBytes(b []byte) ([]byte, error) {
+	n := KeyOfBytes(b)
+	if n == 0 {
+		return nil, errors.New("secure: not sealed content")
+	}
+	aead, ok := kr.keys[n]
+	if !ok {
+		return nil, fmt.Errorf("secure: key %d is not in the key file", n)
+	}
+	body := b[len(fileMagic)+4:]
+	if len(body) < aead.NonceSize() {
+		return nil, errors.New("secure: damaged content")
+	}
+	plain, err := aead.Open(nil, body[:aead.NonceSize()], body[aead.NonceSize():], fileMagic)
+	if err != nil {
+		return nil, errors.New("secure: content does not open with its key")
+	}
+	return plain, nil
 }

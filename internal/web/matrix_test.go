@@ -74,6 +74,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/users/{id}":  {admin},
 	"GET /audit":                {admin},
 	"GET /api/v1/audit":         {admin},
+	"GET /api/v1/system/backup": {admin},
 
 	// Service recipients (服务对象) and households.
 	"GET /recipients":                        {admin, head, worker, super, volun, evalu},

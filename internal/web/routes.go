@@ -63,6 +63,7 @@ func coreModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/orgs/{id}", authz.PermOrgRead, h.ApiOrg),
 			kit.PATCH("/api/v1/orgs/{id}", authz.PermOrgEdit, h.ApiOrgUpdate),
 			kit.GET("/api/v1/audit", authz.PermAuditRead, h.ApiAudit),
+			kit.GET("/api/v1/system/backup", authz.PermSystemRead, h.ApiBackupStatus),
 			kit.GET("/attachments/{id}", authz.PermHome, h.AttachmentGet),
 			kit.GET("/api/v1/attachments/{id}", authz.PermHome, h.AttachmentGet),
 		},

@@ -129,3 +129,19 @@ func randomSuffix() string {
 	_, _ = rand.Read(buf)
 	return hex.EncodeToString(buf)
 }
+
+// EmptyDatabase creates an empty PostgreSQL database, dropped when the
+// test ends, and returns its URL (a restore needs a whole database).
+func EmptyDatabase(t testing.TB) string {
+	t.Helper()
+	name := "t_" + randomSuffix()
+	adminExec(t, "CREATE DATABASE "+name)
+	t.Cleanup(func() {
+		d, err := db.Open(context.Background(), os.Getenv("SHEGONG_TEST_DATABASE_URL"))
+		if err == nil {
+			_, _ = d.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			d.Close()
+		}
+	})
+	return DatabaseURL(name)
+}

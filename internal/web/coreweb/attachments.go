@@ -48,7 +48,7 @@ func (s *Handlers) AttachmentGet(c *kit.Ctx) error {
 	}
 	h := c.W.Header()
 	h.Set("Content-Type", a.ContentType)
-	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("Cache-Control", "no-store") // personal photos: no copy in any cache
 	h.Set("Content-Disposition", "inline")
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
 	http.ServeContent(c.W, c.R, "", time.Time{}, f)

@@ -167,7 +167,15 @@ type statusRecorder struct {
 	status int
 }
 
-func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+// WriteHeader marks redirects no-store: their targets carry flash
+// messages and record ids that a shared cache must not keep.
+func (s *statusRecorder) WriteHeader(code int) {
+	if code >= 300 && code < 400 {
+		s.Header().Set("Cache-Control", "no-store")
+	}
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
@@ -377,8 +385,10 @@ func parseForm(r *http.Request, limit int64) error {
 	return nil
 }
 
-// formValueNoParseError reads one form field; a body too large or
-// malformed yields "" (the handler reports the real error later).
+// formValueNoParseError reads one field of the request body (never the
+// query string: a token in a URL ends up in logs, history and Referer);
+// a body too large or malformed yields "" (the handler reports the real
+// error later).
 func formValueNoParseError(r *http.Request, key string) string {
 	ct := r.Header.Get("Content-Type")
 	if strings.HasPrefix(ct, "multipart/form-data") {
@@ -388,7 +398,7 @@ func formValueNoParseError(r *http.Request, key string) string {
 	} else if err := r.ParseForm(); err != nil {
 		return ""
 	}
-	return r.FormValue(key)
+	return r.PostFormValue(key)
 }
 
 func (s *Server) SecureCookies(r *http.Request) bool { return r.TLS != nil || s.App.Cfg.BehindTLS }
