@@ -189,7 +189,10 @@ func (c *Ctx) RenderStatus(status int, name string, p *Page) error {
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	p.Actor, p.CSRF, p.Path, p.Assets = c.Actor, c.CSRF, c.R.URL.Path, c.s.assets
+	p.Actor, p.CSRF, p.Path, p.Assets = c.Actor, "", c.R.URL.Path, c.s.assets
+	if c.CSRF != "" {
+		p.CSRF = maskCSRF(c.CSRF) // a fresh mask on every page (csrf.go)
+	}
 	if p.Actor != nil {
 		p.Nav = navFor(p.Actor, c.R.URL.Path, c.R.URL.RawQuery)
 	}
