@@ -116,7 +116,7 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	ctx := context.Background()
 	var out, errb bytes.Buffer
 	t.Setenv("SHEGONG_DATA", dir) // configuration from the environment
-	t.Setenv("SHEGONG_PASSWORD", "first1234")
+	t.Setenv("SHEGONG_PASSWORD", "First-1234")
 	if err := run(ctx, []string{"migrate"}, &out, &errb); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
@@ -126,7 +126,7 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "admin"}, &out, &errb); err == nil {
 		t.Fatal("duplicate user added")
 	}
-	t.Setenv("SHEGONG_PASSWORD", "second1234")
+	t.Setenv("SHEGONG_PASSWORD", "Second-1234")
 	if err := run(ctx, []string{"user", "passwd", "ops"}, &out, &errb); err != nil {
 		t.Fatalf("passwd: %v", err)
 	}

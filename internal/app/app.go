@@ -42,11 +42,13 @@ type Config struct {
 	TLSCert        string
 	TLSKey         string
 	MaxBody        int64 // request body limit in bytes (uploads have their own)
+	// Security is the session, lock-out and password policy.
+	Security auth.Policy
 }
 
 // DefaultConfig is the configuration without flags or environment.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "./shegong-data", MaxBody: 1 << 20}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "./shegong-data", MaxBody: 1 << 20, Security: auth.DefaultPolicy()}
 }
 
 // SQLitePath is where the embedded database lives.
@@ -123,7 +125,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	} else if n > 0 {
 		log.Info("loaded division codes", "rows", n, "year", division.DataYear())
 	}
-	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
+	a.Auth = &auth.Service{DB: d, Keys: keys, Policy: cfg.Security, DemoMode: cfg.Demo}
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir()}
 	a.Workforce = &workforce.Service{DB: d, Keys: keys}
 	return a, nil

@@ -33,12 +33,28 @@ const (
 	ActionReveal      = "reveal" // a full personal-data value was shown
 	ActionExport      = "export"
 	ActionImport      = "import"
+	// Security events (GB/T 22239-2019 8.1.4.3 安全审计).
+	ActionTimeout    = "timeout"     // a session ended by idle time-out or its lifetime
+	ActionDenied     = "denied"      // a request the role or scope does not allow
+	ActionLock       = "lock"        // an account locked after failed logins
+	ActionUnlock     = "unlock"      // an administrator unlocked an account
+	ActionPassword   = "password"    // a password was changed or reset
+	ActionSecondFA   = "2fa"         // two-factor enrolment, reset, recovery code use
+	ActionSessionEnd = "session_end" // a session ended by its user, an administrator or the session limit
+)
+
+// Results of security events.
+const (
+	ResultOK     = "成功"
+	ResultFailed = "失败"
 )
 
 var actionNames = map[string]string{
 	ActionCreate: "新增", ActionUpdate: "修改", ActionDelete: "删除", ActionLogin: "登录",
 	ActionLoginFailed: "登录失败", ActionLogout: "退出", ActionReveal: "查看完整信息",
 	ActionExport: "导出", ActionImport: "导入",
+	ActionTimeout: "会话超时", ActionDenied: "越权拒绝", ActionLock: "账号锁定", ActionUnlock: "账号解锁",
+	ActionPassword: "密码变更", ActionSecondFA: "双因素认证", ActionSessionEnd: "结束会话",
 }
 
 // ActionLabel is the Chinese name of an action.
@@ -51,7 +67,8 @@ func ActionLabel(a string) string {
 
 // Actions lists the action codes in display order.
 func Actions() []string {
-	return []string{ActionCreate, ActionUpdate, ActionDelete, ActionLogin, ActionLoginFailed, ActionLogout, ActionReveal, ActionExport, ActionImport}
+	return []string{ActionCreate, ActionUpdate, ActionDelete, ActionLogin, ActionLoginFailed, ActionLogout, ActionReveal, ActionExport, ActionImport,
+		ActionTimeout, ActionDenied, ActionLock, ActionUnlock, ActionPassword, ActionSecondFA, ActionSessionEnd}
 }
 
 // Change is one field's before and after.
@@ -75,6 +92,8 @@ type Entry struct {
 	Summary   string   `json:"summary"`
 	Changes   []Change `json:"changes,omitempty"`
 	IP        string   `json:"ip"`
+	UserAgent string   `json:"user_agent"`
+	Result    string   `json:"result"` // 成功 / 失败 for security events, else ""
 }
 
 // Record appends an entry written by actor (nil for the system). It is
@@ -84,6 +103,9 @@ func Record(ctx context.Context, q db.Querier, actor *authz.Actor, e Entry) erro
 	e.At = cst.NowStamp()
 	if actor != nil {
 		e.ActorID, e.ActorName, e.IP = actor.UserID, actor.DisplayName+"（"+actor.Username+"）", actor.IP
+		if e.UserAgent == "" {
+			e.UserAgent = actor.UserAgent
+		}
 	} else if e.ActorName == "" {
 		e.ActorName = "系统"
 	}
@@ -95,9 +117,12 @@ func Record(ctx context.Context, q db.Querier, actor *authz.Actor, e Entry) erro
 		}
 		changes = string(b)
 	}
-	_, err := q.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP)
+	if len(e.UserAgent) > 200 {
+		e.UserAgent = e.UserAgent[:200]
+	}
+	_, err := q.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP, e.UserAgent, e.Result)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -194,7 +219,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]En
 	}
 	return db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*) FROM audit_log`,
-		Select: `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip FROM audit_log`,
+		Select: `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result FROM audit_log`,
 		Where:  c,
 		Order:  "id DESC",
 		Limit:  f.Limit,
@@ -205,7 +230,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]En
 func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
 	var changes string
-	if err := row.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &changes, &e.IP); err != nil {
+	if err := row.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &changes, &e.IP, &e.UserAgent, &e.Result); err != nil {
 		return e, err
 	}
 	if changes != "" {

@@ -43,6 +43,10 @@ func (r Role) Label() string {
 	return string(r)
 }
 
+// Administrator reports whether r administers the system rather than
+// doing the county's social work: its grant is for security administrators.
+func (r Role) Administrator() bool { return r == RoleAdmin }
+
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { _, ok := roleNames[r]; return ok }
 
@@ -68,6 +72,7 @@ type Actor struct {
 	OrgName     string
 	SessionID   string
 	IP          string
+	UserAgent   string // of the session, for the audit log
 	// MustChangePassword is set while the user still has a password an
 	// administrator chose; pages send them to change it first.
 	MustChangePassword bool

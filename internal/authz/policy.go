@@ -17,6 +17,11 @@ const (
 	PermUsersManage Permission = "users.manage"
 	PermAuditRead   Permission = "audit.read"
 
+	// Security administration.
+	PermSessionsManage Permission = "sessions.manage" // see and end other users' sessions
+	PermUsersUnlock    Permission = "users.unlock"    // lift a lock-out after failed logins
+	PermRolesGrant     Permission = "roles.grant"     // give or change roles; any administrator role
+
 	// The service network (organisation tree, stations, rooms).
 	PermOrgRead   Permission = "org.read"
 	PermOrgManage Permission = "org.manage" // create/deactivate nodes: county administrators
@@ -72,9 +77,13 @@ var policy = map[Permission][]Role{
 	PermUsersRead:   {RoleAdmin, RoleStationHead},
 	PermUsersManage: {RoleAdmin},
 	PermAuditRead:   {RoleAdmin},
-	PermOrgRead:     everyone,
-	PermOrgManage:   {RoleAdmin},
-	PermOrgEdit:     {RoleAdmin, RoleStationHead},
+
+	PermSessionsManage: {RoleAdmin},
+	PermUsersUnlock:    {RoleAdmin},
+	PermRolesGrant:     {RoleAdmin},
+	PermOrgRead:        everyone,
+	PermOrgManage:      {RoleAdmin},
+	PermOrgEdit:        {RoleAdmin, RoleStationHead},
 
 	PermRecipientsRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator},
 	PermRecipientsManage:     {RoleAdmin, RoleStationHead, RoleWorker},

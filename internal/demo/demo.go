@@ -123,7 +123,7 @@ func Load(ctx context.Context, a *app.App) error {
 			continue
 		}
 		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,
-			OrgID: scopes[acc.Scope].ID, Password: Password})
+			OrgID: scopes[acc.Scope].ID, Password: Password, Demo: true})
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", acc.Username, err)
 		}

@@ -20,6 +20,7 @@ func (s *Server) routesSession() {
 		Route{Method: "GET", Pattern: "/account/password", Perm: authz.PermAccount, Handle: s.passwordPage},
 		Route{Method: "POST", Pattern: "/account/password", Perm: authz.PermAccount, Handle: s.passwordSubmit},
 	)
+	s.routesAccount()
 }
 
 func (s *Server) healthz(c *Ctx) error {
@@ -65,8 +66,7 @@ func (s *Server) loginSubmit(c *Ctx) error {
 		return c.render(ae.Status(), "login", &Page{Title: "登录", Form: f, Error: ae.Message, Data: loginData{}})
 	}
 	s.setSessionCookie(c.W, c.R, res.Token)
-	http.Redirect(c.W, c.R, safeNext(c.R.PostForm.Get("next")), http.StatusSeeOther)
-	return nil
+	return c.Redirect(safeNext(c.R.PostForm.Get("next")), res.Notice)
 }
 
 func (s *Server) logout(c *Ctx) error {

@@ -67,7 +67,8 @@ func TestBadLoginsAndLockout(t *testing.T) {
 			t.Fatal("the login page echoed the password back")
 		}
 	}
-	// Five failures for one account lock it, even with the right password.
+	// From the third failure this account from this address must wait,
+	// even with the right password.
 	for i := 0; i < 4; i++ {
 		c.PostForm("/login", url.Values{"username": {"admin"}, "password": {"wrong-password1"}})
 	}
@@ -75,8 +76,8 @@ func TestBadLoginsAndLockout(t *testing.T) {
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "登录失败次数过多") {
 		t.Fatalf("locked account: %d", res.Status)
 	}
-	// Another account from the same address still works (the address
-	// limit is higher).
+	// Another account from the same address still works (an office
+	// behind one NAT address is not locked out).
 	env.LoginDemo("shegong")
 
 	// Failed logins are in the audit log.
@@ -111,7 +112,7 @@ func TestExpiredSession(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	env := apptest.Start(t)
 	c := env.LoginDemo("shegong")
-	form := url.Values{"old_password": {demo.Password}, "new_password": {"newpass123"}, "confirm": {"newpass123"}}
+	form := url.Values{"old_password": {demo.Password}, "new_password": {"Newpass-123"}, "confirm": {"Newpass-123"}}
 
 	// No token: refused, password unchanged.
 	noToken := url.Values{"csrf_token": {""}}
@@ -138,7 +139,7 @@ func TestCSRF(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("password change with token: %d %s", res.Status, res.Body)
 	}
-	env.Login("shegong", "newpass123")
+	env.Login("shegong", "Newpass-123")
 }
 
 func TestPasswordChangeErrorsKeepForm(t *testing.T) {
@@ -250,7 +251,7 @@ func TestAPIMeAndUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := map[string]any{"username": "wangfang", "display_name": "王芳", "phone": "13903921234", "role": "worker", "org_id": station.ID, "password": "start1234"}
+	in := map[string]any{"username": "wangfang", "display_name": "王芳", "phone": "13903921234", "role": "worker", "org_id": station.ID, "password": "Start-1234"}
 	res := api.JSON("POST", "/api/v1/users", in)
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
@@ -326,7 +327,7 @@ func TestScope(t *testing.T) {
 	chaoge, _ := demo.Unit(ctx, env.App.DB, "410622001", org.KindStation)
 	admin := env.APILoginDemo("admin")
 	// A worker in 灵山 station.
-	res := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "start1234"})
+	res := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "Start-1234"})
 	var other struct{ ID string }
 	res.Decode(&other)
 
@@ -389,7 +390,7 @@ func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 		t.Error("the password was echoed back")
 	}
 	station, _ := demo.Unit(context.Background(), env.App.DB, "410622001", org.KindStation)
-	res = c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"0392-7221234"}, "role": {"worker"}, "org_id": {station.ID}, "password": {"start1234"}})
+	res = c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"0392-7221234"}, "role": {"worker"}, "org_id": {station.ID}, "password": {"Start-1234"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("valid create: %d", res.Status)
 	}
@@ -398,7 +399,7 @@ func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 		t.Fatal("new user not in the filtered list")
 	}
 	// The admin-set password must be changed at first login.
-	li := env.Login("li_si", "start1234")
+	li := env.Login("li_si", "Start-1234")
 	if res := li.Get("/"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/account/password") {
 		t.Fatalf("first login not sent to change the password: %d %s", res.Status, res.Header.Get("Location"))
 	}
