@@ -378,11 +378,11 @@ func (s *Service) ResetPassword(ctx context.Context, actor *authz.Actor, id, pas
 // history (trimmed to the policy's length).
 func (s *Service) setPassword(ctx context.Context, tx *db.Tx, u User, password string, mustChange bool) error {
 	now := cst.Stamp(s.now())
-	if _, err := tx.Exec(ctx, `INSERT INTO password_history (user_id, password_hash, changed_at) VALUES (?, ?, ?)`, u.ID, u.passwordHash, now); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO password_history (id, user_id, password_hash, changed_at) VALUES (?, ?, ?, ?)`, ids.New(), u.ID, u.passwordHash, now); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = ? AND changed_at NOT IN
-		(SELECT changed_at FROM password_history WHERE user_id = ? ORDER BY changed_at DESC LIMIT ?)`, u.ID, u.ID, s.policy().PasswordHistory); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = ? AND id NOT IN
+		(SELECT id FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?)`, u.ID, u.ID, s.policy().PasswordHistory); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
@@ -396,7 +396,7 @@ func (s *Service) usedBefore(ctx context.Context, q db.Querier, u User, pw strin
 	if CheckPassword(u.passwordHash, pw) {
 		return true, nil
 	}
-	rows, err := q.Query(ctx, `SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY changed_at DESC LIMIT ?`,
+	rows, err := q.Query(ctx, `SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
 		u.ID, s.policy().PasswordHistory-1)
 	hashes, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (string, error) {
 		var h string

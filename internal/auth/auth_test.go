@@ -359,3 +359,82 @@ func TestAccountLocksOnlyFromSeveralAddresses(t *testing.T) {
 		t.Fatalf("a worker unlocks: %v", err)
 	}
 }
+
+func TestPasswordHistoryAndExpiry(t *testing.T) {
+	f := newFixture(t)
+	f.user("wangfang", authz.RoleSupervisor)
+	res, err := f.login("wangfang", "Start-2026", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, _, _ := f.s.Authenticate(f.ctx, res.Token, KindWeb, "")
+	if actor.MustChangePassword {
+		t.Fatal("a fresh system-created password must not be changed")
+	}
+	pws := []string{"Start-2026", "Second-2026", "Third-2026", "Fourth-2026", "Fifth-2026", "Sixth-2026"}
+	for i := 1; i < len(pws); i++ {
+		if err := f.s.ChangePassword(f.ctx, actor, pws[i-1], pws[i], pws[i]); err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+	// The last five (Second…Sixth) are refused; the sixth back (Start) is allowed again.
+	for _, old := range pws[1:] {
+		err := f.s.ChangePassword(f.ctx, actor, "Sixth-2026", old, old)
+		if e, ok := apperr.As(err); !ok || !strings.Contains(e.Fields["new_password"], "最近 5 次") {
+			t.Fatalf("reused %s: %v", old, err)
+		}
+	}
+	if err := f.s.ChangePassword(f.ctx, actor, "Sixth-2026", "Wangfang-1", "Wangfang-1"); err == nil {
+		t.Fatal("a password containing the username was accepted")
+	}
+	if err := f.s.ChangePassword(f.ctx, actor, "Sixth-2026", "Start-2026", "Start-2026"); err != nil {
+		t.Fatalf("the sixth-last password refused: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM password_history`); n != 5 {
+		t.Fatalf("history keeps %d hashes, want 5", n)
+	}
+	// 90 days later the password has expired: the user must change it.
+	f.tick(91 * 24 * time.Hour)
+	res, err = f.login("wangfang", "Start-2026", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, _, _ = f.s.Authenticate(f.ctx, res.Token, KindWeb, "")
+	if !actor.MustChangePassword {
+		t.Fatal("an expired password is not sent to be changed")
+	}
+	if err := f.s.ChangePassword(f.ctx, actor, "Start-2026", "Seventh-2026", "Seventh-2026"); err != nil {
+		t.Fatal(err)
+	}
+	actor, _, _ = f.s.Authenticate(f.ctx, res.Token, KindWeb, "")
+	if actor.MustChangePassword {
+		t.Fatal("still must change after changing")
+	}
+}
+
+func TestDemoAccountsOnlyInDemoModeAndNeverExpire(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.s.CreateUser(f.ctx, nil, UserInput{Username: "dudao", DisplayName: "督导", Role: authz.RoleSupervisor, OrgID: f.county.ID,
+		Password: "demo123456", Demo: true}); err != nil {
+		t.Fatalf("demo account with the demo password: %v", err)
+	}
+	if _, err := f.login("dudao", "demo123456", "10.0.0.1"); !apperr.Is(err, apperr.Unauthorized) {
+		t.Fatalf("demo account outside demo mode: %v", err)
+	}
+	f.s.DemoMode = true
+	f.tick(365 * 24 * time.Hour)
+	res, err := f.login("dudao", "demo123456", "10.0.0.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, _, _ := f.s.Authenticate(f.ctx, res.Token, KindWeb, "")
+	if actor.MustChangePassword {
+		t.Fatal("a demo password expired")
+	}
+	// Only the system marks demo accounts; an administrator's Demo flag is ignored.
+	admin := &authz.Actor{UserID: "x", Username: "x", Role: authz.RoleAdmin, OrgPath: f.county.Path}
+	if _, err := f.s.CreateUser(f.ctx, admin, UserInput{Username: "fake", DisplayName: "假", Role: authz.RoleSupervisor, OrgID: f.county.ID,
+		Password: "demo123456", Demo: true}); err == nil {
+		t.Fatal("an administrator created a demo account with a weak password")
+	}
+}

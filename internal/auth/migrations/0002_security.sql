@@ -25,8 +25,9 @@ UPDATE users SET password_changed_at = updated_at;
 
 -- Hashes of earlier passwords, so none of the last few is chosen again.
 CREATE TABLE password_history (
+	id TEXT PRIMARY KEY, -- UUIDv7: sorts by time
 	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
 	password_hash TEXT NOT NULL,
 	changed_at TEXT NOT NULL
 );
-CREATE INDEX password_history_user ON password_history (user_id, changed_at);
+CREATE INDEX password_history_user ON password_history (user_id, id);
