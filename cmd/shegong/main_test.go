@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -65,15 +67,28 @@ func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	}
 	go io.Copy(io.Discard, outR)
 
-	// The first start without --demo created one administrator with a
-	// random password, printed once to the log; it works.
-	m := regexp.MustCompile(`password=(\S+)`).FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no administrator password in the log:\n%s", logs.String())
+	// The first start without --demo created the three administrators,
+	// each with a random password printed once to the log; each works
+	// and must be changed first; there is no county administrator yet.
+	found := regexp.MustCompile(`username=(\S+) password=(\S+)`).FindAllStringSubmatch(logs.String(), -1)
+	if len(found) != 3 {
+		t.Fatalf("want three administrator passwords in the log:\n%s", logs.String())
 	}
-	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+m[1]+`"}`))
-	if err != nil || login.StatusCode != 200 {
-		t.Fatalf("login with the printed password: %v %v", login.StatusCode, err)
+	for i, want := range []string{"sysadmin", "secadmin", "auditadmin"} {
+		if found[i][1] != want {
+			t.Fatalf("administrator %d is %s, want %s", i, found[i][1], want)
+		}
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		res, err := c.PostForm(base+"/login", url.Values{"username": {want}, "password": {found[i][2]}})
+		if err != nil || res.StatusCode != 200 || !strings.HasSuffix(res.Request.URL.Path, "/account/password") {
+			t.Fatalf("%s logs in with the printed password and lands on: %v %v", want, res.Request.URL, err)
+		}
+		res.Body.Close()
+	}
+	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"x"}`))
+	if err != nil || login.StatusCode != 401 {
+		t.Fatalf("an admin account exists after the first start: %v %v", login.StatusCode, err)
 	}
 
 	cancel() // as SIGTERM would

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := demo.Load(ctx, a); err != nil {
 			return err
 		}
-		log.Info("demo county loaded", "accounts", "admin zhanzhang shegong dudao zhiyuan pinggu lingdao", "password", demo.Password)
+		log.Info("demo county loaded", "accounts", "admin zhanzhang shegong dudao zhiyuan pinggu lingdao sysadmin secadmin auditadmin", "password", demo.Password)
 	} else if _, err := a.Bootstrap(ctx); err != nil {
 		return err
 	}

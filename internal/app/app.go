@@ -156,25 +156,43 @@ func (a *App) KeyFilePath() string {
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
+// FirstAdministrators are the accounts a first start without demo data
+// creates: the three administrators kept apart (三权分立). The county
+// administrators and everyone else are created by them afterwards.
+var FirstAdministrators = []struct {
+	Username, Name string
+	Role           authz.Role
+}{
+	{"sysadmin", "系统管理员", authz.RoleSysAdmin},
+	{"secadmin", "安全管理员", authz.RoleSecAdmin},
+	{"auditadmin", "审计管理员", authz.RoleAuditAdmin},
+}
+
 // Bootstrap makes sure a fresh database can be used: without demo data,
-// an empty database gets a root organisation and one administrator whose
-// random password is printed once to the log. It returns that password
-// ("" when nothing was created).
-func (a *App) Bootstrap(ctx context.Context) (string, error) {
+// an empty database gets a root organisation and the three
+// administrators, each with a random password printed once to the log
+// that must be changed at first login. It returns username → password
+// (empty when nothing was created).
+func (a *App) Bootstrap(ctx context.Context) (map[string]string, error) {
 	n, err := a.Auth.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return "", err
+		return nil, err
 	}
 	root, err := a.EnsureRoot(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	pw := auth.RandomPassword()
-	if _, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: "admin", DisplayName: "系统管理员", Role: authz.RoleAdmin, OrgID: root.ID, Password: pw}); err != nil {
-		return "", err
+	out := map[string]string{}
+	for _, adm := range FirstAdministrators {
+		pw := auth.RandomPassword()
+		if _, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: adm.Username, DisplayName: adm.Name, Role: adm.Role, OrgID: root.ID,
+			Password: pw, MustChange: true}); err != nil {
+			return nil, err
+		}
+		out[adm.Username] = pw
+		a.Log.Warn("created an administrator: log in and change this password now", "role", adm.Role.Label(), "username", adm.Username, "password", pw)
 	}
-	a.Log.Warn("created the first administrator: log in and change this password now", "username", "admin", "password", pw)
-	return pw, nil
+	return out, nil
 }
 
 // EnsureRoot returns the top node of the organisation tree, creating a

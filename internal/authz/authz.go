@@ -20,10 +20,18 @@ const (
 	RoleVolunteer   Role = "volunteer"    // 志愿者
 	RoleEvaluator   Role = "evaluator"    // 评估方 (read-only)
 	RoleLeader      Role = "leader"       // 领导 (read-only dashboards)
+
+	// The three system administrators kept apart (三权分立, GB/T
+	// 22239-2019 8.1.4.2 c and 8.1.10.x 集中管控): accounts and system
+	// settings; security policy, unlocking and roles; the audit log.
+	RoleSysAdmin   Role = "sysadmin"   // 系统管理员
+	RoleSecAdmin   Role = "secadmin"   // 安全管理员
+	RoleAuditAdmin Role = "auditadmin" // 审计管理员
 )
 
 // Roles lists every role in display order.
-var Roles = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
+var Roles = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
+	RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
 
 var roleNames = map[Role]string{
 	RoleAdmin:       "县级管理员",
@@ -33,6 +41,9 @@ var roleNames = map[Role]string{
 	RoleVolunteer:   "志愿者",
 	RoleEvaluator:   "评估方",
 	RoleLeader:      "领导",
+	RoleSysAdmin:    "系统管理员",
+	RoleSecAdmin:    "安全管理员",
+	RoleAuditAdmin:  "审计管理员",
 }
 
 // Label is the role's Chinese name.
@@ -45,7 +56,9 @@ func (r Role) Label() string {
 
 // Administrator reports whether r administers the system rather than
 // doing the county's social work: its grant is for security administrators.
-func (r Role) Administrator() bool { return r == RoleAdmin }
+func (r Role) Administrator() bool {
+	return r == RoleAdmin || r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditAdmin
+}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { _, ok := roleNames[r]; return ok }

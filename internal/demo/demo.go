@@ -1,6 +1,7 @@
 // Package demo loads the demo county, 淇县 (Qi County, Hebi, Henan): its
 // organisation tree and one account per role, all with the password
-// demo123456. Loading is idempotent: records are found by their natural
+// demo123456, marked as demo accounts: they never expire and log in only
+// while the server runs with --demo. Loading is idempotent: records are found by their natural
 // keys (division code, username) and only missing ones are created.
 // Modules add their demo content with Register.
 package demo
@@ -49,6 +50,9 @@ var Accounts = []struct {
 	{"zhiyuan", "朝歌志愿者", authz.RoleVolunteer, "410622001"},
 	{"pinggu", "第三方评估", authz.RoleEvaluator, County},
 	{"lingdao", "县局领导", authz.RoleLeader, County},
+	{"sysadmin", "系统管理员", authz.RoleSysAdmin, County},
+	{"secadmin", "安全管理员", authz.RoleSecAdmin, County},
+	{"auditadmin", "审计管理员", authz.RoleAuditAdmin, County},
 }
 
 // Step is a module's demo loader, run after the tree and accounts exist.

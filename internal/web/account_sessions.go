@@ -20,6 +20,7 @@ func (s *Server) routesAccount() {
 		Route{Method: "GET", Pattern: "/api/v1/sessions", Perm: authz.PermAccount, Handle: s.apiSessions},
 		Route{Method: "DELETE", Pattern: "/api/v1/sessions/{id}", Perm: authz.PermAccount, Handle: s.apiSessionEnd},
 	)
+	s.routesAccountRoles()
 }
 
 type sessionsData struct {

@@ -184,7 +184,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestBadRequestsGetChineseErrors(t *testing.T) {
 	env := apptest.Start(t)
-	api := env.APILoginDemo("admin")
+	api := env.APILoginDemo("sysadmin")
 	anon := env.NewClient()
 
 	cases := []struct {
@@ -246,6 +246,7 @@ func TestAPIMeAndUsers(t *testing.T) {
 	if me.Username != "admin" || me.Role != "admin" || me.Scope.Name != "淇县民政局" || len(me.Permissions) == 0 {
 		t.Fatalf("me = %+v", me)
 	}
+	api = env.APILoginDemo("sysadmin") // accounts are the system administrator's
 
 	station, err := demo.Unit(context.Background(), env.App.DB, "410622001", org.KindStation)
 	if err != nil {
@@ -305,7 +306,7 @@ func TestAPIMeAndUsers(t *testing.T) {
 	var log struct {
 		Items []audit.Entry
 	}
-	api.Get("/api/v1/audit?entity=user&entity_id=" + u.ID).Decode(&log)
+	env.APILoginDemo("auditadmin").Get("/api/v1/audit?entity=user&entity_id=" + u.ID).Decode(&log)
 	if len(log.Items) != 2 || log.Items[0].Action != "update" || log.Items[1].Action != "create" {
 		t.Fatalf("audit entries: %+v", log.Items)
 	}
@@ -327,7 +328,7 @@ func TestScope(t *testing.T) {
 	chaoge, _ := demo.Unit(ctx, env.App.DB, "410622001", org.KindStation)
 	admin := env.APILoginDemo("admin")
 	// A worker in 灵山 station.
-	res := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "Start-1234"})
+	res := env.APILoginDemo("sysadmin").JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "Start-1234"})
 	var other struct{ ID string }
 	res.Decode(&other)
 
@@ -376,7 +377,7 @@ func TestScope(t *testing.T) {
 
 func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 	env := apptest.Start(t)
-	c := env.LoginDemo("admin")
+	c := env.LoginDemo("sysadmin")
 	res := c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"123"}, "role": {"worker"}, "org_id": {""}, "password": {"abc"}})
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", res.Status)
@@ -414,7 +415,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	if _, err := env.App.DB.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("audit_log accepted a DELETE")
 	}
-	page := env.LoginDemo("admin").Get("/audit?action=create&entity=user")
+	page := env.LoginDemo("auditadmin").Get("/audit?action=create&entity=user")
 	if page.Status != 200 || !strings.Contains(page.Body, "新增用户") {
 		t.Fatalf("audit page: %d", page.Status)
 	}
@@ -427,9 +428,12 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 func TestNavigationPerRole(t *testing.T) {
 	env := apptest.Start(t)
 	cases := map[string]struct{ see, hide []string }{
-		"admin":   {see: []string{"用户管理", "审计日志", "组织架构", "社工站"}},
-		"shegong": {see: []string{"社工站", "修改密码"}, hide: []string{"用户管理", "审计日志", "组织架构"}},
-		"lingdao": {see: []string{"数据概览"}, hide: []string{"用户管理", "审计日志"}},
+		"admin":      {see: []string{"组织架构", "社工站"}, hide: []string{"用户管理", "审计日志"}},
+		"sysadmin":   {see: []string{"用户管理"}, hide: []string{"审计日志", "服务对象名册"}},
+		"secadmin":   {see: []string{"用户管理"}, hide: []string{"审计日志", "服务对象名册"}},
+		"auditadmin": {see: []string{"审计日志"}, hide: []string{"用户管理", "服务对象名册"}},
+		"shegong":    {see: []string{"社工站", "修改密码"}, hide: []string{"用户管理", "审计日志", "组织架构"}},
+		"lingdao":    {see: []string{"数据概览"}, hide: []string{"用户管理", "审计日志"}},
 	}
 	for user, tc := range cases {
 		body := env.LoginDemo(user).Get("/").Body
@@ -448,7 +452,7 @@ func TestNavigationPerRole(t *testing.T) {
 
 func TestListPagination(t *testing.T) {
 	env := apptest.Start(t)
-	api := env.APILoginDemo("admin")
+	api := env.APILoginDemo("sysadmin")
 	var page struct {
 		Items  []struct{ Username string }
 		Total  int
@@ -459,8 +463,8 @@ func TestListPagination(t *testing.T) {
 	if page.Total != len(demo.Accounts) || len(page.Items) != 3 || page.Limit != 3 || page.Offset != 3 {
 		t.Fatalf("page = %+v", page)
 	}
-	// Sorted by username: admin dudao lingdao | pinggu shegong zhanzhang | zhiyuan
-	if page.Items[0].Username != "pinggu" {
+	// Sorted by username: admin auditadmin dudao | lingdao pinggu secadmin | …
+	if page.Items[0].Username != "lingdao" {
 		t.Fatalf("sorted page starts with %s", page.Items[0].Username)
 	}
 	api.Get("/api/v1/users?limit=100000").Decode(&page)

@@ -1,0 +1,60 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/auth"
+	"github.com/shegong/shegong/internal/demo"
+	"github.com/shegong/shegong/internal/org"
+)
+
+// Separation of duties: the system administrator creates accounts with a
+// business role but grants no administrator role and changes no role;
+// the security administrator does, but not for themself.
+func TestRolesAreGrantedBySecurityAdministrator(t *testing.T) {
+	env := apptest.Start(t)
+	ctx := context.Background()
+	county, _ := demo.Unit(ctx, env.App.DB, demo.County, org.KindCounty)
+	sys := env.APILoginDemo("sysadmin")
+	sec := env.APILoginDemo("secadmin")
+	if res := sys.JSON("POST", "/api/v1/users", map[string]any{"username": "boss2", "display_name": "新管理员", "role": "admin", "org_id": county.ID, "password": "Start-1234"}); res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("system administrator creates a county administrator: %d %s", res.Status, res.Body)
+	}
+	res := sys.JSON("POST", "/api/v1/users", map[string]any{"username": "boss2", "display_name": "新管理员", "role": "leader", "org_id": county.ID, "password": "Start-1234"})
+	var u auth.User
+	res.Decode(&u)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	if res := sys.JSON("PATCH", "/api/v1/users/"+u.ID, map[string]any{"version": u.Version, "role": "admin"}); res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("system administrator changes a role: %d %s", res.Status, res.Body)
+	}
+	if res := sys.JSON("PUT", "/api/v1/users/"+u.ID+"/role", map[string]any{"role": "admin"}); res.Status != http.StatusForbidden {
+		t.Fatalf("system administrator grants: %d", res.Status)
+	}
+	if res := sec.JSON("PUT", "/api/v1/users/"+u.ID+"/role", map[string]any{"role": "admin"}); res.Status != http.StatusOK {
+		t.Fatalf("security administrator grants: %d %s", res.Status, res.Body)
+	}
+	boss := env.APILogin("boss2", "Start-1234")
+	if res := boss.Get("/api/v1/visit-rules"); res.Status != http.StatusOK {
+		t.Fatalf("the new county administrator: %d", res.Status)
+	}
+	me, _ := env.App.Auth.UserByUsername(ctx, "secadmin")
+	if res := sec.JSON("PUT", "/api/v1/users/"+me.ID+"/role", map[string]any{"role": "auditadmin"}); res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("security administrator changes their own role: %d", res.Status)
+	}
+	// The audit administrator reads the grant; nobody else may.
+	var log struct{ Total int }
+	env.APILoginDemo("auditadmin").Get("/api/v1/audit?entity=user&entity_id=" + u.ID + "&action=update").Decode(&log)
+	if log.Total != 1 {
+		t.Fatalf("grant audited %d times", log.Total)
+	}
+	for _, who := range []string{"admin", "sysadmin", "secadmin"} {
+		if res := env.APILoginDemo(who).Get("/api/v1/audit"); res.Status != http.StatusForbidden {
+			t.Errorf("%s reads the audit log: %d", who, res.Status)
+		}
+	}
+}
