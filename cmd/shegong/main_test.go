@@ -204,3 +204,38 @@ func TestServeHelpDocumentsFlags(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+func TestAuditVerifyNamesTheBrokenLink(t *testing.T) {
+	if dbtest.Engine() == db.Postgres {
+		t.Skip("the chain itself is tested on both engines in internal/audit")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	t.Setenv("SHEGONG_DATA", dir)
+	t.Setenv("SHEGONG_PASSWORD", "First-1234")
+	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "sysadmin"}, &out, &errb); err != nil {
+		t.Fatalf("user add: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, &out, &errb); err != nil || !strings.Contains(out.String(), "完好") {
+		t.Fatalf("verify: %v %s", err, out.String())
+	}
+	d, err := db.Open(ctx, filepath.Join(dir, "shegong.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET summary = '改过' WHERE seq = 1`} {
+		if _, err := d.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	err = run(ctx, []string{"audit", "verify"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "第 1 条") {
+		t.Fatalf("verify after tampering: %v", err)
+	}
+	if err := run(ctx, []string{"audit", "archive", "--before", "2026-01-01", filepath.Join(dir, "a.jsonl")}, &out, &errb); err == nil {
+		t.Fatal("archived with a broken chain or too recent a date")
+	}
+}

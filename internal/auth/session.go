@@ -459,3 +459,14 @@ func (s *Service) EndSession(ctx context.Context, tx *db.Tx, actor *authz.Actor,
 	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionSessionEnd, Entity: "session", EntityID: sessionID, OrgPath: path,
 		Result: audit.ResultOK, Summary: summary})
 }
+
+// RecordDenied audits a request refused for the actor's role or scope:
+// the route, the path asked for, the role and the actor's scope.
+func (s *Service) RecordDenied(ctx context.Context, actor *authz.Actor, route, path, kind, message string) error {
+	why := "角色无权"
+	if kind == string(apperr.OutOfScope) {
+		why = "超出负责范围"
+	}
+	return audit.Record(ctx, s.DB, actor, audit.Entry{Action: audit.ActionDenied, Entity: "route", EntityID: truncate(path, 200), OrgPath: actor.OrgPath,
+		Result: audit.ResultFailed, Summary: fmt.Sprintf("拒绝访问（%s）：%s，角色 %s，范围 %s：%s", why, route, actor.Role.Label(), actor.OrgName, message)})
+}

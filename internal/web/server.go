@@ -258,6 +258,7 @@ func (s *Server) handle(rt Route) http.Handler {
 				return
 			}
 			if !c.Actor.Can(rt.Perm) {
+				s.auditDenied(c, apperr.ErrForbidden())
 				s.fail(w, r, apperr.ErrForbidden())
 				return
 			}
@@ -267,6 +268,7 @@ func (s *Server) handle(rt Route) http.Handler {
 			}
 		}
 		if err := rt.Handle(c); err != nil {
+			s.auditDenied(c, err)
 			s.fail(w, r, err)
 		}
 	})
