@@ -51,6 +51,7 @@ func (f *flags) serveFlags() {
 	fs.DurationVar(&sec.LockFor, "lock-for", sec.LockFor, "账号锁定时长 (SHEGONG_LOCK_FOR)")
 	fs.DurationVar(&sec.PasswordMaxAge, "password-max-age", sec.PasswordMaxAge, "密码有效期，到期须修改；0 为不过期 (SHEGONG_PASSWORD_MAX_AGE)")
 	fs.IntVar(&sec.PasswordHistory, "password-history", sec.PasswordHistory, "新密码不得与最近几次密码相同 (SHEGONG_PASSWORD_HISTORY)")
+	fs.BoolVar(&sec.SecondFactorAll, "2fa-all", sec.SecondFactorAll, "所有角色都须启用双因素认证（默认仅管理员角色）(SHEGONG_2FA_ALL)")
 }
 
 // parse reads flags, filling any not given on the command line from

@@ -86,6 +86,7 @@ type User struct {
 	Locked             bool       `json:"locked"`       // locked out now
 	Demo               bool       `json:"demo"`
 	PasswordChangedAt  string     `json:"password_changed_at"`
+	SecondFactor       bool       `json:"second_factor"` // TOTP enrolled and enabled
 	CreatedAt          string     `json:"created_at"`
 	UpdatedAt          string     `json:"updated_at"`
 	Version            int        `json:"version"`
@@ -96,7 +97,7 @@ type User struct {
 
 const userColumns = `u.id, u.username, u.display_name, u.phone_enc, u.role, u.org_id, o.name, o.path, o.kind, u.active,
 	u.must_change_password, u.last_login_at, u.created_at, u.updated_at, u.version, u.password_hash,
-	u.locked_until, u.lock_notice, u.is_demo, u.password_changed_at`
+	u.locked_until, u.lock_notice, u.is_demo, u.password_changed_at, u.totp_enabled`
 
 const userFrom = ` FROM users u JOIN org_units o ON o.id = u.org_id`
 
@@ -104,7 +105,7 @@ func (s *Service) scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.phoneSealed, &u.Role, &u.OrgID, &u.OrgName, &u.OrgPath, &u.OrgKind,
 		&u.Active, &u.MustChangePassword, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &u.Version, &u.passwordHash,
-		&u.LockedUntil, &u.lockNotice, &u.Demo, &u.PasswordChangedAt)
+		&u.LockedUntil, &u.lockNotice, &u.Demo, &u.PasswordChangedAt, &u.SecondFactor)
 	if err != nil {
 		return u, err
 	}

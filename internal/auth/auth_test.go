@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
@@ -436,5 +438,103 @@ func TestDemoAccountsOnlyInDemoModeAndNeverExpire(t *testing.T) {
 	if _, err := f.s.CreateUser(f.ctx, admin, UserInput{Username: "fake", DisplayName: "假", Role: authz.RoleSupervisor, OrgID: f.county.ID,
 		Password: "demo123456", Demo: true}); err == nil {
 		t.Fatal("an administrator created a demo account with a weak password")
+	}
+}
+
+func TestSecondFactorEnrolLoginRecoveryAndReset(t *testing.T) {
+	f := newFixture(t)
+	f.user("ops", authz.RoleSysAdmin)
+	res, err := f.login("ops", "Start-2026", "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, _, _ := f.s.Authenticate(f.ctx, res.Token, KindWeb, "")
+	if !actor.MustEnrolSecondFactor {
+		t.Fatal("an administrator without a second factor is not sent to enrol")
+	}
+	var e Enrolment
+	if err := f.s.DB.InTx(f.ctx, func(tx *db.Tx) (err error) { e, err = f.s.StartEnrolment(f.ctx, tx, actor); return }); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.QRPNG) < 100 || string(e.QRPNG[1:4]) != "PNG" || !strings.HasPrefix(e.URL, "otpauth://totp/") {
+		t.Fatalf("enrolment: %q, %d bytes of QR", e.URL, len(e.QRPNG))
+	}
+	var sealed string
+	f.s.DB.QueryRow(f.ctx, `SELECT totp_secret_enc FROM users WHERE username = 'ops'`).Scan(&sealed)
+	if strings.Contains(sealed, e.Secret) {
+		t.Fatal("the TOTP secret is stored in the clear")
+	}
+	code := func() string {
+		c, err := totp.GenerateCode(e.Secret, f.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	confirm := func(c string) ([]string, error) {
+		var codes []string
+		err := f.s.DB.InTx(f.ctx, func(tx *db.Tx) (err error) { codes, err = f.s.ConfirmEnrolment(f.ctx, tx, actor, c); return })
+		return codes, err
+	}
+	if _, err := confirm("000000"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("wrong code confirms: %v", err)
+	}
+	recovery, err := confirm(code())
+	if err != nil || len(recovery) != 10 {
+		t.Fatalf("confirm: %d codes, %v", len(recovery), err)
+	}
+	if f.count(`SELECT COUNT(*) FROM recovery_codes WHERE code_hash = ?`, recovery[0]) != 0 || f.count(`SELECT COUNT(*) FROM recovery_codes`) != 10 {
+		t.Fatal("recovery codes not stored as hashes")
+	}
+	// Password alone is no longer enough; the same code is not accepted twice.
+	if _, err := f.login("ops", "Start-2026", "10.0.0.1"); err != ErrCodeRequired {
+		t.Fatalf("password alone: %v", err)
+	}
+	if _, err := f.s.LoginWithCode(f.ctx, "ops", "Start-2026", code(), "10.0.0.1", "", KindWeb); !apperr.Is(err, apperr.Unauthorized) {
+		t.Fatalf("a used code accepted again: %v", err)
+	}
+	f.tick(30 * time.Second)
+	if _, err := f.s.LoginWithCode(f.ctx, "ops", "Start-2026", code(), "10.0.0.1", "", KindWeb); err != nil {
+		t.Fatalf("fresh code: %v", err)
+	}
+	// A recovery code works once.
+	if _, err := f.s.LoginWithCode(f.ctx, "ops", "Start-2026", recovery[3], "10.0.0.2", "", KindWeb); err != nil {
+		t.Fatalf("recovery code: %v", err)
+	}
+	if _, err := f.s.LoginWithCode(f.ctx, "ops", "Start-2026", recovery[3], "10.0.0.2", "", KindWeb); !apperr.Is(err, apperr.Unauthorized) {
+		t.Fatalf("recovery code used twice: %v", err)
+	}
+	// A security administrator resets it: enrol again at the next login.
+	sec := &authz.Actor{UserID: "x", Username: "sec", Role: authz.RoleSecAdmin, OrgPath: f.county.Path}
+	u, _ := f.s.UserByUsername(f.ctx, "ops")
+	if err := f.s.DB.InTx(f.ctx, func(tx *db.Tx) error { return f.s.ResetSecondFactor(f.ctx, tx, actor, u.ID) }); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("a system administrator resets a second factor: %v", err)
+	}
+	if err := f.s.DB.InTx(f.ctx, func(tx *db.Tx) error { return f.s.ResetSecondFactor(f.ctx, tx, sec, u.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	res, err = f.login("ops", "Start-2026", "10.0.0.3")
+	if err != nil {
+		t.Fatalf("after reset: %v", err)
+	}
+	if a, _, _ := f.s.Authenticate(f.ctx, res.Token, KindWeb, ""); !a.MustEnrolSecondFactor {
+		t.Fatal("not sent to enrol again after a reset")
+	}
+	// Every event is audited: enable, recovery use, wrong code, reset.
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = ?`, audit.ActionSecondFA); n != 3 {
+		t.Fatalf("%d 2FA audit entries, want 3", n)
+	}
+	if f.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND summary LIKE '%动态验证码%'`, audit.ActionLoginFailed) < 2 {
+		t.Fatal("wrong codes not audited as failed logins")
+	}
+	// A worker needs no second factor unless the policy says all roles.
+	f.user("dudao", authz.RoleSupervisor)
+	w, _ := f.s.UserByUsername(f.ctx, "dudao")
+	if f.s.SecondFactorRequired(w) {
+		t.Fatal("a supervisor must enrol by default")
+	}
+	f.s.Policy.SecondFactorAll = true
+	if !f.s.SecondFactorRequired(w) {
+		t.Fatal("the all-roles setting is ignored")
 	}
 }

@@ -34,6 +34,10 @@ type Policy struct {
 	// passwords may not be used again.
 	PasswordMaxAge  time.Duration
 	PasswordHistory int
+
+	// SecondFactorAll makes every role use two factors, not only the
+	// administrator roles.
+	SecondFactorAll bool
 }
 
 // LastSeenSlack is how stale a session's last-seen stamp may be: it is

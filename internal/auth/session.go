@@ -35,6 +35,14 @@ type LoginResult struct {
 // more, so neither one wrong-typing user nor one office NAT address can
 // lock others out. Every attempt is audited.
 func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, kind string) (LoginResult, error) {
+	return s.LoginWithCode(ctx, username, password, "", ip, userAgent, kind)
+}
+
+// LoginWithCode is Login with the second factor: for an account with
+// two factors enabled, code is a current TOTP code or an unused recovery
+// code; without it the answer is ErrCodeRequired. A wrong code counts as
+// a failed login (delays and lock-out alike).
+func (s *Service) LoginWithCode(ctx context.Context, username, password, code, ip, userAgent, kind string) (LoginResult, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if username == "" || password == "" {
 		return LoginResult{}, (apperr.Fields{"username": "请输入用户名和密码"}).Err()
@@ -72,7 +80,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 	}
 	good := CheckPassword(hash, password) && known
 	if !good || !u.Active {
-		locked, err := s.recordFailure(ctx, u, username, ip, userAgent, now)
+		reason := "用户名或密码不正确"
+		if good && !u.Active {
+			reason = "账号已停用"
+		}
+		locked, err := s.recordFailure(ctx, u, username, ip, userAgent, now, reason)
 		if err != nil {
 			return LoginResult{}, err
 		}
@@ -89,6 +101,26 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, 
 			return LoginResult{}, err
 		}
 		return LoginResult{}, apperr.New(apperr.Unauthorized, "演示账号只能在演示模式下登录")
+	}
+	if u.SecondFactor && !u.Demo {
+		if strings.TrimSpace(code) == "" {
+			return LoginResult{}, ErrCodeRequired
+		}
+		var ok bool
+		if err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			ok, err = s.checkSecondFactor(ctx, tx, u, code)
+			return err
+		}); err != nil {
+			return LoginResult{}, err
+		}
+		if !ok {
+			if _, err := s.recordFailure(ctx, u, username, ip, userAgent, now, "动态验证码或恢复码不正确"); err != nil {
+				return LoginResult{}, err
+			}
+			return LoginResult{}, &apperr.Error{Kind: apperr.Unauthorized, Message: "动态验证码或恢复码不正确",
+				Fields: map[string]string{"code": "动态验证码或恢复码不正确"}}
+		}
 	}
 	token := newToken()
 	var notice string
@@ -158,7 +190,7 @@ func (s *Service) pairWait(ctx context.Context, username, ip string, now time.Ti
 // recordFailure stores one failed login and its audit entry, and locks
 // the account when the failures within the window come from enough
 // addresses. It reports whether the account was locked now.
-func (s *Service) recordFailure(ctx context.Context, u User, username, ip, userAgent string, now time.Time) (bool, error) {
+func (s *Service) recordFailure(ctx context.Context, u User, username, ip, userAgent string, now time.Time, reason string) (bool, error) {
 	p := s.policy()
 	locked := false
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -167,10 +199,6 @@ func (s *Service) recordFailure(ctx context.Context, u User, username, ip, userA
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (?, ?, ?)`, username, ip, cst.Stamp(now)); err != nil {
 			return err
-		}
-		reason := "用户名或密码不正确"
-		if u.ID != "" && !u.Active {
-			reason = "账号已停用"
 		}
 		if err := audit.Record(ctx, tx, nil, audit.Entry{Action: audit.ActionLoginFailed, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath,
 			ActorName: username, IP: ip, UserAgent: userAgent, Result: audit.ResultFailed, Summary: "登录失败：" + username + "（" + reason + "）"}); err != nil {
@@ -340,6 +368,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind, ip string) (*au
 		}
 	}
 	actor.MustChangePassword = u.MustChangePassword || s.PasswordExpired(u)
+	actor.MustEnrolSecondFactor = !u.SecondFactor && s.SecondFactorRequired(u)
 	return actor, csrf, nil
 }
 

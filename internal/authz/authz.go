@@ -89,6 +89,9 @@ type Actor struct {
 	// MustChangePassword is set while the user still has a password an
 	// administrator chose; pages send them to change it first.
 	MustChangePassword bool
+	// MustEnrolSecondFactor is set while a user whose role needs two
+	// factors has not enrolled; pages send them to enrol first.
+	MustEnrolSecondFactor bool
 }
 
 // Can reports whether the actor's role grants p.

@@ -20,9 +20,10 @@ const (
 	PermAuditRead   Permission = "audit.read"   // read and export the audit log
 
 	// Security administration.
-	PermSessionsManage Permission = "sessions.manage" // see and end other users' sessions
-	PermUsersUnlock    Permission = "users.unlock"    // lift a lock-out after failed logins
-	PermRolesGrant     Permission = "roles.grant"     // give or change roles; any administrator role
+	PermSessionsManage    Permission = "sessions.manage" // see and end other users' sessions
+	PermUsersUnlock       Permission = "users.unlock"    // lift a lock-out after failed logins
+	PermRolesGrant        Permission = "roles.grant"     // give or change roles; any administrator role
+	PermSecondFactorReset Permission = "2fa.reset"       // remove a user's second factor (lost phone)
 
 	// The service network (organisation tree, stations, rooms).
 	PermOrgRead   Permission = "org.read"
@@ -85,12 +86,13 @@ var policy = map[Permission][]Role{
 	PermUsersManage: {RoleSysAdmin},
 	PermAuditRead:   {RoleAuditAdmin},
 
-	PermSessionsManage: {RoleSysAdmin, RoleSecAdmin},
-	PermUsersUnlock:    {RoleSecAdmin},
-	PermRolesGrant:     {RoleSecAdmin},
-	PermOrgRead:        everyone,
-	PermOrgManage:      {RoleAdmin},
-	PermOrgEdit:        {RoleAdmin, RoleStationHead},
+	PermSessionsManage:    {RoleSysAdmin, RoleSecAdmin},
+	PermUsersUnlock:       {RoleSecAdmin},
+	PermRolesGrant:        {RoleSecAdmin},
+	PermSecondFactorReset: {RoleSecAdmin},
+	PermOrgRead:           everyone,
+	PermOrgManage:         {RoleAdmin},
+	PermOrgEdit:           {RoleAdmin, RoleStationHead},
 
 	PermRecipientsRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator},
 	PermRecipientsManage:     {RoleAdmin, RoleStationHead, RoleWorker},

@@ -21,6 +21,7 @@ func (s *Server) routesAccount() {
 		Route{Method: "DELETE", Pattern: "/api/v1/sessions/{id}", Perm: authz.PermAccount, Handle: s.apiSessionEnd},
 	)
 	s.routesAccountRoles()
+	s.routesAccount2FA()
 }
 
 type sessionsData struct {

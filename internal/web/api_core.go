@@ -36,11 +36,12 @@ func (s *Server) apiLogin(c *Ctx) error {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		Code     string `json:"code"` // second factor: TOTP code or recovery code
 	}
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	res, err := s.App.Auth.Login(c.Context(), in.Username, in.Password, s.clientIP(c.R), c.R.UserAgent(), auth.KindAPI)
+	res, err := s.App.Auth.LoginWithCode(c.Context(), in.Username, in.Password, in.Code, s.clientIP(c.R), c.R.UserAgent(), auth.KindAPI)
 	if err != nil {
 		return err
 	}

@@ -266,6 +266,10 @@ func (s *Server) handle(rt Route) http.Handler {
 				http.Redirect(w, r, "/account/password?must=1", http.StatusSeeOther)
 				return
 			}
+			if !rt.API() && !strings.HasPrefix(rt.Pattern, "/account/") && rt.Pattern != "/logout" && c.Actor.MustEnrolSecondFactor {
+				http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
+				return
+			}
 		}
 		if err := rt.Handle(c); err != nil {
 			s.auditDenied(c, err)

@@ -30,7 +30,7 @@ func (s *Server) healthz(c *Ctx) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": string(s.App.DB.Dialect())})
 }
 
-type loginData struct{ Expired bool }
+type loginData struct{ Expired, NeedCode bool }
 
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {
@@ -57,13 +57,16 @@ func (s *Server) loginSubmit(c *Ctx) error {
 	}
 	f := FormFrom(c.R)
 	delete(f.Values, "password") // never echo a password back
-	res, err := s.App.Auth.Login(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), s.clientIP(c.R), c.R.UserAgent(), auth.KindWeb)
+	delete(f.Values, "code")
+	code := c.R.PostForm.Get("code")
+	res, err := s.App.Auth.LoginWithCode(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), code, s.clientIP(c.R), c.R.UserAgent(), auth.KindWeb)
 	if err != nil {
 		ae, ok := apperr.As(err)
 		if !ok {
 			return err
 		}
-		return c.render(ae.Status(), "login", &Page{Title: "登录", Form: f, Error: ae.Message, Data: loginData{}})
+		needCode := err == auth.ErrCodeRequired || (code != "" && ae.Fields["code"] != "")
+		return c.render(ae.Status(), "login", &Page{Title: "登录", Form: f, Error: ae.Message, Data: loginData{NeedCode: needCode}})
 	}
 	s.setSessionCookie(c.W, c.R, res.Token)
 	return c.Redirect(safeNext(c.R.PostForm.Get("next")), res.Notice)
