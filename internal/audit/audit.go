@@ -5,8 +5,10 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 
@@ -237,4 +239,54 @@ func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 		_ = json.Unmarshal([]byte(changes), &e.Changes)
 	}
 	return e, nil
+}
+
+// ExportLimit is the most entries one export holds.
+const ExportLimit = 100000
+
+// Export writes the entries matching f (within the actor's scope,
+// newest first, at most ExportLimit) as CSV (UTF-8 with a byte-order
+// mark, so spreadsheet programs read the Chinese), and records the
+// export in the log in tx. Callers check authz.PermAuditRead.
+func Export(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Filter) ([]byte, int, error) {
+	if err := actor.Require(authz.PermAuditRead); err != nil {
+		return nil, 0, err
+	}
+	f.Offset, f.Limit = 0, 200
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"时间", "操作人", "操作", "对象", "对象编号", "内容", "变更", "结果", "IP", "客户端", "链序号", "哈希"})
+	n := 0
+	for n < ExportLimit {
+		page, _, err := List(ctx, tx, actor, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, e := range page {
+			changes := ""
+			for _, c := range e.Changes {
+				changes += fmt.Sprintf("%s：%s → %s；", c.Label, c.Before, c.After)
+			}
+			var seq int64
+			var hash string
+			if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log WHERE id = ?`, e.ID).Scan(&seq, &hash); err != nil {
+				return nil, 0, err
+			}
+			at, _ := cst.ParseStamp(e.At)
+			_ = w.Write([]string{at.In(cst.Loc).Format("2006-01-02 15:04:05"), e.ActorName, ActionLabel(e.Action), e.Entity, e.EntityID, e.Summary,
+				changes, e.Result, e.IP, e.UserAgent, fmt.Sprint(seq), hash})
+			n++
+		}
+		if len(page) < f.Limit {
+			break
+		}
+		f.Offset += f.Limit
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil, 0, err
+	}
+	return buf.Bytes(), n, Record(ctx, tx, actor, Entry{Action: ActionExport, Entity: "audit_log", OrgPath: actor.OrgPath, Result: ResultOK,
+		Summary: fmt.Sprintf("导出审计日志 %d 条", n)})
 }

@@ -559,3 +559,10 @@ func (s *Service) GrantRole(ctx context.Context, tx *db.Tx, actor *authz.Actor, 
 		Summary: "授予角色：" + u.DisplayName + "（" + u.Username + "）" + u.Role.Label() + " → " + role.Label(),
 		Changes: []audit.Change{{Field: "role", Label: "角色", Before: u.Role.Label(), After: role.Label()}}})
 }
+
+// MarkDemo marks an existing account as a demo account (a demo database
+// created before demo accounts were marked); system set-up only.
+func (s *Service) MarkDemo(ctx context.Context, tx *db.Tx, username string) error {
+	_, err := tx.Exec(ctx, `UPDATE users SET is_demo = 1, must_change_password = 0 WHERE username = ?`, username)
+	return err
+}

@@ -123,7 +123,12 @@ func Load(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo tree: %w", err)
 	}
 	for _, acc := range Accounts {
-		if _, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+		if u, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+			if !u.Demo {
+				if err := a.DB.InTx(ctx, func(tx *db.Tx) error { return a.Auth.MarkDemo(ctx, tx, acc.Username) }); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,

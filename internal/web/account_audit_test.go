@@ -43,3 +43,18 @@ func TestSecurityEventsAudited(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditAdministratorExportsTheLog(t *testing.T) {
+	env := apptest.Start(t)
+	env.LoginDemo("shegong")
+	a := env.LoginDemo("auditadmin")
+	res := a.Get("/audit.csv?action=login")
+	if res.Status != 200 || !strings.HasPrefix(res.Body, "\ufeff时间,操作人") || !strings.Contains(res.Body, "朝歌社工（shegong）") {
+		t.Fatalf("export: %d %.300s", res.Status, res.Body)
+	}
+	var n int
+	env.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = ? AND entity = 'audit_log'`, audit.ActionExport).Scan(&n)
+	if n != 1 {
+		t.Fatalf("export audited %d times", n)
+	}
+}

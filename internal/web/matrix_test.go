@@ -89,6 +89,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/users/{id}":    {sysadm},
 	"PUT /api/v1/users/{id}/role": {secadm},
 	"GET /audit":                  {audadm},
+	"GET /audit.csv":              {audadm},
 	"GET /api/v1/audit":           {audadm},
 
 	// Service recipients (服务对象) and households.
