@@ -53,6 +53,8 @@ type Service struct {
 	DemoMode bool
 	// Now is the clock (tests move it); nil is time.Now.
 	Now func() time.Time
+
+	cache policyCache
 }
 
 func (s *Service) now() time.Time {
@@ -61,8 +63,6 @@ func (s *Service) now() time.Time {
 	}
 	return time.Now()
 }
-
-func (s *Service) policy() Policy { return s.Policy.withDefaults() }
 
 // SessionLifetime is the absolute lifetime of sessions and API tokens.
 func (s *Service) SessionLifetime() time.Duration { return s.policy().SessionLifetime }

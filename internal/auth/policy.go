@@ -65,6 +65,7 @@ func DefaultPolicy() Policy {
 // withDefaults fills unset fields, so a Service built in a test without
 // a policy gets the defaults.
 func (p Policy) withDefaults() Policy {
+
 	d := DefaultPolicy()
 	set := func(v *time.Duration, def time.Duration) {
 		if *v <= 0 {

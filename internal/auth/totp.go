@@ -43,7 +43,7 @@ func (s *Service) SecondFactorRequired(u User) bool {
 	if u.Demo {
 		return false
 	}
-	return s.Policy.SecondFactorAll || u.Role.Administrator()
+	return s.policy().SecondFactorAll || u.Role.Administrator()
 }
 
 // Enrolment is a started TOTP enrolment: the key for the app.

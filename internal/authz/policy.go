@@ -24,6 +24,7 @@ const (
 	PermUsersUnlock       Permission = "users.unlock"    // lift a lock-out after failed logins
 	PermRolesGrant        Permission = "roles.grant"     // give or change roles; any administrator role
 	PermSecondFactorReset Permission = "2fa.reset"       // remove a user's second factor (lost phone)
+	PermSecurityPolicy    Permission = "security.policy" // password, session, lock-out and two-factor rules
 
 	// The service network (organisation tree, stations, rooms).
 	PermOrgRead   Permission = "org.read"
@@ -90,6 +91,7 @@ var policy = map[Permission][]Role{
 	PermUsersUnlock:       {RoleSecAdmin},
 	PermRolesGrant:        {RoleSecAdmin},
 	PermSecondFactorReset: {RoleSecAdmin},
+	PermSecurityPolicy:    {RoleSecAdmin},
 	PermOrgRead:           everyone,
 	PermOrgManage:         {RoleAdmin},
 	PermOrgEdit:           {RoleAdmin, RoleStationHead},

@@ -22,6 +22,7 @@ func (s *Server) routesAccount() {
 	)
 	s.routesAccountRoles()
 	s.routesAccount2FA()
+	s.routesAccountPolicy()
 }
 
 type sessionsData struct {

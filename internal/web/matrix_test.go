@@ -45,6 +45,8 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /account/password":          everyone,
 	"GET /account/2fa":                everyone,
 	"POST /account/2fa":               everyone,
+	"GET /security-policy":            {secadm},
+	"POST /security-policy":           {secadm},
 	"POST /users/{id}/2fa/reset":      {secadm},
 	"GET /account/sessions":           everyone,
 	"POST /account/sessions/{id}/end": everyone,
