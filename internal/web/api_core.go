@@ -45,7 +45,7 @@ func (s *Server) apiLogin(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"token": res.Token, "expires_in": int(s.App.Auth.SessionLifetime().Seconds()), "user": res.User})
+	return c.JSON(http.StatusOK, map[string]any{"token": res.Token, "expires_in": int(s.App.Auth.SessionLifetime().Seconds()), "user": res.User, "notice": res.Notice})
 }
 
 func (s *Server) apiLogout(c *Ctx) error {
