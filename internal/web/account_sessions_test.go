@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shegong/shegong/internal/apptest"
 	"github.com/shegong/shegong/internal/auth"
@@ -54,5 +57,49 @@ func TestOwnSessionsPageAndAPI(t *testing.T) {
 	}
 	if res := other.Request("DELETE", "/api/v1/sessions/"+list.Items[1].ID, "", nil); res.Status != http.StatusForbidden {
 		t.Fatalf("a station head ends a worker's session: %d", res.Status)
+	}
+}
+
+// A spread attack locks an account; the security administrator sees it
+// on the account page and unlocks it; the system administrator sees and
+// ends the user's sessions.
+func TestUnlockAndAdministratorSessionsPages(t *testing.T) {
+	env := apptest.Start(t)
+	now := time.Now()
+	env.App.Auth.Now = func() time.Time { return now }
+	for i := range 20 {
+		now = now.Add(10 * time.Second)
+		_, _ = env.App.Auth.Login(context.Background(), "shegong", "Wrong-pass1", fmt.Sprintf("10.0.0.%d", i%3), "attacker", auth.KindWeb)
+	}
+	if res := env.NewClient().PostForm("/login", url.Values{"username": {"shegong"}, "password": {"demo123456"}}); res.Status != http.StatusTooManyRequests {
+		t.Fatalf("locked account logs in: %d", res.Status)
+	}
+	u, _ := env.App.Auth.UserByUsername(context.Background(), "shegong")
+	sec := env.LoginDemo("secadmin")
+	if page := sec.Get("/users/" + u.ID); !strings.Contains(page.Body, "解除登录锁定") {
+		t.Fatalf("no unlock button: %s", page.Body)
+	}
+	if res := env.LoginDemo("sysadmin").PostForm("/users/"+u.ID+"/unlock", nil); res.Status != http.StatusForbidden {
+		t.Fatalf("system administrator unlocks: %d", res.Status)
+	}
+	if res := sec.PostForm("/users/"+u.ID+"/unlock", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("unlock: %d %s", res.Status, res.Body)
+	}
+	worker := env.LoginDemo("shegong")
+	sys := env.LoginDemo("sysadmin")
+	page := sys.Get("/users/" + u.ID + "/sessions")
+	if page.Status != http.StatusOK || strings.Count(page.Body, `data-testid="session"`) != 1 {
+		t.Fatalf("administrator's view of the sessions: %d", page.Status)
+	}
+	var list struct{ Items []auth.Session }
+	env.APILoginDemo("sysadmin").Get("/api/v1/sessions?user_id=" + u.ID).Decode(&list)
+	if len(list.Items) != 1 {
+		t.Fatalf("sessions: %+v", list)
+	}
+	if res := sys.PostForm("/account/sessions/"+list.Items[0].ID+"/end", url.Values{"back": {"/users/" + u.ID + "/sessions"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("end: %d", res.Status)
+	}
+	if res := worker.Get("/"); res.Status != http.StatusSeeOther {
+		t.Fatalf("a session ended by the administrator still works: %d", res.Status)
 	}
 }
