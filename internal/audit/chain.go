@@ -68,6 +68,11 @@ func (c chained) linkHash(prev string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// chainBatch is how many entries one chaining transaction links: small,
+// so that on SQLite (one writer at a time) it holds the write lock for a
+// few milliseconds only (about 8 ms per 100 entries on a 2-core machine).
+const chainBatch = 100
+
 // Chain links every committed entry not chained yet and returns how
 // many it linked. Several app nodes may run it: the head row serialises
 // them, never the writers of entries.
@@ -85,7 +90,7 @@ func Chain(ctx context.Context, d *db.DB) (int, error) {
 			if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_chain WHERE id = 1`).Scan(&seq, &head); err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `SELECT `+chainedColumns+` FROM audit_log WHERE hash = '' ORDER BY id LIMIT 500`)
+			rows, err := tx.Query(ctx, `SELECT `+chainedColumns+` FROM audit_log WHERE hash = '' ORDER BY id LIMIT ?`, chainBatch)
 			batch, err := db.Collect(rows, err, scanChained)
 			if err != nil {
 				return err
@@ -108,7 +113,7 @@ func Chain(ctx context.Context, d *db.DB) (int, error) {
 			return total, fmt.Errorf("audit chain: %w", err)
 		}
 		total += n
-		if n < 500 {
+		if n < chainBatch {
 			return total, nil
 		}
 	}
