@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/shegong/shegong/internal/apptest"
@@ -39,8 +40,20 @@ func TestRolesAreGrantedBySecurityAdministrator(t *testing.T) {
 		t.Fatalf("security administrator grants: %d %s", res.Status, res.Body)
 	}
 	boss := env.APILogin("boss2", "Start-1234")
-	if res := boss.Get("/api/v1/visit-rules"); res.Status != http.StatusOK {
-		t.Fatalf("the new county administrator: %d", res.Status)
+	// The password the system administrator chose must be changed first,
+	// through the API too.
+	if res := boss.Get("/api/v1/visit-rules"); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "请先修改密码") {
+		t.Fatalf("API use before the first password change: %d %s", res.Status, res.Body)
+	}
+	if res := boss.JSON("POST", "/api/v1/account/password", map[string]string{"old_password": "Start-1234", "new_password": "Boss-2026x"}); res.Status != http.StatusNoContent {
+		t.Fatalf("API password change: %d %s", res.Status, res.Body)
+	}
+	// …and, an administrator role, they must enrol two factors next.
+	if res := boss.Get("/api/v1/visit-rules"); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "双因素认证") {
+		t.Fatalf("the new county administrator before enrolling: %d %s", res.Status, res.Body)
+	}
+	if res := boss.Get("/api/v1/me"); res.Status != http.StatusOK || !strings.Contains(res.Body, `"role":"admin"`) {
+		t.Fatalf("the new county administrator: %d %s", res.Status, res.Body)
 	}
 	me, _ := env.App.Auth.UserByUsername(ctx, "secadmin")
 	if res := sec.JSON("PUT", "/api/v1/users/"+me.ID+"/role", map[string]any{"role": "auditadmin"}); res.Status != http.StatusUnprocessableEntity {

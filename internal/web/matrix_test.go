@@ -43,6 +43,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /logout":                    everyone,
 	"GET /account/password":           everyone,
 	"POST /account/password":          everyone,
+	"POST /api/v1/account/password":   everyone,
 	"GET /account/2fa":                everyone,
 	"POST /account/2fa":               everyone,
 	"GET /security-policy":            {secadm},

@@ -270,6 +270,10 @@ func (s *Server) handle(rt Route) http.Handler {
 				http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 				return
 			}
+			if err := apiAccountGate(rt, c.Actor); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		if err := rt.Handle(c); err != nil {
 			s.auditDenied(c, err)
