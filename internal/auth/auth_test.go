@@ -145,6 +145,19 @@ func TestSessionIdleAndLifetime(t *testing.T) {
 			if f.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND summary LIKE '%未操作%'`, audit.ActionTimeout) != 1 {
 				t.Fatal("idle time-out not audited")
 			}
+			// A session never presented again is swept, and audited, at the next login.
+			stale, err := f.s.Login(f.ctx, "wangfang", "Start-2026", "10.0.0.1", "ua", kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.tick(40 * time.Minute)
+			if _, err := f.s.Login(f.ctx, "wangfang", "Start-2026", "10.0.0.1", "ua", kind); err != nil {
+				t.Fatal(err)
+			}
+			if f.count(`SELECT COUNT(*) FROM sessions WHERE id = ?`, hashToken(stale.Token)) != 0 ||
+				f.count(`SELECT COUNT(*) FROM audit_log WHERE action = ? AND summary LIKE '%已清除%'`, audit.ActionTimeout) != 1 {
+				t.Fatal("an idle session not swept and audited at the next login")
+			}
 			// Kept busy, a session still ends 12 hours after login.
 			res, err = f.s.Login(f.ctx, "wangfang", "Start-2026", "10.0.0.1", "ua", kind)
 			if err != nil {

@@ -141,9 +141,9 @@ func (s *Service) LoginWithCode(ctx context.Context, username, password, code, i
 		if _, err := tx.Exec(ctx, `UPDATE users SET last_login_at = ?, lock_notice = '' WHERE id = ?`, cst.Stamp(now), u.ID); err != nil {
 			return err
 		}
-		// Expired sessions are swept at login, which is often enough.
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?`,
-			cst.Stamp(now), cst.Stamp(now.Add(-p.SessionIdle-LastSeenSlack))); err != nil {
+		// Expired sessions are swept at login, which is often enough; each
+		// is audited as a time-out like one its user came back to.
+		if err := s.sweepExpired(ctx, tx, now); err != nil {
 			return err
 		}
 		actor := &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgPath: u.OrgPath, IP: ip, UserAgent: userAgent}
@@ -498,4 +498,33 @@ func (s *Service) RecordDenied(ctx context.Context, actor *authz.Actor, route, p
 	}
 	return audit.Record(ctx, s.DB, actor, audit.Entry{Action: audit.ActionDenied, Entity: "route", EntityID: truncate(path, 200), OrgPath: actor.OrgPath,
 		Result: audit.ResultFailed, Summary: fmt.Sprintf("拒绝访问（%s）：%s，角色 %s，范围 %s：%s", why, route, actor.Role.Label(), actor.OrgName, message)})
+}
+
+// sweepExpired ends the sessions past their idle time-out or lifetime
+// and audits each as a time-out.
+func (s *Service) sweepExpired(ctx context.Context, tx *db.Tx, now time.Time) error {
+	p := s.policy()
+	type gone struct{ id, publicID, userID, username, name, path string }
+	rows, err := tx.Query(ctx, `SELECT s.id, s.public_id, u.id, u.username, u.display_name, o.path FROM sessions s
+		JOIN users u ON u.id = s.user_id JOIN org_units o ON o.id = u.org_id
+		WHERE s.expires_at < ? OR s.last_seen_at < ? OR s.created_at < ?`,
+		cst.Stamp(now), cst.Stamp(now.Add(-p.SessionIdle-LastSeenSlack)), cst.Stamp(now.Add(-p.SessionLifetime)))
+	list, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (gone, error) {
+		var g gone
+		return g, r.Scan(&g.id, &g.publicID, &g.userID, &g.username, &g.name, &g.path)
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range list {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, g.id); err != nil {
+			return err
+		}
+		actor := &authz.Actor{UserID: g.userID, Username: g.username, DisplayName: g.name}
+		if err := audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionTimeout, Entity: "session", EntityID: g.publicID, OrgPath: g.path,
+			Result: audit.ResultOK, Summary: "会话超时或已满最长有效期，已清除"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
