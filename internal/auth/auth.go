@@ -34,7 +34,7 @@ func init() { secure.RegisterColumn("users", "id", "phone_enc") }
 
 // Session lifetimes by default; Policy sets the ones in force.
 const (
-	WebAbsolute    = 12 * time.Hour // the session cookie's own lifetime (the server decides earlier)
+	WebAbsolute    = 24 * time.Hour // the session cookie's own lifetime: the longest lifetime the policy allows; the server ends sessions earlier
 	touchThreshold = time.Minute    // last_seen is written at most this often
 )
 
