@@ -73,7 +73,7 @@ func runUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	f.fs.StringVar(&in.Username, "username", "", "用户名（必填）")
 	f.fs.StringVar(&in.DisplayName, "name", "", "姓名（必填）")
 	f.fs.StringVar(&in.Phone, "phone", "", "手机号")
-	f.fs.StringVar(&role, "role", "admin", "角色：admin station_head worker supervisor volunteer evaluator leader（或中文名）")
+	f.fs.StringVar(&role, "role", "admin", "角色：admin station_head worker supervisor volunteer evaluator leader sysadmin secadmin auditadmin（或中文名）")
 	f.fs.StringVar(&orgRef, "org", "", "所属机构：机构 id 或区划代码；为空则为根机构")
 	if err := f.parse(args); err != nil {
 		return err

@@ -46,6 +46,20 @@ func (f *flags) serveFlags() {
 	fs.DurationVar(&f.backupEvery, "backup-every", 24*time.Hour, "定时备份间隔，如 24h (SHEGONG_BACKUP_EVERY)")
 	fs.IntVar(&f.backupKeep, "backup-keep", 7, "保留最近几份定时备份；0 = 全部保留 (SHEGONG_BACKUP_KEEP)")
 	fs.Int64Var(&f.cfg.MaxBody, "max-body", f.cfg.MaxBody, "普通请求体上限（字节）；上传另有上限 (SHEGONG_MAX_BODY)")
+	sec := &f.cfg.Security
+	fs.DurationVar(&sec.SessionIdle, "session-idle", sec.SessionIdle, "会话（网页与接口令牌）闲置多久后超时 (SHEGONG_SESSION_IDLE)")
+	fs.DurationVar(&sec.SessionLifetime, "session-lifetime", sec.SessionLifetime, "会话自登录起最长有效期 (SHEGONG_SESSION_LIFETIME)")
+	fs.IntVar(&sec.MaxSessions, "max-sessions", sec.MaxSessions, "每个用户同时在线的会话数上限，新登录结束最早的会话 (SHEGONG_MAX_SESSIONS)")
+	fs.IntVar(&sec.DelayFrom, "login-delay-from", sec.DelayFrom, "同一账号同一地址第几次登录失败起要求等待 (SHEGONG_LOGIN_DELAY_FROM)")
+	fs.DurationVar(&sec.DelayBase, "login-delay", sec.DelayBase, "首次等待时长，此后每次失败加倍 (SHEGONG_LOGIN_DELAY)")
+	fs.DurationVar(&sec.DelayMax, "login-delay-max", sec.DelayMax, "等待时长上限 (SHEGONG_LOGIN_DELAY_MAX)")
+	fs.IntVar(&sec.LockFailures, "lock-failures", sec.LockFailures, "窗口内登录失败多少次锁定账号 (SHEGONG_LOCK_FAILURES)")
+	fs.IntVar(&sec.LockAddresses, "lock-addresses", sec.LockAddresses, "且失败至少来自多少个不同地址 (SHEGONG_LOCK_ADDRESSES)")
+	fs.DurationVar(&sec.LockWindow, "lock-window", sec.LockWindow, "统计登录失败的时间窗口 (SHEGONG_LOCK_WINDOW)")
+	fs.DurationVar(&sec.LockFor, "lock-for", sec.LockFor, "账号锁定时长 (SHEGONG_LOCK_FOR)")
+	fs.DurationVar(&sec.PasswordMaxAge, "password-max-age", sec.PasswordMaxAge, "密码有效期，到期须修改；0 为不过期 (SHEGONG_PASSWORD_MAX_AGE)")
+	fs.IntVar(&sec.PasswordHistory, "password-history", sec.PasswordHistory, "新密码不得与最近几次密码相同 (SHEGONG_PASSWORD_HISTORY)")
+	fs.BoolVar(&sec.SecondFactorAll, "2fa-all", sec.SecondFactorAll, "所有角色都须启用双因素认证（默认仅管理员角色）(SHEGONG_2FA_ALL)")
 }
 
 // parse reads flags, filling any not given on the command line from

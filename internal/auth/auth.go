@@ -5,11 +5,10 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -33,12 +32,10 @@ var Module = db.MustLoadModule("auth", migrations, "migrations")
 
 func init() { secure.RegisterColumn("users", "id", "phone_enc") }
 
-// Session lifetimes.
+// Session lifetimes by default; Policy sets the ones in force.
 const (
-	WebIdle        = 12 * time.Hour      // a browser session ends after this long unused
-	WebAbsolute    = 7 * 24 * time.Hour  // and after this long in any case
-	APITokenLife   = 30 * 24 * time.Hour // API tokens (offline clients) last longer
-	touchThreshold = time.Minute         // last_seen is noted (and written) at most this often
+	WebAbsolute    = 24 * time.Hour // the session cookie's own lifetime: the longest lifetime the policy allows; the server ends sessions earlier
+	touchThreshold = time.Minute    // last_seen is written at most this often
 )
 
 // Session kinds.
@@ -49,13 +46,28 @@ const (
 
 // Service manages users and sessions.
 type Service struct {
-	DB      *db.DB
-	Keys    *secure.Keyring
-	Limiter *Limiter
+	DB     *db.DB
+	Keys   *secure.Keyring
+	Policy Policy
+	// DemoMode lets demo accounts log in (the server runs with --demo).
+	DemoMode bool
+	// Now is the clock (tests move it); nil is time.Now.
+	Now func() time.Time
 
+	cache policyCache
 	// seenBook holds session uses not yet written (see FlushSeen).
 	seenBook seenBook
 }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SessionLifetime is the absolute lifetime of sessions and API tokens.
+func (s *Service) SessionLifetime() time.Duration { return s.policy().SessionLifetime }
 
 // User is an account. Phone is masked unless the caller opened it.
 type User struct {
@@ -72,26 +84,35 @@ type User struct {
 	Active             bool       `json:"active"`
 	MustChangePassword bool       `json:"must_change_password"`
 	LastLoginAt        string     `json:"last_login_at"`
+	LockedUntil        string     `json:"locked_until"` // stamp of the last lock-out's end ("" if never locked)
+	Locked             bool       `json:"locked"`       // locked out now
+	Demo               bool       `json:"demo"`
+	PasswordChangedAt  string     `json:"password_changed_at"`
+	SecondFactor       bool       `json:"second_factor"` // TOTP enrolled and enabled
 	CreatedAt          string     `json:"created_at"`
 	UpdatedAt          string     `json:"updated_at"`
 	Version            int        `json:"version"`
 	phoneSealed        string
 	passwordHash       string
+	lockNotice         string
 }
 
 const userColumns = `u.id, u.username, u.display_name, u.phone_enc, u.role, u.org_id, o.name, o.path, o.kind, u.active,
-	u.must_change_password, u.last_login_at, u.created_at, u.updated_at, u.version, u.password_hash`
+	u.must_change_password, u.last_login_at, u.created_at, u.updated_at, u.version, u.password_hash,
+	u.locked_until, u.lock_notice, u.is_demo, u.password_changed_at, u.totp_enabled`
 
 const userFrom = ` FROM users u JOIN org_units o ON o.id = u.org_id`
 
 func (s *Service) scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.phoneSealed, &u.Role, &u.OrgID, &u.OrgName, &u.OrgPath, &u.OrgKind,
-		&u.Active, &u.MustChangePassword, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &u.Version, &u.passwordHash)
+		&u.Active, &u.MustChangePassword, &u.LastLoginAt, &u.CreatedAt, &u.UpdatedAt, &u.Version, &u.passwordHash,
+		&u.LockedUntil, &u.lockNotice, &u.Demo, &u.PasswordChangedAt, &u.SecondFactor)
 	if err != nil {
 		return u, err
 	}
 	u.RoleLabel = u.Role.Label()
+	u.Locked = s.Locked(u)
 	if plain, err := s.Keys.Open(u.phoneSealed); err == nil {
 		u.Phone = secure.MaskPhone(plain)
 	}
@@ -147,6 +168,12 @@ type UserInput struct {
 	OrgID       string     `json:"org_id"`
 	Password    string     `json:"password"`
 	Active      *bool      `json:"active"`
+	// Demo marks a demo account (system set-up only): it keeps the demo
+	// password, never expires, and logs in only in demo mode.
+	Demo bool `json:"-"`
+	// MustChange makes a system-created account change its password at
+	// first login (the printed first-start passwords).
+	MustChange bool `json:"-"`
 }
 
 var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
@@ -155,6 +182,9 @@ var usernameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
 var roleKinds = map[authz.Role][]org.Kind{
 	authz.RoleAdmin:       {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
 	authz.RoleLeader:      {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
+	authz.RoleSysAdmin:    {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
+	authz.RoleSecAdmin:    {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
+	authz.RoleAuditAdmin:  {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty},
 	authz.RoleEvaluator:   {org.KindPlatform, org.KindProvince, org.KindCity, org.KindCounty, org.KindStation},
 	authz.RoleSupervisor:  {org.KindProvince, org.KindCity, org.KindCounty, org.KindStation},
 	authz.RoleStationHead: {org.KindStation},
@@ -191,8 +221,8 @@ func (s *Service) validate(ctx context.Context, q db.Querier, actor *authz.Actor
 	if !in.Role.Valid() {
 		fe.Add("role", "请选择角色")
 	}
-	if creating {
-		if p := PasswordProblem(in.Password); p != "" {
+	if creating && !(in.Demo && actor == nil) {
+		if p := PasswordProblem(in.Password, in.Username); p != "" {
 			fe.Add("password", p)
 		}
 	}
@@ -226,13 +256,19 @@ func (s *Service) CreateUser(ctx context.Context, actor *authz.Actor, in UserInp
 		if err != nil {
 			return err
 		}
-		now := cst.NowStamp()
+		if actor != nil {
+			if err := s.checkGrant(actor, "", in.Role); err != nil {
+				return err
+			}
+		}
+		now := cst.Stamp(s.now())
 		id := ids.New()
 		active := in.Active == nil || *in.Active
+		demo := in.Demo && actor == nil
 		_, err = tx.Exec(ctx, `INSERT INTO users (id, username, display_name, phone_enc, phone_index, role, org_id, password_hash, active,
-			must_change_password, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			must_change_password, created_at, updated_at, version, is_demo, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			id, in.Username, in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID,
-			HashPassword(in.Password), db.Bool(active), db.Bool(actor != nil), now, now)
+			HashPassword(in.Password), db.Bool(active), db.Bool((actor != nil || in.MustChange) && !demo), now, now, db.Bool(demo), now)
 		if db.IsUniqueViolation(err) {
 			return &apperr.Error{Kind: apperr.Conflict, Message: "用户名已被使用", Fields: map[string]string{"username": "用户名“" + in.Username + "”已被使用"}}
 		}
@@ -281,6 +317,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *authz.Actor, id string,
 			return err
 		}
 		active := in.Active == nil || *in.Active
+		if in.Role != before.Role {
+			if err := s.checkGrant(actor, before.Role, in.Role); err != nil {
+				return err
+			}
+		}
 		if actor.UserID == id && (in.Role != before.Role || !active || in.OrgID != before.OrgID) {
 			return (apperr.Fields{"role": "不能修改自己的角色、机构或停用自己的账号"}).Err()
 		}
@@ -313,11 +354,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor *authz.Actor, id string,
 }
 
 // ResetPassword sets a new password for another user (administrators);
-// the user must change it at next login.
+// the user must change it at next login. All their sessions end.
 func (s *Service) ResetPassword(ctx context.Context, actor *authz.Actor, id, password string) error {
-	if p := PasswordProblem(password); p != "" {
-		return (apperr.Fields{"password": p}).Err()
-	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		u, err := s.getUser(ctx, tx, "u.id = ?", id)
 		if err != nil {
@@ -328,20 +366,62 @@ func (s *Service) ResetPassword(ctx context.Context, actor *authz.Actor, id, pas
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-			HashPassword(password), db.Bool(actor != nil), cst.NowStamp(), id); err != nil {
+		if p := PasswordProblem(password, u.Username); p != "" {
+			return (apperr.Fields{"password": p}).Err()
+		}
+		if err := s.setPassword(ctx, tx, u, password, actor != nil); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: id, OrgPath: u.OrgPath,
-			Summary: "重置密码：" + u.DisplayName + "（" + u.Username + "）", Changes: []audit.Change{{Field: "password", Label: "密码", Before: "（已加密）", After: "（已加密）"}}})
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionPassword, Entity: "user", EntityID: id, OrgPath: u.OrgPath, Result: audit.ResultOK,
+			Summary: "重置密码：" + u.DisplayName + "（" + u.Username + "），其全部会话已结束", Changes: []audit.Change{{Field: "password", Label: "密码", Before: "（已加密）", After: "（已加密）"}}})
 	})
 }
 
+// setPassword stores a new password hash, keeping the old one in the
+// history (trimmed to the policy's length).
+func (s *Service) setPassword(ctx context.Context, tx *db.Tx, u User, password string, mustChange bool) error {
+	now := cst.Stamp(s.now())
+	if _, err := tx.Exec(ctx, `INSERT INTO password_history (id, user_id, password_hash, changed_at) VALUES (?, ?, ?, ?)`, ids.New(), u.ID, u.passwordHash, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = ? AND id NOT IN
+		(SELECT id FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?)`, u.ID, u.ID, s.policy().PasswordHistory); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		HashPassword(password), db.Bool(mustChange), now, now, u.ID)
+	return err
+}
+
+// usedBefore reports whether pw is the current password or one of the
+// last PasswordHistory-1 before it (so the last PasswordHistory in all).
+func (s *Service) usedBefore(ctx context.Context, q db.Querier, u User, pw string) (bool, error) {
+	if CheckPassword(u.passwordHash, pw) {
+		return true, nil
+	}
+	rows, err := q.Query(ctx, `SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
+		u.ID, s.policy().PasswordHistory-1)
+	hashes, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (string, error) {
+		var h string
+		return h, r.Scan(&h)
+	})
+	if err != nil {
+		return false, err
+	}
+	for _, h := range hashes {
+		if CheckPassword(h, pw) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // ChangePassword lets a user change their own password after proving the
-// old one. Their other sessions end; the current one stays.
+// old one. The new one follows PasswordProblem and may not be one of the
+// last Policy.PasswordHistory. Their other sessions end; the current one stays.
 func (s *Service) ChangePassword(ctx context.Context, actor *authz.Actor, oldPassword, newPassword, confirm string) error {
 	u, err := s.UserByID(ctx, actor.UserID)
 	if err != nil {
@@ -351,10 +431,12 @@ func (s *Service) ChangePassword(ctx context.Context, actor *authz.Actor, oldPas
 	if !CheckPassword(u.passwordHash, oldPassword) {
 		fe.Add("old_password", "原密码不正确")
 	}
-	if p := PasswordProblem(newPassword); p != "" {
+	if p := PasswordProblem(newPassword, u.Username); p != "" {
 		fe.Add("new_password", p)
-	} else if newPassword == oldPassword {
-		fe.Add("new_password", "新密码不能与原密码相同")
+	} else if used, err := s.usedBefore(ctx, s.DB, u, newPassword); err != nil {
+		return err
+	} else if used {
+		fe.Add("new_password", fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", s.policy().PasswordHistory))
 	}
 	if confirm != newPassword {
 		fe.Add("confirm", "两次输入的新密码不一致")
@@ -363,14 +445,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor *authz.Actor, oldPas
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ?, version = version + 1 WHERE id = ?`,
-			HashPassword(newPassword), cst.NowStamp(), u.ID); err != nil {
+		if err := s.setPassword(ctx, tx, u, newPassword, false); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?`, u.ID, actor.SessionID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath,
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionPassword, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath, Result: audit.ResultOK,
 			Summary: "修改本人密码", Changes: []audit.Change{{Field: "password", Label: "密码", Before: "（已加密）", After: "（已加密）"}}})
 	})
 }
@@ -430,153 +511,60 @@ func (s *Service) ListUsers(ctx context.Context, actor *authz.Actor, f UserFilte
 	}, s.scanUser)
 }
 
-// LoginResult is a successful login.
-type LoginResult struct {
-	Token string
-	User  User
+// checkGrant says whether actor may give role to (replacing from; "" when
+// creating an account). Account administrators create accounts with a
+// business role; giving or changing a role afterwards, and any
+// administrator role at all, is for holders of authz.PermRolesGrant
+// (separation of duties, GB/T 22239-2019 8.1.4.2 c).
+func (s *Service) checkGrant(actor *authz.Actor, from, to authz.Role) error {
+	if actor.Can(authz.PermRolesGrant) {
+		return nil
+	}
+	if from == "" && !to.Administrator() {
+		return nil
+	}
+	return (apperr.Fields{"role": "您无权授予或变更角色“" + to.Label() + "”，请由安全管理员办理"}).Err()
 }
 
-// Login checks a username and password, with per-account and
-// per-address lock-out, and opens a session of kind (web or api).
-func (s *Service) Login(ctx context.Context, username, password, ip, userAgent, kind string) (LoginResult, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	if username == "" || password == "" {
-		return LoginResult{}, (apperr.Fields{"username": "请输入用户名和密码"}).Err()
+// GrantRole gives a user another role (security administrators: holders
+// of authz.PermRolesGrant), checked against the level of the user's
+// organisation. Nobody changes their own role. Audited with before and after.
+func (s *Service) GrantRole(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, role authz.Role) (User, error) {
+	if err := actor.Require(authz.PermRolesGrant); err != nil {
+		return User{}, err
 	}
-	for _, k := range [][2]string{{"user", username}, {"ip", ip}} {
-		if d := s.Limiter.LockedFor(k[0], k[1]); d > 0 {
-			return LoginResult{}, apperr.New(apperr.TooMany, "登录失败次数过多，请 %d 分钟后再试", int(d.Minutes())+1)
-		}
-	}
-	u, err := s.UserByUsername(ctx, username)
-	known := err == nil
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return LoginResult{}, err
-	}
-	hash := dummyHash
-	if known {
-		hash = u.passwordHash
-	}
-	if !CheckPassword(hash, password) || !known || !u.Active {
-		lockedUser := s.Limiter.Fail("user", username)
-		lockedIP := s.Limiter.Fail("ip", ip)
-		entry := audit.Entry{Action: audit.ActionLoginFailed, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath, ActorName: username, IP: ip,
-			Summary: "登录失败：" + username}
-		if err := audit.Record(ctx, s.DB, nil, entry); err != nil {
-			return LoginResult{}, err
-		}
-		if lockedUser || lockedIP {
-			return LoginResult{}, apperr.New(apperr.TooMany, "登录失败次数过多，请 15 分钟后再试")
-		}
-		if known && !u.Active && CheckPassword(hash, password) {
-			return LoginResult{}, apperr.New(apperr.Unauthorized, "该账号已停用，请联系管理员")
-		}
-		return LoginResult{}, apperr.New(apperr.Unauthorized, "用户名或密码不正确")
-	}
-	s.Limiter.Succeed("user", username)
-	token := newToken()
-	now := time.Now()
-	life := WebAbsolute
-	if kind == KindAPI {
-		life = APITokenLife
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, kind, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), u.ID, kind, newToken(), cst.Stamp(now), cst.Stamp(now),
-			cst.Stamp(now.Add(life)), ip, truncate(userAgent, 200)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, cst.Stamp(now), u.ID); err != nil {
-			return err
-		}
-		// Expired sessions are swept at login, which is often enough.
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < ?`, cst.Stamp(now)); err != nil {
-			return err
-		}
-		actor := &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, IP: ip}
-		via := "网页"
-		if kind == KindAPI {
-			via = "接口"
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLogin, Entity: "user", EntityID: u.ID, OrgPath: u.OrgPath, Summary: "登录（" + via + "）"})
-	})
+	u, err := s.getUser(ctx, tx, "u.id = ?", id)
 	if err != nil {
-		return LoginResult{}, err
+		return User{}, err
 	}
-	return LoginResult{Token: token, User: u}, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if err := actor.RequireScope(u.OrgPath); err != nil {
+		return User{}, err
 	}
-	return s
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// ErrSessionExpired is returned for a token that was valid once.
-var ErrSessionExpired = apperr.New(apperr.Unauthorized, "登录已过期，请重新登录")
-
-// ErrNoSession is returned for a missing or unknown token.
-var ErrNoSession = apperr.New(apperr.Unauthorized, "请先登录")
-
-// Authenticate resolves a session token to the acting user and the
-// session's CSRF token. Web sessions slide: a web session ends WebIdle
-// after its last use (and WebAbsolute after login in any case). It only
-// reads: the last use is noted in memory at most once a touchThreshold
-// per session and written by the flusher (FlushSeen), so the stored time
-// may lag the real last use by up to touchThreshold (one minute) plus a
-// flush; the idle time-out counts the noted time as well, so within this
-// process a session ends between WebIdle−touchThreshold and WebIdle after
-// it was last used, as before.
-func (s *Service) Authenticate(ctx context.Context, token, kind, ip string) (*authz.Actor, string, error) {
-	if token == "" {
-		return nil, "", ErrNoSession
+	switch {
+	case !role.Valid():
+		return User{}, (apperr.Fields{"role": "请选择角色"}).Err()
+	case actor.UserID == id:
+		return User{}, (apperr.Fields{"role": "不能修改自己的角色"}).Err()
+	case !kindAllowed(role, u.OrgKind):
+		return User{}, (apperr.Fields{"role": "“" + role.Label() + "”不能设在“" + u.OrgKind.Label() + "”一级"}).Err()
+	case role == u.Role:
+		return u, nil
 	}
-	id := hashToken(token)
-	var userID, csrf, lastSeen, expires, created string
-	err := s.DB.QueryRow(ctx, `SELECT user_id, csrf_token, last_seen_at, expires_at, created_at FROM sessions WHERE id = ? AND kind = ?`, id, kind).
-		Scan(&userID, &csrf, &lastSeen, &expires, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", ErrNoSession
+	if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, updated_at = ?, version = version + 1 WHERE id = ?`, role, cst.Stamp(s.now()), id); err != nil {
+		return User{}, err
 	}
+	after, err := s.getUser(ctx, tx, "u.id = ?", id)
 	if err != nil {
-		return nil, "", err
+		return User{}, err
 	}
-	now := time.Now()
-	exp, _ := cst.ParseStamp(expires)
-	seen, _ := cst.ParseStamp(lastSeen)
-	if noted, ok := s.seenBook.lastSeen(id); ok && noted.After(seen) {
-		seen = noted
-	}
-	if now.After(exp) || (kind == KindWeb && now.Sub(seen) > WebIdle) {
-		s.seenBook.noteExpired(id)
-		return nil, "", ErrSessionExpired
-	}
-	u, err := s.UserByID(ctx, userID)
-	if err != nil {
-		return nil, "", err
-	}
-	if !u.Active {
-		return nil, "", apperr.New(apperr.Unauthorized, "该账号已停用，请联系管理员")
-	}
-	if now.Sub(seen) > touchThreshold {
-		s.seenBook.noteSeen(id, now)
-	}
-	return &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID,
-		OrgPath: u.OrgPath, OrgName: u.OrgName, SessionID: id, IP: ip, MustChangePassword: u.MustChangePassword}, csrf, nil
+	return after, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "user", EntityID: id, OrgPath: u.OrgPath, Result: audit.ResultOK,
+		Summary: "授予角色：" + u.DisplayName + "（" + u.Username + "）" + u.Role.Label() + " → " + role.Label(),
+		Changes: []audit.Change{{Field: "role", Label: "角色", Before: u.Role.Label(), After: role.Label()}}})
 }
 
-// Logout ends the session of token.
-func (s *Service) Logout(ctx context.Context, actor *authz.Actor) error {
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE id = ?`, actor.SessionID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionLogout, Entity: "user", EntityID: actor.UserID, OrgPath: actor.OrgPath, Summary: "退出登录"})
-	})
+// MarkDemo marks an existing account as a demo account (a demo database
+// created before demo accounts were marked); system set-up only.
+func (s *Service) MarkDemo(ctx context.Context, tx *db.Tx, username string) error {
+	_, err := tx.Exec(ctx, `UPDATE users SET is_demo = 1, must_change_password = 0 WHERE username = ?`, username)
+	return err
 }

@@ -52,31 +52,46 @@ func CheckPassword(encoded, pw string) bool {
 // username takes as long as a wrong password.
 var dummyHash = HashPassword("shegong-no-such-user")
 
-// PasswordProblem returns a Chinese message if pw is too weak, or "".
-func PasswordProblem(pw string) string {
+// PasswordProblem returns a Chinese message if pw breaks the password
+// rule, or "": at least 8 characters, from at least 3 of the 4 classes
+// (lower-case letters, upper-case letters, digits, other characters), not
+// containing the username (GB/T 22239-2019 8.1.4.1 a: 口令具有复杂度要求).
+func PasswordProblem(pw, username string) string {
 	if len([]rune(pw)) < 8 {
 		return "密码至少 8 位"
 	}
 	if len(pw) > 128 {
 		return "密码不能超过 128 位"
 	}
-	var letter, digit bool
+	var lower, upper, digit, other int
 	for _, r := range pw {
-		letter = letter || unicode.IsLetter(r)
-		digit = digit || unicode.IsDigit(r)
+		switch {
+		case unicode.IsLower(r):
+			lower = 1
+		case unicode.IsUpper(r):
+			upper = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
 	}
-	if !letter || !digit {
-		return "密码需同时包含字母和数字"
+	if lower+upper+digit+other < 3 {
+		return "密码需包含小写字母、大写字母、数字、其他符号中的至少 3 类"
+	}
+	if u := strings.ToLower(strings.TrimSpace(username)); u != "" && strings.Contains(strings.ToLower(pw), u) {
+		return "密码不能包含用户名"
 	}
 	return ""
 }
 
-// RandomPassword makes a strong password for a new administrator.
+// RandomPassword makes a strong password for a new administrator: 12
+// random characters plus one of each class, so it always passes.
 func RandomPassword() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	s := base64.RawURLEncoding.EncodeToString(b)
-	return s[:12] + "7a" // base64 may lack a digit or letter; make sure of both
+	return s[:12] + "Ka7-"
 }
 
 // newToken returns a random secret for a session.

@@ -20,10 +20,18 @@ const (
 	RoleVolunteer   Role = "volunteer"    // 志愿者
 	RoleEvaluator   Role = "evaluator"    // 评估方 (read-only)
 	RoleLeader      Role = "leader"       // 领导 (read-only dashboards)
+
+	// The three system administrators kept apart (三权分立, GB/T
+	// 22239-2019 8.1.4.2 c and 8.1.10.x 集中管控): accounts and system
+	// settings; security policy, unlocking and roles; the audit log.
+	RoleSysAdmin   Role = "sysadmin"   // 系统管理员
+	RoleSecAdmin   Role = "secadmin"   // 安全管理员
+	RoleAuditAdmin Role = "auditadmin" // 审计管理员
 )
 
 // Roles lists every role in display order.
-var Roles = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
+var Roles = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
+	RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
 
 var roleNames = map[Role]string{
 	RoleAdmin:       "县级管理员",
@@ -33,6 +41,9 @@ var roleNames = map[Role]string{
 	RoleVolunteer:   "志愿者",
 	RoleEvaluator:   "评估方",
 	RoleLeader:      "领导",
+	RoleSysAdmin:    "系统管理员",
+	RoleSecAdmin:    "安全管理员",
+	RoleAuditAdmin:  "审计管理员",
 }
 
 // Label is the role's Chinese name.
@@ -41,6 +52,12 @@ func (r Role) Label() string {
 		return n
 	}
 	return string(r)
+}
+
+// Administrator reports whether r administers the system rather than
+// doing the county's social work: its grant is for security administrators.
+func (r Role) Administrator() bool {
+	return r == RoleAdmin || r == RoleSysAdmin || r == RoleSecAdmin || r == RoleAuditAdmin
 }
 
 // Valid reports whether r is a known role.
@@ -68,9 +85,13 @@ type Actor struct {
 	OrgName     string
 	SessionID   string
 	IP          string
+	UserAgent   string // of the session, for the audit log
 	// MustChangePassword is set while the user still has a password an
 	// administrator chose; pages send them to change it first.
 	MustChangePassword bool
+	// MustEnrolSecondFactor is set while a user whose role needs two
+	// factors has not enrolled; pages send them to enrol first.
+	MustEnrolSecondFactor bool
 }
 
 // RoleSystem is the role of work the system does for itself (nightly

@@ -12,11 +12,20 @@ const (
 	PermHome    Permission = "home"    // 首页
 	PermAccount Permission = "account" // own password and profile
 
-	// Accounts and audit.
-	PermUsersRead   Permission = "users.read"
-	PermUsersManage Permission = "users.manage"
-	PermAuditRead   Permission = "audit.read"
-	PermSystemRead  Permission = "system.read" // backup status and other operations facts
+	// Accounts and audit, kept apart (三权分立): the system administrator
+	// keeps accounts, the security administrator roles, locks and the
+	// security policy, the audit administrator only reads the log.
+	PermUsersRead   Permission = "users.read"   // the account list and details
+	PermUsersManage Permission = "users.manage" // create accounts (business roles), edit, deactivate, reset passwords
+	PermAuditRead   Permission = "audit.read"   // read and export the audit log
+	PermSystemRead  Permission = "system.read"  // backup status and other operations facts
+
+	// Security administration.
+	PermSessionsManage    Permission = "sessions.manage" // see and end other users' sessions
+	PermUsersUnlock       Permission = "users.unlock"    // lift a lock-out after failed logins
+	PermRolesGrant        Permission = "roles.grant"     // give or change roles; any administrator role
+	PermSecondFactorReset Permission = "2fa.reset"       // remove a user's second factor (lost phone)
+	PermSecurityPolicy    Permission = "security.policy" // password, session, lock-out and two-factor rules
 
 	// The service network (organisation tree, stations, rooms).
 	PermOrgRead   Permission = "org.read"
@@ -68,20 +77,31 @@ const (
 	PermFiguresRead Permission = "figures.read"
 )
 
-var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
+var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
+	RoleSysAdmin, RoleSecAdmin, RoleAuditAdmin}
 
 // policy maps each permission to the roles that hold it. Read-only roles
-// (评估方, 领导) hold only read permissions.
+// (评估方, 领导) hold only read permissions. The county administrator
+// (县级管理员) keeps the county's business configuration and holds no
+// account, security or audit permission; the three system
+// administrators hold nothing of the county's business beyond the
+// organisation tree and the station directory everyone sees.
 var policy = map[Permission][]Role{
 	PermHome:        everyone,
 	PermAccount:     everyone,
-	PermUsersRead:   {RoleAdmin, RoleStationHead},
-	PermUsersManage: {RoleAdmin},
-	PermAuditRead:   {RoleAdmin},
-	PermSystemRead:  {RoleAdmin},
-	PermOrgRead:     everyone,
-	PermOrgManage:   {RoleAdmin},
-	PermOrgEdit:     {RoleAdmin, RoleStationHead},
+	PermUsersRead:   {RoleSysAdmin, RoleSecAdmin, RoleStationHead},
+	PermUsersManage: {RoleSysAdmin},
+	PermAuditRead:   {RoleAuditAdmin},
+	PermSystemRead:  {RoleSysAdmin, RoleAdmin},
+
+	PermSessionsManage:    {RoleSysAdmin, RoleSecAdmin},
+	PermUsersUnlock:       {RoleSecAdmin},
+	PermRolesGrant:        {RoleSecAdmin},
+	PermSecondFactorReset: {RoleSecAdmin},
+	PermSecurityPolicy:    {RoleSecAdmin},
+	PermOrgRead:           everyone,
+	PermOrgManage:         {RoleAdmin},
+	PermOrgEdit:           {RoleAdmin, RoleStationHead},
 
 	PermRecipientsRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator},
 	PermRecipientsManage:     {RoleAdmin, RoleStationHead, RoleWorker},

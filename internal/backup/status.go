@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
@@ -44,10 +43,11 @@ func Record(ctx context.Context, d db.Querier, res Result, err error) error {
 	return e
 }
 
-// GetStatus returns the backup status; administrators only.
+// GetStatus returns the backup status, to roles holding system.read
+// (the system administrator, the county administrator).
 func GetStatus(ctx context.Context, q db.Querier, actor *authz.Actor) (Status, error) {
-	if actor == nil || actor.Role != authz.RoleAdmin {
-		return Status{}, apperr.ErrForbidden()
+	if err := actor.Require(authz.PermSystemRead); err != nil {
+		return Status{}, err
 	}
 	var s Status
 	for _, outcome := range []string{"ok", "failed"} {

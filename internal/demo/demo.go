@@ -1,6 +1,7 @@
 // Package demo loads the demo county, 淇县 (Qi County, Hebi, Henan): its
 // organisation tree and one account per role, all with the password
-// demo123456. Loading is idempotent: records are found by their natural
+// demo123456, marked as demo accounts: they never expire and log in only
+// while the server runs with --demo. Loading is idempotent: records are found by their natural
 // keys (division code, username) and only missing ones are created.
 // Modules add their demo content with Register.
 package demo
@@ -49,6 +50,9 @@ var Accounts = []struct {
 	{"zhiyuan", "朝歌志愿者", authz.RoleVolunteer, "410622001"},
 	{"pinggu", "第三方评估", authz.RoleEvaluator, County},
 	{"lingdao", "县局领导", authz.RoleLeader, County},
+	{"sysadmin", "系统管理员", authz.RoleSysAdmin, County},
+	{"secadmin", "安全管理员", authz.RoleSecAdmin, County},
+	{"auditadmin", "审计管理员", authz.RoleAuditAdmin, County},
 }
 
 // Step is a module's demo loader, run after the tree and accounts exist.
@@ -119,11 +123,16 @@ func Load(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo tree: %w", err)
 	}
 	for _, acc := range Accounts {
-		if _, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+		if u, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+			if !u.Demo {
+				if err := a.DB.InTx(ctx, func(tx *db.Tx) error { return a.Auth.MarkDemo(ctx, tx, acc.Username) }); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,
-			OrgID: scopes[acc.Scope].ID, Password: Password})
+			OrgID: scopes[acc.Scope].ID, Password: Password, Demo: true})
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", acc.Username, err)
 		}

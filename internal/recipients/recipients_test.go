@@ -64,7 +64,7 @@ func (f *fixture) lingshanWorker() *authz.Actor {
 	f.t.Helper()
 	if _, err := f.env.App.Auth.UserByUsername(f.ctx, "lingshan"); err != nil {
 		if _, err := f.env.App.Auth.CreateUser(f.ctx, nil, auth.UserInput{Username: "lingshan", DisplayName: "灵山社工", Role: authz.RoleWorker,
-			OrgID: f.lingshan.ID, Password: "lingshan123"}); err != nil {
+			OrgID: f.lingshan.ID, Password: "Shegong-123"}); err != nil {
 			f.t.Fatal(err)
 		}
 	}

@@ -78,9 +78,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := &auth.Service{DB: d, Keys: keys, Limiter: auth.NewLimiter()}
+	as := &auth.Service{DB: d, Keys: keys}
 	mk := func(username string, role authz.Role, unit org.Unit) *authz.Actor {
-		u, err := as.CreateUser(ctx, nil, auth.UserInput{Username: username, DisplayName: username + "名", Role: role, OrgID: unit.ID, Password: "abc12345678"})
+		u, err := as.CreateUser(ctx, nil, auth.UserInput{Username: username, DisplayName: username + "名", Role: role, OrgID: unit.ID, Password: "Abc12345678"})
 		if err != nil {
 			t.Fatal(err)
 		}

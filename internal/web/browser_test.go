@@ -25,18 +25,26 @@ func TestBrowserTwoRolesSeeTheirOwnMenus(t *testing.T) {
 		}
 	}
 	// The administrator's long menu is folded into its groups.
-	audit := chromedp.CSS(`#mainnav a[href="/audit"]`)
-	if visible := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/audit"]').checkVisibility()`); visible {
-		t.Error("the 系统管理 group is unfolded on the home page")
+	stations := chromedp.CSS(`#mainnav a[href="/network/stations"]`)
+	if visible := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/network/stations"]').checkVisibility()`); visible {
+		t.Error("the 服务网络 group is unfolded on the home page")
 	}
-	// The admin unfolds 系统管理, opens the audit log and sees their own login.
-	system := chromedp.CSS(`#mainnav details:has(a[href="/audit"]) > summary`)
-	admin.Do(t, chromedp.ScrollIntoView(system), chromedp.Click(system), chromedp.WaitVisible(audit),
-		chromedp.ScrollIntoView(audit), chromedp.Click(audit), chromedp.WaitVisible(chromedp.CSS("table")))
-	if open := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/audit"]').closest("details").open`); !open {
+	// The admin unfolds 服务网络 and opens the stations.
+	network := chromedp.CSS(`#mainnav details:has(a[href="/network/stations"]) > summary`)
+	admin.Do(t, chromedp.ScrollIntoView(network), chromedp.Click(network), chromedp.WaitVisible(stations),
+		chromedp.ScrollIntoView(stations), chromedp.Click(stations), chromedp.WaitVisible(chromedp.CSS("table")))
+	if open := browsertest.Eval[bool](t, admin, `document.querySelector('#mainnav a[href="/network/stations"]').closest("details").open`); !open {
 		t.Error("the current page's group is folded")
 	}
-	if body := admin.Text(t, "main"); !strings.Contains(body, "登录（网页）") {
+	// The county administrator has no audit log (三权分立); the audit
+	// administrator opens it and sees the logins.
+	if nav := admin.Text(t, "#mainnav"); strings.Contains(nav, "审计日志") || strings.Contains(nav, "用户管理") {
+		t.Errorf("the county administrator's menu shows accounts or the audit log: %q", nav)
+	}
+	auditor := browsertest.New(t, 1280, 800)
+	auditor.Login(t, env.URL, "auditadmin", demo.Password)
+	auditor.Do(t, chromedp.Click(chromedp.CSS(`#mainnav a[href="/audit"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+	if body := auditor.Text(t, "main"); !strings.Contains(body, "登录（网页）") {
 		t.Errorf("audit page does not show the login: %q", body)
 	}
 

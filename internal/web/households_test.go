@@ -129,7 +129,7 @@ func TestHouseholdPagesKeepToScope(t *testing.T) {
 	// A worker of 灵山 station (created by the system: no first-login
 	// password change).
 	if _, err := env.App.Auth.CreateUser(ctx, nil, auth.UserInput{Username: "lingshan1", DisplayName: "灵山社工", Role: authz.RoleWorker,
-		OrgID: lingshan.ID, Password: demo.Password}); err != nil {
+		OrgID: lingshan.ID, Password: demo.Password, Demo: true}); err != nil {
 		t.Fatal(err)
 	}
 	all := wantHouseholds(t, "admin's list", env.LoginDemo("admin").Get("/households").Body,

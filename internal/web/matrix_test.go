@@ -22,6 +22,9 @@ const (
 	volun   = authz.RoleVolunteer
 	evalu   = authz.RoleEvaluator
 	leader  = authz.RoleLeader
+	sysadm  = authz.RoleSysAdmin
+	secadm  = authz.RoleSecAdmin
+	audadm  = authz.RoleAuditAdmin
 	public  = authz.Role("public")
 	nobody  = authz.Role("nobody") // documents a route no role may use
 	anyRole = authz.Role("any")
@@ -34,19 +37,29 @@ var wfRead = []authz.Role{admin, head, worker, super, evalu, leader}
 
 var expectedMatrix = map[string][]authz.Role{
 	// Session and account.
-	"GET /healthz":                 {public},
-	"GET /login":                   {public},
-	"POST /login":                  {public},
-	"POST /logout":                 everyone,
-	"GET /account/password":        everyone,
-	"POST /account/password":       everyone,
-	"GET /{$}":                     everyone,
-	"GET /attachments/{id}":        everyone,
-	"GET /api/v1/attachments/{id}": everyone,
-	"GET /api/v1/openapi.json":     {public},
-	"POST /api/v1/login":           {public},
-	"POST /api/v1/logout":          everyone,
-	"GET /api/v1/me":               everyone,
+	"GET /healthz":                    {public},
+	"GET /login":                      {public},
+	"POST /login":                     {public},
+	"POST /logout":                    everyone,
+	"GET /account/password":           everyone,
+	"POST /account/password":          everyone,
+	"POST /api/v1/account/password":   everyone,
+	"GET /account/2fa":                everyone,
+	"POST /account/2fa":               everyone,
+	"GET /security-policy":            {secadm},
+	"POST /security-policy":           {secadm},
+	"POST /users/{id}/2fa/reset":      {secadm},
+	"GET /account/sessions":           everyone,
+	"POST /account/sessions/{id}/end": everyone,
+	"GET /api/v1/sessions":            everyone,
+	"DELETE /api/v1/sessions/{id}":    everyone,
+	"GET /{$}":                        everyone,
+	"GET /attachments/{id}":           everyone,
+	"GET /api/v1/attachments/{id}":    everyone,
+	"GET /api/v1/openapi.json":        {public},
+	"POST /api/v1/login":              {public},
+	"POST /api/v1/logout":             everyone,
+	"GET /api/v1/me":                  everyone,
 
 	// Organisation tree.
 	"GET /orgs":               everyone,
@@ -60,21 +73,28 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/orgs/{id}":   everyone,
 	"PATCH /api/v1/orgs/{id}": {admin, head},
 
-	// Accounts and audit.
-	"GET /users":                {admin, head},
-	"GET /users/new":            {admin},
-	"POST /users":               {admin},
-	"GET /users/{id}":           {admin, head},
-	"GET /users/{id}/edit":      {admin},
-	"POST /users/{id}":          {admin},
-	"POST /users/{id}/password": {admin},
-	"GET /api/v1/users":         {admin, head},
-	"POST /api/v1/users":        {admin},
-	"GET /api/v1/users/{id}":    {admin, head},
-	"PATCH /api/v1/users/{id}":  {admin},
-	"GET /audit":                {admin},
-	"GET /api/v1/audit":         {admin},
-	"GET /api/v1/system/backup": {admin},
+	// Accounts and audit, kept apart (三权分立): accounts are the system
+	// administrator's, roles and locks the security administrator's, the
+	// log the audit administrator's; the county administrator has none.
+	"GET /users":                  {sysadm, secadm, head},
+	"GET /users/new":              {sysadm},
+	"POST /users":                 {sysadm},
+	"GET /users/{id}":             {sysadm, secadm, head},
+	"GET /users/{id}/edit":        {sysadm},
+	"POST /users/{id}":            {sysadm},
+	"POST /users/{id}/password":   {sysadm},
+	"POST /users/{id}/role":       {secadm},
+	"POST /users/{id}/unlock":     {secadm},
+	"GET /users/{id}/sessions":    {sysadm, secadm},
+	"GET /api/v1/users":           {sysadm, secadm, head},
+	"POST /api/v1/users":          {sysadm},
+	"GET /api/v1/users/{id}":      {sysadm, secadm, head},
+	"PATCH /api/v1/users/{id}":    {sysadm},
+	"PUT /api/v1/users/{id}/role": {secadm},
+	"GET /audit":                  {audadm},
+	"GET /audit.csv":              {audadm},
+	"GET /api/v1/audit":           {audadm},
+	"GET /api/v1/system/backup":   {sysadm, admin},
 
 	// Service recipients (服务对象) and households.
 	"GET /recipients":                        {admin, head, worker, super, volun, evalu},
@@ -352,7 +372,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		t.Errorf("the matrix lists %s, which is not a route", key)
 	}
 
-	users := map[authz.Role]string{admin: "admin", head: "zhanzhang", worker: "shegong", super: "dudao", volun: "zhiyuan", evalu: "pinggu", leader: "lingdao"}
+	users := map[authz.Role]string{admin: "admin", head: "zhanzhang", worker: "shegong", super: "dudao", volun: "zhiyuan", evalu: "pinggu", leader: "lingdao",
+		sysadm: "sysadmin", secadm: "secadmin", audadm: "auditadmin"}
 	// Logging out ends the client's session: those routes go last.
 	sort.SliceStable(routes, func(i, j int) bool {
 		return !strings.HasSuffix(routes[i].Pattern, "/logout") && strings.HasSuffix(routes[j].Pattern, "/logout")

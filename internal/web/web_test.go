@@ -67,7 +67,8 @@ func TestBadLoginsAndLockout(t *testing.T) {
 			t.Fatal("the login page echoed the password back")
 		}
 	}
-	// Five failures for one account lock it, even with the right password.
+	// From the third failure this account from this address must wait,
+	// even with the right password.
 	for i := 0; i < 4; i++ {
 		c.PostForm("/login", url.Values{"username": {"admin"}, "password": {"wrong-password1"}})
 	}
@@ -75,8 +76,8 @@ func TestBadLoginsAndLockout(t *testing.T) {
 	if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "登录失败次数过多") {
 		t.Fatalf("locked account: %d", res.Status)
 	}
-	// Another account from the same address still works (the address
-	// limit is higher).
+	// Another account from the same address still works (an office
+	// behind one NAT address is not locked out).
 	env.LoginDemo("shegong")
 
 	// Failed logins are in the audit log.
@@ -111,7 +112,7 @@ func TestExpiredSession(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	env := apptest.Start(t)
 	c := env.LoginDemo("shegong")
-	form := url.Values{"old_password": {demo.Password}, "new_password": {"newpass123"}, "confirm": {"newpass123"}}
+	form := url.Values{"old_password": {demo.Password}, "new_password": {"Newpass-123"}, "confirm": {"Newpass-123"}}
 
 	// No token: refused, password unchanged.
 	noToken := url.Values{"csrf_token": {""}}
@@ -138,7 +139,7 @@ func TestCSRF(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("password change with token: %d %s", res.Status, res.Body)
 	}
-	env.Login("shegong", "newpass123")
+	env.Login("shegong", "Newpass-123")
 }
 
 func TestPasswordChangeErrorsKeepForm(t *testing.T) {
@@ -183,7 +184,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestBadRequestsGetChineseErrors(t *testing.T) {
 	env := apptest.Start(t)
-	api := env.APILoginDemo("admin")
+	api := env.APILoginDemo("sysadmin")
 	anon := env.NewClient()
 
 	cases := []struct {
@@ -245,12 +246,13 @@ func TestAPIMeAndUsers(t *testing.T) {
 	if me.Username != "admin" || me.Role != "admin" || me.Scope.Name != "淇县民政局" || len(me.Permissions) == 0 {
 		t.Fatalf("me = %+v", me)
 	}
+	api = env.APILoginDemo("sysadmin") // accounts are the system administrator's
 
 	station, err := demo.Unit(context.Background(), env.App.DB, "410622001", org.KindStation)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := map[string]any{"username": "wangfang", "display_name": "王芳", "phone": "13903921234", "role": "worker", "org_id": station.ID, "password": "start1234"}
+	in := map[string]any{"username": "wangfang", "display_name": "王芳", "phone": "13903921234", "role": "worker", "org_id": station.ID, "password": "Start-1234"}
 	res := api.JSON("POST", "/api/v1/users", in)
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
@@ -304,7 +306,7 @@ func TestAPIMeAndUsers(t *testing.T) {
 	var log struct {
 		Items []audit.Entry
 	}
-	api.Get("/api/v1/audit?entity=user&entity_id=" + u.ID).Decode(&log)
+	env.APILoginDemo("auditadmin").Get("/api/v1/audit?entity=user&entity_id=" + u.ID).Decode(&log)
 	if len(log.Items) != 2 || log.Items[0].Action != "update" || log.Items[1].Action != "create" {
 		t.Fatalf("audit entries: %+v", log.Items)
 	}
@@ -326,7 +328,7 @@ func TestScope(t *testing.T) {
 	chaoge, _ := demo.Unit(ctx, env.App.DB, "410622001", org.KindStation)
 	admin := env.APILoginDemo("admin")
 	// A worker in 灵山 station.
-	res := admin.JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "start1234"})
+	res := env.APILoginDemo("sysadmin").JSON("POST", "/api/v1/users", map[string]any{"username": "lingshan1", "display_name": "灵山社工", "role": "worker", "org_id": lingshan.ID, "password": "Start-1234"})
 	var other struct{ ID string }
 	res.Decode(&other)
 
@@ -375,7 +377,7 @@ func TestScope(t *testing.T) {
 
 func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 	env := apptest.Start(t)
-	c := env.LoginDemo("admin")
+	c := env.LoginDemo("sysadmin")
 	res := c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"123"}, "role": {"worker"}, "org_id": {""}, "password": {"abc"}})
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", res.Status)
@@ -389,7 +391,7 @@ func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 		t.Error("the password was echoed back")
 	}
 	station, _ := demo.Unit(context.Background(), env.App.DB, "410622001", org.KindStation)
-	res = c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"0392-7221234"}, "role": {"worker"}, "org_id": {station.ID}, "password": {"start1234"}})
+	res = c.PostForm("/users", url.Values{"username": {"li_si"}, "display_name": {"李四"}, "phone": {"0392-7221234"}, "role": {"worker"}, "org_id": {station.ID}, "password": {"Start-1234"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("valid create: %d", res.Status)
 	}
@@ -398,7 +400,7 @@ func TestUserFormKeepsValuesAndShowsFieldErrors(t *testing.T) {
 		t.Fatal("new user not in the filtered list")
 	}
 	// The admin-set password must be changed at first login.
-	li := env.Login("li_si", "start1234")
+	li := env.Login("li_si", "Start-1234")
 	if res := li.Get("/"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/account/password") {
 		t.Fatalf("first login not sent to change the password: %d %s", res.Status, res.Header.Get("Location"))
 	}
@@ -413,7 +415,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	if _, err := env.App.DB.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("audit_log accepted a DELETE")
 	}
-	page := env.LoginDemo("admin").Get("/audit?action=create&entity=user")
+	page := env.LoginDemo("auditadmin").Get("/audit?action=create&entity=user")
 	if page.Status != 200 || !strings.Contains(page.Body, "新增用户") {
 		t.Fatalf("audit page: %d", page.Status)
 	}
@@ -426,9 +428,12 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 func TestNavigationPerRole(t *testing.T) {
 	env := apptest.Start(t)
 	cases := map[string]struct{ see, hide []string }{
-		"admin":   {see: []string{"用户管理", "审计日志", "组织架构", "社工站"}},
-		"shegong": {see: []string{"社工站", "修改密码"}, hide: []string{"用户管理", "审计日志", "组织架构"}},
-		"lingdao": {see: []string{"数据概览"}, hide: []string{"用户管理", "审计日志"}},
+		"admin":      {see: []string{"组织架构", "社工站"}, hide: []string{"用户管理", "审计日志"}},
+		"sysadmin":   {see: []string{"用户管理"}, hide: []string{"审计日志", "服务对象名册"}},
+		"secadmin":   {see: []string{"用户管理"}, hide: []string{"审计日志", "服务对象名册"}},
+		"auditadmin": {see: []string{"审计日志"}, hide: []string{"用户管理", "服务对象名册"}},
+		"shegong":    {see: []string{"社工站", "修改密码"}, hide: []string{"用户管理", "审计日志", "组织架构"}},
+		"lingdao":    {see: []string{"数据概览"}, hide: []string{"用户管理", "审计日志"}},
 	}
 	for user, tc := range cases {
 		body := env.LoginDemo(user).Get("/").Body
@@ -447,7 +452,7 @@ func TestNavigationPerRole(t *testing.T) {
 
 func TestListPagination(t *testing.T) {
 	env := apptest.Start(t)
-	api := env.APILoginDemo("admin")
+	api := env.APILoginDemo("sysadmin")
 	var page struct {
 		Items  []struct{ Username string }
 		Total  int
@@ -458,8 +463,8 @@ func TestListPagination(t *testing.T) {
 	if page.Total != len(demo.Accounts) || len(page.Items) != 3 || page.Limit != 3 || page.Offset != 3 {
 		t.Fatalf("page = %+v", page)
 	}
-	// Sorted by username: admin dudao lingdao | pinggu shegong zhanzhang | zhiyuan
-	if page.Items[0].Username != "pinggu" {
+	// Sorted by username: admin auditadmin dudao | lingdao pinggu secadmin | …
+	if page.Items[0].Username != "lingdao" {
 		t.Fatalf("sorted page starts with %s", page.Items[0].Username)
 	}
 	if res := api.Get("/api/v1/users?limit=100000"); res.Status != http.StatusBadRequest {

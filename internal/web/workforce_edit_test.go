@@ -181,7 +181,7 @@ func TestWorkforceTrainingEditDeleteScenario(t *testing.T) {
 	}
 
 	// Every change is in the audit log with before and after.
-	log := wfAudit(t, admin, "entity=wf_training&entity_id="+tr.ID)
+	log := wfAudit(t, env.APILoginDemo("auditadmin"), "entity=wf_training&entity_id="+tr.ID)
 	seen := map[string]bool{}
 	for _, e := range log.Items {
 		for _, c := range e.Changes {
@@ -269,7 +269,7 @@ func TestWorkforceProgrammeEditDeleteScenario(t *testing.T) {
 	if res := head.Request("DELETE", "/api/v1/workforce/programmes/"+star.ID+"?version=1", "", nil); res.Status != http.StatusForbidden {
 		t.Fatalf("station head deletes a programme: %d", res.Status)
 	}
-	log := wfAudit(t, admin, "entity=wf_programme&action=update&entity_id="+star.ID)
+	log := wfAudit(t, env.APILoginDemo("auditadmin"), "entity=wf_programme&action=update&entity_id="+star.ID)
 	found := 0
 	for _, e := range log.Items {
 		for _, c := range e.Changes {
@@ -301,7 +301,7 @@ func TestWorkforceProgrammeEditDeleteScenario(t *testing.T) {
 	if res := admin.Get("/api/v1/workforce/programmes/" + p.ID); res.Status != http.StatusNotFound {
 		t.Fatalf("deleted programme: %d", res.Status)
 	}
-	if del := wfAudit(t, admin, "entity=wf_programme&action=delete&entity_id="+p.ID); del.Total != 1 || !strings.Contains(del.Items[0].Summary, "县级社会工作人才") {
+	if del := wfAudit(t, env.APILoginDemo("auditadmin"), "entity=wf_programme&action=delete&entity_id="+p.ID); del.Total != 1 || !strings.Contains(del.Items[0].Summary, "县级社会工作人才") {
 		t.Fatalf("delete audit: %+v", del)
 	}
 }
@@ -394,7 +394,7 @@ func TestWorkforceRejectedRowsDownloadAudited(t *testing.T) {
 	if res := web.Get("/workforce/import/" + batch + "/rejected.xlsx"); res.Status != http.StatusOK {
 		t.Fatalf("download: %d", res.Status)
 	}
-	log := wfAudit(t, env.APILoginDemo("admin"), "action=export&entity_id="+batch)
+	log := wfAudit(t, env.APILoginDemo("auditadmin"), "action=export&entity_id="+batch)
 	if log.Total != 1 || !strings.Contains(log.Items[0].Summary, "待修改.xlsx") || !strings.Contains(log.Items[0].Summary, "1 行") {
 		t.Fatalf("rejected download audit: %+v", log)
 	}

@@ -217,7 +217,7 @@ func TestWorkforcePermissions(t *testing.T) {
 		t.Fatalf("station head reveal: %d %s", res.Status, res.Body)
 	}
 	var audit struct{ Total int }
-	env.APILoginDemo("admin").Get("/api/v1/audit?action=reveal&entity_id=" + colleague).Decode(&audit)
+	env.APILoginDemo("auditadmin").Get("/api/v1/audit?action=reveal&entity_id=" + colleague).Decode(&audit)
 	if audit.Total != 1 {
 		t.Fatalf("reveal audit entries: %d", audit.Total)
 	}

@@ -20,15 +20,16 @@ func (s *Handlers) ApiLogin(c *kit.Ctx) error {
 	var in struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
+		Code     string `json:"code"` // second factor: TOTP code or recovery code
 	}
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	res, err := s.App.Auth.Login(c.Context(), in.Username, in.Password, s.ClientIP(c.R), c.R.UserAgent(), auth.KindAPI)
+	res, err := s.App.Auth.LoginWithCode(c.Context(), in.Username, in.Password, in.Code, s.ClientIP(c.R), c.R.UserAgent(), auth.KindAPI)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"token": res.Token, "expires_in": int(auth.APITokenLife.Seconds()), "user": res.User})
+	return c.JSON(http.StatusOK, map[string]any{"token": res.Token, "expires_in": int(s.App.Auth.SessionLifetime().Seconds()), "user": res.User, "notice": res.Notice})
 }
 
 func (s *Handlers) ApiLogout(c *kit.Ctx) error {

@@ -19,7 +19,7 @@ func (s *Handlers) Healthz(c *kit.Ctx) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": string(s.App.DB.Dialect())})
 }
 
-type loginData struct{ Expired bool }
+type loginData struct{ Expired, NeedCode bool }
 
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {
@@ -46,17 +46,19 @@ func (s *Handlers) LoginSubmit(c *kit.Ctx) error {
 	}
 	f := kit.FormFrom(c.R)
 	delete(f.Values, "password") // never echo a password back
-	res, err := s.App.Auth.Login(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), s.ClientIP(c.R), c.R.UserAgent(), auth.KindWeb)
+	delete(f.Values, "code")
+	code := c.R.PostForm.Get("code")
+	res, err := s.App.Auth.LoginWithCode(c.Context(), c.R.PostForm.Get("username"), c.R.PostForm.Get("password"), code, s.ClientIP(c.R), c.R.UserAgent(), auth.KindWeb)
 	if err != nil {
 		ae, ok := apperr.As(err)
 		if !ok {
 			return err
 		}
-		return c.RenderStatus(ae.Status(), "login", &kit.Page{Title: "登录", Form: f, Error: ae.Message, Data: loginData{}})
+		needCode := err == auth.ErrCodeRequired || (code != "" && ae.Fields["code"] != "")
+		return c.RenderStatus(ae.Status(), "login", &kit.Page{Title: "登录", Form: f, Error: ae.Message, Data: loginData{NeedCode: needCode}})
 	}
 	s.SetSessionCookie(c.W, c.R, res.Token)
-	http.Redirect(c.W, c.R, safeNext(c.R.PostForm.Get("next")), http.StatusSeeOther)
-	return nil
+	return c.Redirect(safeNext(c.R.PostForm.Get("next")), res.Notice)
 }
 
 func (s *Handlers) Logout(c *kit.Ctx) error {

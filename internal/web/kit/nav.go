@@ -58,6 +58,7 @@ var navItems = []navItem{
 	{"系统管理", "用户管理", "/users", authz.PermUsersRead},
 	{"系统管理", "组织架构", "/orgs", authz.PermOrgManage},
 	{"系统管理", "审计日志", "/audit", authz.PermAuditRead},
+	{"系统管理", "安全策略", "/security-policy", authz.PermSecurityPolicy},
 	{"我的账号", "修改密码", "/account/password", authz.PermAccount},
 }
 

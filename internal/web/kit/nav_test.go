@@ -42,11 +42,11 @@ func TestNavFoldsLongMenus(t *testing.T) {
 		return out
 	}
 	admin := open(authz.RoleAdmin, "/")
-	if admin["系统管理"] || admin["服务网络"] || !admin[""] || !admin["我的账号"] {
+	if admin["队伍建设"] || admin["服务网络"] || !admin[""] || !admin["我的账号"] {
 		t.Errorf("an administrator's home: %v", admin)
 	}
-	if atAudit := open(authz.RoleAdmin, "/audit"); !atAudit["系统管理"] || atAudit["服务网络"] {
-		t.Errorf("an administrator at the audit log: %v", atAudit)
+	if atAudit := open(authz.RoleAdmin, "/orgs"); !atAudit["系统管理"] || atAudit["服务网络"] {
+		t.Errorf("an administrator at the organisation tree: %v", atAudit)
 	}
 	for label, o := range open(authz.RoleVolunteer, "/") {
 		if !o {

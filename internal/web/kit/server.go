@@ -322,6 +322,7 @@ func (s *Server) handle(rt Route) http.Handler {
 				return
 			}
 			if !c.Actor.Can(rt.Perm) {
+				s.auditDenied(c, apperr.ErrForbidden())
 				s.Fail(w, r, apperr.ErrForbidden())
 				return
 			}
@@ -329,8 +330,17 @@ func (s *Server) handle(rt Route) http.Handler {
 				http.Redirect(w, r, "/account/password?must=1", http.StatusSeeOther)
 				return
 			}
+			if !rt.API() && !strings.HasPrefix(rt.Pattern, "/account/") && rt.Pattern != "/logout" && c.Actor.MustEnrolSecondFactor {
+				http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
+				return
+			}
+			if err := apiAccountGate(rt, c.Actor); err != nil {
+				s.Fail(w, r, err)
+				return
+			}
 		}
 		if err := rt.Handle(c); err != nil {
+			s.auditDenied(c, err)
 			s.Fail(w, r, err)
 		}
 	})
