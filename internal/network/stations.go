@@ -483,3 +483,32 @@ func BareStations(ctx context.Context, q db.Querier, actor *authz.Actor) ([]org.
 	}
 	return out, nil
 }
+
+// DivisionsTaken maps the codes of divisions under parent that already have
+// a station (villages false: township codes) or a room (villages true:
+// village codes) to the name of that station or room, for a picker to mark
+// them. parent is a division code; its descendants share it as a prefix,
+// and codes are at most 12 digits.
+func DivisionsTaken(ctx context.Context, q db.Querier, parent string, villages bool) (map[string]string, error) {
+	query := `SELECT t.township_code, o.name FROM stations t JOIN org_units o ON o.id = t.org_id
+		WHERE t.township_code >= ? AND t.township_code <= ?`
+	if villages {
+		query = `SELECT t.village_code, o.name FROM rooms t JOIN org_units o ON o.id = t.org_id
+		WHERE t.village_code >= ? AND t.village_code <= ?`
+	}
+	hi := parent + strings.Repeat("9", max(12-len(parent), 0))
+	rows, err := q.Query(ctx, query, parent, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	taken := map[string]string{}
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return nil, err
+		}
+		taken[code] = name
+	}
+	return taken, rows.Err()
+}

@@ -408,3 +408,22 @@ func TestImportUploadExpires(t *testing.T) {
 		t.Fatal("an expired upload was imported")
 	}
 }
+
+func TestLookupKind(t *testing.T) {
+	for text, want := range map[string]string{
+		"410622199001011234":  recipients.LookupIDNumber,
+		" 41062219900101123X": recipients.LookupIDNumber,
+		"41062219900101123x":  recipients.LookupIDNumber,
+		"410622900101123":     recipients.LookupIDNumber, // 15 digits, first generation
+		"4106221990010112X3":  "",
+		"13800138000":         recipients.LookupPhone,
+		"138 0013 8000":       recipients.LookupPhone,
+		"张三":                  "",
+		"zs":                  "",
+		"":                    "",
+	} {
+		if got := recipients.LookupKind(text); got != want {
+			t.Errorf("LookupKind(%q) = %q, want %q", text, got, want)
+		}
+	}
+}

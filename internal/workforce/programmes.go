@@ -624,3 +624,36 @@ func (s *Service) ConfirmPayment(ctx context.Context, actor *authz.Actor, lineID
 	})
 	return out, err
 }
+
+// programmeOfQueries find the programme a round, nominee or payment line
+// belongs to, by the sub-record's id.
+var programmeOfQueries = map[string]string{
+	"round":   `SELECT programme_id FROM wf_rounds WHERE id = ?`,
+	"nominee": `SELECT r.programme_id FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id WHERE n.id = ?`,
+	"line": `SELECT r.programme_id FROM wf_allowance_lines l JOIN wf_allowance_schedules a ON a.id = l.schedule_id
+		JOIN wf_nominees n ON n.id = a.nominee_id JOIN wf_rounds r ON r.id = n.round_id WHERE l.id = ?`,
+}
+
+// ProgrammeOf returns the id of the programme a sub-record belongs to, for
+// a page to return to after editing it. kind is "round", "nominee" or
+// "line" (an allowance payment line). Errors: apperr.ErrNotFound when there
+// is no such record, apperr.ErrOutOfScope when the programme's unit is
+// outside the actor's scope.
+func (s *Service) ProgrammeOf(ctx context.Context, actor *authz.Actor, kind, id string) (string, error) {
+	query, ok := programmeOfQueries[kind]
+	if !ok {
+		return "", fmt.Errorf("workforce: ProgrammeOf: unknown kind %q", kind)
+	}
+	var pid string
+	err := s.q().QueryRow(ctx, query, id).Scan(&pid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.ErrNotFound("记录")
+	} else if err != nil {
+		return "", err
+	}
+	p, err := s.getProgramme(ctx, s.q(), pid)
+	if err != nil {
+		return "", err
+	}
+	return pid, requireScope(actor, p.OrgPath)
+}
