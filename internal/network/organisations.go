@@ -247,7 +247,7 @@ func UpdateOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, 
 	if db.IsUniqueViolation(err) {
 		return Organisation{}, (apperr.Fields{"credit_code": "该统一社会信用代码已登记"}).Err()
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return Organisation{}, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
@@ -278,7 +278,7 @@ func DeleteOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, 
 	if db.IsForeignKeyViolation(err) {
 		return apperr.New(apperr.Conflict, "“%s”还有关联的业务记录，不能删除；可以把状态改为“已注销”", o.Name)
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {

@@ -296,7 +296,7 @@ func Delete(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, v
 	if db.IsForeignKeyViolation(err) {
 		return apperr.New(apperr.Conflict, "“%s”还有关联的用户或业务记录，不能删除；可以改为停用", u.Name)
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {

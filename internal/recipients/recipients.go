@@ -999,7 +999,7 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if db.IsUniqueViolation(err) {
 		return Recipient{}, duplicateIDError("")
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return Recipient{}, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {

@@ -490,7 +490,7 @@ func (s *Service) SetNomineeStatus(ctx context.Context, actor *authz.Actor, nomi
 		}
 		res, err := tx.Exec(ctx, `UPDATE wf_nominees SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 			code, cst.NowStamp(), nomineeID, version)
-		if err != nil {
+		if err := db.Versioned(res, err); err != nil {
 			return err
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
@@ -606,7 +606,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, actor *authz.Actor, lineID
 		}
 		res, err := tx.Exec(ctx, `UPDATE wf_allowance_lines SET paid = ?, paid_on = ?, confirmed_by = ?, confirmed_by_name = ?, confirmed_at = ?,
 			version = version + 1 WHERE id = ? AND version = ?`, db.Bool(paid), paidOn, by, byName, at, lineID, version)
-		if err != nil {
+		if err := db.Versioned(res, err); err != nil {
 			return err
 		}
 		if k, _ := res.RowsAffected(); k == 0 {

@@ -529,8 +529,8 @@ func (s *Service) UpdateWorker(ctx context.Context, actor *authz.Actor, id strin
 		if err != nil {
 			return uniqueWorkerError(err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.ErrStale()
+		if err := db.Versioned(res, nil); err != nil {
+			return err
 		}
 		w, err = s.getWorker(ctx, tx, id)
 		if err != nil {
