@@ -796,21 +796,79 @@ func auditFields(in Input, orgName, workerName string) []audit.Field {
 	}
 }
 
-// sealedValues are the column values a checked input stores: sealed
-// text, blind indexes and masks.
-func sealedValues(keys *secure.Keyring, in Input) []any {
+// column is one column a write sets and its value.
+type column struct {
+	name  string
+	value any
+}
+
+// recordColumns are the columns Create and Update write from a checked
+// input, each with its value: plain fields, then sealed text, blind
+// indexes and masks. A new stored field is one line here (plus its
+// migration and Input field); the INSERT and the UPDATE are built from
+// this list.
+func recordColumns(keys *secure.Keyring, c checked, now string) []column {
+	in := c.in
 	idMasked := ""
 	if in.IDNumber != "" {
 		idMasked = secure.MaskID(in.IDNumber)
 	}
-	return []any{
-		keys.Seal(in.IDNumber), keys.BlindIndex("idcard", in.IDNumber), idMasked,
-		keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), maskPhone(in.Phone),
-		keys.Seal(in.HukouAddress), secure.MaskAddress(in.HukouAddress),
-		keys.Seal(in.CurrentAddress), secure.MaskAddress(in.CurrentAddress),
-		keys.Seal(in.GuardianPhone), maskPhone(in.GuardianPhone),
-		keys.Seal(in.HealthNotes),
+	return []column{
+		{"org_id", in.OrgID},
+		{"name", in.Name},
+		{"name_initials", c.initial},
+		{"sex", in.Sex},
+		{"birth_date", in.BirthDate},
+		{"ethnicity", in.Ethnicity},
+		{"village_code", in.VillageCode},
+		{"living_situation", in.LivingSituation},
+		{"guardian_name", in.GuardianName},
+		{"guardian_relation", in.GuardianRelation},
+		{"categories", strings.Join(in.Categories, categorySep)},
+		{"disability_type", in.DisabilityType},
+		{"disability_grade", in.DisabilityGrade},
+		{"income_source", in.IncomeSource},
+		{"worker_id", in.WorkerID},
+		{"status", in.Status},
+		{"status_reason", in.StatusReason},
+		{"status_date", in.StatusDate},
+		{"updated_at", now},
+		{"id_enc", keys.Seal(in.IDNumber)},
+		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
+		{"id_masked", idMasked},
+		{"phone_enc", keys.Seal(in.Phone)},
+		{"phone_index", keys.BlindIndex("phone", in.Phone)},
+		{"phone_masked", maskPhone(in.Phone)},
+		{"hukou_address_enc", keys.Seal(in.HukouAddress)},
+		{"hukou_address_masked", secure.MaskAddress(in.HukouAddress)},
+		{"current_address_enc", keys.Seal(in.CurrentAddress)},
+		{"current_address_masked", secure.MaskAddress(in.CurrentAddress)},
+		{"guardian_phone_enc", keys.Seal(in.GuardianPhone)},
+		{"guardian_phone_masked", maskPhone(in.GuardianPhone)},
+		{"health_notes_enc", keys.Seal(in.HealthNotes)},
 	}
+}
+
+// insertSQL is an INSERT of cols into table, with its arguments.
+func insertSQL(table string, cols []column) (string, []any) {
+	names := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		names[i], args[i] = c.name, c.value
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")", args
+}
+
+// setSQL is the "a = ?, b = ?" list of an UPDATE setting cols, with its
+// arguments.
+func setSQL(cols []column) (string, []any) {
+	sets := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		sets[i], args[i] = c.name+" = ?", c.value
+	}
+	return strings.Join(sets, ", "), args
 }
 
 func maskPhone(p string) string {
@@ -890,16 +948,9 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if actor != nil {
 		createdBy = actor.UserID
 	}
-	args := []any{id, in.OrgID, in.Name, c.initial, in.Sex, in.BirthDate, in.Ethnicity, in.VillageCode, in.LivingSituation,
-		in.GuardianName, in.GuardianRelation, strings.Join(in.Categories, categorySep), in.DisabilityType, in.DisabilityGrade,
-		in.IncomeSource, in.WorkerID, in.Status, in.StatusReason, in.StatusDate, createdBy, now, now}
-	args = append(args, sealedValues(keys, in)...)
-	_, err = q.Exec(ctx, `INSERT INTO recipients (id, version, org_id, name, name_initials, sex, birth_date, ethnicity, village_code, living_situation,
-		guardian_name, guardian_relation, categories, disability_type, disability_grade, income_source, worker_id, status, status_reason,
-		status_date, created_by, created_at, updated_at,
-		id_enc, id_index, id_masked, phone_enc, phone_index, phone_masked, hukou_address_enc, hukou_address_masked,
-		current_address_enc, current_address_masked, guardian_phone_enc, guardian_phone_masked, health_notes_enc)
-		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, recordColumns(keys, c, now)...)
+	insert, args := insertSQL("recipients", cols)
+	_, err = q.Exec(ctx, insert, args...)
 	if db.IsUniqueViolation(err) {
 		var n int
 		if q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients WHERE id = ?`, id).Scan(&n) == nil && n > 0 {
@@ -984,18 +1035,8 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 			return Recipient{}, err
 		}
 	}
-	args := []any{in.OrgID, in.Name, c.initial, in.Sex, in.BirthDate, in.Ethnicity, in.VillageCode, in.LivingSituation,
-		in.GuardianName, in.GuardianRelation, strings.Join(in.Categories, categorySep), in.DisabilityType, in.DisabilityGrade,
-		in.IncomeSource, in.WorkerID, in.Status, in.StatusReason, in.StatusDate, cst.NowStamp()}
-	args = append(args, sealedValues(keys, in)...)
-	args = append(args, id, version)
-	res, err := q.Exec(ctx, `UPDATE recipients SET org_id = ?, name = ?, name_initials = ?, sex = ?, birth_date = ?, ethnicity = ?,
-		village_code = ?, living_situation = ?, guardian_name = ?, guardian_relation = ?, categories = ?, disability_type = ?,
-		disability_grade = ?, income_source = ?, worker_id = ?, status = ?, status_reason = ?, status_date = ?, updated_at = ?,
-		id_enc = ?, id_index = ?, id_masked = ?, phone_enc = ?, phone_index = ?, phone_masked = ?, hukou_address_enc = ?,
-		hukou_address_masked = ?, current_address_enc = ?, current_address_masked = ?, guardian_phone_enc = ?, guardian_phone_masked = ?,
-		health_notes_enc = ?, version = version + 1
-		WHERE id = ? AND version = ?`, args...)
+	set, args := setSQL(recordColumns(keys, c, cst.NowStamp()))
+	res, err := q.Exec(ctx, `UPDATE recipients SET `+set+`, version = version + 1 WHERE id = ? AND version = ?`, append(args, id, version)...)
 	if db.IsUniqueViolation(err) {
 		return Recipient{}, duplicateIDError("")
 	}
