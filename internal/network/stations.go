@@ -13,6 +13,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Station is a township social work station: its org node and details.
@@ -121,8 +122,8 @@ var stationOrder = db.Order{
 // how many match in all.
 func ListStations(ctx context.Context, q db.Querier, actor *authz.Actor, f StationFilter) ([]Station, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if f.CountyID != "" {
 		c.Add("o.parent_id = ?", f.CountyID)
 	}
@@ -180,11 +181,11 @@ func (s Station) fields() []audit.Field {
 // operator saved now: keeping one that has since been deregistered is
 // allowed (the county sorts that out), choosing one is not.
 func (in *StationInput) checkDetails(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.Fields, currentOperator string) (operatorName string, err error) {
-	in.Name = checkText(fe, "name", "名称", in.Name, 60, false)
-	in.Address = checkText(fe, "address", "地址", in.Address, 120, false)
+	in.Name = validate.Text(fe, "name", "名称", in.Name, 60, false)
+	in.Address = validate.Text(fe, "address", "地址", in.Address, 120, false)
 	in.Phone = checkPhone(fe, "phone", in.Phone)
-	in.OpenedOn = checkDate(fe, "opened_on", "建站日期", in.OpenedOn, false)
-	in.HeadName = checkText(fe, "head_name", "站长姓名", in.HeadName, 30, false)
+	in.OpenedOn, _, _ = validate.Date(fe, "opened_on", "建站日期", in.OpenedOn, false)
+	in.HeadName = validate.Text(fe, "head_name", "站长姓名", in.HeadName, 30, false)
 	in.OperatorID = strings.TrimSpace(in.OperatorID)
 	if in.OperatorID == "" {
 		return "", nil
@@ -454,9 +455,9 @@ func bareNode(ctx context.Context, q db.Querier, parentID string, kind org.Kind,
 // they are not counted in coverage until someone completes them, which
 // CreateStation does when given the node's county and township.
 func BareStations(ctx context.Context, q db.Querier, actor *authz.Actor) ([]org.Unit, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT o.id FROM org_units o WHERE o.kind = 'station' AND `+cond+`
-		AND NOT EXISTS (SELECT 1 FROM stations s WHERE s.org_id = o.id) ORDER BY o.division_code, o.id LIMIT 50`, arg)
+		AND NOT EXISTS (SELECT 1 FROM stations s WHERE s.org_id = o.id) ORDER BY o.division_code, o.id LIMIT 50`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -181,16 +181,6 @@ func visibleConds(ctx context.Context, q db.Querier, actor *authz.Actor) ([]stri
 // subtreeListMax is the most org nodes a scope condition lists by id.
 const subtreeListMax = 200
 
-// pathPrefixCond matches org_units.path values under prefix in a form the
-// path index serves: a byte range on SQLite (whose LIKE ignores case and
-// so scans the table), LIKE on PostgreSQL. Paths are ASCII (ids and "/").
-func pathPrefixCond(d db.Dialect, prefix string) (string, []any) {
-	if d == db.Postgres {
-		return "path LIKE ?", []any{prefix + "%"}
-	}
-	return "path >= ? AND path < ?", []any{prefix, prefix + "\x7f"}
-}
-
 // subtreeCond restricts r.org_id to the org nodes under pathPrefix, in
 // the form that plans best at a million recipients: nothing when the
 // nodes are the whole tree; the ids themselves for a station or a county
@@ -198,7 +188,7 @@ func pathPrefixCond(d db.Dialect, prefix string) (string, []any) {
 // wide scope a subquery that SQLite must not drive from ("+"), so it uses
 // the other filters' indexes.
 func subtreeCond(ctx context.Context, q db.Querier, pathPrefix string) ([]string, []any, error) {
-	pathCond, pathArgs := pathPrefixCond(q.Dialect(), pathPrefix)
+	pathCond, pathArgs := authz.SubtreeCond(q.Dialect(), "path", pathPrefix)
 	rows, err := q.Query(ctx, `SELECT id FROM org_units WHERE `+pathCond+` LIMIT ?`, append(pathArgs, subtreeListMax+1)...)
 	if err != nil {
 		return nil, nil, err
@@ -486,10 +476,7 @@ func openSealed(ctx context.Context, q db.Querier, keys *secure.Keyring, id stri
 	return plain{out[0], out[1], out[2], out[3], out[4], out[5]}, nil
 }
 
-var (
-	villageCodeRe = regexp.MustCompile(`^\d{12}$`)
-	dateRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-)
+var villageCodeRe = regexp.MustCompile(`^\d{12}$`)
 
 // checked is an Input after validation, with what it resolved.
 type checked struct {
@@ -524,12 +511,6 @@ func oneOf(fe apperr.Fields, field, value string, allowed []string) {
 	}
 }
 
-func maxLen(fe apperr.Fields, field, value string, n int) {
-	if len([]rune(value)) > n {
-		fe.Add(field, FieldLabels[field]+"不能超过 "+itoa(n)+" 个字")
-	}
-}
-
 // check validates in against the database. saved holds the opened
 // values of the record being edited (nil when creating): an empty sealed
 // field then keeps its saved value.
@@ -553,7 +534,7 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 	if in.Name == "" {
 		fe.Add("name", "请填写姓名")
 	} else {
-		maxLen(fe, "name", in.Name, 30)
+		in.Name = validate.Text(fe, "name", FieldLabels["name"], in.Name, 30, false)
 	}
 	if in.IDNumber != "" {
 		card, err := validate.ParseIDCard(in.IDNumber)
@@ -580,15 +561,10 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 			}
 		}
 	}
-	today := cst.Today()
 	if in.BirthDate == "" {
 		fe.Add("birth_date", "请填写出生日期（或填写身份证号自动得出）")
-	} else if t, err := cst.ParseDate(in.BirthDate); err != nil || !dateRe.MatchString(in.BirthDate) || t.Format(cst.DateLayout) != in.BirthDate {
-		fe.Add("birth_date", "出生日期不是有效日期，格式如 1950-03-08")
-	} else if in.BirthDate > today {
-		fe.Add("birth_date", "出生日期不能晚于今天")
-	} else if in.BirthDate < "1900-01-01" {
-		fe.Add("birth_date", "出生日期不能早于 1900 年")
+	} else {
+		in.BirthDate, _, _ = validate.Date(fe, "birth_date", FieldLabels["birth_date"], in.BirthDate, true)
 	}
 	if in.Sex == "" {
 		fe.Add("sex", "请选择性别")
@@ -601,11 +577,11 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 	if in.GuardianPhone != "" && !validate.Phone(in.GuardianPhone) {
 		fe.Add("guardian_phone", validate.PhoneMessage)
 	}
-	maxLen(fe, "hukou_address", in.HukouAddress, 200)
-	maxLen(fe, "current_address", in.CurrentAddress, 200)
-	maxLen(fe, "guardian_name", in.GuardianName, 30)
-	maxLen(fe, "health_notes", in.HealthNotes, 2000)
-	maxLen(fe, "status_reason", in.StatusReason, 200)
+	in.HukouAddress = validate.Text(fe, "hukou_address", FieldLabels["hukou_address"], in.HukouAddress, 200, false)
+	in.CurrentAddress = validate.Text(fe, "current_address", FieldLabels["current_address"], in.CurrentAddress, 200, false)
+	in.GuardianName = validate.Text(fe, "guardian_name", FieldLabels["guardian_name"], in.GuardianName, 30, false)
+	in.HealthNotes = validate.Text(fe, "health_notes", FieldLabels["health_notes"], in.HealthNotes, 2000, false)
+	in.StatusReason = validate.Text(fe, "status_reason", FieldLabels["status_reason"], in.StatusReason, 200, false)
 	oneOf(fe, "living_situation", in.LivingSituation, LivingSituations)
 	oneOf(fe, "guardian_relation", in.GuardianRelation, GuardianRelations)
 	oneOf(fe, "disability_type", in.DisabilityType, DisabilityTypes)
@@ -633,13 +609,7 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 			fe.Add("status_date", "请填写状态变更日期")
 		}
 	}
-	if in.StatusDate != "" {
-		if t, err := cst.ParseDate(in.StatusDate); err != nil || t.Format(cst.DateLayout) != in.StatusDate {
-			fe.Add("status_date", "日期格式如 2024-05-01")
-		} else if in.StatusDate > today {
-			fe.Add("status_date", "日期不能晚于今天")
-		}
-	}
+	in.StatusDate, _, _ = validate.Date(fe, "status_date", FieldLabels["status_date"], in.StatusDate, false)
 
 	// The station or room responsible, and the village inside it.
 	if in.OrgID == "" {
@@ -682,7 +652,7 @@ func check(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, save
 
 	// Categories from the county's configured list.
 	if c.unit.ID != "" {
-		county, err := countyOf(ctx, q, c.unit)
+		county, err := categoryOwner(ctx, q, c.unit.Path)
 		if err != nil {
 			return c, err
 		}
@@ -746,34 +716,20 @@ func stationPath(u org.Unit) string {
 	return p
 }
 
-// countyOf finds the county node above a station or room (the root of
-// the tree when there is none), whose category list applies.
-func countyOf(ctx context.Context, q db.Querier, u org.Unit) (string, error) {
-	return countyOfPath(ctx, q, u.Path)
-}
-
-// countyOfPath finds the county node on an org path: the nearest county
-// at or above the node, or the root of the tree when there is none. A
-// path above county level (a province) has no county of its own: "".
-func countyOfPath(ctx context.Context, q db.Querier, path string) (string, error) {
-	pathIDs := strings.Split(strings.Trim(path, "/"), "/")
-	args := make([]any, len(pathIDs))
-	for i, v := range pathIDs {
-		args[i] = v
+// categoryOwner is the org node whose category list applies to the node
+// with path: its county (org.CountyOf); for a station or room with no
+// county above it (placed straight under the root), the root's list; for
+// a node above county level none, "" (a province sees several counties).
+func categoryOwner(ctx context.Context, q db.Querier, path string) (string, error) {
+	county, err := org.CountyOf(ctx, q, path)
+	if err != nil || county.ID != "" {
+		return county.ID, err
 	}
-	var id string
-	err := q.QueryRow(ctx, `SELECT id FROM org_units WHERE kind = 'county' AND id IN (`+db.Placeholders(len(args))+`) ORDER BY LENGTH(path) DESC LIMIT 1`, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		var kind string
-		if err := q.QueryRow(ctx, `SELECT kind FROM org_units WHERE id = ?`, pathIDs[len(pathIDs)-1]).Scan(&kind); err != nil {
-			return "", err
-		}
-		if kind == string(org.KindStation) || kind == string(org.KindRoom) {
-			return pathIDs[0], nil // a station straight under the root: the root's list applies
-		}
-		return "", nil
+	station, err := org.StationOf(ctx, q, path)
+	if err != nil || station.ID == "" {
+		return "", err
 	}
-	return id, err
+	return strings.Split(strings.Trim(path, "/"), "/")[0], nil
 }
 
 // auditFields lists a recipient's values for audit.Diff; personal values
@@ -1042,9 +998,6 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	}
 	if err := db.Versioned(res, err); err != nil {
 		return Recipient{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Recipient{}, apperr.ErrStale()
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
 		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {

@@ -410,9 +410,9 @@ type Worker struct {
 // Workers lists the active social workers and station heads in the
 // actor's scope, for the "责任社工" picker and filter.
 func Workers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Worker, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.org_id, o.name FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name LIMIT 1000`, arg)
+		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name LIMIT 1000`, args...)
 	if err != nil {
 		return nil, err
 	}

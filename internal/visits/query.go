@@ -151,20 +151,6 @@ func rowKey(d db.Dialect, alias string) string {
 	return alias + ".id"
 }
 
-// scopeCond restricts an org path column to the actor's scope, as
-// authz.ScopeFilter does, in the form each engine serves best: on SQLite a
-// byte range, which the unique index on org_units.path answers (its LIKE
-// ignores case and so reads every node, a millisecond per query in a
-// province); on PostgreSQL the LIKE of ScopeFilter, whose collation may
-// not order paths bytewise.
-func scopeCond(d db.Dialect, actor *authz.Actor, column string) (string, []any) {
-	if d == db.SQLite {
-		return column + " >= ? AND " + column + " < ?", []any{actor.OrgPath, actor.OrgPath + "\U0010FFFF"}
-	}
-	cond, arg := actor.ScopeFilter(column)
-	return cond, []any{arg}
-}
-
 // dayStart is the instant a China date begins, as stored.
 func dayStart(date string) (string, bool) {
 	t, err := cst.ParseDate(date)
@@ -183,7 +169,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	}
 	// Conditions on the org node (o) and on the visit and person (v, r).
 	var oc, vc db.Conds
-	scope, scopeArgs := scopeCond(q.Dialect(), actor, "o.path")
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
 	oc.Add(scope, scopeArgs...)
 	if f.OrgID != "" {
 		oc.Add("o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'", f.OrgID)

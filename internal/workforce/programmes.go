@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Programme is an honour (社工之星) or talent programme with its rounds.
@@ -224,8 +225,8 @@ func (s *Service) CreateProgramme(ctx context.Context, actor *authz.Actor, in Pr
 	var p Programme
 	err := s.inTx(ctx, func(tx *db.Tx) error {
 		fe := apperr.Fields{}
-		in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
-		in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
+		in.Name = validate.Text(fe, "name", "项目名称", in.Name, 60, true)
+		in.Description = validate.Text(fe, "description", "说明", in.Description, 500, false)
 		unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
 		if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
 			in.Kind = code
@@ -253,10 +254,10 @@ func (s *Service) CreateProgramme(ctx context.Context, actor *authz.Actor, in Pr
 
 // ListProgrammes returns the programmes in scope, newest first.
 func (s *Service) ListProgrammes(ctx context.Context, actor *authz.Actor) ([]Programme, error) {
-	cond, arg := scopeFilter(actor, "o.path")
+	cond, args := scopeCond(s.q().Dialect(), actor, "o.path")
 	rows, err := s.q().Query(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
 		(SELECT COUNT(*) FROM wf_rounds r WHERE r.programme_id = p.id)
-		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, arg)
+		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, args...)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (p Programme, err error) {
 		err = row.Scan(&p.ID, &p.OrgID, &p.OrgName, &p.OrgPath, &p.Name, &p.Kind, &p.Description, &p.Version, &p.RoundCount)
 		return p, err
@@ -356,8 +357,8 @@ type LineFilter struct {
 
 // ListLines returns the allowance payment lines in scope.
 func (s *Service) ListLines(ctx context.Context, actor *authz.Actor, f LineFilter) ([]Line, error) {
-	cond, arg := scopeFilter(actor, "o.path")
-	where, args := []string{cond}, []any{arg}
+	cond, args := scopeCond(s.q().Dialect(), actor, "o.path")
+	where := []string{cond}
 	if f.Year > 0 {
 		where, args = append(where, "l.due_on LIKE ?"), append(args, strconv.Itoa(f.Year)+"-%")
 	}
@@ -379,8 +380,8 @@ func (s *Service) AddRound(ctx context.Context, actor *authz.Actor, programmeID 
 			return err
 		}
 		fe := apperr.Fields{}
-		in.Name = trimLen(fe, "name", "批次名称", in.Name, 60, true)
-		in.Benefits = trimLen(fe, "benefits", "待遇", in.Benefits, 500, false)
+		in.Name = validate.Text(fe, "name", "批次名称", in.Name, 60, true)
+		in.Benefits = validate.Text(fe, "benefits", "待遇", in.Benefits, 500, false)
 		if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
 			fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
 		}
@@ -426,7 +427,7 @@ func (s *Service) Nominate(ctx context.Context, actor *authz.Actor, roundID stri
 			return err
 		}
 		fe := apperr.Fields{}
-		in.Note = trimLen(fe, "note", "推荐理由", in.Note, 500, false)
+		in.Note = validate.Text(fe, "note", "推荐理由", in.Note, 500, false)
 		w, err := s.getWorker(ctx, tx, in.WorkerID)
 		if err != nil {
 			fe.Add("worker_id", "请选择被提名的社工")
@@ -492,9 +493,6 @@ func (s *Service) SetNomineeStatus(ctx context.Context, actor *authz.Actor, nomi
 			code, cst.NowStamp(), nomineeID, version)
 		if err := db.Versioned(res, err); err != nil {
 			return err
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return apperr.ErrStale()
 		}
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
 			Summary: "评选结果：" + p.Name + " · " + r.Name + " · " + n.WorkerName,
@@ -588,7 +586,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, actor *authz.Actor, lineID
 		fe := apperr.Fields{}
 		if paid {
 			paidOn = normDate(paidOn)
-			checkDate(fe, "paid_on", "发放日期", paidOn, true)
+			validate.Date(fe, "paid_on", "发放日期", paidOn, true)
 		} else {
 			paidOn = ""
 		}
@@ -608,9 +606,6 @@ func (s *Service) ConfirmPayment(ctx context.Context, actor *authz.Actor, lineID
 			version = version + 1 WHERE id = ? AND version = ?`, db.Bool(paid), paidOn, by, byName, at, lineID, version)
 		if err := db.Versioned(res, err); err != nil {
 			return err
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return apperr.ErrStale()
 		}
 		out = l
 		out.Paid, out.PaidOn, out.ConfirmedBy, out.ConfirmedByName, out.ConfirmedAt, out.Version = paid, paidOn, by, byName, at, version+1

@@ -174,7 +174,7 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	// Each figure counts towards the total and the person's station.
 	each := func(path string, fn func(*Figures)) {
 		fn(total)
-		if stn, ok := stationOf(path, units); ok {
+		if stn, ok := org.StationIn(path, units); ok {
 			fn(stations[stn.ID])
 		}
 	}

@@ -195,7 +195,7 @@ func (s *Service) AddAttendee(ctx context.Context, actor *authz.Actor, trainingI
 			fe.Add("person_id", "所选人员不存在或不在您负责的范围内")
 			return fe.Err()
 		}
-		county, err := countyOf(ctx, tx, tUnit)
+		county, err := trainingReach(ctx, tx, tUnit)
 		if err != nil {
 			return err
 		}
@@ -257,8 +257,8 @@ var trainingOrder = db.Order{
 // ListTrainings returns the trainings in scope that match f.
 func (s *Service) ListTrainings(ctx context.Context, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
 	var c db.Conds
-	scope, scopeArg := scopeFilter(actor, "o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := scopeCond(s.q().Dialect(), actor, "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
 		c.Add(`(t.title LIKE ? ESCAPE '\' OR t.organiser LIKE ? ESCAPE '\')`, p, p)
@@ -305,4 +305,15 @@ func (s *Service) TrainingHoursByYear(ctx context.Context, kind, personID string
 		yr, _ := strconv.Atoi(y)
 		return YearHours{Year: yr, Sessions: int(n), minutes: int(m), Hours: FormatHours(int(m))}, nil
 	})
+}
+
+// trainingReach is the node whose people a training held by unit may list:
+// the unit's county (org.CountyOf), or the unit itself when it lies above
+// county level (a city's training takes in the whole city).
+func trainingReach(ctx context.Context, q db.Querier, unit org.Unit) (org.Unit, error) {
+	county, err := org.CountyOf(ctx, q, unit.Path)
+	if err != nil || county.ID != "" {
+		return county, err
+	}
+	return unit, nil
 }

@@ -109,15 +109,15 @@ func (s *Service) GetVolunteer(ctx context.Context, actor *authz.Actor, id strin
 
 func (s *Service) validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in *VolunteerInput) (org.Unit, error) {
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
-	in.Skills = trimLen(fe, "skills", "特长技能", in.Skills, 200, false)
+	in.Name = validate.Text(fe, "name", "姓名", in.Name, 30, true)
+	in.Skills = validate.Text(fe, "skills", "特长技能", in.Skills, 200, false)
 	unit := checkUnit(ctx, q, actor, fe, "org_id", strings.TrimSpace(in.OrgID), false)
 	in.Phone = validate.NormalizePhone(in.Phone)
 	if in.Phone != "" && !validate.Phone(in.Phone) {
 		fe.Add("phone", validate.PhoneMessage)
 	}
 	in.RegisteredOn = normDate(in.RegisteredOn)
-	checkDate(fe, "registered_on", "注册日期", in.RegisteredOn, true)
+	validate.Date(fe, "registered_on", "注册日期", in.RegisteredOn, true)
 	if in.Status == "" {
 		in.Status = "active"
 	} else if code, ok := codeOf(VolunteerStatuses, in.Status); ok {
@@ -214,11 +214,11 @@ func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID 
 		}
 		fe := apperr.Fields{}
 		in.ServedOn = normDate(in.ServedOn)
-		if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
+		if _, _, ok := validate.Date(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
 			fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
 		}
 		minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
-		in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
+		in.Activity = validate.Text(fe, "activity", "服务内容", in.Activity, 200, true)
 		if fe["served_on"] == "" && fe["hours"] == "" {
 			var already int64
 			if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
@@ -306,8 +306,8 @@ var volunteerOrder = db.Order{
 // ListVolunteers returns the volunteers in scope that match f.
 func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
 	var c db.Conds
-	scope, scopeArg := scopeFilter(actor, "o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := scopeCond(s.q().Dialect(), actor, "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
 		c.Add(`(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`, p, p, s.Keys.BlindIndex("phone", validate.NormalizePhone(t)))
@@ -320,7 +320,8 @@ func (s *Service) ListVolunteers(ctx context.Context, actor *authz.Actor, f Volu
 		if err := requireScope(actor, u.Path); err != nil {
 			return nil, 0, err
 		}
-		c.Add("o.path LIKE ?", u.Path+"%")
+		sub, subArgs := authz.SubtreeCond(s.q().Dialect(), "o.path", u.Path)
+		c.Add(sub, subArgs...)
 	}
 	if f.Status != "" {
 		c.Add("v.status = ?", f.Status)

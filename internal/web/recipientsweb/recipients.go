@@ -520,7 +520,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 // The county's recipient categories.
 
 func (s *Handlers) categoryCounty(c *kit.Ctx) (org.Unit, error) {
-	id, err := recipients.CountyOf(c.Context(), s.App.DB, c.Actor.OrgID)
+	id, err := recipients.CategoryOwner(c.Context(), s.App.DB, c.Actor.OrgID)
 	if err != nil {
 		return org.Unit{}, err
 	}
