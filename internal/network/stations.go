@@ -406,7 +406,8 @@ func DeleteStation(ctx context.Context, tx db.Querier, actor *authz.Actor, id st
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE parent_id = ?`, id).Scan(&rooms); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.path LIKE ?`, s.Path+"%").Scan(&users); err != nil {
+	under, underArgs := authz.SubtreeCond(tx.Dialect(), "o.path", s.Path)
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users u JOIN org_units o ON o.id = u.org_id WHERE `+under, underArgs...).Scan(&users); err != nil {
 		return err
 	}
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assessments WHERE station_id = ?`, id).Scan(&assessments); err != nil {

@@ -218,7 +218,8 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	}
 
 	yearLike := strconv.Itoa(f.Year) + "-%"
-	rows, err := s.q().Query(ctx, `SELECT o.path, v.registered_on, v.status FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id WHERE o.path LIKE ?`, base.Path+"%")
+	under, underArgs := authz.SubtreeCond(s.q().Dialect(), "o.path", base.Path)
+	rows, err := s.q().Query(ctx, `SELECT o.path, v.registered_on, v.status FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id WHERE `+under, underArgs...)
 	if err != nil {
 		return st, err
 	}
@@ -234,7 +235,7 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	}
 	rows.Close()
 	sums := func(query string, add func(*Figures, int)) error {
-		rows, err := s.q().Query(ctx, query, base.Path+"%", yearLike)
+		rows, err := s.q().Query(ctx, query, append(underArgs, yearLike)...)
 		if err != nil {
 			return err
 		}
@@ -249,18 +250,18 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 		}
 		return rows.Err()
 	}
-	if err := sums(`SELECT o.path, SUM(h.minutes)`+volunteerHoursFrom+` WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(h.minutes)`+volunteerHoursFrom+` WHERE `+under+` AND h.served_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.volunteerMins += m }); err != nil {
 		return st, err
 	}
-	if err := sums(`SELECT o.path, SUM(t.minutes)`+trainingHoursFrom+` WHERE o.path LIKE ? AND t.start_on LIKE ? GROUP BY o.path`,
+	if err := sums(`SELECT o.path, SUM(t.minutes)`+trainingHoursFrom+` WHERE `+under+` AND t.start_on LIKE ? GROUP BY o.path`,
 		func(fg *Figures, m int) { fg.trainingMins += m }); err != nil {
 		return st, err
 	}
 	monthly := map[string]int{}
 	if err := func() error {
 		rows, err := s.q().Query(ctx, `SELECT SUBSTR(h.served_on, 1, 7), SUM(h.minutes)`+volunteerHoursFrom+`
-			WHERE o.path LIKE ? AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, base.Path+"%", yearLike)
+			WHERE `+under+` AND h.served_on LIKE ? GROUP BY SUBSTR(h.served_on, 1, 7)`, append(underArgs, yearLike)...)
 		if err != nil {
 			return err
 		}
@@ -333,7 +334,8 @@ func trend(workers []Worker, from, to int, today string) []TrendPoint {
 
 // unitsUnder maps the ids of the nodes under a path to the nodes.
 func unitsUnder(ctx context.Context, q db.Querier, path string) (map[string]org.Unit, error) {
-	rows, err := q.Query(ctx, `SELECT id, kind, name, path FROM org_units WHERE path LIKE ? ORDER BY path`, path+"%")
+	cond, args := authz.SubtreeCond(q.Dialect(), "path", path)
+	rows, err := q.Query(ctx, `SELECT id, kind, name, path FROM org_units WHERE `+cond+` ORDER BY path`, args...)
 	if err != nil {
 		return nil, err
 	}
