@@ -188,8 +188,8 @@ type Filter struct {
 // seen only by actors scoped at the top of the tree.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Entry, int, error) {
 	var c db.Conds
-	cond, arg := actor.ScopeFilter("org_path")
-	c.Add("("+cond+" OR org_path = '')", arg)
+	cond, args := actor.ScopeCond(q.Dialect(), "org_path")
+	c.Add("("+cond+" OR org_path = '')", args...)
 	if f.ActorID != "" {
 		c.Add("actor_id = ?", f.ActorID)
 	}

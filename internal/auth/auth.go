@@ -478,8 +478,8 @@ var userOrder = db.Order{
 // ListUsers returns the accounts in the actor's scope that match f.
 func (s *Service) ListUsers(ctx context.Context, actor *authz.Actor, f UserFilter) ([]User, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(s.DB.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(strings.ToLower(t)) + "%"
 		c.Add(`(u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\' OR u.phone_index = ?)`,
@@ -493,7 +493,8 @@ func (s *Service) ListUsers(ctx context.Context, actor *authz.Actor, f UserFilte
 		if err != nil {
 			return nil, 0, err
 		}
-		c.Add("o.path LIKE ?", unit.Path+"%")
+		sub, subArgs := authz.SubtreeCond(s.DB.Dialect(), "o.path", unit.Path)
+		c.Add(sub, subArgs...)
 	}
 	if f.Active == "1" || f.Active == "0" {
 		c.Add("u.active = ?", db.Bool(f.Active == "1"))

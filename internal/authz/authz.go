@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/db"
 )
 
 // Role is a user's role.
@@ -130,13 +131,43 @@ func (a *Actor) RequireScope(orgPath string) error {
 	return nil
 }
 
-// ScopeFilter returns a SQL condition restricting pathColumn (a column or
-// expression holding an org path) to the actor's scope, and its argument.
-// Use it in every list query: `WHERE ` + cond. Like Covers, it matches
-// nothing for a nil actor or one without a scope.
-func (a *Actor) ScopeFilter(pathColumn string) (cond string, arg any) {
-	if a == nil || a.OrgPath == "" {
-		return "(" + pathColumn + " LIKE ? AND 1 = 0)", "/%"
+// SubtreeCond restricts pathColumn (a column or expression holding an org
+// path) to the subtree of the node whose path is prefix: the node and
+// everything under it. Paths end with "/", so a prefix never takes in a
+// sibling whose id starts alike. The form is the one each engine's index
+// on org_units.path serves:
+//   - SQLite: the byte range prefix <= path < next, next being prefix with
+//     its last byte incremented, which holds exactly the strings starting
+//     with prefix (the path index has the binary collation; SQLite's LIKE
+//     ignores ASCII case and cannot use it);
+//   - PostgreSQL: LIKE 'prefix%', served by the text_pattern_ops index
+//     org_units_path_prefix whatever the database's collation (a range
+//     would compare by the collation, which need not order bytes).
+//
+// An empty prefix matches nothing.
+func SubtreeCond(d db.Dialect, pathColumn, prefix string) (cond string, args []any) {
+	if prefix == "" {
+		return "1 = 0", nil
 	}
-	return pathColumn + " LIKE ?", a.OrgPath + "%"
+	if d == db.Postgres {
+		return pathColumn + " LIKE ?", []any{db.Like(prefix) + "%"}
+	}
+	next := []byte(prefix)
+	for i := len(next) - 1; i >= 0; i-- {
+		if next[i] < 0xff {
+			next[i]++
+			return pathColumn + " >= ? AND " + pathColumn + " < ?", []any{prefix, string(next[:i+1])}
+		}
+	}
+	return pathColumn + " >= ?", []any{prefix} // all bytes 0xff: no upper bound
+}
+
+// ScopeCond restricts pathColumn (a column or expression holding an org
+// path) to the actor's scope, in the form SubtreeCond gives. Use it in
+// every list query: `WHERE ` + cond, with args. A nil actor sees nothing.
+func (a *Actor) ScopeCond(d db.Dialect, pathColumn string) (cond string, args []any) {
+	if a == nil {
+		return "1 = 0", nil
+	}
+	return SubtreeCond(d, pathColumn, a.OrgPath)
 }

@@ -166,14 +166,10 @@ func Scope(ctx context.Context, q db.Querier, actor *authz.Actor, orgID string) 
 }
 
 // Cond restricts pathColumn (an org path column or expression) to the
-// node's subtree, in the form each engine's path index serves: a byte
-// range on SQLite (whose LIKE ignores case and reads every node), LIKE
-// on PostgreSQL. Paths are ASCII.
+// node's subtree: authz.SubtreeCond, in the form each engine's path
+// index serves.
 func (n Node) Cond(d db.Dialect, pathColumn string) (string, []any) {
-	if d == db.SQLite {
-		return pathColumn + " >= ? AND " + pathColumn + " < ?", []any{n.Path, n.Path + "\x7f"}
-	}
-	return pathColumn + " LIKE ?", []any{n.Path + "%"}
+	return authz.SubtreeCond(d, pathColumn, n.Path)
 }
 
 // Compute is figure key for org node orgID (its subtree) and period p,

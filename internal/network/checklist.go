@@ -16,6 +16,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // ChecklistItem is one line of a county's standardisation checklist.
@@ -117,9 +118,9 @@ type ItemInput struct {
 
 func (in *ItemInput) check() error {
 	fe := apperr.Fields{}
-	in.Category = checkText(fe, "category", "类别", in.Category, 20, true)
-	in.Title = checkText(fe, "title", "检查内容", in.Title, 120, true)
-	in.Guidance = checkText(fe, "guidance", "检查方法", in.Guidance, 200, false)
+	in.Category = validate.Text(fe, "category", "类别", in.Category, 20, true)
+	in.Title = validate.Text(fe, "title", "检查内容", in.Title, 120, true)
+	in.Guidance = validate.Text(fe, "guidance", "检查方法", in.Guidance, 200, false)
 	if in.MaxScore < 1 || in.MaxScore > MaxItemScore {
 		fe.Add("max_score", "满分应在 1–"+strconv.Itoa(MaxItemScore)+" 之间")
 	}
@@ -340,9 +341,9 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 		return Assessment{}, err
 	}
 	fe := apperr.Fields{}
-	in.AssessedOn = checkDate(fe, "assessed_on", "评估日期", in.AssessedOn, true)
-	in.Assessors = checkText(fe, "assessors", "评估人", in.Assessors, 100, true)
-	in.Notes = checkText(fe, "notes", "评估意见", in.Notes, 2000, false)
+	in.AssessedOn, _, _ = validate.Date(fe, "assessed_on", "评估日期", in.AssessedOn, true)
+	in.Assessors = validate.Text(fe, "assessors", "评估人", in.Assessors, 100, true)
+	in.Notes = validate.Text(fe, "notes", "评估意见", in.Notes, 2000, false)
 	var methods []string
 	for _, m := range in.Methods {
 		m = strings.TrimSpace(m)
@@ -385,7 +386,7 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 		case score < 0 || score > it.MaxScore:
 			fe.Add(field, "“"+it.Title+"”的得分应在 0–"+strconv.Itoa(it.MaxScore)+" 之间")
 		}
-		note := checkText(fe, "note_"+it.ID, "说明", in.ItemNotes[it.ID], 200, false)
+		note := validate.Text(fe, "note_"+it.ID, "说明", in.ItemNotes[it.ID], 200, false)
 		scores = append(scores, ItemScore{ItemID: it.ID, Category: it.Category, Title: it.Title, MaxScore: it.MaxScore, Score: score, Note: note})
 		total += score
 		maxTotal += it.MaxScore

@@ -81,13 +81,14 @@ func CountyCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, count
 	if err != nil {
 		return cov, err
 	}
+	under, underArgs := authz.SubtreeCond(q.Dialect(), "o.path", county.Path)
 	rooms, err := countBy(ctx, q, `SELECT r.station_id, COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id
-		WHERE `+runningCond+` AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
+		WHERE `+runningCond+` AND `+under+` GROUP BY r.station_id`, underArgs...)
 	if err != nil {
 		return cov, err
 	}
 	covered, err := countBy(ctx, q, `SELECT r.station_id, COUNT(*) FROM rooms r JOIN org_units o ON o.id = r.org_id
-		JOIN divisions d ON d.code = r.village_code WHERE `+runningCond+` AND o.path LIKE ? GROUP BY r.station_id`, county.Path+"%")
+		JOIN divisions d ON d.code = r.village_code WHERE `+runningCond+` AND `+under+` GROUP BY r.station_id`, underArgs...)
 	if err != nil {
 		return cov, err
 	}

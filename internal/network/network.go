@@ -12,14 +12,11 @@ package network
 import (
 	"context"
 	"embed"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
-	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/validate"
@@ -51,30 +48,6 @@ func clampLimit(n int) int {
 	return min(n, MaxListLimit)
 }
 
-// checkDate validates an optional YYYY-MM-DD that may not lie in the
-// future (opening and registration dates, assessment days).
-func checkDate(fe apperr.Fields, field, label, v string, required bool) string {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		if required {
-			fe.Add(field, "请填写"+label)
-		}
-		return v
-	}
-	t, err := cst.ParseDate(v)
-	if err != nil {
-		fe.Add(field, label+"格式应为 年-月-日，如 2024-03-01")
-		return v
-	}
-	today, _ := cst.ParseDate(cst.Today())
-	if t.After(today) {
-		fe.Add(field, label+"不能晚于今天")
-	} else if t.Before(time.Date(1949, 10, 1, 0, 0, 0, 0, cst.Loc)) {
-		fe.Add(field, label+"不正确")
-	}
-	return v
-}
-
 // checkPhone validates an optional phone and returns it normalised.
 func checkPhone(fe apperr.Fields, field, v string) string {
 	v = validate.NormalizePhone(strings.TrimSpace(v))
@@ -84,41 +57,11 @@ func checkPhone(fe apperr.Fields, field, v string) string {
 	return v
 }
 
-// checkText trims v and limits its length.
-func checkText(fe apperr.Fields, field, label, v string, max int, required bool) string {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" && required:
-		fe.Add(field, "请填写"+label)
-	case len([]rune(v)) > max:
-		fe.Add(field, label+"不能超过 "+strconv.Itoa(max)+" 个字")
-	}
-	return v
-}
-
 func yesNo(b bool) string {
 	if b {
 		return "是"
 	}
 	return "否"
-}
-
-// countyOf returns the county node at or above u (a county, station or
-// room), or NotFound when u lies above the county level.
-func countyOf(ctx context.Context, q db.Querier, u org.Unit) (org.Unit, error) {
-	for range 3 {
-		if u.Kind == org.KindCounty {
-			return u, nil
-		}
-		if u.ParentID == "" || (u.Kind != org.KindStation && u.Kind != org.KindRoom) {
-			break
-		}
-		var err error
-		if u, err = org.Get(ctx, q, u.ParentID); err != nil {
-			return org.Unit{}, err
-		}
-	}
-	return org.Unit{}, apperr.ErrNotFound("所属县（区）")
 }
 
 // Counties lists the active county nodes the actor's scope covers, in
@@ -133,11 +76,8 @@ func Counties(ctx context.Context, q db.Querier, actor *authz.Actor) ([]org.Unit
 	if err != nil {
 		return nil, err
 	}
-	c, err := countyOf(ctx, q, self)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	c, err := org.CountyOf(ctx, q, self.Path)
+	if err != nil || c.ID == "" {
 		return nil, err
 	}
 	return []org.Unit{c}, nil

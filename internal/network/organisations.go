@@ -111,9 +111,9 @@ var organisationOrder = db.Order{
 // match f, and the total.
 func ListOrganisations(ctx context.Context, q db.Querier, actor *authz.Actor, f OrganisationFilter) ([]Organisation, int, error) {
 	var c db.Conds
-	cond, arg := actor.ScopeFilter("c.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "c.path")
 	// Or the actor lies inside the county (their path starts with its path).
-	c.Add("("+cond+" OR ? LIKE (c.path || '%'))", arg, actor.OrgPath)
+	c.Add("("+cond+" OR ? LIKE (c.path || '%'))", append(args, actor.OrgPath)...)
 	if f.CountyID != "" {
 		c.Add("so.org_id = ?", f.CountyID)
 	}
@@ -160,7 +160,7 @@ func (o Organisation) fields() []audit.Field {
 
 func (in *OrganisationInput) check(ctx context.Context, q db.Querier, selfID string) (apperr.Fields, error) {
 	fe := apperr.Fields{}
-	in.Name = checkText(fe, "name", "机构名称", in.Name, 60, true)
+	in.Name = validate.Text(fe, "name", "机构名称", in.Name, 60, true)
 	in.CreditCode = validate.NormalizeCreditCode(in.CreditCode)
 	if err := validate.CreditCode(in.CreditCode); err != nil {
 		fe.Add("credit_code", err.Error())
@@ -173,10 +173,10 @@ func (in *OrganisationInput) check(ctx context.Context, q db.Querier, selfID str
 			return fe, err
 		}
 	}
-	in.RegisteredOn = checkDate(fe, "registered_on", "登记日期", in.RegisteredOn, false)
-	in.ContactName = checkText(fe, "contact_name", "联系人", in.ContactName, 30, false)
+	in.RegisteredOn, _, _ = validate.Date(fe, "registered_on", "登记日期", in.RegisteredOn, false)
+	in.ContactName = validate.Text(fe, "contact_name", "联系人", in.ContactName, 30, false)
 	in.ContactPhone = checkPhone(fe, "contact_phone", in.ContactPhone)
-	in.IncubatedBy = checkText(fe, "incubated_by", "孵化单位", in.IncubatedBy, 60, false)
+	in.IncubatedBy = validate.Text(fe, "incubated_by", "孵化单位", in.IncubatedBy, 60, false)
 	if in.Status == "" {
 		in.Status = StatusActive
 	}
@@ -247,11 +247,8 @@ func UpdateOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, 
 	if db.IsUniqueViolation(err) {
 		return Organisation{}, (apperr.Fields{"credit_code": "该统一社会信用代码已登记"}).Err()
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return Organisation{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Organisation{}, apperr.ErrStale()
 	}
 	after.Version = version + 1
 	if changes := audit.Diff(before.fields(), after.fields()); len(changes) > 0 {
@@ -278,11 +275,8 @@ func DeleteOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, 
 	if db.IsForeignKeyViolation(err) {
 		return apperr.New(apperr.Conflict, "“%s”还有关联的业务记录，不能删除；可以把状态改为“已注销”", o.Name)
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.ErrStale()
 	}
 	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: EntityOrganisation, EntityID: id, OrgPath: o.CountyPath,
 		Summary: "删除社工机构：" + o.Name, Changes: removed(o.fields())})

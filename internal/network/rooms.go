@@ -13,6 +13,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Room is a village (community) social work room under a station.
@@ -86,8 +87,8 @@ var roomOrder = db.Order{
 // ListRooms returns the rooms in the actor's scope matching f, and the total.
 func ListRooms(ctx context.Context, q db.Querier, actor *authz.Actor, f RoomFilter) ([]Room, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if f.StationID != "" {
 		c.Add("r.station_id = ?", f.StationID)
 	}
@@ -132,10 +133,10 @@ func (r Room) fields() []audit.Field {
 }
 
 func (in *RoomInput) checkDetails(fe apperr.Fields) {
-	in.Name = checkText(fe, "name", "名称", in.Name, 60, false)
-	in.Address = checkText(fe, "address", "地址", in.Address, 120, false)
+	in.Name = validate.Text(fe, "name", "名称", in.Name, 60, false)
+	in.Address = validate.Text(fe, "address", "地址", in.Address, 120, false)
 	in.Phone = checkPhone(fe, "phone", in.Phone)
-	in.OpenedOn = checkDate(fe, "opened_on", "建室日期", in.OpenedOn, false)
+	in.OpenedOn, _, _ = validate.Date(fe, "opened_on", "建室日期", in.OpenedOn, false)
 }
 
 // roomStation resolves the station a new room goes under.

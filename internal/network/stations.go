@@ -13,6 +13,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Station is a township social work station: its org node and details.
@@ -121,8 +122,8 @@ var stationOrder = db.Order{
 // how many match in all.
 func ListStations(ctx context.Context, q db.Querier, actor *authz.Actor, f StationFilter) ([]Station, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if f.CountyID != "" {
 		c.Add("o.parent_id = ?", f.CountyID)
 	}
@@ -180,11 +181,11 @@ func (s Station) fields() []audit.Field {
 // operator saved now: keeping one that has since been deregistered is
 // allowed (the county sorts that out), choosing one is not.
 func (in *StationInput) checkDetails(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.Fields, currentOperator string) (operatorName string, err error) {
-	in.Name = checkText(fe, "name", "名称", in.Name, 60, false)
-	in.Address = checkText(fe, "address", "地址", in.Address, 120, false)
+	in.Name = validate.Text(fe, "name", "名称", in.Name, 60, false)
+	in.Address = validate.Text(fe, "address", "地址", in.Address, 120, false)
 	in.Phone = checkPhone(fe, "phone", in.Phone)
-	in.OpenedOn = checkDate(fe, "opened_on", "建站日期", in.OpenedOn, false)
-	in.HeadName = checkText(fe, "head_name", "站长姓名", in.HeadName, 30, false)
+	in.OpenedOn, _, _ = validate.Date(fe, "opened_on", "建站日期", in.OpenedOn, false)
+	in.HeadName = validate.Text(fe, "head_name", "站长姓名", in.HeadName, 30, false)
 	in.OperatorID = strings.TrimSpace(in.OperatorID)
 	if in.OperatorID == "" {
 		return "", nil
@@ -405,7 +406,8 @@ func DeleteStation(ctx context.Context, tx db.Querier, actor *authz.Actor, id st
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE parent_id = ?`, id).Scan(&rooms); err != nil {
 		return err
 	}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users u JOIN org_units o ON o.id = u.org_id WHERE o.path LIKE ?`, s.Path+"%").Scan(&users); err != nil {
+	under, underArgs := authz.SubtreeCond(tx.Dialect(), "o.path", s.Path)
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users u JOIN org_units o ON o.id = u.org_id WHERE `+under, underArgs...).Scan(&users); err != nil {
 		return err
 	}
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM assessments WHERE station_id = ?`, id).Scan(&assessments); err != nil {
@@ -454,9 +456,9 @@ func bareNode(ctx context.Context, q db.Querier, parentID string, kind org.Kind,
 // they are not counted in coverage until someone completes them, which
 // CreateStation does when given the node's county and township.
 func BareStations(ctx context.Context, q db.Querier, actor *authz.Actor) ([]org.Unit, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT o.id FROM org_units o WHERE o.kind = 'station' AND `+cond+`
-		AND NOT EXISTS (SELECT 1 FROM stations s WHERE s.org_id = o.id) ORDER BY o.division_code, o.id LIMIT 50`, arg)
+		AND NOT EXISTS (SELECT 1 FROM stations s WHERE s.org_id = o.id) ORDER BY o.division_code, o.id LIMIT 50`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -482,4 +484,33 @@ func BareStations(ctx context.Context, q db.Querier, actor *authz.Actor) ([]org.
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// DivisionsTaken maps the codes of divisions under parent that already have
+// a station (villages false: township codes) or a room (villages true:
+// village codes) to the name of that station or room, for a picker to mark
+// them. parent is a division code; its descendants share it as a prefix,
+// and codes are at most 12 digits.
+func DivisionsTaken(ctx context.Context, q db.Querier, parent string, villages bool) (map[string]string, error) {
+	query := `SELECT t.township_code, o.name FROM stations t JOIN org_units o ON o.id = t.org_id
+		WHERE t.township_code >= ? AND t.township_code <= ?`
+	if villages {
+		query = `SELECT t.village_code, o.name FROM rooms t JOIN org_units o ON o.id = t.org_id
+		WHERE t.village_code >= ? AND t.village_code <= ?`
+	}
+	hi := parent + strings.Repeat("9", max(12-len(parent), 0))
+	rows, err := q.Query(ctx, query, parent, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	taken := map[string]string{}
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return nil, err
+		}
+		taken[code] = name
+	}
+	return taken, rows.Err()
 }

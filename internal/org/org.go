@@ -121,8 +121,8 @@ var listOrder = db.Order{
 // List returns the nodes in the actor's scope that match f, and their total.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Unit, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "path")
+	c.Add(scope, scopeArgs...)
 	if f.Kind != "" {
 		c.Add("kind = ?", f.Kind)
 	}
@@ -374,12 +374,61 @@ func Delete(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, v
 	if db.IsForeignKeyViolation(err) {
 		return apperr.New(apperr.Conflict, "“%s”还有关联的用户或业务记录，不能删除；可以改为停用", u.Name)
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.ErrStale()
 	}
 	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionDelete, Entity: "org_unit", EntityID: id, OrgPath: u.Path,
 		Summary: "删除" + u.Kind.Label() + "：" + u.Name})
+}
+
+// CountyOf returns the county (县（区）) node a node belongs to, given the
+// node's path: the node itself when it is a county, the county above it
+// when it is a station or room. A node above county level (platform,
+// province, city) belongs to no county, nor does a station placed straight
+// under a higher node: then the zero Unit (ID "") and a nil error. Errors
+// are the database's only.
+func CountyOf(ctx context.Context, q db.Querier, path string) (Unit, error) {
+	return nearestOfKind(ctx, q, path, KindCounty)
+}
+
+// StationOf returns the township station (社工站) a node belongs to, given
+// the node's path: the node itself when it is a station, the station
+// above it when it is a room. A node above station level (a county or
+// higher) belongs to no station: then the zero Unit (ID "") and a nil
+// error.
+func StationOf(ctx context.Context, q db.Querier, path string) (Unit, error) {
+	return nearestOfKind(ctx, q, path, KindStation)
+}
+
+// nearestOfKind is the deepest node of kind on path (the node or one of
+// its ancestors), or the zero Unit.
+func nearestOfKind(ctx context.Context, q db.Querier, path string, kind Kind) (Unit, error) {
+	idsInPath := strings.Split(strings.Trim(path, "/"), "/")
+	if len(idsInPath) == 0 || idsInPath[0] == "" {
+		return Unit{}, nil
+	}
+	args := make([]any, 0, len(idsInPath)+1)
+	args = append(args, kind)
+	for _, v := range idsInPath {
+		args = append(args, v)
+	}
+	u, err := scanUnit(q.QueryRow(ctx, `SELECT `+unitColumns+` FROM org_units WHERE kind = ? AND id IN (`+db.Placeholders(len(idsInPath))+`)
+		ORDER BY LENGTH(path) DESC LIMIT 1`, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Unit{}, nil
+	}
+	return u, err
+}
+
+// StationIn is StationOf for a caller that has already loaded the nodes
+// it needs (units maps ids to nodes, e.g. a whole subtree for a report):
+// the deepest station on path among units, or false.
+func StationIn(path string, units map[string]Unit) (Unit, bool) {
+	var found Unit
+	for _, id := range strings.Split(strings.Trim(path, "/"), "/") {
+		if u, ok := units[id]; ok && u.Kind == KindStation {
+			found = u
+		}
+	}
+	return found, found.ID != ""
 }

@@ -101,21 +101,22 @@ func activeCategoryNames(ctx context.Context, q db.Querier, countyID string) ([]
 	return names, nil
 }
 
-// CountyOf returns the county whose category list applies to an org node
-// ("" for a node above county level).
-func CountyOf(ctx context.Context, q db.Querier, orgID string) (string, error) {
+// CategoryOwner returns the id of the org node whose category list applies
+// to org node orgID: its county, the root for a station or room with no
+// county above it, "" for a node above county level.
+func CategoryOwner(ctx context.Context, q db.Querier, orgID string) (string, error) {
 	u, err := org.Get(ctx, q, orgID)
 	if err != nil {
 		return "", err
 	}
-	return countyOfPath(ctx, q, u.Path)
+	return categoryOwner(ctx, q, u.Path)
 }
 
 // CategoriesFor lists the category names an actor can pick or filter by:
 // their county's active list, or the defaults for an actor above county
 // level (a province sees several counties).
 func CategoriesFor(ctx context.Context, q db.Querier, actor *authz.Actor) ([]string, error) {
-	county, err := countyOfPath(ctx, q, actor.OrgPath)
+	county, err := categoryOwner(ctx, q, actor.OrgPath)
 	if err != nil {
 		return nil, err
 	}

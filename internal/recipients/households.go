@@ -166,8 +166,8 @@ var householdOrder = db.Order{Keys: map[string]string{"name": "h.name", "org": "
 // the actor may see when f.Members is set).
 func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f HouseholdFilter) ([]Household, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		prefix, prefixArgs := prefixCond(q.Dialect(), "h.name", t)
 		c.Add(prefix, prefixArgs...)
@@ -182,7 +182,8 @@ func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f Hou
 		if err != nil {
 			return nil, 0, err
 		}
-		c.Add("o.path LIKE ?", u.Path+"%")
+		sub, subArgs := authz.SubtreeCond(q.Dialect(), "o.path", u.Path)
+		c.Add(sub, subArgs...)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 20

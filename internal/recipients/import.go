@@ -159,9 +159,9 @@ type importUnit struct {
 
 // scopeUnits lists the stations and rooms in the actor's scope.
 func scopeUnits(ctx context.Context, q db.Querier, actor *authz.Actor) ([]importUnit, error) {
-	cond, arg := actor.ScopeFilter("path")
+	cond, args := actor.ScopeCond(q.Dialect(), "path")
 	rows, err := q.Query(ctx, `SELECT id, name, path, division_code, kind FROM org_units WHERE `+cond+` AND kind IN (?, ?) ORDER BY path`,
-		arg, org.KindStation, org.KindRoom)
+		append(args, org.KindStation, org.KindRoom)...)
 	if err != nil {
 		return nil, err
 	}
@@ -239,9 +239,9 @@ func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 			im.units[short] = u
 		}
 	}
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT u.id, u.username, u.display_name, o.path FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE `+cond+` AND u.active = 1 AND u.role IN (?, ?) ORDER BY u.username`, arg, authz.RoleWorker, authz.RoleStationHead)
+		WHERE `+cond+` AND u.active = 1 AND u.role IN (?, ?) ORDER BY u.username`, append(args, authz.RoleWorker, authz.RoleStationHead)...)
 	if err != nil {
 		return nil, err
 	}

@@ -515,3 +515,22 @@ func TestImportUploadTarget(t *testing.T) {
 		t.Fatalf("target out of scope: %v", err)
 	}
 }
+
+func TestLookupKind(t *testing.T) {
+	for text, want := range map[string]string{
+		"410622199001011234":  recipients.LookupIDNumber,
+		" 41062219900101123X": recipients.LookupIDNumber,
+		"41062219900101123x":  recipients.LookupIDNumber,
+		"410622900101123":     recipients.LookupIDNumber, // 15 digits, first generation
+		"4106221990010112X3":  "",
+		"13800138000":         recipients.LookupPhone,
+		"138 0013 8000":       recipients.LookupPhone,
+		"张三":                  "",
+		"zs":                  "",
+		"":                    "",
+	} {
+		if got := recipients.LookupKind(text); got != want {
+			t.Errorf("LookupKind(%q) = %q, want %q", text, got, want)
+		}
+	}
+}

@@ -181,16 +181,6 @@ func visibleConds(ctx context.Context, q db.Querier, actor *authz.Actor) ([]stri
 // subtreeListMax is the most org nodes a scope condition lists by id.
 const subtreeListMax = 200
 
-// pathPrefixCond matches org_units.path values under prefix in a form the
-// path index serves: a byte range on SQLite (whose LIKE ignores case and
-// so scans the table), LIKE on PostgreSQL. Paths are ASCII (ids and "/").
-func pathPrefixCond(d db.Dialect, prefix string) (string, []any) {
-	if d == db.Postgres {
-		return "path LIKE ?", []any{prefix + "%"}
-	}
-	return "path >= ? AND path < ?", []any{prefix, prefix + "\x7f"}
-}
-
 // subtreeCond restricts r.org_id to the org nodes under pathPrefix, in
 // the form that plans best at a million recipients: nothing when the
 // nodes are the whole tree; the ids themselves for a station or a county
@@ -198,7 +188,7 @@ func pathPrefixCond(d db.Dialect, prefix string) (string, []any) {
 // wide scope a subquery that SQLite must not drive from ("+"), so it uses
 // the other filters' indexes.
 func subtreeCond(ctx context.Context, q db.Querier, pathPrefix string) ([]string, []any, error) {
-	pathCond, pathArgs := pathPrefixCond(q.Dialect(), pathPrefix)
+	pathCond, pathArgs := authz.SubtreeCond(q.Dialect(), "path", pathPrefix)
 	rows, err := q.Query(ctx, `SELECT id FROM org_units WHERE `+pathCond+` LIMIT ?`, append(pathArgs, subtreeListMax+1)...)
 	if err != nil {
 		return nil, nil, err
@@ -486,10 +476,7 @@ func openSealed(ctx context.Context, q db.Querier, keys *secure.Keyring, id stri
 	return plain{out[0], out[1], out[2], out[3], out[4], out[5]}, nil
 }
 
-var (
-	villageCodeRe = regexp.MustCompile(`^\d{12}$`)
-	dateRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-)
+var villageCodeRe = regexp.MustCompile(`^\d{12}$`)
 
 // checked is an Input after validation, with what it resolved.
 type checked struct {
@@ -521,12 +508,6 @@ func trimAll(in *Input) {
 func oneOf(fe apperr.Fields, field, value string, allowed []string) {
 	if value != "" && !slices.Contains(allowed, value) {
 		fe.Add(field, "请从列表中选择"+FieldLabels[field])
-	}
-}
-
-func maxLen(fe apperr.Fields, field, value string, n int) {
-	if len([]rune(value)) > n {
-		fe.Add(field, FieldLabels[field]+"不能超过 "+itoa(n)+" 个字")
 	}
 }
 
@@ -566,12 +547,12 @@ func (lk *lookups) unit(ctx context.Context, q db.Querier, id string) (org.Unit,
 
 func (lk *lookups) countyOf(ctx context.Context, q db.Querier, u org.Unit) (string, error) {
 	if lk == nil {
-		return countyOf(ctx, q, u)
+		return categoryOwner(ctx, q, u.Path)
 	}
 	if c, ok := lk.county[u.ID]; ok {
 		return c, nil
 	}
-	c, err := countyOf(ctx, q, u)
+	c, err := categoryOwner(ctx, q, u.Path)
 	if err == nil {
 		lk.county[u.ID] = c
 	}
@@ -613,7 +594,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 	if in.Name == "" {
 		fe.Add("name", "请填写姓名")
 	} else {
-		maxLen(fe, "name", in.Name, 30)
+		in.Name = validate.Text(fe, "name", FieldLabels["name"], in.Name, 30, false)
 	}
 	if in.IDNumber != "" {
 		card, err := validate.ParseIDCard(in.IDNumber)
@@ -640,15 +621,10 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 			}
 		}
 	}
-	today := cst.Today()
 	if in.BirthDate == "" {
 		fe.Add("birth_date", "请填写出生日期（或填写身份证号自动得出）")
-	} else if t, err := cst.ParseDate(in.BirthDate); err != nil || !dateRe.MatchString(in.BirthDate) || t.Format(cst.DateLayout) != in.BirthDate {
-		fe.Add("birth_date", "出生日期不是有效日期，格式如 1950-03-08")
-	} else if in.BirthDate > today {
-		fe.Add("birth_date", "出生日期不能晚于今天")
-	} else if in.BirthDate < "1900-01-01" {
-		fe.Add("birth_date", "出生日期不能早于 1900 年")
+	} else {
+		in.BirthDate, _, _ = validate.Date(fe, "birth_date", FieldLabels["birth_date"], in.BirthDate, true)
 	}
 	if in.Sex == "" {
 		fe.Add("sex", "请选择性别")
@@ -661,11 +637,11 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 	if in.GuardianPhone != "" && !validate.Phone(in.GuardianPhone) {
 		fe.Add("guardian_phone", validate.PhoneMessage)
 	}
-	maxLen(fe, "hukou_address", in.HukouAddress, 200)
-	maxLen(fe, "current_address", in.CurrentAddress, 200)
-	maxLen(fe, "guardian_name", in.GuardianName, 30)
-	maxLen(fe, "health_notes", in.HealthNotes, 2000)
-	maxLen(fe, "status_reason", in.StatusReason, 200)
+	in.HukouAddress = validate.Text(fe, "hukou_address", FieldLabels["hukou_address"], in.HukouAddress, 200, false)
+	in.CurrentAddress = validate.Text(fe, "current_address", FieldLabels["current_address"], in.CurrentAddress, 200, false)
+	in.GuardianName = validate.Text(fe, "guardian_name", FieldLabels["guardian_name"], in.GuardianName, 30, false)
+	in.HealthNotes = validate.Text(fe, "health_notes", FieldLabels["health_notes"], in.HealthNotes, 2000, false)
+	in.StatusReason = validate.Text(fe, "status_reason", FieldLabels["status_reason"], in.StatusReason, 200, false)
 	oneOf(fe, "living_situation", in.LivingSituation, LivingSituations)
 	oneOf(fe, "guardian_relation", in.GuardianRelation, GuardianRelations)
 	oneOf(fe, "disability_type", in.DisabilityType, DisabilityTypes)
@@ -693,13 +669,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 			fe.Add("status_date", "请填写状态变更日期")
 		}
 	}
-	if in.StatusDate != "" {
-		if t, err := cst.ParseDate(in.StatusDate); err != nil || t.Format(cst.DateLayout) != in.StatusDate {
-			fe.Add("status_date", "日期格式如 2024-05-01")
-		} else if in.StatusDate > today {
-			fe.Add("status_date", "日期不能晚于今天")
-		}
-	}
+	in.StatusDate, _, _ = validate.Date(fe, "status_date", FieldLabels["status_date"], in.StatusDate, false)
 
 	// The station or room responsible, and the village inside it.
 	if in.OrgID == "" {
@@ -806,34 +776,20 @@ func stationPath(u org.Unit) string {
 	return p
 }
 
-// countyOf finds the county node above a station or room (the root of
-// the tree when there is none), whose category list applies.
-func countyOf(ctx context.Context, q db.Querier, u org.Unit) (string, error) {
-	return countyOfPath(ctx, q, u.Path)
-}
-
-// countyOfPath finds the county node on an org path: the nearest county
-// at or above the node, or the root of the tree when there is none. A
-// path above county level (a province) has no county of its own: "".
-func countyOfPath(ctx context.Context, q db.Querier, path string) (string, error) {
-	pathIDs := strings.Split(strings.Trim(path, "/"), "/")
-	args := make([]any, len(pathIDs))
-	for i, v := range pathIDs {
-		args[i] = v
+// categoryOwner is the org node whose category list applies to the node
+// with path: its county (org.CountyOf); for a station or room with no
+// county above it (placed straight under the root), the root's list; for
+// a node above county level none, "" (a province sees several counties).
+func categoryOwner(ctx context.Context, q db.Querier, path string) (string, error) {
+	county, err := org.CountyOf(ctx, q, path)
+	if err != nil || county.ID != "" {
+		return county.ID, err
 	}
-	var id string
-	err := q.QueryRow(ctx, `SELECT id FROM org_units WHERE kind = 'county' AND id IN (`+db.Placeholders(len(args))+`) ORDER BY LENGTH(path) DESC LIMIT 1`, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		var kind string
-		if err := q.QueryRow(ctx, `SELECT kind FROM org_units WHERE id = ?`, pathIDs[len(pathIDs)-1]).Scan(&kind); err != nil {
-			return "", err
-		}
-		if kind == string(org.KindStation) || kind == string(org.KindRoom) {
-			return pathIDs[0], nil // a station straight under the root: the root's list applies
-		}
-		return "", nil
+	station, err := org.StationOf(ctx, q, path)
+	if err != nil || station.ID == "" {
+		return "", err
 	}
-	return id, err
+	return strings.Split(strings.Trim(path, "/"), "/")[0], nil
 }
 
 // auditFields lists a recipient's values for audit.Diff; personal values
@@ -856,21 +812,79 @@ func auditFields(in Input, orgName, workerName string) []audit.Field {
 	}
 }
 
-// sealedValues are the column values a checked input stores: sealed
-// text, blind indexes and masks.
-func sealedValues(keys *secure.Keyring, in Input) []any {
+// column is one column a write sets and its value.
+type column struct {
+	name  string
+	value any
+}
+
+// recordColumns are the columns Create and Update write from a checked
+// input, each with its value: plain fields, then sealed text, blind
+// indexes and masks. A new stored field is one line here (plus its
+// migration and Input field); the INSERT and the UPDATE are built from
+// this list.
+func recordColumns(keys *secure.Keyring, c checked, now string) []column {
+	in := c.in
 	idMasked := ""
 	if in.IDNumber != "" {
 		idMasked = secure.MaskID(in.IDNumber)
 	}
-	return []any{
-		keys.Seal(in.IDNumber), keys.BlindIndex("idcard", in.IDNumber), idMasked,
-		keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), maskPhone(in.Phone),
-		keys.Seal(in.HukouAddress), secure.MaskAddress(in.HukouAddress),
-		keys.Seal(in.CurrentAddress), secure.MaskAddress(in.CurrentAddress),
-		keys.Seal(in.GuardianPhone), maskPhone(in.GuardianPhone),
-		keys.Seal(in.HealthNotes),
+	return []column{
+		{"org_id", in.OrgID},
+		{"name", in.Name},
+		{"name_initials", c.initial},
+		{"sex", in.Sex},
+		{"birth_date", in.BirthDate},
+		{"ethnicity", in.Ethnicity},
+		{"village_code", in.VillageCode},
+		{"living_situation", in.LivingSituation},
+		{"guardian_name", in.GuardianName},
+		{"guardian_relation", in.GuardianRelation},
+		{"categories", strings.Join(in.Categories, categorySep)},
+		{"disability_type", in.DisabilityType},
+		{"disability_grade", in.DisabilityGrade},
+		{"income_source", in.IncomeSource},
+		{"worker_id", in.WorkerID},
+		{"status", in.Status},
+		{"status_reason", in.StatusReason},
+		{"status_date", in.StatusDate},
+		{"updated_at", now},
+		{"id_enc", keys.Seal(in.IDNumber)},
+		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
+		{"id_masked", idMasked},
+		{"phone_enc", keys.Seal(in.Phone)},
+		{"phone_index", keys.BlindIndex("phone", in.Phone)},
+		{"phone_masked", maskPhone(in.Phone)},
+		{"hukou_address_enc", keys.Seal(in.HukouAddress)},
+		{"hukou_address_masked", secure.MaskAddress(in.HukouAddress)},
+		{"current_address_enc", keys.Seal(in.CurrentAddress)},
+		{"current_address_masked", secure.MaskAddress(in.CurrentAddress)},
+		{"guardian_phone_enc", keys.Seal(in.GuardianPhone)},
+		{"guardian_phone_masked", maskPhone(in.GuardianPhone)},
+		{"health_notes_enc", keys.Seal(in.HealthNotes)},
 	}
+}
+
+// insertSQL is an INSERT of cols into table, with its arguments.
+func insertSQL(table string, cols []column) (string, []any) {
+	names := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		names[i], args[i] = c.name, c.value
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")", args
+}
+
+// setSQL is the "a = ?, b = ?" list of an UPDATE setting cols, with its
+// arguments.
+func setSQL(cols []column) (string, []any) {
+	sets := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		sets[i], args[i] = c.name+" = ?", c.value
+	}
+	return strings.Join(sets, ", "), args
 }
 
 func maskPhone(p string) string {
@@ -969,16 +983,9 @@ func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if actor != nil {
 		createdBy = actor.UserID
 	}
-	args := []any{id, in.OrgID, in.Name, c.initial, in.Sex, in.BirthDate, in.Ethnicity, in.VillageCode, in.LivingSituation,
-		in.GuardianName, in.GuardianRelation, strings.Join(in.Categories, categorySep), in.DisabilityType, in.DisabilityGrade,
-		in.IncomeSource, in.WorkerID, in.Status, in.StatusReason, in.StatusDate, createdBy, now, now}
-	args = append(args, sealedValues(keys, in)...)
-	_, err := q.Exec(ctx, `INSERT INTO recipients (id, version, org_id, name, name_initials, sex, birth_date, ethnicity, village_code, living_situation,
-		guardian_name, guardian_relation, categories, disability_type, disability_grade, income_source, worker_id, status, status_reason,
-		status_date, created_by, created_at, updated_at,
-		id_enc, id_index, id_masked, phone_enc, phone_index, phone_masked, hukou_address_enc, hukou_address_masked,
-		current_address_enc, current_address_masked, guardian_phone_enc, guardian_phone_masked, health_notes_enc)
-		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, recordColumns(keys, c, now)...)
+	insert, args := insertSQL("recipients", cols)
+	_, err := q.Exec(ctx, insert, args...)
 	if db.IsUniqueViolation(err) {
 		var n int
 		if q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients WHERE id = ?`, id).Scan(&n) == nil && n > 0 {
@@ -1054,26 +1061,13 @@ func Update(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 			return Recipient{}, err
 		}
 	}
-	args := []any{in.OrgID, in.Name, c.initial, in.Sex, in.BirthDate, in.Ethnicity, in.VillageCode, in.LivingSituation,
-		in.GuardianName, in.GuardianRelation, strings.Join(in.Categories, categorySep), in.DisabilityType, in.DisabilityGrade,
-		in.IncomeSource, in.WorkerID, in.Status, in.StatusReason, in.StatusDate, cst.NowStamp()}
-	args = append(args, sealedValues(keys, in)...)
-	args = append(args, id, version)
-	res, err := q.Exec(ctx, `UPDATE recipients SET org_id = ?, name = ?, name_initials = ?, sex = ?, birth_date = ?, ethnicity = ?,
-		village_code = ?, living_situation = ?, guardian_name = ?, guardian_relation = ?, categories = ?, disability_type = ?,
-		disability_grade = ?, income_source = ?, worker_id = ?, status = ?, status_reason = ?, status_date = ?, updated_at = ?,
-		id_enc = ?, id_index = ?, id_masked = ?, phone_enc = ?, phone_index = ?, phone_masked = ?, hukou_address_enc = ?,
-		hukou_address_masked = ?, current_address_enc = ?, current_address_masked = ?, guardian_phone_enc = ?, guardian_phone_masked = ?,
-		health_notes_enc = ?, version = version + 1
-		WHERE id = ? AND version = ?`, args...)
+	set, args := setSQL(recordColumns(keys, c, cst.NowStamp()))
+	res, err := q.Exec(ctx, `UPDATE recipients SET `+set+`, version = version + 1 WHERE id = ? AND version = ?`, append(args, id, version)...)
 	if db.IsUniqueViolation(err) {
 		return Recipient{}, duplicateIDError("")
 	}
-	if err != nil {
+	if err := db.Versioned(res, err); err != nil {
 		return Recipient{}, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Recipient{}, apperr.ErrStale()
 	}
 	if !slices.Equal(in.Categories, before.Categories) {
 		if err := writeCategoryLinks(ctx, q, id, in.Categories); err != nil {

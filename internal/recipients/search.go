@@ -98,6 +98,29 @@ func (f *Filter) sortOf() string {
 	return "name"
 }
 
+// Exact lookups: what search text is matched exactly (through a blind
+// index) rather than as a name prefix.
+const (
+	LookupIDNumber = "idcard" // 15 or 18 characters of digits, an X allowed last
+	LookupPhone    = "phone"  // a phone number validate.Phone accepts
+)
+
+// LookupKind says whether search text (trimmed here) is an ID number
+// (LookupIDNumber) or a phone number (LookupPhone), which the list finds
+// exactly, or neither (""), which it matches as a name. An export's audit
+// summary uses it too, so that no number typed as a search is copied
+// into the log.
+func LookupKind(text string) string {
+	text = strings.TrimSpace(text)
+	switch {
+	case looksLikeIDNumber(text):
+		return LookupIDNumber
+	case validate.Phone(validate.NormalizePhone(text)):
+		return LookupPhone
+	}
+	return ""
+}
+
 // looksLikeIDNumber: 15 or 18 characters of digits (an X last).
 func looksLikeIDNumber(s string) bool {
 	n := len(s)
@@ -145,16 +168,17 @@ func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, 
 		add(c, a...)
 	}
 	text := strings.TrimSpace(f.Text)
+	kind := LookupKind(text)
 	switch {
 	case text == "":
-	case looksLikeIDNumber(text):
+	case kind == LookupIDNumber:
 		card, err := validate.ParseIDCard(text)
 		number := strings.ToUpper(text)
 		if err == nil {
 			number = card.Number
 		}
 		add(idIndexCond, keys.BlindIndex("idcard", number))
-	case validate.Phone(validate.NormalizePhone(text)):
+	case kind == LookupPhone:
 		add(phoneIndexCond, keys.BlindIndex("phone", validate.NormalizePhone(text)))
 	case isASCIILetters(text):
 		addPrefix("r.name_initials", strings.ToLower(text))
@@ -386,9 +410,9 @@ type Worker struct {
 // Workers lists the active social workers and station heads in the
 // actor's scope, for the "责任社工" picker and filter.
 func Workers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Worker, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.org_id, o.name FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name LIMIT 1000`, arg)
+		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name LIMIT 1000`, args...)
 	if err != nil {
 		return nil, err
 	}

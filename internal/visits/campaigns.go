@@ -250,10 +250,11 @@ func progress(ctx context.Context, q db.Querier, c *Campaign) error {
 	}
 	// People in care in the villages, under the campaign's node; reached
 	// = with a visit dated within the range.
+	under, underArgs := authz.SubtreeCond(q.Dialect(), "o.path", c.OrgPath)
 	return q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.recipient_id = r.id AND v.visit_date >= ? AND v.visit_date <= ?) THEN 1 ELSE 0 END), 0)
 		FROM recipients r JOIN org_units o ON o.id = r.org_id
-		WHERE r.village_code IN (SELECT village_code FROM visit_campaign_villages WHERE campaign_id = ?) AND `+recipients.InCareCond("r")+` AND o.path LIKE ?`,
-		c.StartsOn, c.EndsOn, c.ID, c.OrgPath+"%").Scan(&c.Targets, &c.Reached)
+		WHERE r.village_code IN (SELECT village_code FROM visit_campaign_villages WHERE campaign_id = ?) AND `+recipients.InCareCond("r")+` AND `+under,
+		append([]any{c.StartsOn, c.EndsOn, c.ID}, underArgs...)...).Scan(&c.Targets, &c.Reached)
 }
 
 // CampaignFilter selects campaigns.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -107,7 +106,7 @@ func WindowCond(w Window, alias, today, weekEnd string) (string, []any) {
 
 func dueWhere(d db.Dialect, actor *authz.Actor, f DueFilter, today, weekEnd string) db.Conds {
 	var c db.Conds
-	scope, scopeArgs := scopeCond(d, actor, "o.path")
+	scope, scopeArgs := actor.ScopeCond(d, "o.path")
 	c.Add(scope, scopeArgs...)
 	c.Add(recipients.InCareCond("r"))
 	wc, wargs := WindowCond(f.Window, "r", today, weekEnd)
@@ -218,37 +217,29 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 	if err := actor.Require(authz.PermVisitsStats); err != nil {
 		return nil, Counts{}, err
 	}
-	cond, args := scopeCond(q.Dialect(), actor, "path")
+	cond, args := actor.ScopeCond(q.Dialect(), "path")
 	rows, err := q.Query(ctx, `SELECT id, kind, name, path FROM org_units WHERE `+cond, args...)
 	if err != nil {
 		return nil, Counts{}, err
 	}
-	type node struct{ kind, name, path string }
-	nodes := map[string]node{}
+	nodes := map[string]org.Unit{}
 	for rows.Next() {
-		var id string
-		var n node
-		if err := rows.Scan(&id, &n.kind, &n.name, &n.path); err != nil {
+		var n org.Unit
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Name, &n.Path); err != nil {
 			rows.Close()
 			return nil, Counts{}, err
 		}
-		nodes[id] = n
+		nodes[n.ID] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, Counts{}, err
 	}
-	// The station an org node belongs to: itself if a station, the
-	// station on its path if a room, else the node itself.
+	// Figures go to the station an org node belongs to (org.StationIn),
+	// or to the node itself above station level.
 	stationOf := func(id string) string {
-		n := nodes[id]
-		if n.kind == string(org.KindRoom) {
-			parts := strings.Split(strings.Trim(n.path, "/"), "/")
-			for i := len(parts) - 1; i >= 0; i-- {
-				if p, ok := nodes[parts[i]]; ok && p.kind == string(org.KindStation) {
-					return parts[i]
-				}
-			}
+		if st, ok := org.StationIn(nodes[id].Path, nodes); ok {
+			return st.ID
 		}
 		return id
 	}
@@ -256,7 +247,7 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
 	// Counts read only the (org, status, due) index: they name nobody,
 	// so the children rule of the lists does not apply to them.
-	ocond, oargs := scopeCond(q.Dialect(), actor, "o.path")
+	ocond, oargs := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err = q.Query(ctx, `SELECT r.org_id,
 		SUM(CASE WHEN r.next_visit_due > '' AND r.next_visit_due < ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN r.next_visit_due >= ? AND r.next_visit_due <= ? THEN 1 ELSE 0 END),
@@ -278,7 +269,7 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 		agg := by[st]
 		if agg == nil {
 			n := nodes[st]
-			agg = &Counts{OrgID: st, OrgName: n.name, Kind: n.kind}
+			agg = &Counts{OrgID: st, OrgName: n.Name, Kind: string(n.Kind)}
 			by[st] = agg
 		}
 		agg.Overdue += c.Overdue
@@ -293,8 +284,8 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 	}
 	// Every station in scope appears, with zeros where nothing is due.
 	for id, n := range nodes {
-		if n.kind == string(org.KindStation) && by[id] == nil {
-			by[id] = &Counts{OrgID: id, OrgName: n.name, Kind: n.kind}
+		if n.Kind == org.KindStation && by[id] == nil {
+			by[id] = &Counts{OrgID: id, OrgName: n.Name, Kind: string(n.Kind)}
 		}
 	}
 	for _, c := range by {
@@ -305,7 +296,7 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 		if a.Overdue != b.Overdue {
 			return a.Overdue > b.Overdue
 		}
-		return nodes[a.OrgID].path < nodes[b.OrgID].path
+		return nodes[a.OrgID].Path < nodes[b.OrgID].Path
 	})
 	total.OrgID, total.OrgName = actor.OrgID, actor.OrgName
 	return perStation, total, nil
@@ -315,7 +306,7 @@ func DueCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (perStatio
 func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, error) {
 	now := cst.Now()
 	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
-	cond, scopeArgs := scopeCond(q.Dialect(), actor, "o.path")
+	cond, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
 	var c Counts
 	err := q.QueryRow(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN r.next_visit_due > '' AND r.next_visit_due < ? THEN 1 ELSE 0 END), 0),

@@ -179,6 +179,18 @@ func getMajorChange(ctx context.Context, q db.Querier, keys *secure.Keyring, id 
 	return out[0], nil
 }
 
+// MajorChangeSaved reports whether a major-change report with this id is
+// already stored, so a client resending a report it made offline can be
+// told it was not created again. An empty id is never saved.
+func MajorChangeSaved(ctx context.Context, q db.Querier, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM visit_major_changes WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}
+
 // answerMajorChanges marks the open reports made up to a visit's time as
 // answered by it, and reopens those it answered that now lie after it (a
 // corrected visit time). Visit times are kept to the minute, so a report

@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/secure"
 )
 
@@ -151,20 +152,6 @@ func rowKey(d db.Dialect, alias string) string {
 	return alias + ".id"
 }
 
-// scopeCond restricts an org path column to the actor's scope, as
-// authz.ScopeFilter does, in the form each engine serves best: on SQLite a
-// byte range, which the unique index on org_units.path answers (its LIKE
-// ignores case and so reads every node, a millisecond per query in a
-// province); on PostgreSQL the LIKE of ScopeFilter, whose collation may
-// not order paths bytewise.
-func scopeCond(d db.Dialect, actor *authz.Actor, column string) (string, []any) {
-	if d == db.SQLite {
-		return column + " >= ? AND " + column + " < ?", []any{actor.OrgPath, actor.OrgPath + "\U0010FFFF"}
-	}
-	cond, arg := actor.ScopeFilter(column)
-	return cond, []any{arg}
-}
-
 // dayStart is the instant a China date begins, as stored.
 func dayStart(date string) (string, bool) {
 	t, err := cst.ParseDate(date)
@@ -183,7 +170,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	}
 	// Conditions on the org node (o) and on the visit and person (v, r).
 	var oc, vc db.Conds
-	scope, scopeArgs := scopeCond(q.Dialect(), actor, "o.path")
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
 	oc.Add(scope, scopeArgs...)
 	if f.OrgID != "" {
 		oc.Add("o.path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'", f.OrgID)
@@ -327,19 +314,21 @@ func anys(ss []string) []any {
 // (for a room, its station; above station level, everyone in scope, up
 // to 300), the actor first.
 func VisitorOptions(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Visitor, error) {
+	if actor == nil {
+		return nil, apperr.ErrForbidden()
+	}
 	base := actor.OrgPath
-	var kind string
-	if err := q.QueryRow(ctx, `SELECT kind FROM org_units WHERE id = ?`, actor.OrgID).Scan(&kind); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	station, err := org.StationOf(ctx, q, base)
+	if err != nil {
 		return nil, err
 	}
-	if kind == "room" {
-		// The room's station: its path without the last id.
-		parts := strings.Split(strings.Trim(base, "/"), "/")
-		base = "/" + strings.Join(parts[:len(parts)-1], "/") + "/"
+	if station.ID != "" {
+		base = station.Path // a room's visitors are its station's
 	}
+	cond, args := authz.SubtreeCond(q.Dialect(), "o.path", base)
 	rows, err := q.Query(ctx, `SELECT u.id, u.display_name FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE o.path LIKE ? AND u.active = 1 AND u.role IN ('worker', 'station_head', 'volunteer')
-		ORDER BY CASE WHEN u.id = ? THEN 0 ELSE 1 END, u.role DESC, u.display_name LIMIT 300`, base+"%", actor.UserID)
+		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head', 'volunteer')
+		ORDER BY CASE WHEN u.id = ? THEN 0 ELSE 1 END, u.role DESC, u.display_name LIMIT 300`, append(args, actor.UserID)...)
 	if err != nil {
 		return nil, err
 	}

@@ -368,7 +368,7 @@ func ReplanAll(ctx context.Context, tx db.Querier, actor *authz.Actor) (int, err
 	if err := actor.Require(authz.PermVisitsRules); err != nil {
 		return 0, err
 	}
-	scope, scopeArgs := scopeCond(tx.Dialect(), actor, "o.path")
+	scope, scopeArgs := actor.ScopeCond(tx.Dialect(), "o.path")
 	type planned struct {
 		id, path, tier, last, due string
 	}

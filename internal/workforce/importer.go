@@ -69,8 +69,8 @@ func SizeLabel(n int64) string { return roster.SizeLabel(n) }
 // stationIndex finds stations and rooms in scope by name, with or without
 // the 社工站 / 社工室 suffix.
 func stationIndex(ctx context.Context, q db.Querier, actor *authz.Actor) (map[string]string, error) {
-	cond, arg := actor.ScopeFilter("path")
-	rows, err := q.Query(ctx, `SELECT id, name, division_code FROM org_units WHERE `+cond+` AND kind IN (?, ?) AND active = 1`, arg, org.KindStation, org.KindRoom)
+	cond, args := actor.ScopeCond(q.Dialect(), "path")
+	rows, err := q.Query(ctx, `SELECT id, name, division_code FROM org_units WHERE `+cond+` AND kind IN (?, ?) AND active = 1`, append(args, org.KindStation, org.KindRoom)...)
 	if err != nil {
 		return nil, err
 	}

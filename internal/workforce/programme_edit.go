@@ -10,6 +10,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Editing and deleting honours/talent programmes, and the honours of one
@@ -34,8 +35,8 @@ func UpdateProgramme(ctx context.Context, tx *db.Tx, actor *authz.Actor, id stri
 		return p, err
 	}
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
-	in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
+	in.Name = validate.Text(fe, "name", "项目名称", in.Name, 60, true)
+	in.Description = validate.Text(fe, "description", "说明", in.Description, 500, false)
 	unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
 	if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
 		in.Kind = code

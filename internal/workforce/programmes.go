@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Programme is an honour (社工之星) or talent programme with its rounds.
@@ -223,8 +224,8 @@ func getProgramme(ctx context.Context, q db.Querier, id string) (Programme, erro
 func CreateProgramme(ctx context.Context, tx *db.Tx, actor *authz.Actor, in ProgrammeInput) (Programme, error) {
 	var p Programme
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
-	in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
+	in.Name = validate.Text(fe, "name", "项目名称", in.Name, 60, true)
+	in.Description = validate.Text(fe, "description", "说明", in.Description, 500, false)
 	unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
 	if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
 		in.Kind = code
@@ -250,10 +251,10 @@ func CreateProgramme(ctx context.Context, tx *db.Tx, actor *authz.Actor, in Prog
 
 // ListProgrammes returns the programmes in scope, newest first.
 func ListProgrammes(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Programme, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT p.id, p.org_id, o.name, o.path, p.name, p.kind, p.description, p.version,
 		(SELECT COUNT(*) FROM wf_rounds r WHERE r.programme_id = p.id)
-		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, arg)
+		FROM wf_programmes p JOIN org_units o ON o.id = p.org_id WHERE `+cond+` ORDER BY p.created_at DESC, p.id LIMIT 500`, args...)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (p Programme, err error) {
 		err = row.Scan(&p.ID, &p.OrgID, &p.OrgName, &p.OrgPath, &p.Name, &p.Kind, &p.Description, &p.Version, &p.RoundCount)
 		return p, err
@@ -353,8 +354,8 @@ type LineFilter struct {
 
 // ListLines returns the allowance payment lines in scope.
 func ListLines(ctx context.Context, q db.Querier, actor *authz.Actor, f LineFilter) ([]Line, error) {
-	cond, arg := actor.ScopeFilter("o.path")
-	where, args := []string{cond}, []any{arg}
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	where := []string{cond}
 	if f.Year > 0 {
 		where, args = append(where, "l.due_on LIKE ?"), append(args, strconv.Itoa(f.Year)+"-%")
 	}
@@ -375,8 +376,8 @@ func AddRound(ctx context.Context, tx *db.Tx, actor *authz.Actor, programmeID st
 		return r, err
 	}
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "批次名称", in.Name, 60, true)
-	in.Benefits = trimLen(fe, "benefits", "待遇", in.Benefits, 500, false)
+	in.Name = validate.Text(fe, "name", "批次名称", in.Name, 60, true)
+	in.Benefits = validate.Text(fe, "benefits", "待遇", in.Benefits, 500, false)
 	if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
 		fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
 	}
@@ -419,7 +420,7 @@ func Nominate(ctx context.Context, tx *db.Tx, actor *authz.Actor, roundID string
 		return n, err
 	}
 	fe := apperr.Fields{}
-	in.Note = trimLen(fe, "note", "推荐理由", in.Note, 500, false)
+	in.Note = validate.Text(fe, "note", "推荐理由", in.Note, 500, false)
 	w, err := getWorker(ctx, tx, in.WorkerID)
 	if err != nil {
 		fe.Add("worker_id", "请选择被提名的社工")
@@ -573,7 +574,7 @@ func ConfirmPayment(ctx context.Context, tx *db.Tx, actor *authz.Actor, lineID s
 	fe := apperr.Fields{}
 	if paid {
 		paidOn = normDate(paidOn)
-		checkDate(fe, "paid_on", "发放日期", paidOn, true)
+		validate.Date(fe, "paid_on", "发放日期", paidOn, true)
 	} else {
 		paidOn = ""
 	}
@@ -602,4 +603,37 @@ func ConfirmPayment(ctx context.Context, tx *db.Tx, actor *authz.Actor, lineID s
 	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_programme", EntityID: p.ID, OrgPath: p.OrgPath,
 		Summary: "津贴发放确认：" + l.WorkerName + " " + l.Period() + " " + l.Amount() + " 元",
 		Changes: []audit.Change{{Field: "paid", Label: "发放状态", Before: before, After: after}}})
+}
+
+// programmeOfQueries find the programme a round, nominee or payment line
+// belongs to.
+var programmeOfQueries = map[string]string{
+	"round":   `SELECT programme_id FROM wf_rounds WHERE id = ?`,
+	"nominee": `SELECT r.programme_id FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id WHERE n.id = ?`,
+	"line": `SELECT r.programme_id FROM wf_allowance_lines l JOIN wf_allowance_schedules a ON a.id = l.schedule_id
+		JOIN wf_nominees n ON n.id = a.nominee_id JOIN wf_rounds r ON r.id = n.round_id WHERE l.id = ?`,
+}
+
+// ProgrammeOf returns the id of the programme a sub-record belongs to, for
+// a page to return to after editing it. kind is "round", "nominee" or
+// "line" (an allowance payment line). Errors: apperr.ErrNotFound when there
+// is no such record, apperr.ErrOutOfScope when the programme's unit is
+// outside the actor's scope.
+func ProgrammeOf(ctx context.Context, q db.Querier, actor *authz.Actor, kind, id string) (string, error) {
+	query, ok := programmeOfQueries[kind]
+	if !ok {
+		return "", fmt.Errorf("workforce: ProgrammeOf: unknown kind %q", kind)
+	}
+	var pid string
+	err := q.QueryRow(ctx, query, id).Scan(&pid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apperr.ErrNotFound("记录")
+	} else if err != nil {
+		return "", err
+	}
+	p, err := getProgramme(ctx, q, pid)
+	if err != nil {
+		return "", err
+	}
+	return pid, actor.RequireScope(p.OrgPath)
 }

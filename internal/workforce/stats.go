@@ -179,7 +179,7 @@ func Statistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFi
 	// Each figure counts towards the total and the person's station.
 	each := func(path string, fn func(*Figures)) {
 		fn(total)
-		if stn, ok := stationOf(path, units); ok {
+		if stn, ok := org.StationIn(path, units); ok {
 			fn(stations[stn.ID])
 		}
 	}

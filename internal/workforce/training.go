@@ -191,7 +191,7 @@ func AddAttendee(ctx context.Context, tx *db.Tx, actor *authz.Actor, trainingID 
 		fe.Add("person_id", "所选人员不存在或不在您负责的范围内")
 		return fe.Err()
 	}
-	county, err := countyOf(ctx, tx, tUnit)
+	county, err := trainingReach(ctx, tx, tUnit)
 	if err != nil {
 		return err
 	}
@@ -250,8 +250,8 @@ var trainingOrder = db.Order{
 // ListTrainings returns the trainings in scope that match f.
 func ListTrainings(ctx context.Context, q db.Querier, actor *authz.Actor, f TrainingFilter) ([]Training, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
 		c.Add(`(t.title LIKE ? ESCAPE '\' OR t.organiser LIKE ? ESCAPE '\')`, p, p)

@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Editing and deleting training sessions. The same permission and scope
@@ -46,9 +47,9 @@ func removedChanges(fields []audit.Field) []audit.Change {
 // checkTraining validates a training as submitted (the rules of
 // CreateTraining) and returns the unit and the minutes credited.
 func checkTraining(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.Fields, in *TrainingInput) (org.Unit, int) {
-	in.Title = trimLen(fe, "title", "培训主题", in.Title, 80, true)
-	in.Organiser = trimLen(fe, "organiser", "主办方", in.Organiser, 60, false)
-	in.Place = trimLen(fe, "place", "地点", in.Place, 80, false)
+	in.Title = validate.Text(fe, "title", "培训主题", in.Title, 80, true)
+	in.Organiser = validate.Text(fe, "organiser", "主办方", in.Organiser, 60, false)
+	in.Place = validate.Text(fe, "place", "地点", in.Place, 80, false)
 	unit := checkUnit(ctx, q, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
 	if code, ok := codeOf(TrainingKinds, in.Kind); ok {
 		in.Kind = code
@@ -59,8 +60,8 @@ func checkTraining(ctx context.Context, q db.Querier, actor *authz.Actor, fe app
 	if in.EndOn == "" {
 		in.EndOn = in.StartOn
 	}
-	start, okStart := checkDate(fe, "start_on", "开始日期", in.StartOn, true)
-	end, okEnd := checkDate(fe, "end_on", "结束日期", in.EndOn, true)
+	_, start, okStart := validate.Date(fe, "start_on", "开始日期", in.StartOn, true)
+	_, end, okEnd := validate.Date(fe, "end_on", "结束日期", in.EndOn, true)
 	days := 1
 	if okStart && okEnd {
 		if in.EndOn < in.StartOn {
@@ -105,7 +106,7 @@ func UpdateTraining(ctx context.Context, tx *db.Tx, actor *authz.Actor, id strin
 	fe := apperr.Fields{}
 	unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
 	if _, bad := fe["org_id"]; !bad && unit.ID != before.OrgID {
-		county, err := countyOf(ctx, tx, unit)
+		county, err := trainingReach(ctx, tx, unit)
 		if err != nil {
 			return t, err
 		}

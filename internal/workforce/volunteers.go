@@ -117,15 +117,15 @@ func GetVolunteer(ctx context.Context, q db.Querier, keys *secure.Keyring, actor
 
 func validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in *VolunteerInput) (org.Unit, error) {
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
-	in.Skills = trimLen(fe, "skills", "特长技能", in.Skills, 200, false)
+	in.Name = validate.Text(fe, "name", "姓名", in.Name, 30, true)
+	in.Skills = validate.Text(fe, "skills", "特长技能", in.Skills, 200, false)
 	unit := checkUnit(ctx, q, actor, fe, "org_id", strings.TrimSpace(in.OrgID), false)
 	in.Phone = validate.NormalizePhone(in.Phone)
 	if in.Phone != "" && !validate.Phone(in.Phone) {
 		fe.Add("phone", validate.PhoneMessage)
 	}
 	in.RegisteredOn = normDate(in.RegisteredOn)
-	checkDate(fe, "registered_on", "注册日期", in.RegisteredOn, true)
+	validate.Date(fe, "registered_on", "注册日期", in.RegisteredOn, true)
 	if in.Status == "" {
 		in.Status = "active"
 	} else if code, ok := codeOf(VolunteerStatuses, in.Status); ok {
@@ -216,11 +216,11 @@ func LogHours(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID st
 	}
 	fe := apperr.Fields{}
 	in.ServedOn = normDate(in.ServedOn)
-	if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
+	if _, _, ok := validate.Date(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
 		fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
 	}
 	minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
-	in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
+	in.Activity = validate.Text(fe, "activity", "服务内容", in.Activity, 200, true)
 	if fe["served_on"] == "" && fe["hours"] == "" {
 		var already int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
@@ -307,8 +307,8 @@ var volunteerOrder = db.Order{
 // masked).
 func ListVolunteers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f VolunteerFilter) ([]Volunteer, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		p := "%" + db.Like(t) + "%"
 		c.Add(`(v.name LIKE ? ESCAPE '\' OR v.skills LIKE ? ESCAPE '\' OR v.phone_index = ?)`, p, p, keys.BlindIndex("phone", validate.NormalizePhone(t)))

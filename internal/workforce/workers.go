@@ -254,9 +254,9 @@ type checkedWorker struct {
 func validateWorker(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in WorkerInput, before *Worker) (checkedWorker, apperr.Fields) {
 	fe := apperr.Fields{}
 	c := checkedWorker{in: in}
-	c.in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
-	c.in.Major = trimLen(fe, "major", "专业", in.Major, 40, false)
-	c.in.Employer = trimLen(fe, "employer", "工作单位", in.Employer, 60, false)
+	c.in.Name = validate.Text(fe, "name", "姓名", in.Name, 30, true)
+	c.in.Major = validate.Text(fe, "major", "专业", in.Major, 40, false)
+	c.in.Employer = validate.Text(fe, "employer", "工作单位", in.Employer, 60, false)
 	c.unit = checkUnit(ctx, q, actor, fe, "org_id", strings.TrimSpace(in.OrgID), false)
 
 	if strings.TrimSpace(in.IDNumber) == "" && before != nil {
@@ -309,8 +309,8 @@ func validateWorker(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 		}
 	}
 	c.in.HiredOn, c.in.LeftOn = normDate(in.HiredOn), normDate(in.LeftOn)
-	hired, hiredOK := checkDate(fe, "hired_on", "入职日期", c.in.HiredOn, false)
-	_, leftOK := checkDate(fe, "left_on", "离职日期", c.in.LeftOn, false)
+	_, hired, hiredOK := validate.Date(fe, "hired_on", "入职日期", c.in.HiredOn, false)
+	_, _, leftOK := validate.Date(fe, "left_on", "离职日期", c.in.LeftOn, false)
 	if hiredOK && c.birthDate != "" && c.in.HiredOn < addYears(c.birthDate, 16) {
 		fe.Add("hired_on", "入职日期早于 16 周岁，请核对")
 	}
@@ -398,9 +398,9 @@ func validateQualification(fe apperr.Fields, prefix string, in *QualificationInp
 	default:
 		fe.Add(prefix+"stage", "阶段应为“证书”或“考试合格”")
 	}
-	in.CertNo = trimLen(fe, prefix+"cert_no", "证书编号", in.CertNo, 40, false)
+	in.CertNo = validate.Text(fe, prefix+"cert_no", "证书编号", in.CertNo, 40, false)
 	in.ObtainedOn = normDate(in.ObtainedOn)
-	if _, ok := checkDate(fe, prefix+"obtained_on", "取得日期", in.ObtainedOn, true); ok && birthDate != "" {
+	if _, _, ok := validate.Date(fe, prefix+"obtained_on", "取得日期", in.ObtainedOn, true); ok && birthDate != "" {
 		if adult := addYears(birthDate, MinCertificateAge); in.ObtainedOn < adult {
 			fe.Add(prefix+"obtained_on", "取得日期早于 "+strconv.Itoa(MinCertificateAge)+" 周岁（"+adult+"），请核对")
 		}
@@ -674,8 +674,8 @@ func ListWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 // needed only to search by ID number or phone (f.Text).
 func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
 	var c db.Conds
-	scope, scopeArg := actor.ScopeFilter("o.path")
-	c.Add(scope, scopeArg)
+	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
+	c.Add(scope, scopeArgs...)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		c.Add(`(w.name LIKE ? ESCAPE '\' OR w.idcard_index = ? OR w.phone_index = ?)`,
 			"%"+db.Like(t)+"%", keys.BlindIndex("idcard", strings.ToUpper(strings.ReplaceAll(t, " ", ""))),
@@ -755,9 +755,9 @@ func qualificationsFor(ctx context.Context, q db.Querier, workerIDs []string) (m
 
 // LinkableUsers lists the accounts in scope a worker may be linked to.
 func LinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Option, error) {
-	cond, arg := actor.ScopeFilter("o.path")
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT 1000`, arg)
+		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT 1000`, args...)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Option, error) {
 		var id, name, username string
 		err := row.Scan(&id, &name, &username)

@@ -159,55 +159,18 @@ func checkUnit(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.
 	return u
 }
 
-// countyOf returns the county node a unit belongs to (the unit itself if
-// it is a county), or the unit itself when it lies above any county.
-func countyOf(ctx context.Context, q db.Querier, u org.Unit) (org.Unit, error) {
-	chain, err := org.Ancestors(ctx, q, u)
-	if err != nil {
-		return org.Unit{}, err
-	}
-	for _, a := range chain {
-		if a.Kind == org.KindCounty {
-			return a, nil
-		}
+// trainingReach is the node whose people a training takes in: the
+// county of the training's unit (org.CountyOf), or the unit itself when
+// it lies above any county (a city's training is open to the whole city).
+func trainingReach(ctx context.Context, q db.Querier, u org.Unit) (org.Unit, error) {
+	county, err := org.CountyOf(ctx, q, u.Path)
+	if err != nil || county.ID != "" {
+		return county, err
 	}
 	return u, nil
 }
 
-// stationOf finds the station an org path lies in (a room's station, or
-// the station itself); false when the node is above the stations. units
-// maps ids to nodes.
-func stationOf(path string, units map[string]org.Unit) (org.Unit, bool) {
-	for _, id := range strings.Split(strings.Trim(path, "/"), "/") {
-		if u, ok := units[id]; ok && u.Kind == org.KindStation {
-			return u, true
-		}
-	}
-	return org.Unit{}, false
-}
-
 // Dates.
-
-// checkDate validates an optional or required YYYY-MM-DD field that may
-// not lie in the future, returning the parsed date.
-func checkDate(fe apperr.Fields, field, label, value string, required bool) (time.Time, bool) {
-	if value == "" {
-		if required {
-			fe.Add(field, "请填写"+label)
-		}
-		return time.Time{}, false
-	}
-	t, err := cst.ParseDate(value)
-	if err != nil {
-		fe.Add(field, label+"格式应为 年-月-日，如 2024-03-15")
-		return time.Time{}, false
-	}
-	if value > cst.Today() {
-		fe.Add(field, label+"不能晚于今天")
-		return t, false
-	}
-	return t, true
-}
 
 // normDate accepts 2024-3-5, 2024/03/05, 2024.3.5 and 20240305 (as typed
 // in rosters) and returns YYYY-MM-DD, or the input unchanged when it is
@@ -343,14 +306,4 @@ func FormatYuan(fen int64) string {
 		return "-" + out
 	}
 	return out
-}
-
-func trimLen(fe apperr.Fields, field, label, value string, max int, required bool) string {
-	value = strings.TrimSpace(value)
-	if value == "" && required {
-		fe.Add(field, "请填写"+label)
-	} else if len([]rune(value)) > max {
-		fe.Add(field, label+"不能超过 "+strconv.Itoa(max)+" 个字")
-	}
-	return value
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
 )
 
@@ -197,24 +198,8 @@ func (s *Server) DivisionChoices(c *Ctx, parent, selected string) ([]DivisionCho
 	}
 	taken := map[string]string{}
 	if len(children) > 0 {
-		table, col := "stations", "township_code"
-		if children[0].Level == division.LevelVillage {
-			table, col = "rooms", "village_code"
-		}
-		hi := parent + strings.Repeat("9", max(12-len(parent), 0))
-		rows, err := s.App.DB.Query(c.Context(), `SELECT t.`+col+`, o.name FROM `+table+` t JOIN org_units o ON o.id = t.org_id WHERE t.`+col+` >= ? AND t.`+col+` <= ?`, parent, hi)
+		taken, err = network.DivisionsTaken(c.Context(), s.App.DB, parent, children[0].Level == division.LevelVillage)
 		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var code, name string
-			if err := rows.Scan(&code, &name); err != nil {
-				return nil, err
-			}
-			taken[code] = name
-		}
-		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
-	"github.com/shegong/shegong/internal/validate"
 )
 
 // Pages of the recipient registry (服务对象): list with filters and Excel
@@ -88,7 +87,7 @@ func describeFilter(q url.Values) string {
 	var parts []string
 	names := map[string]string{"org": "机构", "village": "村（社区）", "category": "类别", "worker": "责任社工", "status": "状态", "household": "家庭"}
 	if t := strings.TrimSpace(q.Get("q")); t != "" {
-		if exactLookup(t) {
+		if recipients.LookupKind(t) != "" {
 			parts = append(parts, "按证件号或电话精确查找")
 		} else {
 			parts = append(parts, "关键词“"+t+"”")
@@ -111,17 +110,6 @@ func describeFilter(q url.Values) string {
 		return "全部"
 	}
 	return strings.Join(parts, "，")
-}
-
-// exactLookup reports whether search text is an ID number or a phone
-// (found through the blind index, and never to be copied into a log).
-func exactLookup(t string) bool {
-	t = strings.TrimSpace(t)
-	if validate.Phone(validate.NormalizePhone(t)) {
-		return true
-	}
-	digits := strings.TrimRight(strings.ToUpper(t), "X")
-	return (len(t) == 15 || len(t) == 18) && strings.Trim(digits, "0123456789") == ""
 }
 
 func statusOptions() []kit.Option {
@@ -451,7 +439,7 @@ func (s *Handlers) findMember(c *kit.Ctx, text string) (recipients.Recipient, er
 	}
 	exact := items[:0:0]
 	for _, it := range items {
-		if it.Name == text || exactLookup(text) {
+		if it.Name == text || recipients.LookupKind(text) != "" {
 			exact = append(exact, it)
 		}
 	}
@@ -593,7 +581,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 // The county's recipient categories.
 
 func (s *Handlers) categoryCounty(c *kit.Ctx) (org.Unit, error) {
-	id, err := recipients.CountyOf(c.Context(), s.App.DB, c.Actor.OrgID)
+	id, err := recipients.CategoryOwner(c.Context(), s.App.DB, c.Actor.OrgID)
 	if err != nil {
 		return org.Unit{}, err
 	}

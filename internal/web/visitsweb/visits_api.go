@@ -237,14 +237,11 @@ func (s *Handlers) ApiMajorChangeReport(c *kit.Ctx) error {
 	var m visits.MajorChange
 	created := false
 	err := c.Write(func(tx *db.Tx) error {
-		var n int
-		if in.ID != "" {
-			if err := tx.QueryRow(c.Context(), `SELECT COUNT(*) FROM visit_major_changes WHERE id = ?`, in.ID).Scan(&n); err != nil {
-				return err
-			}
+		saved, err := visits.MajorChangeSaved(c.Context(), tx, in.ID)
+		if err != nil {
+			return err
 		}
-		created = n == 0
-		var err error
+		created = !saved
 		m, err = visits.ReportMajorChange(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 		return err
 	})

@@ -754,13 +754,8 @@ func (s *Handlers) wfProgrammePage(c *kit.Ctx, id string, f *kit.Form, failed er
 
 // wfProgrammeOf finds the programme a sub-record belongs to, for the
 // page to return to.
-func (s *Handlers) wfProgrammeOf(c *kit.Ctx, query, id string) (string, error) {
-	var pid string
-	err := s.App.DB.QueryRow(c.Context(), query, id).Scan(&pid)
-	if err != nil {
-		return "", apperr.ErrNotFound("记录")
-	}
-	return pid, nil
+func (s *Handlers) wfProgrammeOf(c *kit.Ctx, kind, id string) (string, error) {
+	return workforce.ProgrammeOf(c.Context(), c.DB(), c.Actor, kind, id)
 }
 
 // wfProgrammeResult redirects back to the programme, or re-renders it
@@ -786,7 +781,7 @@ func (s *Handlers) WfRoundAdd(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfNomineeAdd(c *kit.Ctx) error {
-	pid, err := s.wfProgrammeOf(c, `SELECT programme_id FROM wf_rounds WHERE id = ?`, c.PathValue("id"))
+	pid, err := s.wfProgrammeOf(c, "round", c.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -799,7 +794,7 @@ func (s *Handlers) WfNomineeAdd(c *kit.Ctx) error {
 	return s.wfProgrammeResult(c, pid, f, err, "已提名")
 }
 
-const wfNomineeProgramme = `SELECT r.programme_id FROM wf_nominees n JOIN wf_rounds r ON r.id = n.round_id WHERE n.id = ?`
+const wfNomineeProgramme = "nominee"
 
 func (s *Handlers) WfNomineeStatus(c *kit.Ctx) error {
 	pid, err := s.wfProgrammeOf(c, wfNomineeProgramme, c.PathValue("id"))
@@ -835,8 +830,7 @@ func (s *Handlers) WfAllowanceCreate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfLinePaid(c *kit.Ctx) error {
-	pid, err := s.wfProgrammeOf(c, `SELECT r.programme_id FROM wf_allowance_lines l JOIN wf_allowance_schedules a ON a.id = l.schedule_id
-		JOIN wf_nominees n ON n.id = a.nominee_id JOIN wf_rounds r ON r.id = n.round_id WHERE l.id = ?`, c.PathValue("id"))
+	pid, err := s.wfProgrammeOf(c, "line", c.PathValue("id"))
 	if err != nil {
 		return err
 	}
