@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -105,5 +106,18 @@ func TestBackupStatusAPI(t *testing.T) {
 	}
 	if res := env.APILoginDemo("zhanzhang").Get("/api/v1/system/backup"); res.Status != http.StatusForbidden {
 		t.Fatalf("a station head read the backup status: %d", res.Status)
+	}
+	// The system administrator's home page says when, and warns after a failure.
+	if home := env.LoginDemo("sysadmin").Get("/"); !strings.Contains(home.Body, `data-testid="home-backup"`) || !strings.Contains(home.Body, "最近一次成功备份") {
+		t.Fatalf("home page lacks the backup section")
+	}
+	if err := backup.Record(ctx, env.App.DB, backup.Result{}, errors.New("磁盘已满")); err != nil {
+		t.Fatal(err)
+	}
+	if home := env.LoginDemo("sysadmin").Get("/"); !strings.Contains(home.Body, "最近一次备份失败") || !strings.Contains(home.Body, "磁盘已满") {
+		t.Fatalf("home page does not warn of the failed backup")
+	}
+	if home := env.LoginDemo("zhanzhang").Get("/"); strings.Contains(home.Body, `data-testid="home-backup"`) {
+		t.Fatalf("a station head sees the backup section")
 	}
 }

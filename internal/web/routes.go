@@ -27,7 +27,7 @@ func modules(k *kit.Server) []kit.Module {
 func coreModule(k *kit.Server) kit.Module {
 	h := &coreweb.Handlers{Server: k}
 	return kit.Module{Name: "core", Templates: coreweb.Templates, OpenAPI: coreweb.OpenAPI,
-		Home: []kit.HomeBuilder{h.HomeNetwork, h.HomeAccounts},
+		Home: []kit.HomeBuilder{h.HomeNetwork, h.HomeAccounts, h.HomeBackup},
 		Routes: []kit.Route{
 			kit.GET("/healthz", kit.Public, h.Healthz),
 			kit.GET("/login", kit.Public, h.LoginPage),
