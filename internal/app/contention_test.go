@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +49,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 	}
 
 	const hold = 2 * time.Second
+	var releasedAt atomic.Int64
 	held := make(chan struct{})
 	holdDone := make(chan error, 1)
 	go func() {
@@ -57,6 +59,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 			}
 			close(held)
 			time.Sleep(hold)
+			releasedAt.Store(time.Now().UnixNano())
 			return nil
 		})
 	}()
@@ -67,6 +70,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 		what   string
 		status int
 		took   time.Duration
+		end    time.Time
 	}
 	var mu sync.Mutex
 	var all []result
@@ -85,7 +89,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 				t0 := time.Now()
 				res := c.JSON("POST", "/api/v1/recipients", map[string]any{"org_id": station, "name": fmt.Sprintf("压测%03d", i),
 					"id_number": idNumber(i), "village_code": "410622001201", "confirm_duplicate": true})
-				record(result{"create", res.Status, time.Since(t0)})
+				record(result{"create", res.Status, time.Since(t0), time.Now()})
 				if res.Status != http.StatusCreated {
 					t.Errorf("create %d: %d %s", i, res.Status, res.Body)
 				}
@@ -101,7 +105,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 				for _, p := range []string{"/api/v1/me", "/api/v1/recipients?limit=5"} {
 					t0 := time.Now()
 					res := c.Get(p)
-					record(result{"read", res.Status, time.Since(t0)})
+					record(result{"read", res.Status, time.Since(t0), time.Now()})
 					if res.Status != http.StatusOK {
 						t.Errorf("GET %s: %d %s", p, res.Status, res.Body)
 					}
@@ -115,7 +119,7 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 		for time.Now().Before(readUntil) {
 			t0 := time.Now()
 			res := web.Get("/")
-			record(result{"read", res.Status, time.Since(t0)})
+			record(result{"read", res.Status, time.Since(t0), time.Now()})
 			if res.Status != http.StatusOK {
 				t.Errorf("home page: %d", res.Status)
 			}
@@ -126,8 +130,9 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var reads, fivexx int
+	var reads, fivexx, readsWhileHeld int
 	var readTimes []time.Duration
+	released := time.Unix(0, releasedAt.Load())
 	for _, r := range all {
 		if r.status >= 500 {
 			fivexx++
@@ -135,6 +140,9 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 		if r.what == "read" {
 			reads++
 			readTimes = append(readTimes, r.took)
+			if r.end.Before(released) {
+				readsWhileHeld++
+			}
 		}
 	}
 	if fivexx > 0 {
@@ -144,9 +152,11 @@ func TestLongWriteDoesNotFailOtherRequests(t *testing.T) {
 		t.Fatal("no reads ran during the held write")
 	}
 	sort.Slice(readTimes, func(i, j int) bool { return readTimes[i] < readTimes[j] })
-	// Reads do not wait for the writer: the slowest is far below the hold.
-	if slowest := readTimes[len(readTimes)-1]; slowest > hold/2 {
-		t.Fatalf("a read took %v while the writer was held (%d reads)", slowest, reads)
+	// Reads do not wait for the writer: they finish while it still holds
+	// the lock (an order of events, not a time limit, so a loaded machine
+	// cannot fail it).
+	if readsWhileHeld == 0 {
+		t.Fatalf("no read finished while the writer held the lock (%d reads)", reads)
 	}
 	var after int
 	if err := env.App.DB.QueryRow(ctx, `SELECT COUNT(*) FROM recipients`).Scan(&after); err != nil {
