@@ -182,7 +182,7 @@ func loadWorkforceIn(ctx context.Context, svc *workforce.Service, rng *rand.Rand
 				return fmt.Errorf("demo volunteer: %w", err)
 			}
 			for _, h := range hours {
-				if _, err := svc.LogHours(ctx, nil, v.ID, h); err != nil {
+				if _, _, err := svc.LogHours(ctx, nil, v.ID, h); err != nil {
 					return fmt.Errorf("demo hours: %w", err)
 				}
 			}

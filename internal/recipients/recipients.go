@@ -42,8 +42,11 @@ package recipients
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -876,6 +879,50 @@ func ValidateCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 // record, its category links and the audit entry are written together.
 // actor nil means the system (demo data, imports run by the system).
 func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Recipient, error) {
+	r, _, err := Record(ctx, q, keys, actor, in)
+	return r, err
+}
+
+// createHash is a keyed fingerprint of what a create was sent (all but
+// the id and the duplicate confirmation), so a resend can be told from
+// another record reusing the id without storing personal data in clear.
+func createHash(keys *secure.Keyring, in Input) string {
+	in.ID, in.ConfirmDuplicate, in.Clear = "", false, nil
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return keys.BlindIndex("recipient-create", hex.EncodeToString(sum[:]))
+}
+
+// Record is Create that tells a resend: with a client id (in.ID) that a
+// create with the same content already used, it returns that record
+// (replayed = true) and writes nothing; the same id with other content
+// is a Conflict (apperr.Conflict, field "id").
+func Record(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (r Recipient, replayed bool, err error) {
+	in.ID = strings.TrimSpace(in.ID)
+	hash := createHash(keys, in)
+	if in.ID != "" {
+		var saved string
+		err := q.QueryRow(ctx, `SELECT content_hash FROM recipients WHERE id = ?`, in.ID).Scan(&saved)
+		switch {
+		case err == nil && saved != "" && saved == hash:
+			if actor == nil {
+				r, err = GetUnchecked(ctx, q, in.ID)
+			} else {
+				r, err = Get(ctx, q, actor, in.ID)
+			}
+			return r, err == nil, err
+		case err == nil:
+			return Recipient{}, false, &apperr.Error{Kind: apperr.Conflict, Message: "记录编号 " + in.ID + " 已用于另一条内容不同的服务对象记录",
+				Fields: map[string]string{"id": "记录编号已存在"}}
+		case !errors.Is(err, sql.ErrNoRows):
+			return Recipient{}, false, err
+		}
+	}
+	r, err = create(ctx, q, keys, actor, in, hash)
+	return r, false, err
+}
+
+func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input, hash string) (Recipient, error) {
 	c, dups, err := checkCreate(ctx, q, keys, actor, in)
 	if err != nil {
 		return Recipient{}, err
@@ -898,8 +945,8 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		guardian_name, guardian_relation, categories, disability_type, disability_grade, income_source, worker_id, status, status_reason,
 		status_date, created_by, created_at, updated_at,
 		id_enc, id_index, id_masked, phone_enc, phone_index, phone_masked, hukou_address_enc, hukou_address_masked,
-		current_address_enc, current_address_masked, guardian_phone_enc, guardian_phone_masked, health_notes_enc)
-		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		current_address_enc, current_address_masked, guardian_phone_enc, guardian_phone_masked, health_notes_enc, content_hash)
+		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, hash)...)
 	if db.IsUniqueViolation(err) {
 		var n int
 		if q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients WHERE id = ?`, id).Scan(&n) == nil && n > 0 {

@@ -382,3 +382,30 @@ func (it DueItem) Weekday() string {
 	}
 	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
 }
+
+// NextToVisit is the person the actor should visit next, for the "save
+// and visit the next one" flow: the first of their own open list (overdue
+// or due this week, most overdue first), else the first of their
+// never-visited; for an actor with nobody assigned (a station head), the
+// same lists over their scope. except is the person just visited. ok is
+// false when nobody is left.
+func NextToVisit(ctx context.Context, q db.Querier, actor *authz.Actor, except string) (DueItem, bool, error) {
+	for _, worker := range []string{actor.UserID, ""} {
+		for _, w := range []Window{WindowOpen, WindowNever} {
+			items, _, err := DueList(ctx, q, actor, DueFilter{Window: w, WorkerID: worker, Limit: 2})
+			if err != nil {
+				return DueItem{}, false, err
+			}
+			for _, it := range items {
+				if it.RecipientID != except {
+					return it, true, nil
+				}
+			}
+		}
+		if actor.Role == authz.RoleWorker {
+			// A worker goes on to their own people only.
+			break
+		}
+	}
+	return DueItem{}, false, nil
+}

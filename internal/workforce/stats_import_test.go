@@ -54,7 +54,7 @@ func statsFixture(t *testing.T) *fixture {
 		{v1.ID, HoursInput{ServedOn: "2025-12-01", Hours: "2", Activity: "助老"}},
 		{v2.ID, HoursInput{ServedOn: "2026-04-01", Hours: "1.5", Activity: "宣讲"}},
 	} {
-		if _, err := f.svc.LogHours(f.ctx, f.admin, h.id, h.in); err != nil {
+		if _, _, err := f.svc.LogHours(f.ctx, f.admin, h.id, h.in); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -60,10 +60,15 @@ type ServiceLog struct {
 	Minutes     int    `json:"minutes"`
 	Hours       string `json:"hours"`
 	Activity    string `json:"activity"`
+	Version     int    `json:"version"`
+	CreatedBy   string `json:"created_by"`
 }
 
 // HoursInput logs service: a date, hours (decimal) and what was done.
 type HoursInput struct {
+	// ID may be made by the client (a UUIDv7, from the form when it is
+	// drawn): the same entry sent twice is saved once.
+	ID       string `json:"id,omitempty"`
 	ServedOn string `json:"served_on"`
 	Hours    string `json:"hours"`
 	Activity string `json:"activity"`
@@ -201,10 +206,12 @@ func (s *Service) UpdateVolunteer(ctx context.Context, actor *authz.Actor, id st
 }
 
 // LogHours records service hours. A day holds at most 24 hours for one
-// person, counting what is already logged for that day.
-func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID string, in HoursInput) (ServiceLog, error) {
-	var out ServiceLog
-	err := s.inTx(ctx, func(tx *db.Tx) error {
+// person, counting what is already logged for that day. An entry sent
+// again with the same id and the same content returns the saved entry
+// (replayed = true) and writes nothing; the same id with other content,
+// or the id of a deleted entry, is a conflict.
+func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID string, in HoursInput) (out ServiceLog, replayed bool, err error) {
+	err = s.inTx(ctx, func(tx *db.Tx) error {
 		v, err := s.getVolunteer(ctx, tx, volunteerID)
 		if err != nil {
 			return err
@@ -212,40 +219,95 @@ func (s *Service) LogHours(ctx context.Context, actor *authz.Actor, volunteerID 
 		if err := requireScope(actor, v.OrgPath); err != nil {
 			return err
 		}
-		fe := apperr.Fields{}
-		in.ServedOn = normDate(in.ServedOn)
-		if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
-			fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
+		in.ID = strings.TrimSpace(in.ID)
+		if in.ID != "" && !ids.Valid(in.ID) {
+			return (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
 		}
-		minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
-		in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
-		if fe["served_on"] == "" && fe["hours"] == "" {
-			var already int64
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
-				volunteerID, in.ServedOn).Scan(&already); err != nil {
+		if in.ID != "" {
+			saved, err := getServiceLog(ctx, tx, in.ID)
+			if err == nil {
+				minutes, _ := ParseHours(in.Hours)
+				if saved.VolunteerID == volunteerID && saved.ServedOn == normDate(in.ServedOn) && saved.Minutes == minutes &&
+					saved.Activity == strings.TrimSpace(in.Activity) {
+					out, replayed = saved, true
+					return nil
+				}
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条服务时长记录，内容不同", in.ID)
+			} else if !apperr.Is(err, apperr.NotFound) {
 				return err
 			}
-			if int(already)+minutes > MaxMinutesPerDay {
-				fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
+			var gone int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM wf_volunteer_hours_deletions WHERE id = ?`, in.ID).Scan(&gone); err != nil {
+				return err
+			}
+			if gone > 0 {
+				return apperr.New(apperr.Conflict, "编号 %s 的服务时长记录已被删除，不能再次保存", in.ID)
 			}
 		}
-		if err := fe.Err(); err != nil {
+		minutes, err := checkHoursEntry(ctx, tx, v, &in, "")
+		if err != nil {
 			return err
 		}
-		out = ServiceLog{ID: ids.New(), VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity}
+		id := in.ID
+		if id == "" {
+			id = ids.New()
+		}
 		actorID := ""
 		if actor != nil {
 			actorID = actor.UserID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actorID, cst.NowStamp()); err != nil {
+		now := cst.NowStamp()
+		out = ServiceLog{ID: id, VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity,
+			Version: 1, CreatedBy: actorID}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actorID, now, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
 			Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
 			Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
 	})
-	return out, err
+	return out, replayed, err
+}
+
+// checkHoursEntry validates an hours entry for volunteer v, counting
+// what is already logged that day except the entry being corrected
+// (except); it returns the minutes.
+func checkHoursEntry(ctx context.Context, q db.Querier, v Volunteer, in *HoursInput, except string) (int, error) {
+	fe := apperr.Fields{}
+	in.ServedOn = normDate(in.ServedOn)
+	if _, ok := checkDate(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
+		fe.Add("served_on", "服务日期早于注册日期（"+v.RegisteredOn+"）")
+	}
+	minutes := checkHours(fe, "hours", in.Hours, MaxMinutesPerDay)
+	in.Activity = trimLen(fe, "activity", "服务内容", in.Activity, 200, true)
+	if fe["served_on"] == "" && fe["hours"] == "" {
+		var already int64
+		if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ? AND id <> ?`,
+			v.ID, in.ServedOn, except).Scan(&already); err != nil {
+			return 0, err
+		}
+		if int(already)+minutes > MaxMinutesPerDay {
+			fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
+		}
+	}
+	return minutes, fe.Err()
+}
+
+const serviceLogColumns = `id, volunteer_id, served_on, minutes, activity, version, created_by`
+
+func scanServiceLog(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
+	err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity, &l.Version, &l.CreatedBy)
+	l.Hours = FormatHours(l.Minutes)
+	return l, err
+}
+
+func getServiceLog(ctx context.Context, q db.Querier, id string) (ServiceLog, error) {
+	l, err := scanServiceLog(q.QueryRow(ctx, `SELECT `+serviceLogColumns+` FROM wf_volunteer_hours WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apperr.ErrNotFound("服务时长记录")
+	}
+	return l, err
 }
 
 // ServiceLogs lists a volunteer's logged service, newest first.
@@ -253,13 +315,9 @@ func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteer
 	if _, err := s.GetVolunteer(ctx, actor, volunteerID); err != nil {
 		return nil, err
 	}
-	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
+	rows, err := s.q().Query(ctx, `SELECT `+serviceLogColumns+` FROM wf_volunteer_hours WHERE volunteer_id = ?
 		ORDER BY served_on DESC, id DESC`, volunteerID)
-	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
-		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity)
-		l.Hours = FormatHours(l.Minutes)
-		return l, err
-	})
+	return db.Collect(rows, err, scanServiceLog)
 }
 
 // MonthHours is a volunteer's service in one month.

@@ -241,19 +241,19 @@ func TestVolunteerHoursRules(t *testing.T) {
 		{HoursInput{ServedOn: "2026-03-01", Hours: "2"}, "activity"},
 	}
 	for _, c := range bad {
-		_, err := f.svc.LogHours(f.ctx, f.admin, v.ID, c.in)
+		_, _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, c.in)
 		wantField(t, err, c.field)
 	}
 	if n := f.count("wf_volunteer_hours"); n != 0 {
 		t.Fatalf("refused hours wrote %d rows", n)
 	}
-	if _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"}); err != nil {
+	if _, _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"}); err != nil {
 		t.Fatal(err)
 	}
 	// 20 h logged: another 4.5 h the same day would make 24.5.
-	_, err = f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
+	_, _, err = f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
 	wantField(t, err, "hours")
-	if _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"}); err != nil {
+	if _, _, err := f.svc.LogHours(f.ctx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"}); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.svc.GetVolunteer(f.ctx, f.admin, v.ID)

@@ -220,7 +220,7 @@ func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, act
 }
 
 func (s *Handlers) RecipientNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"status": recipients.StatusActive, "ethnicity": "汉族"})
+	f := kit.NewCreateForm(map[string]string{"status": recipients.StatusActive, "ethnicity": "汉族"})
 	if u, err := org.Get(c.Context(), s.App.DB, c.Actor.OrgID); err == nil && (u.Kind == org.KindStation || u.Kind == org.KindRoom) {
 		f.Values["org_id"] = u.ID
 		if u.Kind == org.KindRoom {
@@ -252,12 +252,14 @@ func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := recipientInputFrom(f)
 	var r recipients.Recipient
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	var replayed bool
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
+		r, replayed, err = recipients.Record(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
 	})
 	if err != nil {
+		kit.EnsureCreateID(f)
 		p, perr := s.recipientFormPage(c, f, true, "/recipients", "/recipients", nil)
 		if perr != nil {
 			return perr
@@ -271,6 +273,9 @@ func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
 			p.Data.(map[string]any)["Duplicates"] = dups
 		}
 		return c.RenderForm("recipients_form", p, err)
+	}
+	if replayed {
+		return c.Redirect("/recipients/"+r.ID, "该服务对象已登记过，未重复登记："+r.Name)
 	}
 	return c.Redirect("/recipients/"+r.ID, "已登记服务对象："+r.Name)
 }

@@ -90,7 +90,7 @@ func (s *Handlers) visitWithPhotos(c *kit.Ctx, id string) (visits.Visit, []attac
 // pick one, or (?new=1) the form with a new person's registration.
 func (s *Handlers) VisitNew(c *kit.Ctx) error {
 	q := c.R.URL.Query()
-	f := kit.NewForm(map[string]string{"visited_at": cst.Now().Format("2006-01-02T15:04"), "method": string(visits.MethodHome),
+	f := kit.NewCreateForm(map[string]string{"visited_at": cst.Now().Format("2006-01-02T15:04"), "method": string(visits.MethodHome),
 		"follow_up": string(visits.FollowNone), "campaign_id": q.Get("campaign"), "visitor": c.Actor.UserID})
 	f.Multi["visitor"] = []string{c.Actor.UserID}
 	var person *recipients.Recipient
@@ -133,7 +133,7 @@ func (s *Handlers) VisitPick(c *kit.Ctx) error {
 // visitInputFrom reads the form: assessment selects score_<dim> and
 // note_<dim>, visitors as checked accounts plus typed names.
 func visitInputFrom(f *kit.Form) visits.Input {
-	in := visits.Input{RecipientID: f.Get("recipient_id"), CampaignID: f.Get("campaign_id"), VisitedAt: f.Get("visited_at"),
+	in := visits.Input{ID: f.Get("id"), Reason: f.Get("reason"), RecipientID: f.Get("recipient_id"), CampaignID: f.Get("campaign_id"), VisitedAt: f.Get("visited_at"),
 		Method: visits.Method(f.Get("method")), Findings: f.Get("findings"), Needs: f.Get("needs"), RiskTier: visits.Tier(f.Get("risk_tier")),
 		FollowUp: visits.FollowUp(f.Get("follow_up"))}
 	scores := map[string]*visits.Score{"living": &in.Assessment.Living, "safety": &in.Assessment.Safety, "family": &in.Assessment.Family, "care": &in.Assessment.Care}
@@ -182,10 +182,15 @@ func (s *Handlers) VisitCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := visitInputFrom(f)
 	var v visits.Visit
-	err := s.App.DB.InTx(c.Context(), func(tx *db.Tx) error {
+	var replayed bool
+	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		if v, _, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in); err != nil {
+		if v, replayed, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in); err != nil {
 			return err
+		}
+		if replayed {
+			// The same form sent again: its photos were saved the first time.
+			return nil
 		}
 		return s.savePhotos(c, tx, v)
 	})
@@ -203,10 +208,55 @@ func (s *Handlers) VisitCreate(c *kit.Ctx) error {
 		return c.RenderForm("visits_form", p, err)
 	}
 	flash := "已记录对" + v.RecipientName + "的探访"
+	if replayed {
+		flash = "这次探访已保存过，未重复记录"
+	}
 	if v.NextDue != "" {
 		flash += "，下次应于 " + v.NextDue + " 前探访"
 	}
+	if f.Get("next") == "1" {
+		// 保存并探访下一位: straight on to the next person due, or back
+		// to the list when nobody is left.
+		next, ok, err := visits.NextToVisit(c.Context(), s.App.DB, c.Actor, v.RecipientID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return c.Redirect("/visits/due?mine=1&window=open", flash+"。名单上没有其他待探访的人了")
+		}
+		return c.Redirect("/visits/new?recipient="+url.QueryEscape(next.RecipientID), flash+"。下一位："+next.Name)
+	}
 	return c.Redirect("/visits/"+v.ID, flash)
+}
+
+// VisitDelete deletes a visit, with a reason (the person who recorded it
+// or the station head).
+func (s *Handlers) VisitDelete(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	id := c.PathValue("id")
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
+	if err != nil {
+		return err
+	}
+	err = c.Write(func(tx *db.Tx) error {
+		return visits.Delete(c.Context(), tx, s.App.Keys, c.Actor, id, version, f.Get("reason"))
+	})
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+		return c.Redirect("/visits/"+id, "未删除："+firstField(ae))
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect("/recipients/"+v.RecipientID, "已删除对"+v.RecipientName+"的一条探访记录（"+v.VisitDate+"）")
+}
+
+func firstField(ae *apperr.Error) string {
+	for _, k := range []string{"reason", "version"} {
+		if m := ae.Fields[k]; m != "" {
+			return m
+		}
+	}
+	return ae.Message
 }
 
 func (s *Handlers) VisitShow(c *kit.Ctx) error {
@@ -215,7 +265,7 @@ func (s *Handlers) VisitShow(c *kit.Ctx) error {
 		return err
 	}
 	return c.Render("visits_show", &kit.Page{Title: "探访记录：" + v.RecipientName, Data: map[string]any{"Visit": v, "Photos": photos,
-		"Dimensions": visits.Dimensions, "ScoreLabels": visits.ScoreLabels}})
+		"Dimensions": visits.Dimensions, "ScoreLabels": visits.ScoreLabels, "CanCorrect": visits.CanCorrect(c.Actor, v)}})
 }
 
 // visitFormValues fills the edit form from a saved visit.

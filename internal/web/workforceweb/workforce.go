@@ -406,8 +406,13 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 	if f.Get("served_on") == "" && status == http.StatusOK {
 		f.Values["served_on"] = cst.Today()
 	}
+	kit.EnsureCreateID(f)
+	correctable := map[string]bool{}
+	for _, l := range logs {
+		correctable[l.ID] = workforce.CanCorrectHours(c.Actor, l, v.OrgPath)
+	}
 	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": s.App.Workforce.HoursByMonth(logs),
-		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage)}}
+		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage), "Correctable": correctable}}
 	if status != http.StatusOK {
 		return c.RenderForm("workforce_volunteer", p, (apperr.Fields(f.Errors)).Err())
 	}
@@ -499,7 +504,7 @@ func (s *Handlers) WfVolunteerUpdate(c *kit.Ctx) error {
 
 func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	_, err := s.App.Workforce.LogHours(c.Context(), c.Actor, c.PathValue("id"), workforce.HoursInput{ServedOn: f.Get("served_on"),
+	_, replayed, err := s.App.Workforce.LogHours(c.Context(), c.Actor, c.PathValue("id"), workforce.HoursInput{ID: f.Get("id"), ServedOn: f.Get("served_on"),
 		Hours: f.Get("hours"), Activity: f.Get("activity")})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		for k, v := range ae.Fields {
@@ -509,7 +514,32 @@ func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	if replayed {
+		return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "这条服务时长已登记过，未重复登记")
+	}
 	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已登记服务时长")
+}
+
+// WfHoursCorrect saves a correction of one hours entry (with a reason).
+func (s *Handlers) WfHoursCorrect(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	_, err := s.App.Workforce.CorrectHours(c.Context(), c.Actor, c.PathValue("id"), c.PathValue("hid"), version,
+		workforce.HoursInput{ServedOn: f.Get("served_on"), Hours: f.Get("hours"), Activity: f.Get("activity")}, f.Get("reason"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已更正服务时长")
+}
+
+// WfHoursDelete deletes one hours entry (with a reason).
+func (s *Handlers) WfHoursDelete(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	if err := s.App.Workforce.DeleteHours(c.Context(), c.Actor, c.PathValue("id"), c.PathValue("hid"), version, f.Get("reason")); err != nil {
+		return err
+	}
+	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已删除服务时长记录")
 }
 
 // Training.
