@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/shegong/shegong/internal/apperr"
-		"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/ids"
 )
 
 // The same hours form sent twice is one entry; an entry is corrected or
