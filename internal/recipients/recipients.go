@@ -314,6 +314,9 @@ type Recipient struct {
 	HouseholdRelation string   `json:"household_relation"`
 	CreatedAt         string   `json:"created_at"`
 	UpdatedAt         string   `json:"updated_at"`
+	// Extra holds the list columns other modules register
+	// (RegisterListColumn), by name, in lists only.
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // columns are read by scanRecipient, in this order.

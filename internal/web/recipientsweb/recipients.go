@@ -162,6 +162,17 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 	data["Items"], data["Pager"], data["Capped"], data["Params"] = items, kit.NewPager(p, total), capped, p
 	data["VillageNames"], data["ExportFields"] = villageNames, hidden
 	data["CountCap"] = recipients.CountCap
+	data["Columns"] = recipients.ListColumns()
+	// The card's one main action: recording a visit, where the route
+	// exists and the role may use it.
+	data["CanVisit"] = s.RouteAllowed(c, "GET", "/visits/new")
+	active := p.Q != ""
+	for k := range p.Query {
+		if k != "q" && k != "page" && k != "size" && k != "sort" && k != "desc" && p.Query.Get(k) != "" {
+			active = true
+		}
+	}
+	data["FiltersActive"] = active
 	return c.Render("recipients_list", &kit.Page{Title: "服务对象", Data: data})
 }
 

@@ -430,13 +430,45 @@ func dueFilterFrom(c *kit.Ctx, q url.Values) visits.DueFilter {
 	return f
 }
 
+// dueSection is one list of the due page's overview.
+type dueSection struct {
+	Window visits.Window
+	Items  []visits.DueItem
+	Total  int
+}
+
+// dueSectionSize is how many people each overview section shows.
+const dueSectionSize = 20
+
+// VisitDue is the due page. Without a window it shows the three lists
+// that hold everyone due within 30 days or never visited — this week
+// including overdue, never visited (with how long they have waited) and
+// the next 30 days — so nobody drops off it after a visit; with one, that
+// list alone, paged.
 func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 50)
 	f := dueFilterFrom(c, p.Query)
-	f.Offset, f.Limit = p.Offset(), p.Size
-	items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, f)
-	if err != nil {
-		return err
+	overview := !visits.Window(p.Query.Get("window")).Valid()
+	data := map[string]any{"Params": p, "Filter": f, "Overview": overview}
+	if overview {
+		var sections []dueSection
+		for _, w := range visits.DueSections {
+			sf := f
+			sf.Window, sf.Limit = w, dueSectionSize
+			items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, sf)
+			if err != nil {
+				return err
+			}
+			sections = append(sections, dueSection{Window: w, Items: items, Total: total})
+		}
+		data["Sections"] = sections
+	} else {
+		f.Offset, f.Limit = p.Offset(), p.Size
+		items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, f)
+		if err != nil {
+			return err
+		}
+		data["Items"], data["Pager"] = items, kit.NewPager(p, total)
 	}
 	opts, err := s.OrgOptions(c, true)
 	if err != nil {
@@ -446,9 +478,12 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	if f.WorkerID == c.Actor.UserID {
 		title = "我的待探访"
 	}
-	return c.Render("visits_due", &kit.Page{Title: title, Data: map[string]any{"Items": items, "Pager": kit.NewPager(p, total), "Params": p, "Filter": f,
-		"Windows": visits.Windows, "Tiers": visits.Tiers, "Orgs": opts, "Today": cst.Today(), "WeekEnd": visits.WeekEnd(cst.Now()).Format(cst.DateLayout),
-		"CanExport": c.Actor.Can(authz.PermVisitsExport), "ExportQuery": c.R.URL.RawQuery}})
+	now := cst.Now()
+	data["Windows"], data["Tiers"], data["Orgs"], data["Today"] = visits.Windows, visits.Tiers, opts, cst.Today()
+	data["TodayWeekday"], data["WeekEnd"] = visits.WeekdayOf(now), visits.WeekEndLabel(now)
+	data["CanExport"], data["ExportQuery"] = c.Actor.Can(authz.PermVisitsExport), c.R.URL.RawQuery
+	data["FiltersActive"] = p.Query.Get("org") != "" || p.Query.Get("tier") != "" || p.Query.Get("mine") == "1"
+	return c.Render("visits_due", &kit.Page{Title: title, Data: data})
 }
 
 func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
