@@ -265,18 +265,34 @@ func WriteCoverageXLSX(w io.Writer, c Coverage) error {
 		{"区划代码年份", c.CodeYear},
 		{"乡镇（街道）数", c.TownshipCount},
 		{"已建站乡镇（街道）数", c.CoveredCount},
-		{"社工站覆盖率", RatePercent(c.Rate)},
+		{"社工站覆盖率", percentCell(c.Rate)},
 		{"标准化示范站数", c.Demonstrations},
 		{"社工室数", c.Rooms},
 		{"村（社区）数", c.Villages},
 		{"已覆盖村（社区）数", c.VillagesCovered},
-		{"村（社区）覆盖率", RatePercent(c.VillageRate)},
+		{"村（社区）覆盖率", percentCell(c.VillageRate)},
 		{"人员数", c.Staff},
+	}
+	// Rates are numbers shown as per cent, so the sheet can sum and
+	// compare them.
+	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &percentFormat})
+	if err != nil {
+		return err
 	}
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		p, isRate := row[1].(percentCell)
+		if isRate {
+			row[1] = float64(p)
+		}
 		if err := f.SetSheetRow(summary, cell, &row); err != nil {
 			return err
+		}
+		if isRate {
+			v, _ := excelize.CoordinatesToCellName(2, i+1)
+			if err := f.SetCellStyle(summary, v, v, pct); err != nil {
+				return err
+			}
 		}
 	}
 	if err := f.SetColWidth(summary, "A", "A", 22); err != nil {
@@ -287,6 +303,11 @@ func WriteCoverageXLSX(w io.Writer, c Coverage) error {
 	}
 	return f.Write(w)
 }
+
+// percentCell is a rate (0–1) for a cell shown as per cent.
+type percentCell float64
+
+var percentFormat = "0.0%"
 
 // ExportCoverage computes a county's coverage, writes it to w as a
 // workbook and records the export in the audit log, in one transaction:

@@ -129,8 +129,30 @@ func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
 	if _, err := f.svc.Statistics(f.ctx, f.headChaoge, StatsFilter{OrgID: f.beiyang.ID}); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head read another station's stats: %v", err)
 	}
-	if _, _, err := f.svc.ExportStatistics(f.ctx, f.admin, StatsFilter{}); err != nil {
+	book, _, err := f.svc.ExportStatistics(f.ctx, f.admin, StatsFilter{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Hours, shares and ages are numbers in the workbook, not text.
+	x, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("概况")
+	numeric := map[string]bool{"志愿服务时长（小时）": true, "培训学时（人·小时）": true, "持证比例（%）": true, "年龄中位数": true}
+	seen := 0
+	for i, r := range rows {
+		if len(r) < 2 || !numeric[r[0]] {
+			continue
+		}
+		seen++
+		cell, _ := excelize.CoordinatesToCellName(2, i+1)
+		if typ, _ := x.GetCellType("概况", cell); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			t.Errorf("%s written as text: %q", r[0], r[1])
+		}
+	}
+	if seen != len(numeric) {
+		t.Fatalf("summary rows %v", rows)
 	}
 	if n := f.count("audit_log WHERE action = 'export'"); n != 1 {
 		t.Fatalf("export audit entries %d", n)

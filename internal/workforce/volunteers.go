@@ -324,6 +324,8 @@ func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteer
 type MonthHours struct {
 	Month string `json:"month"`
 	Hours string `json:"hours"`
+	// Minutes is the same, exact, for sums and spreadsheets.
+	Minutes int `json:"minutes"`
 }
 
 // HoursByMonth totals a volunteer's service per month, newest first.
@@ -338,7 +340,8 @@ func (s *Service) HoursByMonth(logs []ServiceLog) []MonthHours {
 		sums[m] += l.Minutes
 	}
 	for i := range out {
-		out[i].Hours = FormatHours(sums[out[i].Month])
+		out[i].Minutes = sums[out[i].Month]
+		out[i].Hours = FormatHours(out[i].Minutes)
 	}
 	return out
 }

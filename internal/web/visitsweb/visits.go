@@ -345,7 +345,7 @@ func (s *Handlers) VisitList(c *kit.Ctx) error {
 	if p.Query.Get("mine") == "1" {
 		f.VisitorID = c.Actor.UserID
 	}
-	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, f)
+	items, total, capped, err := visits.ListCounted(c.Context(), s.App.DB, c.Actor, f)
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func (s *Handlers) VisitList(c *kit.Ctx) error {
 		return err
 	}
 	return c.Render("visits_list", &kit.Page{Title: "探访记录", Data: map[string]any{"Visits": items, "Pager": kit.NewPager(p, total), "Params": p,
-		"Capped": total >= visits.CountCap, "Orgs": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
+		"Capped": capped, "CountCap": visits.CountCap, "Orgs": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
 }
 
 // visitPanel is the visits panel of a recipient's page (loaded by htmx):

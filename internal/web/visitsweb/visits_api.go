@@ -21,11 +21,11 @@ import (
 func (s *Handlers) ApiVisits(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
 	f := visitFilterFrom(p)
-	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, f)
+	items, total, capped, err := visits.ListCounted(c.Context(), s.App.DB, c.Actor, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, kit.ListJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+	return c.JSON(http.StatusOK, kit.ListJSON{Items: items, Total: total, TotalCapped: capped, Limit: p.Size, Offset: p.Offset()})
 }
 
 func (s *Handlers) ApiVisitCreate(c *kit.Ctx) error {
