@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // TownshipCoverage is one township's line in the coverage table.
@@ -93,11 +94,13 @@ func CountyCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, count
 	}
 	// Staff: the people in the workforce registry (社工人才台账) working at
 	// the station or its rooms — not the login accounts, which miss staff
-	// who never log in and count volunteers' colleagues twice.
+	// who never log in and count volunteers' colleagues twice — counted
+	// by the workforce's one definition (workforce.StaffCond: a
+	// deactivated station's people are not).
 	staff, err := countBy(ctx, q, `SELECT st.id, COUNT(w.id) FROM org_units st
 		JOIN org_units o ON o.path LIKE st.path || '%'
 		JOIN wf_workers w ON w.org_id = o.id
-		WHERE st.parent_id = ? AND st.kind = 'station' AND w.status = 'active'
+		WHERE st.parent_id = ? AND st.kind = 'station' AND `+workforce.StaffCond("w", "o")+`
 		GROUP BY st.id`, county.ID)
 	if err != nil {
 		return cov, err

@@ -204,11 +204,16 @@ func (s *Service) Statistics(ctx context.Context, actor *authz.Actor, f StatsFil
 	if err != nil {
 		return st, err
 	}
+	inactive, err := inactiveUnits(ctx, s.q())
+	if err != nil {
+		return st, err
+	}
 	var ages []int
 	bands := make([]int, len(ageBands))
 	edu := map[string]int{}
 	for _, w := range workers {
-		if !employedOn(w, st.AsOf) {
+		// Staff (StaffRule): employed at the date, at a running unit.
+		if !employedOn(w, st.AsOf) || onInactiveUnit(w.OrgPath, inactive) {
 			continue
 		}
 		level := highestLevel(w.Qualifications, st.AsOf)

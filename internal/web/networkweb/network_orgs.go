@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/network"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // Service organisations (社工机构) and the coverage page.
@@ -191,7 +192,7 @@ func (s *Handlers) CoveragePage(c *kit.Ctx) error {
 	return c.Render("network_coverage", &kit.Page{Title: "覆盖情况：" + cov.CountyName, Data: map[string]any{
 		"Coverage": cov, "Rows": rows, "Counties": counties, "Show": q.Get("show"),
 		"Rate": network.RatePercent(cov.Rate), "VillageRate": network.RatePercent(cov.VillageRate),
-		"CanManage": c.Actor.Can(authz.PermNetworkManage),
+		"CanManage": c.Actor.Can(authz.PermNetworkManage), "StaffRule": workforce.StaffRule,
 	}})
 }
 

@@ -99,7 +99,7 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	levels := append([]kit.Option{{Code: "any", Label: "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
 	levels = append(levels, kit.Option{Code: "none", Label: "未持证"})
 	return c.Render("workforce_workers", &kit.Page{Title: "社工花名册", Data: map[string]any{
-		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels,
+		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels, "StaffRule": workforce.StaffRule,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
 		"SeesID": c.Actor.Can(authz.PermWorkforceManage), "Query": c.R.URL.RawQuery,
 	}})
@@ -856,7 +856,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"Stats": st, "Units": units, "Years": wfYearOpts(),
+	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "Units": units, "Years": wfYearOpts(),
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 
