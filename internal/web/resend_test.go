@@ -129,3 +129,61 @@ func TestCreateFormsSentTwiceMakeOneRecord(t *testing.T) {
 		t.Fatalf("plan after delete: last %q, visits say %q", plan.LastVisitOn, last)
 	}
 }
+
+// Every create form of the field records and plans carries its id: sent
+// twice, each makes one record.
+func TestMoreCreateFormsSentTwice(t *testing.T) {
+	env := apptest.Start(t)
+	head := env.LoginDemo("zhanzhang")
+	worker := env.LoginDemo("shegong")
+	station := chaogeStationID(t, env)
+	today := cst.Today()
+	var person string
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT r.id FROM recipients r JOIN users u ON u.id = r.worker_id
+		WHERE u.username = 'shegong' AND r.status = 'active' ORDER BY r.id LIMIT 1`).Scan(&person); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name       string
+		client     *apptest.Client
+		page, post string
+		table      string
+		values     url.Values
+	}{
+		{"campaign", head, "/visit-campaigns/new", "/visit-campaigns", "visit_campaigns",
+			url.Values{"org_id": {station}, "name": {"冬季走访"}, "starts_on": {today}, "ends_on": {today}, "villages": {"410622001200"}}},
+		{"volunteer", head, "/workforce/volunteers/new", "/workforce/volunteers", "wf_volunteers",
+			url.Values{"org_id": {station}, "name": {"志愿者甲"}, "registered_on": {today}, "status": {"active"}}},
+		{"training", head, "/workforce/trainings/new", "/workforce/trainings", "wf_trainings",
+			url.Values{"org_id": {station}, "title": {"冬季安全培训"}, "kind": {"short"}, "start_on": {today}, "hours": {"2"}}},
+		{"worker", head, "/workforce/workers/new", "/workforce/workers", "wf_workers",
+			url.Values{"org_id": {station}, "name": {"新社工"}, "id_number": {validID("19900101", true)}, "hired_on": {today}, "status": {"active"}}},
+		{"major change", worker, "/recipients/" + person + "/visits", "/recipients/" + person + "/major-changes", "visit_major_changes",
+			url.Values{"kind": {"hospital"}, "note": {"住院"}}},
+	}
+	for _, c := range cases {
+		page := c.client.Get(c.page)
+		if page.Status != http.StatusOK {
+			t.Fatalf("%s form: %d", c.name, page.Status)
+		}
+		id := formID(t, page.Body)
+		v := cloneForm(c.values)
+		v.Set("id", id)
+		for i := 0; i < 2; i++ {
+			if res := c.client.PostForm(c.post, v); res.Status != http.StatusSeeOther {
+				t.Fatalf("%s send %d: %d %s", c.name, i+1, res.Status, res.Body)
+			}
+		}
+		if n := countRows(t, env, `SELECT COUNT(*) FROM `+c.table+` WHERE id = ?`, id); n != 1 {
+			t.Errorf("%s: two sends made %d records", c.name, n)
+		}
+	}
+}
+
+func cloneForm(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

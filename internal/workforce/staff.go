@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
 )
 
 // Who counts as staff. One definition for every staff figure — the
@@ -52,4 +54,23 @@ func onInactiveUnit(path string, inactive map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// createID reads the id a create form carries (made when the form was
+// drawn, so the same form sent twice is saved once): "" makes a new id;
+// an id already in table means this create ran before, and exists is
+// true so the caller returns that record instead of making another.
+func createID(ctx context.Context, q db.Querier, table, id string) (use string, exists bool, err error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return ids.New(), false, nil
+	}
+	if !ids.Valid(id) {
+		return "", false, (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
+	}
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
+		return "", false, err
+	}
+	return id, n > 0, nil
 }

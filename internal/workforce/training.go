@@ -12,7 +12,6 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 )
 
@@ -62,6 +61,7 @@ func (a Attendee) KindLabel() string {
 
 // TrainingInput is a training session as submitted.
 type TrainingInput struct {
+	ID        string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID     string `json:"org_id"`
 	Title     string `json:"title"`
 	Kind      string `json:"kind"`
@@ -127,17 +127,26 @@ func (s *Service) GetTraining(ctx context.Context, actor *authz.Actor, id string
 func (s *Service) CreateTraining(ctx context.Context, actor *authz.Actor, in TrainingInput) (Training, error) {
 	var t Training
 	err := s.inTx(ctx, func(tx *db.Tx) error {
+		id, exists, err := createID(ctx, tx, "wf_trainings", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if t, err = s.getTraining(ctx, tx, id); err != nil {
+				return err
+			}
+			return requireScope(actor, t.OrgPath)
+		}
 		fe := apperr.Fields{}
 		unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		now, id := cst.NowStamp(), ids.New()
+		now := cst.NowStamp()
 		if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
 			return err
 		}
-		var err error
 		if t, err = s.getTraining(ctx, tx, id); err != nil {
 			return err
 		}

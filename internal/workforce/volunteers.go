@@ -44,6 +44,7 @@ func (v Volunteer) StatusLabel() string { return labelOf(VolunteerStatuses, v.St
 
 // VolunteerInput is what a manager submits for a volunteer.
 type VolunteerInput struct {
+	ID           string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID        string `json:"org_id"`
 	Name         string `json:"name"`
 	Phone        string `json:"phone"` // on update, empty keeps the saved number
@@ -148,11 +149,21 @@ func (v Volunteer) auditFields(phone string) []audit.Field {
 func (s *Service) CreateVolunteer(ctx context.Context, actor *authz.Actor, in VolunteerInput) (Volunteer, error) {
 	var v Volunteer
 	err := s.inTx(ctx, func(tx *db.Tx) error {
+		id, exists, err := createID(ctx, tx, "wf_volunteers", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if v, err = s.getVolunteer(ctx, tx, id); err != nil {
+				return err
+			}
+			return requireScope(actor, v.OrgPath)
+		}
 		unit, err := s.validateVolunteer(ctx, tx, actor, &in)
 		if err != nil {
 			return err
 		}
-		now, id := cst.NowStamp(), ids.New()
+		now := cst.NowStamp()
 		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
 			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 			id, unit.ID, in.Name, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {

@@ -93,6 +93,7 @@ type QualificationInput struct {
 // BirthDate are optional: they come from the ID number, and when given
 // must agree with it.
 type WorkerInput struct {
+	ID             string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID     string `json:"org_id"`
 	Name      string `json:"name"`
 	IDNumber  string `json:"id_number"` // on update, empty keeps the saved number
@@ -448,14 +449,24 @@ func (s *Service) CreateWorker(ctx context.Context, actor *authz.Actor, in Worke
 }
 
 func (s *Service) createWorker(ctx context.Context, tx *db.Tx, actor *authz.Actor, in WorkerInput) (Worker, error) {
+	id, exists, err := createID(ctx, tx, "wf_workers", in.ID)
+	if err != nil {
+		return Worker{}, err
+	}
+	if exists {
+		w, err := s.getWorker(ctx, tx, id)
+		if err != nil {
+			return Worker{}, err
+		}
+		return w, requireScope(actor, w.OrgPath)
+	}
 	in.Qualifications = append([]QualificationInput(nil), in.Qualifications...)
 	c, fe := s.validateWorker(ctx, tx, actor, in, nil)
 	if err := fe.Err(); err != nil {
 		return Worker{}, err
 	}
 	now := cst.NowStamp()
-	id := ids.New()
-	_, err := tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,
+	_, err = tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,
 		education, major, post, employer, hired_on, left_on, status, user_id, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		id, c.unit.ID, c.in.Name, c.sex, c.birthDate, s.Keys.Seal(c.idNumber), c.idIndex, s.Keys.Seal(c.in.Phone),

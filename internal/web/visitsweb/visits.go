@@ -382,6 +382,9 @@ func (s *Handlers) visitPanelPage(c *kit.Ctx, recipientID string, form *kit.Form
 	for i, k := range visits.ChangeKinds {
 		kinds[i] = kit.Option{Code: string(k), Label: k.Label()}
 	}
+	// The report form carries the id it is drawn with: a double tap
+	// reports the change once.
+	kit.EnsureCreateID(form)
 	return &kit.Page{Title: "探访记录", Form: form, Data: map[string]any{"RecipientID": plan.RecipientID, "Plan": plan,
 		"Visits": items, "Total": total, "ChangeKinds": kinds, "Notice": notice}}, nil
 }
@@ -575,7 +578,7 @@ func campaignInputFrom(f *kit.Form) visits.CampaignInput {
 	if t := f.Get("villages_text"); t != "" {
 		villages = append(villages, t)
 	}
-	return visits.CampaignInput{OrgID: f.Get("org_id"), Name: f.Get("name"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on"),
+	return visits.CampaignInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on"),
 		Notes: f.Get("notes"), Villages: villages}
 }
 
@@ -609,7 +612,7 @@ func (s *Handlers) campaignFormPage(c *kit.Ctx, f *kit.Form, title, action, back
 
 func (s *Handlers) CampaignNew(c *kit.Ctx) error {
 	today := cst.Now()
-	f := kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "starts_on": today.Format(cst.DateLayout),
+	f := kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "starts_on": today.Format(cst.DateLayout),
 		"ends_on": today.AddDate(0, 0, 30).Format(cst.DateLayout)})
 	p, err := s.campaignFormPage(c, f, "新建探访排查计划", "/visit-campaigns", "/visit-campaigns")
 	if err != nil {

@@ -167,7 +167,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 }
 
 func (s *Handlers) WfWorkerNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"org_id": c.R.URL.Query().Get("org")})
+	f := kit.NewCreateForm(map[string]string{"org_id": c.R.URL.Query().Get("org")})
 	if f.Get("org_id") == "" {
 		f.Values["org_id"] = c.Actor.OrgID
 	}
@@ -179,7 +179,7 @@ func (s *Handlers) WfWorkerNew(c *kit.Ctx) error {
 }
 
 func wfWorkerInput(f *kit.Form) workforce.WorkerInput {
-	in := workforce.WorkerInput{OrgID: f.Get("org_id"), Name: f.Get("name"), IDNumber: f.Get("id_number"), Sex: f.Get("sex"),
+	in := workforce.WorkerInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), IDNumber: f.Get("id_number"), Sex: f.Get("sex"),
 		BirthDate: f.Get("birth_date"), Phone: f.Get("phone"), Education: f.Get("education"), Major: f.Get("major"), Post: f.Get("post"),
 		Employer: f.Get("employer"), HiredOn: f.Get("hired_on"), LeftOn: f.Get("left_on"), Status: f.Get("status"), UserID: f.Get("user_id")}
 	if f.Get("q_level") != "" || f.Get("q_obtained_on") != "" || f.Get("q_cert_no") != "" {
@@ -433,12 +433,12 @@ func (s *Handlers) wfVolunteerFormPage(c *kit.Ctx, f *kit.Form, creating bool, a
 }
 
 func wfVolunteerInput(f *kit.Form) workforce.VolunteerInput {
-	return workforce.VolunteerInput{OrgID: f.Get("org_id"), Name: f.Get("name"), Phone: f.Get("phone"), Skills: f.Get("skills"),
+	return workforce.VolunteerInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), Phone: f.Get("phone"), Skills: f.Get("skills"),
 		RegisteredOn: f.Get("registered_on"), Status: f.Get("status")}
 }
 
 func (s *Handlers) WfVolunteerNew(c *kit.Ctx) error {
-	p, err := s.wfVolunteerFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "registered_on": cst.Today()}), true,
+	p, err := s.wfVolunteerFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "registered_on": cst.Today()}), true,
 		"/workforce/volunteers", "/workforce/volunteers", "选填")
 	if err != nil {
 		return err
@@ -565,7 +565,7 @@ func (s *Handlers) wfTrainingFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error
 }
 
 func (s *Handlers) WfTrainingNew(c *kit.Ctx) error {
-	p, err := s.wfTrainingFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "start_on": cst.Today()}))
+	p, err := s.wfTrainingFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "start_on": cst.Today()}))
 	if err != nil {
 		return err
 	}
@@ -574,7 +574,7 @@ func (s *Handlers) WfTrainingNew(c *kit.Ctx) error {
 
 func (s *Handlers) WfTrainingCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	t, err := s.App.Workforce.CreateTraining(c.Context(), c.Actor, workforce.TrainingInput{OrgID: f.Get("org_id"), Title: f.Get("title"),
+	t, err := s.App.Workforce.CreateTraining(c.Context(), c.Actor, workforce.TrainingInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Title: f.Get("title"),
 		Kind: f.Get("kind"), Organiser: f.Get("organiser"), StartOn: f.Get("start_on"), EndOn: f.Get("end_on"), Hours: f.Get("hours"), Place: f.Get("place")})
 	if err != nil {
 		p, perr := s.wfTrainingFormPage(c, f)
