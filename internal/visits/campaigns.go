@@ -57,7 +57,7 @@ func (c Campaign) Status() string {
 type CampaignInput struct {
 	// ID is the id the create form was drawn with: the same form sent
 	// twice is saved once (create only).
-	ID string `json:"id,omitempty"`
+	ID       string   `json:"id,omitempty"`
 	OrgID    string   `json:"org_id"`
 	Name     string   `json:"name"`
 	StartsOn string   `json:"starts_on"`

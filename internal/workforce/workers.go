@@ -93,7 +93,7 @@ type QualificationInput struct {
 // BirthDate are optional: they come from the ID number, and when given
 // must agree with it.
 type WorkerInput struct {
-	ID             string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
+	ID        string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID     string `json:"org_id"`
 	Name      string `json:"name"`
 	IDNumber  string `json:"id_number"` // on update, empty keeps the saved number
