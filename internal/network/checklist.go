@@ -300,6 +300,9 @@ func ListAssessments(ctx context.Context, q db.Querier, actor *authz.Actor, stat
 // AssessmentInput is what an assessor submits. Scores maps item id →
 // points; every active item of the county's checklist needs one.
 type AssessmentInput struct {
+	// ID is the id the form was drawn with (create only): the same form
+	// sent twice records one assessment.
+	ID            string            `json:"id,omitempty"`
 	AssessedOn    string            `json:"assessed_on"`
 	Assessors     string            `json:"assessors"`
 	Methods       []string          `json:"methods"`
@@ -330,6 +333,17 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 	st, err := GetStation(ctx, tx, actor, stationID)
 	if err != nil {
 		return Assessment{}, err
+	}
+	id, err := createID(in.ID)
+	if err != nil {
+		return Assessment{}, err
+	}
+	if in.ID != "" {
+		if a, err := GetAssessment(ctx, tx, actor, id); err == nil {
+			return a, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Assessment{}, err
+		}
 	}
 	county, err := org.Get(ctx, tx, st.CountyID)
 	if err != nil {
@@ -404,7 +418,7 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 	if err := fe.Err(); err != nil {
 		return Assessment{}, err
 	}
-	a := Assessment{ID: ids.New(), StationID: st.ID, StationName: st.Name, AssessedOn: in.AssessedOn, Assessors: in.Assessors,
+	a := Assessment{ID: id, StationID: st.ID, StationName: st.Name, AssessedOn: in.AssessedOn, Assessors: in.Assessors,
 		Methods: methods, TotalScore: total, MaxScore: maxTotal, Demonstration: in.Demonstration, Notes: in.Notes, Scores: scores,
 		CreatedAt: cst.NowStamp(), Path: st.Path}
 	if a.Methods == nil {

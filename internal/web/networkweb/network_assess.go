@@ -151,7 +151,7 @@ func (s *Handlers) assessmentFormPage(c *kit.Ctx, f *kit.Form, stationID string)
 }
 
 func (s *Handlers) AssessmentNew(c *kit.Ctx) error {
-	f := kit.NewForm(nil)
+	f := kit.NewCreateForm(nil)
 	for _, m := range network.Methods {
 		f.Multi["methods"] = append(f.Multi["methods"], m)
 	}
@@ -170,7 +170,7 @@ func (s *Handlers) AssessmentCreate(c *kit.Ctx) error {
 		return err
 	}
 	items := p.Data.(map[string]any)["Items"].([]network.ChecklistItem)
-	in := network.AssessmentInput{AssessedOn: f.Get("assessed_on"), Assessors: f.Get("assessors"), Methods: f.Multi["methods"],
+	in := network.AssessmentInput{ID: f.Get("id"), AssessedOn: f.Get("assessed_on"), Assessors: f.Get("assessors"), Methods: f.Multi["methods"],
 		Demonstration: f.Get("demonstration") == "1", Notes: f.Get("notes"), ScoreText: map[string]string{}, ItemNotes: map[string]string{}}
 	for _, it := range items {
 		in.ScoreText[it.ID] = f.Get(network.ScoreField(it.ID))
