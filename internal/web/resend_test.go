@@ -160,6 +160,8 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 			url.Values{"org_id": {station}, "title": {"冬季安全培训"}, "kind": {"short"}, "start_on": {today}, "hours": {"2"}}},
 		{"worker", head, "/workforce/workers/new", "/workforce/workers", "wf_workers",
 			url.Values{"org_id": {station}, "name": {"新社工"}, "id_number": {validID("19900101", true)}, "hired_on": {today}, "status": {"active"}}},
+		{"programme", admin, "/workforce/programmes/new", "/workforce/programmes", "wf_programmes",
+			url.Values{"org_id": {netCountyID(t, env)}, "name": {"县级社工领军人才"}, "kind": {"talent"}}},
 		{"organisation", admin, "/network/organisations/new", "/network/organisations", "service_orgs",
 			url.Values{"county_id": {netCountyID(t, env)}, "name": {"淇县新禾社会工作服务中心"}, "credit_code": {demo.CreditCode("52410622MJY580099")}, "status": {"active"}}},
 		{"major change", worker, "/recipients/" + person + "/visits", "/recipients/" + person + "/major-changes", "visit_major_changes",

@@ -115,6 +115,7 @@ func (l Line) Period() string {
 
 // Inputs.
 type ProgrammeInput struct {
+	ID          string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID       string `json:"org_id"`
 	Name        string `json:"name"`
 	Kind        string `json:"kind"`
@@ -223,6 +224,16 @@ func (s *Service) getProgramme(ctx context.Context, q db.Querier, id string) (Pr
 func (s *Service) CreateProgramme(ctx context.Context, actor *authz.Actor, in ProgrammeInput) (Programme, error) {
 	var p Programme
 	err := s.inTx(ctx, func(tx *db.Tx) error {
+		id, exists, err := createID(ctx, tx, "wf_programmes", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if p, err = s.getProgramme(ctx, tx, id); err != nil {
+				return err
+			}
+			return requireScope(actor, p.OrgPath)
+		}
 		fe := apperr.Fields{}
 		in.Name = trimLen(fe, "name", "项目名称", in.Name, 60, true)
 		in.Description = trimLen(fe, "description", "说明", in.Description, 500, false)
@@ -235,12 +246,11 @@ func (s *Service) CreateProgramme(ctx context.Context, actor *authz.Actor, in Pr
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		now, id := cst.NowStamp(), ids.New()
+		now := cst.NowStamp()
 		if _, err := tx.Exec(ctx, `INSERT INTO wf_programmes (id, org_id, name, kind, description, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
 			id, unit.ID, in.Name, in.Kind, in.Description, now, now); err != nil {
 			return err
 		}
-		var err error
 		if p, err = s.getProgramme(ctx, tx, id); err != nil {
 			return err
 		}

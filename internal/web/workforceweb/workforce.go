@@ -665,7 +665,7 @@ func (s *Handlers) wfProgrammeFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, erro
 }
 
 func (s *Handlers) WfProgrammeNew(c *kit.Ctx) error {
-	p, err := s.wfProgrammeFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "kind": "honour"}))
+	p, err := s.wfProgrammeFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "kind": "honour"}))
 	if err != nil {
 		return err
 	}
@@ -674,7 +674,7 @@ func (s *Handlers) WfProgrammeNew(c *kit.Ctx) error {
 
 func (s *Handlers) WfProgrammeCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	pr, err := s.App.Workforce.CreateProgramme(c.Context(), c.Actor, workforce.ProgrammeInput{OrgID: f.Get("org_id"), Name: f.Get("name"),
+	pr, err := s.App.Workforce.CreateProgramme(c.Context(), c.Actor, workforce.ProgrammeInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"),
 		Kind: f.Get("kind"), Description: f.Get("description")})
 	if err != nil {
 		p, perr := s.wfProgrammeFormPage(c, f)
