@@ -298,6 +298,9 @@ func (s *Handlers) VisitEdit(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !visits.CanCorrect(c.Actor, v) {
+		return apperr.New(apperr.Forbidden, "只有记录这次探访的人或本站站长可以更正这条探访记录")
+	}
 	p, err := s.visitFormPage(c, visitFormValues(v), "修改探访记录", "/visits/"+v.ID, "/visits/"+v.ID, nil, &v)
 	if err != nil {
 		return err
