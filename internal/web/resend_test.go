@@ -54,6 +54,15 @@ func TestRecipientAPIResend(t *testing.T) {
 	if n := countRows(t, env, `SELECT COUNT(*) FROM recipients WHERE id = ?`, id); n != 1 {
 		t.Fatalf("%d records", n)
 	}
+	// A list says whether its total is capped, as the recipients list does.
+	var page struct {
+		Total       int   `json:"total"`
+		TotalCapped *bool `json:"total_capped"`
+	}
+	api.Get("/api/v1/visits?limit=1").Decode(&page)
+	if page.TotalCapped == nil || *page.TotalCapped || page.Total == 0 {
+		t.Fatalf("visits list: total %d, total_capped %v", page.Total, page.TotalCapped)
+	}
 }
 
 func TestCreateFormsSentTwiceMakeOneRecord(t *testing.T) {
