@@ -154,6 +154,13 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 		WHERE u.username = 'shegong' AND r.status = 'active' ORDER BY r.id LIMIT 1`).Scan(&person); err != nil {
 		t.Fatal(err)
 	}
+	var workerID, programmeID string
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT w.id FROM wf_workers w WHERE w.org_id = ? ORDER BY w.id LIMIT 1`, station).Scan(&workerID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT id FROM wf_programmes ORDER BY id LIMIT 1`).Scan(&programmeID); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		client     *apptest.Client
@@ -171,6 +178,10 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 			url.Values{"org_id": {station}, "name": {"新社工"}, "id_number": {validID("19900101", true)}, "hired_on": {today}, "status": {"active"}}},
 		{"programme", admin, "/workforce/programmes/new", "/workforce/programmes", "wf_programmes",
 			url.Values{"org_id": {netCountyID(t, env)}, "name": {"县级社工领军人才"}, "kind": {"talent"}}},
+		{"qualification", head, "/workforce/workers/" + workerID, "/workforce/workers/" + workerID + "/qualifications", "wf_qualifications",
+			url.Values{"level": {"junior"}, "cert_no": {"TEST-0001"}, "obtained_on": {"2024-06-01"}}},
+		{"round", admin, "/workforce/programmes/" + programmeID, "/workforce/programmes/" + programmeID + "/rounds", "wf_rounds",
+			url.Values{"name": {"第二批"}, "year": {today[:4]}, "benefits": {"每月补贴"}}},
 		{"organisation", admin, "/network/organisations/new", "/network/organisations", "service_orgs",
 			url.Values{"county_id": {netCountyID(t, env)}, "name": {"淇县新禾社会工作服务中心"}, "credit_code": {demo.CreditCode("52410622MJY580099")}, "status": {"active"}}},
 		{"major change", worker, "/recipients/" + person + "/visits", "/recipients/" + person + "/major-changes", "visit_major_changes",

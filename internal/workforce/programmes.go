@@ -123,6 +123,7 @@ type ProgrammeInput struct {
 }
 
 type RoundInput struct {
+	ID       string `json:"id,omitempty"` // the id the form was drawn with (createID)
 	Name     string `json:"name"`
 	Year     int    `json:"year"`
 	Benefits string `json:"benefits"`
@@ -388,6 +389,20 @@ func (s *Service) AddRound(ctx context.Context, actor *authz.Actor, programmeID 
 		if err := requireScope(actor, p.OrgPath); err != nil {
 			return err
 		}
+		id, exists, err := createID(ctx, tx, "wf_rounds", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			// The same form sent again: answer with what it saved.
+			r = Round{ID: id, ProgrammeID: programmeID, Nominees: []Nominee{}}
+			err := tx.QueryRow(ctx, `SELECT name, year, benefits FROM wf_rounds WHERE id = ? AND programme_id = ?`, id, programmeID).
+				Scan(&r.Name, &r.Year, &r.Benefits)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条记录", id)
+			}
+			return err
+		}
 		fe := apperr.Fields{}
 		in.Name = trimLen(fe, "name", "批次名称", in.Name, 60, true)
 		in.Benefits = trimLen(fe, "benefits", "待遇", in.Benefits, 500, false)
@@ -397,7 +412,7 @@ func (s *Service) AddRound(ctx context.Context, actor *authz.Actor, programmeID 
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		r = Round{ID: ids.New(), ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
+		r = Round{ID: id, ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
 		if _, err := tx.Exec(ctx, `INSERT INTO wf_rounds (id, programme_id, name, year, benefits, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			r.ID, programmeID, r.Name, r.Year, r.Benefits, cst.NowStamp()); err != nil {
 			return err

@@ -83,6 +83,7 @@ func (w Worker) StatusLabel() string    { return labelOf(WorkerStatuses, w.Statu
 
 // QualificationInput is a qualification record submitted by a user.
 type QualificationInput struct {
+	ID         string `json:"id,omitempty"` // AddQualification only: the id the form was drawn with (createID)
 	Level      string `json:"level"`
 	Stage      string `json:"stage"` // certificate (default) or exam
 	CertNo     string `json:"cert_no"`
@@ -572,12 +573,27 @@ func (s *Service) AddQualification(ctx context.Context, actor *authz.Actor, work
 		if err := requireScope(actor, w.OrgPath); err != nil {
 			return err
 		}
+		id, exists, err := createID(ctx, tx, "wf_qualifications", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			// The same form sent again: answer with what it saved.
+			out = Qualification{ID: id, WorkerID: workerID}
+			err := tx.QueryRow(ctx, `SELECT level, stage, cert_no, obtained_on FROM wf_qualifications WHERE id = ? AND worker_id = ?`, id, workerID).
+				Scan(&out.Level, &out.Stage, &out.CertNo, &out.ObtainedOn)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条记录", id)
+			}
+			out.LevelLabel = LevelLabel(out.Level)
+			return err
+		}
 		fe := apperr.Fields{}
 		s.validateQualification(fe, "", &in, w.BirthDate)
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		out = Qualification{ID: ids.New(), WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
+		out = Qualification{ID: id, WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
 			CertNo: in.CertNo, ObtainedOn: in.ObtainedOn}
 		if out.Stage == StageExam {
 			out.ValidUntil = addYears(out.ObtainedOn, SeniorExamValidYears)

@@ -124,6 +124,7 @@ func (s *Handlers) wfWorkerPage(c *kit.Ctx, f *kit.Form, revealed *workforce.Rev
 	if err != nil {
 		return err
 	}
+	kit.EnsureCreateID(f) // the add-qualification form's id
 	training, err := s.App.Workforce.TrainingHoursByYear(c.Context(), workforce.PersonWorker, w.ID)
 	if err != nil {
 		return err
@@ -278,7 +279,7 @@ func (s *Handlers) WfWorkerReveal(c *kit.Ctx) error {
 
 func (s *Handlers) WfQualificationAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	_, err := s.App.Workforce.AddQualification(c.Context(), c.Actor, c.PathValue("id"), workforce.QualificationInput{
+	_, err := s.App.Workforce.AddQualification(c.Context(), c.Actor, c.PathValue("id"), workforce.QualificationInput{ID: f.Get("id"),
 		Level: f.Get("level"), Stage: f.Get("stage"), CertNo: f.Get("cert_no"), ObtainedOn: f.Get("obtained_on")})
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		for k, v := range ae.Fields {
@@ -698,6 +699,7 @@ func (s *Handlers) wfProgrammePage(c *kit.Ctx, id string, f *kit.Form, failed er
 	if err != nil {
 		return err
 	}
+	kit.EnsureCreateID(f) // the add-round form's id
 	canManage := c.Actor.Can(authz.PermWorkforceProgrammes)
 	var workers []kit.Option
 	if canManage {
@@ -745,7 +747,7 @@ func (s *Handlers) WfRoundAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = "round"
 	year, _ := strconv.Atoi(f.Get("year"))
-	_, err := s.App.Workforce.AddRound(c.Context(), c.Actor, c.PathValue("id"), workforce.RoundInput{Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
+	_, err := s.App.Workforce.AddRound(c.Context(), c.Actor, c.PathValue("id"), workforce.RoundInput{ID: f.Get("id"), Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
 	return s.wfProgrammeResult(c, c.PathValue("id"), f, err, "已添加评选批次")
 }
 
