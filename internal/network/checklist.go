@@ -107,6 +107,7 @@ func EnsureChecklist(ctx context.Context, tx db.Querier, county org.Unit) ([]Che
 
 // ItemInput is what a user submits for a checklist item.
 type ItemInput struct {
+	ID       string `json:"id,omitempty"` // AddItem only: the id the form was drawn with
 	Position int    `json:"position"`
 	Category string `json:"category"`
 	Title    string `json:"title"`
@@ -149,6 +150,19 @@ func AddItem(ctx context.Context, tx db.Querier, actor *authz.Actor, countyID st
 	if !actor.Covers(county.Path) {
 		return ChecklistItem{}, apperr.ErrOutOfScope()
 	}
+	id, err := createID(in.ID)
+	if err != nil {
+		return ChecklistItem{}, err
+	}
+	if in.ID != "" {
+		// The same form sent again: answer with the item it added.
+		it, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM checklist_items WHERE id = ? AND org_id = ?`, id, county.ID))
+		if err == nil {
+			return it, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return ChecklistItem{}, err
+		}
+	}
 	if _, err := EnsureChecklist(ctx, tx, county); err != nil {
 		return ChecklistItem{}, err
 	}
@@ -161,7 +175,7 @@ func AddItem(ctx context.Context, tx db.Querier, actor *authz.Actor, countyID st
 		return ChecklistItem{}, err
 	}
 	now := cst.NowStamp()
-	it := ChecklistItem{ID: ids.New(), CountyID: county.ID, Position: in.Position, Category: in.Category, Title: in.Title, Guidance: in.Guidance,
+	it := ChecklistItem{ID: id, CountyID: county.ID, Position: in.Position, Category: in.Category, Title: in.Title, Guidance: in.Guidance,
 		MaxScore: in.MaxScore, Active: true, Version: 1}
 	if _, err := tx.Exec(ctx, `INSERT INTO checklist_items (id, org_id, position, category, title, guidance, max_score, active, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1)`, it.ID, it.CountyID, it.Position, it.Category, it.Title, it.Guidance, it.MaxScore, now, now); err != nil {

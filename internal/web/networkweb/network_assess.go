@@ -25,6 +25,7 @@ func (s *Handlers) ChecklistPage(c *kit.Ctx) error {
 // renderChecklist shows the checklist, with a failed form (failedID = the
 // item being edited, "" for the add form) if there is one.
 func (s *Handlers) renderChecklist(c *kit.Ctx, f *kit.Form, failedID string, formErr error) error {
+	kit.EnsureCreateID(f) // the add-item form's id
 	counties, err := network.Counties(c.Context(), s.App.DB, c.Actor)
 	if err != nil {
 		return err
@@ -81,7 +82,7 @@ func itemInputFrom(f *kit.Form) (network.ItemInput, error) {
 		return n
 	}
 	active := f.Get("active") == "1"
-	in := network.ItemInput{Position: num("position", "顺序号"), Category: f.Get("category"), Title: f.Get("title"), Guidance: f.Get("guidance"),
+	in := network.ItemInput{ID: f.Get("id"), Position: num("position", "顺序号"), Category: f.Get("category"), Title: f.Get("title"), Guidance: f.Get("guidance"),
 		MaxScore: num("max_score", "满分"), Active: &active}
 	return in, fe.Err()
 }
