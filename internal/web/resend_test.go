@@ -184,6 +184,8 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 			url.Values{"name": {"第二批"}, "year": {today[:4]}, "benefits": {"每月补贴"}}},
 		{"checklist item", admin, "/network/checklist", "/network/checklist", "checklist_items",
 			url.Values{"county_id": {netCountyID(t, env)}, "category": {"服务成效"}, "title": {"建立探访台账"}, "max_score": {"5"}}},
+		{"org unit", admin, "/orgs/new", "/orgs", "org_units",
+			url.Values{"parent_id": {netCountyID(t, env)}, "kind": {"station"}, "name": {"测试社工站"}}},
 		{"organisation", admin, "/network/organisations/new", "/network/organisations", "service_orgs",
 			url.Values{"county_id": {netCountyID(t, env)}, "name": {"淇县新禾社会工作服务中心"}, "credit_code": {demo.CreditCode("52410622MJY580099")}, "status": {"active"}}},
 		{"major change", worker, "/recipients/" + person + "/visits", "/recipients/" + person + "/major-changes", "visit_major_changes",
