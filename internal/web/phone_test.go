@@ -20,7 +20,9 @@ func TestBrowserDueCardsAndNextPersonOnAPhone(t *testing.T) {
 	b.Login(t, env.URL, "shegong", demo.Password)
 	card := `[data-testid="due-card"]`
 	b.Do(t, chromedp.Navigate(env.URL+"/visits/due?mine=1"), chromedp.WaitVisible(chromedp.CSS(card)))
-	if top := browsertest.Eval[float64](t, b, `document.querySelector('`+card+`').getBoundingClientRect().top`); top >= 600 {
+	top := browsertest.Eval[float64](t, b, `document.querySelector('`+card+`').getBoundingClientRect().top`)
+	t.Logf("due list: first card %v px down on a 375-px phone", top)
+	if top >= 600 {
 		t.Errorf("first card starts %v px down", top)
 	}
 	if folded := browsertest.Eval[bool](t, b, `!document.querySelector('details[data-fold]').open`); !folded {
@@ -38,7 +40,9 @@ func TestBrowserDueCardsAndNextPersonOnAPhone(t *testing.T) {
 	if shown := browsertest.Eval[bool](t, b, `getComputedStyle(document.querySelector('[data-testid="recipients"] thead')).display !== "none"`); shown {
 		t.Error("recipients table header shown on a phone")
 	}
-	if top := browsertest.Eval[float64](t, b, `document.querySelector('[data-testid="recipients"] tbody tr').getBoundingClientRect().top`); top >= 600 {
+	top = browsertest.Eval[float64](t, b, `document.querySelector('[data-testid="recipients"] tbody tr').getBoundingClientRect().top`)
+	t.Logf("recipients list: first card %v px down", top)
+	if top >= 600 {
 		t.Errorf("first recipient starts %v px down", top)
 	}
 	for _, label := range []string{"风险等级", "下次探访"} {
@@ -48,6 +52,23 @@ func TestBrowserDueCardsAndNextPersonOnAPhone(t *testing.T) {
 	}
 	if shown := browsertest.Eval[bool](t, b, `document.querySelector('[data-testid="recipients"] tbody tr td.wide-only').checkVisibility()`); shown {
 		t.Error("a desktop-only column shows on the card")
+	}
+
+	// The visits and households lists too.
+	for _, list := range []struct{ path, table string }{{"/visits", "visits"}, {"/households", "households"}} {
+		rows := `[data-testid="` + list.table + `"] tbody tr`
+		b.Do(t, chromedp.Navigate(env.URL+list.path), chromedp.WaitVisible(chromedp.CSS(rows)))
+		if shown := browsertest.Eval[bool](t, b, `getComputedStyle(document.querySelector('[data-testid="`+list.table+`"] thead')).display !== "none"`); shown {
+			t.Errorf("%s: table header shown on a phone", list.path)
+		}
+		top := browsertest.Eval[float64](t, b, `document.querySelector('`+rows+`').getBoundingClientRect().top`)
+		t.Logf("%s: first card %v px down", list.path, top)
+		if top >= 600 {
+			t.Errorf("%s: first card starts %v px down", list.path, top)
+		}
+		if w := browsertest.Eval[float64](t, b, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("%s is %v px wide", list.path, w)
+		}
 	}
 
 	// Record a visit from the first card, then go on to the next person.
