@@ -161,6 +161,11 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 	if err := env.App.DB.QueryRow(t.Context(), `SELECT id FROM wf_programmes ORDER BY id LIMIT 1`).Scan(&programmeID); err != nil {
 		t.Fatal(err)
 	}
+	var village string
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT code FROM divisions WHERE parent_code = '410622001'
+		AND code NOT IN (SELECT village_code FROM rooms) ORDER BY code LIMIT 1`).Scan(&village); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		client     *apptest.Client
@@ -186,6 +191,8 @@ func TestMoreCreateFormsSentTwice(t *testing.T) {
 			url.Values{"county_id": {netCountyID(t, env)}, "category": {"服务成效"}, "title": {"建立探访台账"}, "max_score": {"5"}}},
 		{"org unit", admin, "/orgs/new", "/orgs", "org_units",
 			url.Values{"parent_id": {netCountyID(t, env)}, "kind": {"station"}, "name": {"测试社工站"}}},
+		{"room", admin, "/network/rooms/new", "/network/rooms", "org_units",
+			url.Values{"township_code": {"410622001"}, "village_code": {village}}},
 		{"organisation", admin, "/network/organisations/new", "/network/organisations", "service_orgs",
 			url.Values{"county_id": {netCountyID(t, env)}, "name": {"淇县新禾社会工作服务中心"}, "credit_code": {demo.CreditCode("52410622MJY580099")}, "status": {"active"}}},
 		{"major change", worker, "/recipients/" + person + "/visits", "/recipients/" + person + "/major-changes", "visit_major_changes",
