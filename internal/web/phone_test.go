@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -27,6 +28,9 @@ func TestBrowserDueCardsAndNextPersonOnAPhone(t *testing.T) {
 	}
 	if folded := browsertest.Eval[bool](t, b, `!document.querySelector('details[data-fold]').open`); !folded {
 		t.Error("filters are unfolded on a phone")
+	}
+	if txt := b.Text(t, card); regexp.MustCompile(`\d{12}`).MatchString(txt) {
+		t.Errorf("card shows a village code, not its name: %q", txt)
 	}
 	if n := browsertest.Eval[int](t, b, `document.querySelectorAll('`+card+` a.button').length`); n == 0 {
 		t.Error("cards have no 记录探访 button")

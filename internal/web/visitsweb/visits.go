@@ -476,6 +476,23 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 		}
 		data["Items"], data["Pager"] = items, kit.NewPager(p, total)
 	}
+	// Cards name the village, not its code.
+	villages := map[string]string{}
+	name := func(items []visits.DueItem) {
+		for _, it := range items {
+			if _, ok := villages[it.VillageCode]; !ok && it.VillageCode != "" {
+				villages[it.VillageCode] = s.VillageName(c, it.VillageCode)
+			}
+		}
+	}
+	if sections, ok := data["Sections"].([]dueSection); ok {
+		for _, sec := range sections {
+			name(sec.Items)
+		}
+	} else if items, ok := data["Items"].([]visits.DueItem); ok {
+		name(items)
+	}
+	data["Villages"] = villages
 	opts, err := s.OrgOptions(c, true)
 	if err != nil {
 		return err
