@@ -62,6 +62,9 @@ const (
 	PermVisitsPlan   Permission = "visits.plan"   // 探访排查 campaigns
 	PermVisitsExport Permission = "visits.export" // Excel export of the overdue list
 	PermVisitsRules  Permission = "visits.rules"  // county visit-frequency rules
+	// Correct or delete a visit, with a reason: the person who recorded it
+	// or a station head over it (visits.CanCorrect).
+	PermVisitsCorrect Permission = "visits.correct"
 
 	// The workforce (队伍建设): social workers, volunteers, training,
 	// programmes and statistics. Readers without workforce.manage see
@@ -70,6 +73,9 @@ const (
 	PermWorkforceManage     Permission = "workforce.manage"     // people, hours, training in scope; sees masked ID numbers
 	PermWorkforceReveal     Permission = "workforce.reveal"     // show a full ID number or phone (audit-logged)
 	PermWorkforceProgrammes Permission = "workforce.programmes" // honours, talent programmes, allowances and their payment
+	// Correct or delete a volunteer-hours entry, with a reason: the person
+	// who logged it or a station head over it.
+	PermWorkforceHoursCorrect Permission = "workforce.hours.correct"
 
 	// Period figures (期间指标, package figures): every module's counts for
 	// a month, quarter or year and an org node. A drill-down's records are
@@ -127,6 +133,9 @@ var policy = map[Permission][]Role{
 	PermWorkforceManage:     {RoleAdmin, RoleStationHead},
 	PermWorkforceReveal:     {RoleAdmin, RoleStationHead},
 	PermWorkforceProgrammes: {RoleAdmin},
+
+	PermVisitsCorrect:         {RoleAdmin, RoleStationHead, RoleWorker},
+	PermWorkforceHoursCorrect: {RoleAdmin, RoleStationHead},
 
 	PermFiguresRead: {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
 }

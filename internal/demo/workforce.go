@@ -187,7 +187,7 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 				return fmt.Errorf("demo volunteer: %w", err)
 			}
 			for _, h := range hours {
-				if _, err := workforce.LogHours(ctx, tx, system, v.ID, h); err != nil {
+				if _, _, err := workforce.LogHours(ctx, tx, system, v.ID, h); err != nil {
 					return fmt.Errorf("demo hours: %w", err)
 				}
 			}

@@ -108,6 +108,7 @@ func EnsureChecklist(ctx context.Context, tx db.Querier, county org.Unit) ([]Che
 
 // ItemInput is what a user submits for a checklist item.
 type ItemInput struct {
+	ID       string `json:"id,omitempty"` // AddItem only: the id the form was drawn with
 	Position int    `json:"position"`
 	Category string `json:"category"`
 	Title    string `json:"title"`
@@ -150,6 +151,19 @@ func AddItem(ctx context.Context, tx db.Querier, actor *authz.Actor, countyID st
 	if !actor.Covers(county.Path) {
 		return ChecklistItem{}, apperr.ErrOutOfScope()
 	}
+	id, err := createID(in.ID)
+	if err != nil {
+		return ChecklistItem{}, err
+	}
+	if in.ID != "" {
+		// The same form sent again: answer with the item it added.
+		it, err := scanItem(tx.QueryRow(ctx, `SELECT `+itemColumns+` FROM checklist_items WHERE id = ? AND org_id = ?`, id, county.ID))
+		if err == nil {
+			return it, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return ChecklistItem{}, err
+		}
+	}
 	if _, err := EnsureChecklist(ctx, tx, county); err != nil {
 		return ChecklistItem{}, err
 	}
@@ -162,7 +176,7 @@ func AddItem(ctx context.Context, tx db.Querier, actor *authz.Actor, countyID st
 		return ChecklistItem{}, err
 	}
 	now := cst.NowStamp()
-	it := ChecklistItem{ID: ids.New(), CountyID: county.ID, Position: in.Position, Category: in.Category, Title: in.Title, Guidance: in.Guidance,
+	it := ChecklistItem{ID: id, CountyID: county.ID, Position: in.Position, Category: in.Category, Title: in.Title, Guidance: in.Guidance,
 		MaxScore: in.MaxScore, Active: true, Version: 1}
 	if _, err := tx.Exec(ctx, `INSERT INTO checklist_items (id, org_id, position, category, title, guidance, max_score, active, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1)`, it.ID, it.CountyID, it.Position, it.Category, it.Title, it.Guidance, it.MaxScore, now, now); err != nil {
@@ -301,6 +315,9 @@ func ListAssessments(ctx context.Context, q db.Querier, actor *authz.Actor, stat
 // AssessmentInput is what an assessor submits. Scores maps item id →
 // points; every active item of the county's checklist needs one.
 type AssessmentInput struct {
+	// ID is the id the form was drawn with (create only): the same form
+	// sent twice records one assessment.
+	ID            string            `json:"id,omitempty"`
 	AssessedOn    string            `json:"assessed_on"`
 	Assessors     string            `json:"assessors"`
 	Methods       []string          `json:"methods"`
@@ -331,6 +348,17 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 	st, err := GetStation(ctx, tx, actor, stationID)
 	if err != nil {
 		return Assessment{}, err
+	}
+	id, err := createID(in.ID)
+	if err != nil {
+		return Assessment{}, err
+	}
+	if in.ID != "" {
+		if a, err := GetAssessment(ctx, tx, actor, id); err == nil {
+			return a, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Assessment{}, err
+		}
 	}
 	county, err := org.Get(ctx, tx, st.CountyID)
 	if err != nil {
@@ -405,7 +433,7 @@ func CreateAssessment(ctx context.Context, tx db.Querier, actor *authz.Actor, st
 	if err := fe.Err(); err != nil {
 		return Assessment{}, err
 	}
-	a := Assessment{ID: ids.New(), StationID: st.ID, StationName: st.Name, AssessedOn: in.AssessedOn, Assessors: in.Assessors,
+	a := Assessment{ID: id, StationID: st.ID, StationName: st.Name, AssessedOn: in.AssessedOn, Assessors: in.Assessors,
 		Methods: methods, TotalScore: total, MaxScore: maxTotal, Demonstration: in.Demonstration, Notes: in.Notes, Scores: scores,
 		CreatedAt: cst.NowStamp(), Path: st.Path}
 	if a.Methods == nil {

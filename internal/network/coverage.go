@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // TownshipCoverage is one township's line in the coverage table.
@@ -94,11 +95,13 @@ func CountyCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, count
 	}
 	// Staff: the people in the workforce registry (社工人才台账) working at
 	// the station or its rooms — not the login accounts, which miss staff
-	// who never log in and count volunteers' colleagues twice.
+	// who never log in and count volunteers' colleagues twice — counted
+	// by the workforce's one definition (workforce.StaffCond: a
+	// deactivated station's people are not).
 	staff, err := countBy(ctx, q, `SELECT st.id, COUNT(w.id) FROM org_units st
 		JOIN org_units o ON o.path LIKE st.path || '%'
 		JOIN wf_workers w ON w.org_id = o.id
-		WHERE st.parent_id = ? AND st.kind = 'station' AND w.status = 'active'
+		WHERE st.parent_id = ? AND st.kind = 'station' AND `+workforce.StaffCond("w", "o")+`
 		GROUP BY st.id`, county.ID)
 	if err != nil {
 		return cov, err
@@ -266,18 +269,34 @@ func WriteCoverageXLSX(w io.Writer, c Coverage) error {
 		{"区划代码年份", c.CodeYear},
 		{"乡镇（街道）数", c.TownshipCount},
 		{"已建站乡镇（街道）数", c.CoveredCount},
-		{"社工站覆盖率", RatePercent(c.Rate)},
+		{"社工站覆盖率", percentCell(c.Rate)},
 		{"标准化示范站数", c.Demonstrations},
 		{"社工室数", c.Rooms},
 		{"村（社区）数", c.Villages},
 		{"已覆盖村（社区）数", c.VillagesCovered},
-		{"村（社区）覆盖率", RatePercent(c.VillageRate)},
+		{"村（社区）覆盖率", percentCell(c.VillageRate)},
 		{"人员数", c.Staff},
+	}
+	// Rates are numbers shown as per cent, so the sheet can sum and
+	// compare them.
+	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &percentFormat})
+	if err != nil {
+		return err
 	}
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		p, isRate := row[1].(percentCell)
+		if isRate {
+			row[1] = float64(p)
+		}
 		if err := f.SetSheetRow(summary, cell, &row); err != nil {
 			return err
+		}
+		if isRate {
+			v, _ := excelize.CoordinatesToCellName(2, i+1)
+			if err := f.SetCellStyle(summary, v, v, pct); err != nil {
+				return err
+			}
 		}
 	}
 	if err := f.SetColWidth(summary, "A", "A", 22); err != nil {
@@ -288,6 +307,11 @@ func WriteCoverageXLSX(w io.Writer, c Coverage) error {
 	}
 	return f.Write(w)
 }
+
+// percentCell is a rate (0–1) for a cell shown as per cent.
+type percentCell float64
+
+var percentFormat = "0.0%"
 
 // ExportCoverage computes a county's coverage from one snapshot, writes
 // it to w as a workbook, then records the export in the audit log in a

@@ -18,6 +18,7 @@ import (
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -124,4 +125,17 @@ func removed(fields []audit.Field) []audit.Change {
 		out = append(out, c)
 	}
 	return out
+}
+
+// createID reads the id a create form was drawn with, so the same form
+// sent twice makes one record: "" makes a new one.
+func createID(id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return ids.New(), nil
+	}
+	if !ids.Valid(id) {
+		return "", (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
+	}
+	return id, nil
 }

@@ -244,6 +244,10 @@ func TestCoverageWorkbookReadsBack(t *testing.T) {
 	if !found {
 		t.Fatalf("summary %v", summary)
 	}
+	// The rate is a number (shown as per cent), not text.
+	if raw, _ := f.GetCellValue("汇总", "B7", excelize.Options{RawCellValue: true}); raw != "1" {
+		t.Fatalf("coverage rate stored as %q", raw)
+	}
 	if name := network.CoverageFilename(cov); !strings.HasPrefix(name, "淇县社工站覆盖情况-") || !strings.HasSuffix(name, ".xlsx") {
 		t.Fatalf("filename %s", name)
 	}

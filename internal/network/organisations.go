@@ -11,7 +11,6 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -136,6 +135,7 @@ func ListOrganisations(ctx context.Context, q db.Querier, actor *authz.Actor, f 
 
 // OrganisationInput is what a user submits for an organisation.
 type OrganisationInput struct {
+	ID           string    `json:"id,omitempty"` // create only: the id the form was drawn with
 	CountyID     string    `json:"county_id"`
 	Name         string    `json:"name"`
 	CreditCode   string    `json:"credit_code"`
@@ -188,6 +188,17 @@ func (in *OrganisationInput) check(ctx context.Context, q db.Querier, selfID str
 
 // CreateOrganisation registers an organisation in a county's registry.
 func CreateOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, in OrganisationInput) (Organisation, error) {
+	id, err := createID(in.ID)
+	if err != nil {
+		return Organisation{}, err
+	}
+	if in.ID != "" {
+		if o, err := GetOrganisation(ctx, tx, actor, id); err == nil {
+			return o, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Organisation{}, err
+		}
+	}
 	fe, err := in.check(ctx, tx, "")
 	if err != nil {
 		return Organisation{}, err
@@ -205,7 +216,7 @@ func CreateOrganisation(ctx context.Context, tx db.Querier, actor *authz.Actor, 
 		return Organisation{}, err
 	}
 	now := cst.NowStamp()
-	o := Organisation{ID: ids.New(), CountyID: county.ID, CountyName: county.Name, Name: in.Name, CreditCode: in.CreditCode,
+	o := Organisation{ID: id, CountyID: county.ID, CountyName: county.Name, Name: in.Name, CreditCode: in.CreditCode,
 		RegisteredOn: in.RegisteredOn, ContactName: in.ContactName, ContactPhone: in.ContactPhone, IncubatedBy: in.IncubatedBy,
 		Status: in.Status, StatusLabel: in.Status.Label(), Version: 1, CountyPath: county.Path, CreatedAt: now, UpdatedAt: now}
 	_, err = tx.Exec(ctx, `INSERT INTO service_orgs (id, org_id, name, credit_code, registered_on, contact_name, contact_phone, incubated_by, status, created_at, updated_at, version)

@@ -112,6 +112,7 @@ func ListRooms(ctx context.Context, q db.Querier, actor *authz.Actor, f RoomFilt
 // RoomInput is what a user submits for a room. The station is named by
 // its id, or by its township code (the cascading picker's first select).
 type RoomInput struct {
+	ID           string `json:"id,omitempty"` // create only: the id the form was drawn with
 	StationID    string `json:"station_id"`
 	TownshipCode string `json:"township_code,omitempty"`
 	VillageCode  string `json:"village_code"`
@@ -204,6 +205,20 @@ func checkVillage(ctx context.Context, q db.Querier, fe apperr.Fields, st Statio
 // CreateRoom adds a room under a station: org node and details in the
 // caller's transaction, both audited.
 func CreateRoom(ctx context.Context, tx db.Querier, actor *authz.Actor, in RoomInput) (Room, error) {
+	id, err := createID(in.ID)
+	if err != nil {
+		return Room{}, err
+	}
+	if in.ID != "" {
+		// The same form sent again: answer with the room it made.
+		if r, err := GetRoom(ctx, tx, actor, id); err == nil {
+			return r, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Room{}, err
+		}
+	} else {
+		id = ""
+	}
 	fe := apperr.Fields{}
 	st, err := in.roomStation(ctx, tx, actor, fe)
 	if err != nil {
@@ -227,7 +242,7 @@ func CreateRoom(ctx context.Context, tx db.Querier, actor *authz.Actor, in RoomI
 		return Room{}, err
 	}
 	if unit.ID == "" {
-		if unit, err = org.Create(ctx, tx, actor, org.Input{ParentID: st.ID, Kind: org.KindRoom, Name: in.Name, DivisionCode: village.Code}); err != nil {
+		if unit, err = org.Create(ctx, tx, actor, org.Input{ID: id, ParentID: st.ID, Kind: org.KindRoom, Name: in.Name, DivisionCode: village.Code}); err != nil {
 			return Room{}, err
 		}
 	}

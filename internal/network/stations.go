@@ -154,6 +154,7 @@ func ListStations(ctx context.Context, q db.Querier, actor *authz.Actor, f Stati
 // township cannot change (a station belongs to its township; a different
 // township is a different station).
 type StationInput struct {
+	ID           string `json:"id,omitempty"` // create only: the id the form was drawn with
 	CountyID     string `json:"county_id"`
 	TownshipCode string `json:"township_code"`
 	Name         string `json:"name"` // default: the township's name + 社工站
@@ -253,6 +254,20 @@ func codeListYear() string {
 // details in the caller's transaction, both audited. It also gives the
 // county its default checklist if it has none yet.
 func CreateStation(ctx context.Context, tx db.Querier, actor *authz.Actor, in StationInput) (Station, error) {
+	id, err := createID(in.ID)
+	if err != nil {
+		return Station{}, err
+	}
+	if in.ID != "" {
+		// The same form sent again: answer with the station it made.
+		if st, err := GetStation(ctx, tx, actor, id); err == nil {
+			return st, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Station{}, err
+		}
+	} else {
+		id = ""
+	}
 	fe := apperr.Fields{}
 	county, err := org.Get(ctx, tx, strings.TrimSpace(in.CountyID))
 	switch {
@@ -293,7 +308,7 @@ func CreateStation(ctx context.Context, tx db.Querier, actor *authz.Actor, in St
 		return Station{}, err
 	}
 	if unit.ID == "" {
-		if unit, err = org.Create(ctx, tx, actor, org.Input{ParentID: county.ID, Kind: org.KindStation, Name: in.Name, DivisionCode: township.Code}); err != nil {
+		if unit, err = org.Create(ctx, tx, actor, org.Input{ID: id, ParentID: county.ID, Kind: org.KindStation, Name: in.Name, DivisionCode: township.Code}); err != nil {
 			return Station{}, err
 		}
 	}

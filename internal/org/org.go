@@ -150,6 +150,9 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Un
 
 // Input is what a user submits to create or rename a node.
 type Input struct {
+	// ID is the id the create form was drawn with (optional): the same
+	// form sent twice makes one node.
+	ID           string `json:"id,omitempty"`
 	ParentID     string `json:"parent_id"`
 	Kind         Kind   `json:"kind"`
 	Name         string `json:"name"`
@@ -159,6 +162,24 @@ type Input struct {
 // Create adds a node under a parent in the actor's scope. Pass a nil actor
 // only for system set-up (first start, demo).
 func Create(ctx context.Context, tx db.Querier, actor *authz.Actor, in Input) (Unit, error) {
+	id := strings.TrimSpace(in.ID)
+	switch {
+	case id == "":
+		id = ids.New()
+	case !ids.Valid(id):
+		return Unit{}, (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
+	default:
+		if u, err := Get(ctx, tx, id); err == nil {
+			if actor != nil {
+				if err := actor.RequireScope(u.Path); err != nil {
+					return Unit{}, err
+				}
+			}
+			return u, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Unit{}, err
+		}
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	in.DivisionCode = strings.TrimSpace(in.DivisionCode)
 	fe := apperr.Fields{}
@@ -201,7 +222,7 @@ func Create(ctx context.Context, tx db.Querier, actor *authz.Actor, in Input) (U
 		}
 	}
 	now := cst.NowStamp()
-	u := Unit{ID: ids.New(), ParentID: in.ParentID, Kind: in.Kind, Name: in.Name, DivisionCode: in.DivisionCode, Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+	u := Unit{ID: id, ParentID: in.ParentID, Kind: in.Kind, Name: in.Name, DivisionCode: in.DivisionCode, Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
 	u.Path = parent.Path + u.ID + "/"
 	if parent.Path == "" {
 		u.Path = "/" + u.ID + "/"

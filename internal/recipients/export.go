@@ -113,9 +113,13 @@ func buildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 			}
 			idn, phone, hukou, cur, gphone, health = p.IDNumber, p.Phone, p.HukouAddress, p.CurrentAddress, p.GuardianPhone, p.HealthNotes
 		}
-		// Every value is text: an ID number as a number would turn into
-		// 4.10622E+17 in Excel.
-		row := []any{r.Name, r.Sex, r.BirthDate, itoa(r.Age), idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
+		// Codes and numbers that identify are text (an ID number as a
+		// number would turn into 4.10622E+17 in Excel); the age is a number.
+		var age any = ""
+		if r.BirthDate != "" {
+			age = r.Age
+		}
+		row := []any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
 			r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
 			r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

@@ -467,7 +467,7 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 					return im.check(ctx, lk, row)
 				},
 				Write: func(ctx context.Context, tx *db.Tx, v importValue) error {
-					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, "名册导入服务对象："+v.c.in.Name)
+					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, "名册导入服务对象："+v.c.in.Name, "")
 					return err
 				},
 			}, nil

@@ -42,8 +42,11 @@ package recipients
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -301,6 +304,9 @@ type Recipient struct {
 	HouseholdRelation string   `json:"household_relation"`
 	CreatedAt         string   `json:"created_at"`
 	UpdatedAt         string   `json:"updated_at"`
+	// Extra holds the list columns other modules register
+	// (RegisterListColumn), by name, in lists only.
+	Extra map[string]string `json:"extra,omitempty"`
 }
 
 // columns are read by scanRecipient, in this order.
@@ -950,6 +956,50 @@ func ValidateCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 // record, its category links and the audit entry are written together.
 // actor nil means the system (demo data, imports run by the system).
 func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Recipient, error) {
+	r, _, err := Record(ctx, q, keys, actor, in)
+	return r, err
+}
+
+// createHash is a keyed fingerprint of what a create was sent (all but
+// the id and the duplicate confirmation), so a resend can be told from
+// another record reusing the id without storing personal data in clear.
+func createHash(keys *secure.Keyring, in Input) string {
+	in.ID, in.ConfirmDuplicate, in.Clear = "", false, nil
+	b, _ := json.Marshal(in)
+	sum := sha256.Sum256(b)
+	return keys.BlindIndex("recipient-create", hex.EncodeToString(sum[:]))
+}
+
+// Record is Create that tells a resend: with a client id (in.ID) that a
+// create with the same content already used, it returns that record
+// (replayed = true) and writes nothing; the same id with other content
+// is a Conflict (apperr.Conflict, field "id").
+func Record(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (r Recipient, replayed bool, err error) {
+	in.ID = strings.TrimSpace(in.ID)
+	hash := createHash(keys, in)
+	if in.ID != "" {
+		var saved string
+		err := q.QueryRow(ctx, `SELECT content_hash FROM recipients WHERE id = ?`, in.ID).Scan(&saved)
+		switch {
+		case err == nil && saved != "" && saved == hash:
+			if actor == nil {
+				r, err = GetUnchecked(ctx, q, in.ID)
+			} else {
+				r, err = Get(ctx, q, actor, in.ID)
+			}
+			return r, err == nil, err
+		case err == nil:
+			return Recipient{}, false, &apperr.Error{Kind: apperr.Conflict, Message: "记录编号 " + in.ID + " 已用于另一条内容不同的服务对象记录",
+				Fields: map[string]string{"id": "记录编号已存在"}}
+		case !errors.Is(err, sql.ErrNoRows):
+			return Recipient{}, false, err
+		}
+	}
+	r, err = create(ctx, q, keys, actor, in, hash)
+	return r, false, err
+}
+
+func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input, hash string) (Recipient, error) {
 	c, dups, err := checkCreate(ctx, q, keys, actor, in)
 	if err != nil {
 		return Recipient{}, err
@@ -963,7 +1013,7 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		// The user ticked 确认不是同一人 having seen them.
 		summary += "（已确认不是可能重复的 " + itoa(len(dups)) + " 条记录中的人）"
 	}
-	id, err := insert(ctx, q, keys, actor, c, wn, summary)
+	id, err := insert(ctx, q, keys, actor, c, wn, summary, hash)
 	if err != nil {
 		return Recipient{}, err
 	}
@@ -971,8 +1021,9 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 }
 
 // insert writes a checked recipient, its category links and the audit
-// entry (summary), and returns the new id.
-func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, c checked, workerName, summary string) (string, error) {
+// entry (summary), and returns the new id. hash is the create's content
+// fingerprint (Record), "" for an import.
+func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, c checked, workerName, summary, hash string) (string, error) {
 	in := c.in
 	id := in.ID
 	if id == "" {
@@ -983,7 +1034,7 @@ func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	if actor != nil {
 		createdBy = actor.UserID
 	}
-	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, recordColumns(keys, c, now)...)
+	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, append(recordColumns(keys, c, now), column{"content_hash", hash})...)
 	insert, args := insertSQL("recipients", cols)
 	_, err := q.Exec(ctx, insert, args...)
 	if db.IsUniqueViolation(err) {

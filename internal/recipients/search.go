@@ -63,6 +63,61 @@ func RegisterListFilter(f ListFilter) { listFilters = append(listFilters, f) }
 // ListFilters are the registered filters, in registration order.
 func ListFilters() []ListFilter { return listFilters }
 
+// ListColumn is a column of the recipients list that another module
+// registers, such as visits' 风险等级 and 下次探访: Expr is its SQL on
+// the recipients row "r", Show turns the stored value into what people
+// read (nil shows it as stored).
+type ListColumn struct {
+	Name  string
+	Label string
+	Expr  string
+	Show  func(string) string
+}
+
+// Display is the value as shown.
+func (c ListColumn) Display(v string) string {
+	if c.Show == nil {
+		return v
+	}
+	return c.Show(v)
+}
+
+var listColumns []ListColumn
+
+// RegisterListColumn adds a column to the recipients list. Call it from
+// an init function.
+func RegisterListColumn(c ListColumn) { listColumns = append(listColumns, c) }
+
+// ListColumns are the registered columns, in registration order.
+func ListColumns() []ListColumn { return listColumns }
+
+// withExtras scans a list row and, after the recipient's own columns,
+// the registered list columns.
+type withExtras struct {
+	row  interface{ Scan(...any) error }
+	vals []string
+}
+
+func (w *withExtras) Scan(dest ...any) error {
+	for i := range w.vals {
+		dest = append(dest, &w.vals[i])
+	}
+	return w.row.Scan(dest...)
+}
+
+func scanListRow(row interface{ Scan(...any) error }) (Recipient, error) {
+	w := &withExtras{row: row, vals: make([]string, len(listColumns))}
+	r, err := scanRecipient(w)
+	if err != nil || len(listColumns) == 0 {
+		return r, err
+	}
+	r.Extra = make(map[string]string, len(listColumns))
+	for i, c := range listColumns {
+		r.Extra[c.Name] = w.vals[i]
+	}
+	return r, nil
+}
+
 // CountCap bounds how far a list counts: beyond it the total shows as
 // "CountCap+" — counting a million rows for a pager costs more than the
 // page itself.
@@ -395,11 +450,15 @@ func query(ctx context.Context, q db.Querier, f Filter, sel selection, dense boo
 	case sel.onLinks:
 		page = `SELECT r.id FROM recipients r WHERE r.id IN (SELECT l.recipient_id FROM ` + linksTable + ` WHERE ` + strings.Join(sel.conds, " AND ") + `)`
 	}
-	sqlText := `SELECT ` + columns + from + ` WHERE r.id IN (` + page + ` ORDER BY ` + strings.Join(inner, ", ") +
+	extra := ""
+	for _, c := range listColumns {
+		extra += ", " + c.Expr
+	}
+	sqlText := `SELECT ` + columns + extra + from + ` WHERE r.id IN (` + page + ` ORDER BY ` + strings.Join(inner, ", ") +
 		` LIMIT ? OFFSET ?) ORDER BY ` + strings.Join(outer, ", ")
 	args = append(args, f.Limit, f.Offset)
 	rows, err := q.Query(ctx, sqlText, args...)
-	return db.Collect(rows, err, scanRecipient)
+	return db.Collect(rows, err, scanListRow)
 }
 
 // Worker is a person a recipient can be assigned to.

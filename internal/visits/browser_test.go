@@ -45,7 +45,7 @@ func TestBrowserWorkerRecordsAVisitOnAPhone(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-score_safety"), "3"),
 		chromedp.SetValue(chromedp.CSS("#f-score_family"), "2"),
 		chromedp.SetValue(chromedp.CSS("#f-score_care"), "1"),
-		chromedp.Click(chromedp.CSS(`button[type="submit"].wide`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="save"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
 	flash := b.Text(t, ".flash")

@@ -55,6 +55,9 @@ func (c Campaign) Status() string {
 
 // CampaignInput is what a station head submits.
 type CampaignInput struct {
+	// ID is the id the create form was drawn with: the same form sent
+	// twice is saved once (create only).
+	ID       string   `json:"id,omitempty"`
 	OrgID    string   `json:"org_id"`
 	Name     string   `json:"name"`
 	StartsOn string   `json:"starts_on"`
@@ -125,12 +128,25 @@ func CreateCampaign(ctx context.Context, tx db.Querier, actor *authz.Actor, in C
 	if err := actor.Require(authz.PermVisitsPlan); err != nil {
 		return Campaign{}, err
 	}
+	id := strings.TrimSpace(in.ID)
+	if id != "" {
+		if !ids.Valid(id) {
+			return Campaign{}, (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
+		}
+		if c, err := GetCampaign(ctx, tx, actor, id); err == nil {
+			return c, nil
+		} else if !apperr.Is(err, apperr.NotFound) {
+			return Campaign{}, err
+		}
+	} else {
+		id = ids.New()
+	}
 	unit, err := in.check(ctx, tx, actor)
 	if err != nil {
 		return Campaign{}, err
 	}
 	now := cst.NowStamp()
-	c := Campaign{ID: ids.New(), Version: 1, OrgID: unit.ID, OrgName: unit.Name, OrgPath: unit.Path, Name: in.Name, StartsOn: in.StartsOn,
+	c := Campaign{ID: id, Version: 1, OrgID: unit.ID, OrgName: unit.Name, OrgPath: unit.Path, Name: in.Name, StartsOn: in.StartsOn,
 		EndsOn: in.EndsOn, Notes: in.Notes, Villages: in.Villages, CreatedBy: actorID(actor), CreatedAt: now, UpdatedAt: now}
 	if _, err := tx.Exec(ctx, `INSERT INTO visit_campaigns (id, version, org_id, name, starts_on, ends_on, notes, created_by, created_at, updated_at)
 		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.OrgID, c.Name, c.StartsOn, c.EndsOn, c.Notes, c.CreatedBy, now, now); err != nil {

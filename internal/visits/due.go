@@ -32,9 +32,18 @@ const (
 	WindowWeek    Window = "week"    // due from today to this Sunday
 	WindowOpen    Window = "open"    // overdue or due by this Sunday: a worker's "本周待探访"
 	WindowNever   Window = "never"   // in care, never visited
+	// WindowNext30 is due after this week and within 30 days of today:
+	// with the open and never-visited lists it covers everyone in care
+	// whose visit falls in the coming month — a person assessed 高风险
+	// today (due in a week) is on it.
+	WindowNext30 Window = "next30"
 )
 
-var windowLabels = map[Window]string{WindowOverdue: "已逾期", WindowWeek: "本周到期", WindowOpen: "本周待探访（含逾期）", WindowNever: "从未探访"}
+// Next30Days is how far WindowNext30 reaches, in days from today.
+const Next30Days = 30
+
+var windowLabels = map[Window]string{WindowOverdue: "已逾期", WindowWeek: "本周到期", WindowOpen: "本周待探访（含逾期）", WindowNever: "从未探访",
+	WindowNext30: "未来 30 天"}
 
 // Label is the window's Chinese name.
 func (w Window) Label() string { return windowLabels[w] }
@@ -43,7 +52,34 @@ func (w Window) Label() string { return windowLabels[w] }
 func (w Window) Valid() bool { _, ok := windowLabels[w]; return ok }
 
 // Windows lists them in display order.
-var Windows = []Window{WindowOverdue, WindowWeek, WindowOpen, WindowNever}
+var Windows = []Window{WindowOverdue, WindowWeek, WindowOpen, WindowNever, WindowNext30}
+
+// DueSections are the windows of the station head's due page, which
+// together hold everyone in care due within 30 days or never visited.
+var DueSections = []Window{WindowOpen, WindowNever, WindowNext30}
+
+// weekdays are the Chinese names of the days, Sunday first.
+var weekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// WeekdayOf is day's weekday in Chinese.
+func WeekdayOf(day time.Time) string { return weekdays[day.Weekday()] }
+
+// WeekEndLabel is the last day this week's lists reach on day, with its
+// own weekday: "2026-12-06（周日）", or on a Sunday "2026-11-30（周一）"
+// (WeekEnd explains why a Sunday's week reaches Monday).
+func WeekEndLabel(day time.Time) string {
+	end := WeekEnd(day)
+	return end.Format(cst.DateLayout) + "（" + WeekdayOf(end) + "）"
+}
+
+// next30End is the last day WindowNext30 reaches from today.
+func next30End(today string) string {
+	t, err := cst.ParseDate(today)
+	if err != nil {
+		return today
+	}
+	return t.AddDate(0, 0, Next30Days).Format(cst.DateLayout)
+}
 
 // WeekEnd is the last day "this week's" lists reach on day: the Sunday
 // of its week (Monday to Sunday, as Chinese calendars count), except on a
@@ -75,6 +111,10 @@ type DueItem struct {
 	// MajorChange names the oldest unanswered major change (重大变化),
 	// which is why the visit is due so soon; "" when there is none.
 	MajorChange string `json:"major_change,omitempty"`
+	// RegisteredOn is the China date the person was registered, and
+	// DaysWaiting the days since, for people never visited (0 otherwise).
+	RegisteredOn string `json:"registered_on"`
+	DaysWaiting  int    `json:"days_waiting"`
 }
 
 // DueFilter selects a due list.
@@ -99,6 +139,8 @@ func WindowCond(w Window, alias, today, weekEnd string) (string, []any) {
 		return due + " >= ? AND " + due + " <= ?", []any{today, weekEnd}
 	case WindowNever:
 		return due + " = ''", nil
+	case WindowNext30:
+		return due + " > ? AND " + due + " <= ?", []any{weekEnd, next30End(today)}
 	default: // open
 		return due + " > '' AND " + due + " <= ?", []any{weekEnd}
 	}
@@ -162,19 +204,27 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 	key := rowKey(q.Dialect(), "r")
 	order := "r.next_visit_due, " + key
 	if f.Window == WindowNever {
-		order = "r.name, " + key
+		// Longest waiting first.
+		order = "r.created_at, " + key
 	}
 	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
 		r.last_visit_on, r.next_visit_due, COALESCE((SELECT m.kind FROM visit_major_changes m WHERE m.recipient_id = r.id AND m.visit_id IS NULL
-			ORDER BY m.reported_at LIMIT 1), '')
+			ORDER BY m.reported_at LIMIT 1), ''), r.created_at
 		FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
 		WHERE `+key+` IN (SELECT `+key+from+w+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(args, limit, f.Offset)...)
 	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (DueItem, error) {
 		var it DueItem
 		var change ChangeKind
+		var created string
 		if err := row.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
-			&it.LastVisitOn, &it.NextVisitDue, &change); err != nil {
+			&it.LastVisitOn, &it.NextVisitDue, &change, &created); err != nil {
 			return it, err
+		}
+		if at, err := cst.ParseStamp(created); err == nil {
+			it.RegisteredOn = at.In(cst.Loc).Format(cst.DateLayout)
+			if it.NextVisitDue == "" {
+				it.DaysWaiting = daysBetween(at, now)
+			}
 		}
 		it.RiskTierLabel, it.MajorChange = it.RiskTier.Label(), change.Label()
 		if it.NextVisitDue != "" && it.NextVisitDue < today {
@@ -387,5 +437,32 @@ func (it DueItem) Weekday() string {
 	if err != nil {
 		return ""
 	}
-	return [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}[t.Weekday()]
+	return WeekdayOf(t)
+}
+
+// NextToVisit is the person the actor should visit next, for the "save
+// and visit the next one" flow: the first of their own open list (overdue
+// or due this week, most overdue first), else the first of their
+// never-visited; for an actor with nobody assigned (a station head), the
+// same lists over their scope. except is the person just visited. ok is
+// false when nobody is left.
+func NextToVisit(ctx context.Context, q db.Querier, actor *authz.Actor, except string) (DueItem, bool, error) {
+	for _, worker := range []string{actor.UserID, ""} {
+		for _, w := range []Window{WindowOpen, WindowNever} {
+			items, _, err := DueList(ctx, q, actor, DueFilter{Window: w, WorkerID: worker, Limit: 2})
+			if err != nil {
+				return DueItem{}, false, err
+			}
+			for _, it := range items {
+				if it.RecipientID != except {
+					return it, true, nil
+				}
+			}
+		}
+		if actor.Role == authz.RoleWorker {
+			// A worker goes on to their own people only.
+			break
+		}
+	}
+	return DueItem{}, false, nil
 }

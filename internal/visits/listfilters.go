@@ -8,6 +8,9 @@ import (
 // The recipients list (page, API, export) filters by risk tier and by
 // due window; the conditions are this module's own (WindowCond).
 func init() {
+	recipients.RegisterListColumn(recipients.ListColumn{Name: "risk_tier", Label: "风险等级", Expr: "r.risk_tier",
+		Show: func(v string) string { return Tier(v).Label() }})
+	recipients.RegisterListColumn(recipients.ListColumn{Name: "next_visit_due", Label: "下次探访", Expr: "r.next_visit_due"})
 	tiers := []recipients.ListOption{}
 	for _, t := range Tiers {
 		tiers = append(tiers, recipients.ListOption{Code: string(t), Label: t.Label()})

@@ -223,7 +223,7 @@ func TestCorrectedVisitTimeReopensAMajorChange(t *testing.T) {
 		t.Fatalf("the 11:00 visit did not answer the 10:00 report: %+v", plan.MajorChanges)
 	}
 	err = f.db.InTx(f.ctx, func(tx *db.Tx) error {
-		_, err := Update(f.ctx, tx, f.keys, f.workerA, v.ID, v.Version, Input{VisitedAt: "2026-03-10 09:00", Method: MethodHome})
+		_, err := Update(f.ctx, tx, f.keys, f.workerA, v.ID, v.Version, Input{VisitedAt: "2026-03-10 09:00", Method: MethodHome, Reason: "时间记错"})
 		return err
 	})
 	if err != nil {

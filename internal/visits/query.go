@@ -162,11 +162,18 @@ func dayStart(date string) (string, bool) {
 }
 
 // List returns visits in the actor's scope, newest first, and the total
-// (at most CountCap: check total == CountCap to show "10000+"). Lists
-// carry no findings (only a record's own page opens them).
+// (at most CountCap). Lists carry no findings (only a record's own page
+// opens them).
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Visit, int, error) {
+	items, total, _, err := ListCounted(ctx, q, actor, f)
+	return items, total, err
+}
+
+// ListCounted is List that also says whether the count stopped at
+// CountCap (capped: there are more than total).
+func ListCounted(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) (_ []Visit, total int, capped bool, _ error) {
 	if err := actor.Require(authz.PermVisitsRead); err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	// Conditions on the org node (o) and on the visit and person (v, r).
 	var oc, vc db.Conds
@@ -221,13 +228,12 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 	// page's worth of each is merged; the count stops at CountCap.
 	orgs, err := orgIDs(ctx, q, oc.Expr(), oc.Args(), mergedOrgs[db.SQLite]+1)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
-	var total int
 	var page string
 	var pageArgs []any
 	if len(orgs) == 0 {
-		return []Visit{}, 0, nil
+		return []Visit{}, 0, false, nil
 	}
 	switch {
 	case len(orgs) <= mergedOrgs[q.Dialect()]:
@@ -235,7 +241,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		countArgs := append(append(anys(orgs), vargs...), CountCap+1)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM visits v`+person+` WHERE v.org_id IN (`+in+`) AND `+vw+` LIMIT ?) t`,
 			countArgs...).Scan(&total); err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		arms := make([]string, len(orgs))
 		for i, id := range orgs {
@@ -252,7 +258,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		args := append(oc.Args(), vargs...)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o JOIN visits v ON v.org_id = o.id`+person+` WHERE `+w+` LIMIT ?) t`,
 			append(args, CountCap+1)...).Scan(&total); err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		page = `SELECT v.id FROM org_units o JOIN visits v ON v.org_id = o.id` + person + ` WHERE ` + w + ` ORDER BY v.visited_at DESC, v.id DESC LIMIT ? OFFSET ?`
 		pageArgs = args
@@ -263,7 +269,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 		args := append(oc.Args(), vargs...)
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM org_units o CROSS JOIN visits v`+person+` WHERE v.org_id = o.id AND `+w+` LIMIT ?) t`,
 			append(args, CountCap+1)...).Scan(&total); err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		walk := "visits v"
 		if q.Dialect() == db.SQLite {
@@ -273,18 +279,19 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Vi
 			` ORDER BY v.visited_at DESC, ` + key + ` DESC LIMIT ? OFFSET ?`
 		pageArgs = args
 	}
+	capped = total > CountCap
 	total = min(total, CountCap)
 	rows, err := q.Query(ctx, `SELECT `+visitColumns+visitFrom+` WHERE `+key+` IN (`+page+`) ORDER BY v.visited_at DESC, `+key+` DESC`,
 		append(pageArgs, f.Limit, f.Offset)...)
 	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Visit, error) { return scanVisit(row) })
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	ptrs := make([]*Visit, len(out))
 	for i := range out {
 		ptrs[i] = &out[i]
 	}
-	return out, total, loadVisitors(ctx, q, ptrs)
+	return out, total, capped, loadVisitors(ctx, q, ptrs)
 }
 
 // mergedOrgs is how many org nodes a list merges node by node, each read

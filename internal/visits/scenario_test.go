@@ -140,7 +140,7 @@ func TestAPIOfflineReplayAndScope(t *testing.T) {
 		t.Fatalf("future: %d %s", res.Status, res.Body)
 	}
 	// Edit with a stale version.
-	edit := map[string]any{"version": 1, "visited_at": "2025-06-01 10:00", "method": "home"}
+	edit := map[string]any{"version": 1, "visited_at": "2025-06-01 10:00", "method": "home", "reason": "日期记错"}
 	if res := api.JSON("PUT", "/api/v1/visits/"+v.ID, edit); res.Status != http.StatusOK {
 		t.Fatalf("edit: %d %s", res.Status, res.Body)
 	}

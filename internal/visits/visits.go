@@ -110,6 +110,9 @@ type Input struct {
 	Assessment Assessment `json:"assessment"`
 	RiskTier   Tier       `json:"risk_tier,omitempty"`
 	FollowUp   FollowUp   `json:"follow_up,omitempty"`
+	// Reason says why a saved visit is corrected (Update requires it;
+	// a create ignores it).
+	Reason string `json:"reason,omitempty"`
 }
 
 // ParseVisitedAt reads a visit time as typed or sent.
@@ -221,7 +224,7 @@ func (in *Input) check(at time.Time, fe apperr.Fields) {
 // hash fingerprints the submitted content (everything but the id), so a
 // replayed create can be told from a different record reusing an id.
 func (in Input) hash() string {
-	in.ID = ""
+	in.ID, in.Reason = "", ""
 	b, _ := json.Marshal(in)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
@@ -254,6 +257,11 @@ func Record(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 			return Visit{}, false, apperr.New(apperr.Conflict, "编号 %s 已用于另一条探访记录，内容不同；如需修改请编辑该记录", in.ID)
 		} else if !apperr.Is(err, apperr.NotFound) {
 			return Visit{}, false, err
+		}
+		if gone, err := deleted(ctx, tx, in.ID); err != nil {
+			return Visit{}, false, err
+		} else if gone {
+			return Visit{}, false, apperr.New(apperr.Conflict, "编号 %s 的探访记录已被删除，不能再次保存", in.ID)
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -342,9 +350,11 @@ func Record(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	return v, false, nil
 }
 
-// Update corrects a visit, checking the version the editor saw. The
-// person cannot change (record a new visit instead); their plan is
-// recomputed from their latest visit.
+// Update corrects a visit, checking the version the editor saw. Only the
+// person who recorded it or a station head over it may (CanCorrect), and
+// in.Reason says why (into the audit entry). The person cannot change
+// (record a new visit instead); their plan is recomputed from their
+// latest visit.
 func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, id string, version int, in Input) (Visit, error) {
 	if err := actor.Require(authz.PermVisitsWrite); err != nil {
 		return Visit{}, err
@@ -353,10 +363,14 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if err != nil {
 		return Visit{}, err
 	}
+	if err := requireCorrect(actor, before); err != nil {
+		return Visit{}, err
+	}
 	in.ID, in.RecipientID, in.NewRecipient = "", before.RecipientID, nil
 	at := in.normalize()
 	fe := apperr.Fields{}
 	in.check(at, fe)
+	reason := checkReason(fe, in.Reason)
 	if version <= 0 {
 		fe.Add("version", "缺少版本号，请刷新页面后重试")
 	}
@@ -414,7 +428,7 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	changes := audit.Diff(before.fields(), after.fields())
 	if len(changes) > 0 {
 		err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "visit", EntityID: id, OrgPath: after.OrgPath,
-			Summary: "修改探访记录：" + after.RecipientName + "（" + after.VisitDate + "）", Changes: changes})
+			Summary: "修改探访记录：" + after.RecipientName + "（" + after.VisitDate + "），原因：" + reason, Changes: changes})
 	}
 	return after, err
 }

@@ -371,7 +371,7 @@ func TestVersionCheckOnEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edit := Input{VisitedAt: "2026-03-09 16:20", Method: MethodHome, Assessment: assessed(1, 5, 1, 1), RiskTier: TierHigh}
+	edit := Input{VisitedAt: "2026-03-09 16:20", Method: MethodHome, Assessment: assessed(1, 5, 1, 1), RiskTier: TierHigh, Reason: "补评估"}
 	var after Visit
 	err = f.db.InTx(f.ctx, func(tx *db.Tx) error {
 		var err error

@@ -241,6 +241,8 @@ func visitsModule(k *kit.Server) kit.Module {
 			kit.POST("/api/v1/recipients/{id}/major-changes", authz.PermVisitsWrite, h.ApiMajorChangeReport),
 			kit.GET("/api/v1/visit-rules", authz.PermVisitsRead, h.ApiVisitRules),
 			kit.PUT("/api/v1/visit-rules", authz.PermVisitsRules, h.ApiVisitRulesSave),
+			kit.POST("/visits/{id}/delete", authz.PermVisitsCorrect, h.VisitDelete),
+			kit.DELETE("/api/v1/visits/{id}", authz.PermVisitsCorrect, h.ApiVisitDelete),
 		},
 	}
 }
@@ -331,6 +333,10 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.PUT("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeUpdate),
 			kit.DELETE("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeDelete),
 			kit.GET("/api/v1/workforce/workers/{id}/honours", authz.PermWorkforceRead, h.ApiWfWorkerHonours),
+			kit.POST("/workforce/volunteers/{id}/hours/{hid}", authz.PermWorkforceHoursCorrect, h.WfHoursCorrect),
+			kit.POST("/workforce/volunteers/{id}/hours/{hid}/delete", authz.PermWorkforceHoursCorrect, h.WfHoursDelete),
+			kit.PUT("/api/v1/workforce/volunteers/{id}/hours/{hid}", authz.PermWorkforceHoursCorrect, h.ApiWfHoursCorrect),
+			kit.DELETE("/api/v1/workforce/volunteers/{id}/hours/{hid}", authz.PermWorkforceHoursCorrect, h.ApiWfHoursDelete),
 		},
 	}
 }

@@ -53,13 +53,13 @@ func subtree(ctx context.Context, q db.Querier, actor *authz.Actor, orgID string
 	return c, nil
 }
 
-// workersWhere: people on the registry in post (status active, as the
-// coverage's staff count); certified, those holding a certificate (not
+// workersWhere: staff (StaffCond, as the coverage's staff count and the
+// statistics); certified, those holding a certificate (not
 // only an exam pass) obtained by today, as highestLevel reads them.
 func workersWhere(certified bool) figureWhere {
 	return func(ctx context.Context, q db.Querier, actor *authz.Actor, _ figures.Period, orgID string) (db.Conds, error) {
 		c, err := subtree(ctx, q, actor, orgID)
-		c.Add("w.status = 'active'")
+		c.Add(StaffCond("w", "o"))
 		if certified {
 			c.Add("EXISTS (SELECT 1 FROM wf_qualifications qf WHERE qf.worker_id = w.id AND qf.stage = ? AND qf.obtained_on <= ?)",
 				StageCertificate, cst.Today())

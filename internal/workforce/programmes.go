@@ -116,6 +116,7 @@ func (l Line) Period() string {
 
 // Inputs.
 type ProgrammeInput struct {
+	ID          string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID       string `json:"org_id"`
 	Name        string `json:"name"`
 	Kind        string `json:"kind"`
@@ -123,6 +124,7 @@ type ProgrammeInput struct {
 }
 
 type RoundInput struct {
+	ID       string `json:"id,omitempty"` // the id the form was drawn with (createID)
 	Name     string `json:"name"`
 	Year     int    `json:"year"`
 	Benefits string `json:"benefits"`
@@ -223,30 +225,42 @@ func getProgramme(ctx context.Context, q db.Querier, id string) (Programme, erro
 // CreateProgramme starts an honour or talent programme for a unit.
 func CreateProgramme(ctx context.Context, tx *db.Tx, actor *authz.Actor, in ProgrammeInput) (Programme, error) {
 	var p Programme
-	fe := apperr.Fields{}
-	in.Name = validate.Text(fe, "name", "项目名称", in.Name, 60, true)
-	in.Description = validate.Text(fe, "description", "说明", in.Description, 500, false)
-	unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
-	if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
-		in.Kind = code
-	} else {
-		fe.Add("kind", "请选择项目类别")
-	}
-	if err := fe.Err(); err != nil {
-		return p, err
-	}
-	now, id := cst.NowStamp(), ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_programmes (id, org_id, name, kind, description, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-		id, unit.ID, in.Name, in.Kind, in.Description, now, now); err != nil {
-		return p, err
-	}
-	var err error
-	if p, err = getProgramme(ctx, tx, id); err != nil {
-		return p, err
-	}
-	return p, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: id, OrgPath: p.OrgPath,
-		Summary: "新增人才项目：" + p.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "name", Label: "项目名称", Value: p.Name},
-			{Name: "kind", Label: "类别", Value: p.KindLabel()}, {Name: "description", Label: "说明", Value: p.Description}})})
+	err := func() error {
+		id, exists, err := createID(ctx, tx, "wf_programmes", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if p, err = getProgramme(ctx, tx, id); err != nil {
+				return err
+			}
+			return actor.RequireScope(p.OrgPath)
+		}
+		fe := apperr.Fields{}
+		in.Name = validate.Text(fe, "name", "项目名称", in.Name, 60, true)
+		in.Description = validate.Text(fe, "description", "说明", in.Description, 500, false)
+		unit := checkUnit(ctx, tx, actor, fe, "org_id", strings.TrimSpace(in.OrgID), true)
+		if code, ok := codeOf(ProgrammeKinds, in.Kind); ok {
+			in.Kind = code
+		} else {
+			fe.Add("kind", "请选择项目类别")
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now := cst.NowStamp()
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_programmes (id, org_id, name, kind, description, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+			id, unit.ID, in.Name, in.Kind, in.Description, now, now); err != nil {
+			return err
+		}
+		if p, err = getProgramme(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: id, OrgPath: p.OrgPath,
+			Summary: "新增人才项目：" + p.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "name", Label: "项目名称", Value: p.Name},
+				{Name: "kind", Label: "类别", Value: p.KindLabel()}, {Name: "description", Label: "说明", Value: p.Description}})})
+	}()
+	return p, err
 }
 
 // ListProgrammes returns the programmes in scope, newest first.
@@ -368,30 +382,47 @@ func ListLines(ctx context.Context, q db.Querier, actor *authz.Actor, f LineFilt
 // AddRound opens a selection round.
 func AddRound(ctx context.Context, tx *db.Tx, actor *authz.Actor, programmeID string, in RoundInput) (Round, error) {
 	var r Round
-	p, err := getProgramme(ctx, tx, programmeID)
-	if err != nil {
-		return r, err
-	}
-	if err := actor.RequireScope(p.OrgPath); err != nil {
-		return r, err
-	}
-	fe := apperr.Fields{}
-	in.Name = validate.Text(fe, "name", "批次名称", in.Name, 60, true)
-	in.Benefits = validate.Text(fe, "benefits", "待遇", in.Benefits, 500, false)
-	if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
-		fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
-	}
-	if err := fe.Err(); err != nil {
-		return r, err
-	}
-	r = Round{ID: ids.New(), ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_rounds (id, programme_id, name, year, benefits, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.ID, programmeID, r.Name, r.Year, r.Benefits, cst.NowStamp()); err != nil {
-		return r, err
-	}
-	return r, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: programmeID, OrgPath: p.OrgPath,
-		Summary: "新增评选批次：" + p.Name + " · " + r.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "round", Label: "批次", Value: r.Name},
-			{Name: "year", Label: "年度", Value: strconv.Itoa(r.Year)}, {Name: "benefits", Label: "待遇", Value: r.Benefits}})})
+	err := func() error {
+		p, err := getProgramme(ctx, tx, programmeID)
+		if err != nil {
+			return err
+		}
+		if err := actor.RequireScope(p.OrgPath); err != nil {
+			return err
+		}
+		id, exists, err := createID(ctx, tx, "wf_rounds", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			// The same form sent again: answer with what it saved.
+			r = Round{ID: id, ProgrammeID: programmeID, Nominees: []Nominee{}}
+			err := tx.QueryRow(ctx, `SELECT name, year, benefits FROM wf_rounds WHERE id = ? AND programme_id = ?`, id, programmeID).
+				Scan(&r.Name, &r.Year, &r.Benefits)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条记录", id)
+			}
+			return err
+		}
+		fe := apperr.Fields{}
+		in.Name = validate.Text(fe, "name", "批次名称", in.Name, 60, true)
+		in.Benefits = validate.Text(fe, "benefits", "待遇", in.Benefits, 500, false)
+		if this := cst.Now().Year(); in.Year < 2000 || in.Year > this+1 {
+			fe.Add("year", "年度应在 2000 至 "+strconv.Itoa(this+1)+" 之间")
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		r = Round{ID: id, ProgrammeID: programmeID, Name: in.Name, Year: in.Year, Benefits: in.Benefits, Nominees: []Nominee{}}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_rounds (id, programme_id, name, year, benefits, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			r.ID, programmeID, r.Name, r.Year, r.Benefits, cst.NowStamp()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_programme", EntityID: programmeID, OrgPath: p.OrgPath,
+			Summary: "新增评选批次：" + p.Name + " · " + r.Name, Changes: audit.Diff(nil, []audit.Field{{Name: "round", Label: "批次", Value: r.Name},
+				{Name: "year", Label: "年度", Value: strconv.Itoa(r.Year)}, {Name: "benefits", Label: "待遇", Value: r.Benefits}})})
+	}()
+	return r, err
 }
 
 // roundContext loads a round with its programme and checks scope.

@@ -101,6 +101,27 @@ func share(part, whole int) string {
 	return strconv.FormatFloat(float64(part)*100/float64(whole), 'f', 1, 64) + "%"
 }
 
+// hoursNumber is minutes as hours, a number for a spreadsheet cell.
+func hoursNumber(minutes int) float64 { return float64(minutes) / 60 }
+
+// sharePercent is part of whole in per cent, one decimal, as a number.
+func sharePercent(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(float64(part)*100/float64(whole), 'f', 1, 64), 64)
+	return v
+}
+
+// numberCell is a figure shown as text ("45.5") as a number for a
+// spreadsheet cell, or the text itself when it is not one ("—").
+func numberCell(s string) any {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		return v
+	}
+	return s
+}
+
 // medianAge is the middle age (the mean of the two middle ones for an
 // even count), with one decimal when it is a half.
 func medianAge(ages []int) string {
@@ -189,11 +210,16 @@ func Statistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFi
 	if err != nil {
 		return st, err
 	}
+	inactive, err := inactiveUnits(ctx, q)
+	if err != nil {
+		return st, err
+	}
 	var ages []int
 	bands := make([]int, len(ageBands))
 	edu := map[string]int{}
 	for _, w := range workers {
-		if !employedOn(w, st.AsOf) {
+		// Staff (StaffRule): employed at the date, at a running unit.
+		if !employedOn(w, st.AsOf) || onInactiveUnit(w.OrgPath, inactive) {
 			continue
 		}
 		level := highestLevel(w.Qualifications, st.AsOf)
@@ -288,7 +314,7 @@ func Statistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFi
 		if key > today[:7] {
 			break
 		}
-		st.VolunteerMonths = append(st.VolunteerMonths, MonthHours{Month: key, Hours: FormatHours(monthly[key])})
+		st.VolunteerMonths = append(st.VolunteerMonths, MonthHours{Month: key, Hours: FormatHours(monthly[key]), Minutes: monthly[key]})
 	}
 	total.finish()
 	st.Total = *total
@@ -379,21 +405,23 @@ func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Stat
 		lastCol, _ := excelize.ColumnNumberToName(len(header))
 		_ = x.SetColWidth(name, "B", lastCol, 14)
 	}
+	// Every figure is written as a number (hours, shares in per cent, the
+	// median age), so the workbook sums and charts without retyping.
 	t := st.Total
 	summary := [][]any{{"统计范围", st.ScopeName}, {"统计年度", st.Year}, {"人数截至", st.AsOf}, {"社工人数", t.HeadCount},
-		{"持证社工", t.Certified}, {"持证比例", t.CertifiedShare}}
+		{"持证社工", t.Certified}, {"持证比例（%）", sharePercent(t.Certified, t.HeadCount)}}
 	for _, c := range t.ByLevel {
 		summary = append(summary, []any{"其中：" + c.Label, c.Count})
 	}
-	summary = append(summary, []any{"年龄中位数", st.MedianAge})
+	summary = append(summary, []any{"年龄中位数", numberCell(st.MedianAge)})
 	for _, c := range st.AgeBands {
 		summary = append(summary, []any{"年龄：" + c.Label, c.Count})
 	}
 	for _, c := range st.Education {
 		summary = append(summary, []any{"学历：" + c.Label, c.Count})
 	}
-	summary = append(summary, []any{"志愿者人数", t.Volunteers}, []any{"志愿服务时长（小时）", t.VolunteerHours},
-		[]any{"培训学时（人·小时）", t.TrainingHours})
+	summary = append(summary, []any{"志愿者人数", t.Volunteers}, []any{"志愿服务时长（小时）", hoursNumber(t.volunteerMins)},
+		[]any{"培训学时（人·小时）", hoursNumber(t.trainingMins)})
 	sheet("概况", []string{"指标", "数值"}, summary)
 	var stationRows [][]any
 	for _, f := range append(st.Stations, st.Total) {
@@ -405,9 +433,9 @@ func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Stat
 		for _, c := range f.ByLevel {
 			r = append(r, c.Count)
 		}
-		stationRows = append(stationRows, append(r, f.CertifiedShare, f.Volunteers, f.VolunteerHours, f.TrainingHours))
+		stationRows = append(stationRows, append(r, sharePercent(f.Certified, f.HeadCount), f.Volunteers, hoursNumber(f.volunteerMins), hoursNumber(f.trainingMins)))
 	}
-	sheet("各站点", []string{"站点", "社工人数", "持证人数", "助理社会工作师", "社会工作师", "高级社会工作师", "持证比例", "志愿者人数", "志愿服务时长（小时）", "培训学时（人·小时）"}, stationRows)
+	sheet("各站点", []string{"站点", "社工人数", "持证人数", "助理社会工作师", "社会工作师", "高级社会工作师", "持证比例（%）", "志愿者人数", "志愿服务时长（小时）", "培训学时（人·小时）"}, stationRows)
 	var trendRows [][]any
 	for _, p := range st.Trend {
 		trendRows = append(trendRows, []any{p.Year, p.HeadCount, p.Certified, p.Junior, p.Intermediate, p.Senior})
@@ -415,7 +443,7 @@ func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Stat
 	sheet("年度趋势", []string{"年度", "社工人数（年末）", "持证人数（年末）", "助理社会工作师", "社会工作师", "高级社会工作师"}, trendRows)
 	var monthRows [][]any
 	for _, m := range st.VolunteerMonths {
-		monthRows = append(monthRows, []any{m.Month, m.Hours})
+		monthRows = append(monthRows, []any{m.Month, hoursNumber(m.Minutes)})
 	}
 	sheet("志愿服务按月", []string{"月份", "志愿服务时长（小时）"}, monthRows)
 	_ = x.DeleteSheet("Sheet1")

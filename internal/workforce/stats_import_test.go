@@ -60,7 +60,10 @@ func statsFixture(t *testing.T) *fixture {
 		{v1.ID, HoursInput{ServedOn: "2025-12-01", Hours: "2", Activity: "助老"}},
 		{v2.ID, HoursInput{ServedOn: "2026-04-01", Hours: "1.5", Activity: "宣讲"}},
 	} {
-		if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) { return LogHours(f.ctx, tx, f.admin, h.id, h.in) }); err != nil {
+		if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
+			l, _, err := LogHours(f.ctx, tx, f.admin, h.id, h.in)
+			return l, err
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -141,8 +144,34 @@ func TestStatisticsAgainstHandComputedFigures(t *testing.T) {
 	if _, err := Statistics(f.ctx, f.d, f.headChaoge, StatsFilter{OrgID: f.beiyang.ID}); !apperr.Is(err, apperr.OutOfScope) {
 		t.Fatalf("station head read another station's stats: %v", err)
 	}
-	if err := f.write(func(tx *db.Tx) error { _, _, err := ExportStatistics(f.ctx, tx, f.admin, StatsFilter{}); return err }); err != nil {
+	var book []byte
+	if err := f.write(func(tx *db.Tx) error {
+		var err error
+		book, _, err = ExportStatistics(f.ctx, tx, f.admin, StatsFilter{})
+		return err
+	}); err != nil {
 		t.Fatal(err)
+	}
+	// Hours, shares and ages are numbers in the workbook, not text.
+	x, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := x.GetRows("概况")
+	numeric := map[string]bool{"志愿服务时长（小时）": true, "培训学时（人·小时）": true, "持证比例（%）": true, "年龄中位数": true}
+	seen := 0
+	for i, r := range rows {
+		if len(r) < 2 || !numeric[r[0]] {
+			continue
+		}
+		seen++
+		cell, _ := excelize.CoordinatesToCellName(2, i+1)
+		if typ, _ := x.GetCellType("概况", cell); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			t.Errorf("%s written as text: %q", r[0], r[1])
+		}
+	}
+	if seen != len(numeric) {
+		t.Fatalf("summary rows %v", rows)
 	}
 	if n := f.count("audit_log WHERE action = 'export'"); n != 1 {
 		t.Fatalf("export audit entries %d", n)

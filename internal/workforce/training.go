@@ -12,7 +12,6 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 )
 
@@ -62,6 +61,7 @@ func (a Attendee) KindLabel() string {
 
 // TrainingInput is a training session as submitted.
 type TrainingInput struct {
+	ID        string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID     string `json:"org_id"`
 	Title     string `json:"title"`
 	Kind      string `json:"kind"`
@@ -126,25 +126,37 @@ func GetTraining(ctx context.Context, q db.Querier, actor *authz.Actor, id strin
 // CreateTraining records a training session held by a unit in scope.
 func CreateTraining(ctx context.Context, tx *db.Tx, actor *authz.Actor, in TrainingInput) (Training, error) {
 	var t Training
-	fe := apperr.Fields{}
-	unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
-	if err := fe.Err(); err != nil {
-		return t, err
-	}
-	now, id := cst.NowStamp(), ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
-		return t, err
-	}
-	var err error
-	if t, err = getTraining(ctx, tx, id); err != nil {
-		return t, err
-	}
-	return t, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
-		Summary: "新增培训：" + t.Title, Changes: audit.Diff(nil, []audit.Field{
-			{Name: "title", Label: "培训主题", Value: t.Title}, {Name: "kind", Label: "形式", Value: t.KindLabel()},
-			{Name: "organiser", Label: "主办方", Value: t.Organiser}, {Name: "dates", Label: "日期", Value: t.StartOn + " 至 " + t.EndOn},
-			{Name: "hours", Label: "学时", Value: t.Hours}, {Name: "place", Label: "地点", Value: t.Place}})})
+	err := func() error {
+		id, exists, err := createID(ctx, tx, "wf_trainings", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if t, err = getTraining(ctx, tx, id); err != nil {
+				return err
+			}
+			return actor.RequireScope(t.OrgPath)
+		}
+		fe := apperr.Fields{}
+		unit, minutes := checkTraining(ctx, tx, actor, fe, &in)
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		now := cst.NowStamp()
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_trainings (id, org_id, title, kind, organiser, start_on, end_on, minutes, place, created_at, updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, id, unit.ID, in.Title, in.Kind, in.Organiser, in.StartOn, in.EndOn, minutes, in.Place, now, now); err != nil {
+			return err
+		}
+		if t, err = getTraining(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_training", EntityID: id, OrgPath: t.OrgPath,
+			Summary: "新增培训：" + t.Title, Changes: audit.Diff(nil, []audit.Field{
+				{Name: "title", Label: "培训主题", Value: t.Title}, {Name: "kind", Label: "形式", Value: t.KindLabel()},
+				{Name: "organiser", Label: "主办方", Value: t.Organiser}, {Name: "dates", Label: "日期", Value: t.StartOn + " 至 " + t.EndOn},
+				{Name: "hours", Label: "学时", Value: t.Hours}, {Name: "place", Label: "地点", Value: t.Place}})})
+	}()
+	return t, err
 }
 
 // AddAttendee adds a worker or volunteer to a training. The person must

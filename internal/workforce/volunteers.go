@@ -44,6 +44,7 @@ func (v Volunteer) StatusLabel() string { return labelOf(VolunteerStatuses, v.St
 
 // VolunteerInput is what a manager submits for a volunteer.
 type VolunteerInput struct {
+	ID           string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID        string `json:"org_id"`
 	Name         string `json:"name"`
 	Phone        string `json:"phone"` // on update, empty keeps the saved number
@@ -60,10 +61,15 @@ type ServiceLog struct {
 	Minutes     int    `json:"minutes"`
 	Hours       string `json:"hours"`
 	Activity    string `json:"activity"`
+	Version     int    `json:"version"`
+	CreatedBy   string `json:"created_by"`
 }
 
 // HoursInput logs service: a date, hours (decimal) and what was done.
 type HoursInput struct {
+	// ID may be made by the client (a UUIDv7, from the form when it is
+	// drawn): the same entry sent twice is saved once.
+	ID       string `json:"id,omitempty"`
 	ServedOn string `json:"served_on"`
 	Hours    string `json:"hours"`
 	Activity string `json:"activity"`
@@ -149,23 +155,35 @@ func (v Volunteer) auditFields(phone string) []audit.Field {
 
 // CreateVolunteer registers a volunteer.
 func CreateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in VolunteerInput) (Volunteer, error) {
-	unit, err := validateVolunteer(ctx, tx, actor, &in)
-	if err != nil {
-		return Volunteer{}, err
-	}
-	now, id := cst.NowStamp(), ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
-		created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		id, unit.ID, in.Name, keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
-		return Volunteer{}, err
-	}
-	v, err := getVolunteer(ctx, tx, id)
-	if err != nil {
-		return Volunteer{}, err
-	}
-	v.maskPhone(keys)
-	return v, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
-		Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
+	var v Volunteer
+	err := func() error {
+		id, exists, err := createID(ctx, tx, "wf_volunteers", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			if v, err = getVolunteer(ctx, tx, id); err != nil {
+				return err
+			}
+			return actor.RequireScope(v.OrgPath)
+		}
+		unit, err := validateVolunteer(ctx, tx, actor, &in)
+		if err != nil {
+			return err
+		}
+		now := cst.NowStamp()
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
+			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			id, unit.ID, in.Name, keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
+			return err
+		}
+		if v, err = getVolunteer(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
+			Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
+	}()
+	return v, err
 }
 
 // UpdateVolunteer changes a volunteer's details (version-checked).
@@ -205,15 +223,74 @@ func UpdateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor
 }
 
 // LogHours records service hours. A day holds at most 24 hours for one
-// person, counting what is already logged for that day.
-func LogHours(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID string, in HoursInput) (ServiceLog, error) {
-	v, err := getVolunteer(ctx, tx, volunteerID)
-	if err != nil {
-		return ServiceLog{}, err
-	}
-	if err := actor.RequireScope(v.OrgPath); err != nil {
-		return ServiceLog{}, err
-	}
+// person, counting what is already logged for that day. An entry sent
+// again with the same id and the same content returns the saved entry
+// (replayed = true) and writes nothing; the same id with other content,
+// or the id of a deleted entry, is a conflict.
+func LogHours(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID string, in HoursInput) (out ServiceLog, replayed bool, err error) {
+	err = func() error {
+		v, err := getVolunteer(ctx, tx, volunteerID)
+		if err != nil {
+			return err
+		}
+		if err := actor.RequireScope(v.OrgPath); err != nil {
+			return err
+		}
+		in.ID = strings.TrimSpace(in.ID)
+		if in.ID != "" && !ids.Valid(in.ID) {
+			return (apperr.Fields{"id": "记录编号应为小写的 UUID，或留空由系统生成"}).Err()
+		}
+		if in.ID != "" {
+			saved, err := getServiceLog(ctx, tx, in.ID)
+			if err == nil {
+				minutes, _ := ParseHours(in.Hours)
+				if saved.VolunteerID == volunteerID && saved.ServedOn == normDate(in.ServedOn) && saved.Minutes == minutes &&
+					saved.Activity == strings.TrimSpace(in.Activity) {
+					out, replayed = saved, true
+					return nil
+				}
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条服务时长记录，内容不同", in.ID)
+			} else if !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+			var gone int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM wf_volunteer_hours_deletions WHERE id = ?`, in.ID).Scan(&gone); err != nil {
+				return err
+			}
+			if gone > 0 {
+				return apperr.New(apperr.Conflict, "编号 %s 的服务时长记录已被删除，不能再次保存", in.ID)
+			}
+		}
+		minutes, err := checkHoursEntry(ctx, tx, v, &in, "")
+		if err != nil {
+			return err
+		}
+		id := in.ID
+		if id == "" {
+			id = ids.New()
+		}
+		actorID := ""
+		if actor != nil {
+			actorID = actor.UserID
+		}
+		now := cst.NowStamp()
+		out = ServiceLog{ID: id, VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity,
+			Version: 1, CreatedBy: actorID}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actorID, now, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
+			Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
+			Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
+	}()
+	return out, replayed, err
+}
+
+// checkHoursEntry validates an hours entry for volunteer v, counting
+// what is already logged that day except the entry being corrected
+// (except); it returns the minutes.
+func checkHoursEntry(ctx context.Context, q db.Querier, v Volunteer, in *HoursInput, except string) (int, error) {
 	fe := apperr.Fields{}
 	in.ServedOn = normDate(in.ServedOn)
 	if _, _, ok := validate.Date(fe, "served_on", "服务日期", in.ServedOn, true); ok && in.ServedOn < v.RegisteredOn {
@@ -223,25 +300,31 @@ func LogHours(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID st
 	in.Activity = validate.Text(fe, "activity", "服务内容", in.Activity, 200, true)
 	if fe["served_on"] == "" && fe["hours"] == "" {
 		var already int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ?`,
-			volunteerID, in.ServedOn).Scan(&already); err != nil {
-			return ServiceLog{}, err
+		if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM wf_volunteer_hours WHERE volunteer_id = ? AND served_on = ? AND id <> ?`,
+			v.ID, in.ServedOn, except).Scan(&already); err != nil {
+			return 0, err
 		}
 		if int(already)+minutes > MaxMinutesPerDay {
 			fe.Add("hours", "当天已登记 "+FormatHours(int(already))+" 小时，合计不能超过 24 小时")
 		}
 	}
-	if err := fe.Err(); err != nil {
-		return ServiceLog{}, err
+	return minutes, fe.Err()
+}
+
+const serviceLogColumns = `id, volunteer_id, served_on, minutes, activity, version, created_by`
+
+func scanServiceLog(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
+	err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity, &l.Version, &l.CreatedBy)
+	l.Hours = FormatHours(l.Minutes)
+	return l, err
+}
+
+func getServiceLog(ctx context.Context, q db.Querier, id string) (ServiceLog, error) {
+	l, err := scanServiceLog(q.QueryRow(ctx, `SELECT `+serviceLogColumns+` FROM wf_volunteer_hours WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apperr.ErrNotFound("服务时长记录")
 	}
-	out := ServiceLog{ID: ids.New(), VolunteerID: volunteerID, ServedOn: in.ServedOn, Minutes: minutes, Hours: FormatHours(minutes), Activity: in.Activity}
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteer_hours (id, volunteer_id, served_on, minutes, activity, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		out.ID, volunteerID, out.ServedOn, out.Minutes, out.Activity, actor.UserID, cst.NowStamp()); err != nil {
-		return ServiceLog{}, err
-	}
-	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
-		Summary: "登记志愿服务时长：" + v.Name + " " + out.ServedOn + " " + out.Hours + " 小时",
-		Changes: []audit.Change{{Field: "hours", Label: "服务时长", After: out.ServedOn + " " + out.Hours + " 小时 " + out.Activity}}})
+	return l, err
 }
 
 // ServiceLogs lists a volunteer's logged service, newest first.
@@ -253,19 +336,17 @@ func ServiceLogs(ctx context.Context, q db.Querier, actor *authz.Actor, voluntee
 	if err := actor.RequireScope(v.OrgPath); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
+	rows, err := q.Query(ctx, `SELECT `+serviceLogColumns+` FROM wf_volunteer_hours WHERE volunteer_id = ?
 		ORDER BY served_on DESC, id DESC`, volunteerID)
-	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
-		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity)
-		l.Hours = FormatHours(l.Minutes)
-		return l, err
-	})
+	return db.Collect(rows, err, scanServiceLog)
 }
 
 // MonthHours is a volunteer's service in one month.
 type MonthHours struct {
 	Month string `json:"month"`
 	Hours string `json:"hours"`
+	// Minutes is the same, exact, for sums and spreadsheets.
+	Minutes int `json:"minutes"`
 }
 
 // HoursByMonth totals a volunteer's service per month, newest first.
@@ -280,7 +361,8 @@ func HoursByMonth(logs []ServiceLog) []MonthHours {
 		sums[m] += l.Minutes
 	}
 	for i := range out {
-		out[i].Hours = FormatHours(sums[out[i].Month])
+		out[i].Minutes = sums[out[i].Month]
+		out[i].Hours = FormatHours(out[i].Minutes)
 	}
 	return out
 }

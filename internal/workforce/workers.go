@@ -83,6 +83,7 @@ func (w Worker) StatusLabel() string    { return labelOf(WorkerStatuses, w.Statu
 
 // QualificationInput is a qualification record submitted by a user.
 type QualificationInput struct {
+	ID         string `json:"id,omitempty"` // AddQualification only: the id the form was drawn with (createID)
 	Level      string `json:"level"`
 	Stage      string `json:"stage"` // certificate (default) or exam
 	CertNo     string `json:"cert_no"`
@@ -93,6 +94,7 @@ type QualificationInput struct {
 // BirthDate are optional: they come from the ID number, and when given
 // must agree with it.
 type WorkerInput struct {
+	ID        string `json:"id,omitempty"` // create only: a client-made UUIDv7 (createID)
 	OrgID     string `json:"org_id"`
 	Name      string `json:"name"`
 	IDNumber  string `json:"id_number"` // on update, empty keeps the saved number
@@ -444,6 +446,18 @@ func CreateWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *a
 }
 
 func createWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in WorkerInput) (Worker, error) {
+	id, exists, err := createID(ctx, tx, "wf_workers", in.ID)
+	if err != nil {
+		return Worker{}, err
+	}
+	if exists {
+		w, err := getWorker(ctx, tx, id)
+		if err != nil {
+			return Worker{}, err
+		}
+		return w, actor.RequireScope(w.OrgPath)
+	}
+	in.ID = id
 	in.Qualifications = append([]QualificationInput(nil), in.Qualifications...)
 	c, fe := validateWorker(ctx, tx, keys, actor, in, nil)
 	if err := fe.Err(); err != nil {
@@ -456,7 +470,10 @@ func createWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *a
 // audit entry.
 func insertWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, c checkedWorker) (Worker, error) {
 	now := cst.NowStamp()
-	id := ids.New()
+	id := c.in.ID // a client's id for a double-tap-safe create (createWorker), else a new one
+	if id == "" {
+		id = ids.New()
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO wf_workers (id, org_id, name, sex, birth_date, idcard_enc, idcard_index, phone_enc, phone_index,
 		education, major, post, employer, hired_on, left_on, status, user_id, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
@@ -548,31 +565,50 @@ func UpdateWorker(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *a
 
 // AddQualification records a qualification for a worker.
 func AddQualification(ctx context.Context, tx *db.Tx, actor *authz.Actor, workerID string, in QualificationInput) (Qualification, error) {
-	w, err := getWorker(ctx, tx, workerID)
-	if err != nil {
-		return Qualification{}, err
-	}
-	if err := actor.RequireScope(w.OrgPath); err != nil {
-		return Qualification{}, err
-	}
-	fe := apperr.Fields{}
-	validateQualification(fe, "", &in, w.BirthDate)
-	if err := fe.Err(); err != nil {
-		return Qualification{}, err
-	}
-	out := Qualification{ID: ids.New(), WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
-		CertNo: in.CertNo, ObtainedOn: in.ObtainedOn}
-	if out.Stage == StageExam {
-		out.ValidUntil = addYears(out.ObtainedOn, SeniorExamValidYears)
-		out.Expired = out.ValidUntil < cst.Today()
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO wf_qualifications (id, worker_id, level, stage, cert_no, obtained_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		out.ID, workerID, out.Level, out.Stage, out.CertNo, out.ObtainedOn, cst.NowStamp()); err != nil {
-		return Qualification{}, err
-	}
-	return out, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
-		Summary: "新增资格证书：" + w.Name + " " + out.Label(),
-		Changes: []audit.Change{{Field: "qualification", Label: "资格证书", After: out.Label() + " " + out.CertNo + " " + out.ObtainedOn}}})
+	var out Qualification
+	err := func() error {
+		w, err := getWorker(ctx, tx, workerID)
+		if err != nil {
+			return err
+		}
+		if err := actor.RequireScope(w.OrgPath); err != nil {
+			return err
+		}
+		id, exists, err := createID(ctx, tx, "wf_qualifications", in.ID)
+		if err != nil {
+			return err
+		}
+		if exists {
+			// The same form sent again: answer with what it saved.
+			out = Qualification{ID: id, WorkerID: workerID}
+			err := tx.QueryRow(ctx, `SELECT level, stage, cert_no, obtained_on FROM wf_qualifications WHERE id = ? AND worker_id = ?`, id, workerID).
+				Scan(&out.Level, &out.Stage, &out.CertNo, &out.ObtainedOn)
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.Conflict, "编号 %s 已用于另一条记录", id)
+			}
+			out.LevelLabel = LevelLabel(out.Level)
+			return err
+		}
+		fe := apperr.Fields{}
+		validateQualification(fe, "", &in, w.BirthDate)
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		out = Qualification{ID: id, WorkerID: workerID, Level: in.Level, LevelLabel: LevelLabel(in.Level), Stage: in.Stage,
+			CertNo: in.CertNo, ObtainedOn: in.ObtainedOn}
+		if out.Stage == StageExam {
+			out.ValidUntil = addYears(out.ObtainedOn, SeniorExamValidYears)
+			out.Expired = out.ValidUntil < cst.Today()
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO wf_qualifications (id, worker_id, level, stage, cert_no, obtained_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, workerID, out.Level, out.Stage, out.CertNo, out.ObtainedOn, cst.NowStamp()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_worker", EntityID: workerID, OrgPath: w.OrgPath,
+			Summary: "新增资格证书：" + w.Name + " " + out.Label(),
+			Changes: []audit.Change{{Field: "qualification", Label: "资格证书", After: out.Label() + " " + out.CertNo + " " + out.ObtainedOn}}})
+	}()
+	return out, err
 }
 
 // DeleteQualification removes a record entered by mistake.

@@ -277,24 +277,30 @@ func TestVolunteerHoursRules(t *testing.T) {
 		{HoursInput{ServedOn: "2026-03-01", Hours: "2"}, "activity"},
 	}
 	for _, c := range bad {
-		_, err := write(f, func(tx *db.Tx) (ServiceLog, error) { return LogHours(f.ctx, tx, f.admin, v.ID, c.in) })
+		_, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
+			l, _, err := LogHours(f.ctx, tx, f.admin, v.ID, c.in)
+			return l, err
+		})
 		wantField(t, err, c.field)
 	}
 	if n := f.count("wf_volunteer_hours"); n != 0 {
 		t.Fatalf("refused hours wrote %d rows", n)
 	}
 	if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
-		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"})
+		l, _, err := LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "20", Activity: "助餐"})
+		return l, err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	// 20 h logged: another 4.5 h the same day would make 24.5.
 	_, err = write(f, func(tx *db.Tx) (ServiceLog, error) {
-		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
+		l, _, err := LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-01", Hours: "4.5", Activity: "助餐"})
+		return l, err
 	})
 	wantField(t, err, "hours")
 	if _, err := write(f, func(tx *db.Tx) (ServiceLog, error) {
-		return LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"})
+		l, _, err := LogHours(f.ctx, tx, f.admin, v.ID, HoursInput{ServedOn: "2026-03-02", Hours: "1.5", Activity: "活动"})
+		return l, err
 	}); err != nil {
 		t.Fatal(err)
 	}

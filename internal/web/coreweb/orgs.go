@@ -65,7 +65,7 @@ func (s *Handlers) orgFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, b
 }
 
 func (s *Handlers) OrgNew(c *kit.Ctx) error {
-	p, err := s.orgFormPage(c, kit.NewForm(map[string]string{"parent_id": c.R.URL.Query().Get("parent")}), true, "/orgs", "/orgs")
+	p, err := s.orgFormPage(c, kit.NewCreateForm(map[string]string{"parent_id": c.R.URL.Query().Get("parent")}), true, "/orgs", "/orgs")
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *Handlers) OrgNew(c *kit.Ctx) error {
 
 func (s *Handlers) OrgCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	in := org.Input{ParentID: f.Get("parent_id"), Kind: org.Kind(f.Get("kind")), Name: f.Get("name"), DivisionCode: f.Get("division_code")}
+	in := org.Input{ID: f.Get("id"), ParentID: f.Get("parent_id"), Kind: org.Kind(f.Get("kind")), Name: f.Get("name"), DivisionCode: f.Get("division_code")}
 	var u org.Unit
 	err := c.Write(func(tx *db.Tx) error {
 		var err error

@@ -129,8 +129,11 @@ func (pg Pager) Next() int {
 
 // ListJSON is the API shape of a page of results.
 type ListJSON struct {
-	Items  any `json:"items"`
-	Total  int `json:"total"`
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
+	Items any `json:"items"`
+	Total int `json:"total"`
+	// TotalCapped says the count stopped at a cap: there are more than
+	// Total. Every list says it, false where nothing is capped.
+	TotalCapped bool `json:"total_capped"`
+	Limit       int  `json:"limit"`
+	Offset      int  `json:"offset"`
 }

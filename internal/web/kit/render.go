@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"github.com/shegong/shegong/internal/ids"
+
 	"bytes"
 	"embed"
 	"fmt"
@@ -102,6 +104,25 @@ func NewForm(values map[string]string) *Form {
 		values = map[string]string{}
 	}
 	return &Form{Values: values, Multi: map[string][]string{}, Errors: map[string]string{}}
+}
+
+// NewCreateForm starts a form that creates a record: it carries a new
+// record id (UUIDv7, the hidden input "id" drawn by the "create-id"
+// partial), so the same form sent twice — a double tap, a resend after a
+// lost answer — is saved once by the domain create, which answers the
+// second time with the record the first made.
+func NewCreateForm(values map[string]string) *Form {
+	f := NewForm(values)
+	EnsureCreateID(f)
+	return f
+}
+
+// EnsureCreateID gives a create form its record id if it has none yet
+// (a form drawn again after an error keeps the id it was sent with).
+func EnsureCreateID(f *Form) {
+	if f.Values["id"] == "" {
+		f.Values["id"] = ids.New()
+	}
 }
 
 // FormFrom takes the submitted values of a request.

@@ -124,7 +124,7 @@ func (s *Handlers) stationFormPage(c *kit.Ctx, f *kit.Form, st *network.Station)
 }
 
 func (s *Handlers) StationNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"county_id": c.R.URL.Query().Get("county"), "township_code": c.R.URL.Query().Get("township")})
+	f := kit.NewCreateForm(map[string]string{"county_id": c.R.URL.Query().Get("county"), "township_code": c.R.URL.Query().Get("township")})
 	p, err := s.stationFormPage(c, f, nil)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (s *Handlers) StationNew(c *kit.Ctx) error {
 }
 
 func stationInputFrom(f *kit.Form) network.StationInput {
-	return network.StationInput{CountyID: f.Get("county_id"), TownshipCode: f.Get("township_code"), Name: f.Get("name"), Address: f.Get("address"),
+	return network.StationInput{ID: f.Get("id"), CountyID: f.Get("county_id"), TownshipCode: f.Get("township_code"), Name: f.Get("name"), Address: f.Get("address"),
 		Phone: f.Get("phone"), OpenedOn: f.Get("opened_on"), HeadName: f.Get("head_name"), OperatorID: f.Get("operator_id")}
 }
 
@@ -302,7 +302,7 @@ func (s *Handlers) roomFormPage(c *kit.Ctx, f *kit.Form, r *network.Room) (*kit.
 }
 
 func (s *Handlers) RoomNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"township_code": c.R.URL.Query().Get("township")})
+	f := kit.NewCreateForm(map[string]string{"township_code": c.R.URL.Query().Get("township")})
 	p, err := s.roomFormPage(c, f, nil)
 	if err != nil {
 		return err
@@ -311,7 +311,7 @@ func (s *Handlers) RoomNew(c *kit.Ctx) error {
 }
 
 func roomInputFrom(f *kit.Form) network.RoomInput {
-	return network.RoomInput{TownshipCode: f.Get("township_code"), VillageCode: f.Get("village_code"), Name: f.Get("name"),
+	return network.RoomInput{ID: f.Get("id"), TownshipCode: f.Get("township_code"), VillageCode: f.Get("village_code"), Name: f.Get("name"),
 		Address: f.Get("address"), Phone: f.Get("phone"), OpenedOn: f.Get("opened_on")}
 }
 

@@ -25,6 +25,7 @@ func (s *Handlers) ChecklistPage(c *kit.Ctx) error {
 // renderChecklist shows the checklist, with a failed form (failedID = the
 // item being edited, "" for the add form) if there is one.
 func (s *Handlers) renderChecklist(c *kit.Ctx, f *kit.Form, failedID string, formErr error) error {
+	kit.EnsureCreateID(f) // the add-item form's id
 	counties, err := network.Counties(c.Context(), s.App.DB, c.Actor)
 	if err != nil {
 		return err
@@ -85,7 +86,7 @@ func itemInputFrom(f *kit.Form) (network.ItemInput, error) {
 		return n
 	}
 	active := f.Get("active") == "1"
-	in := network.ItemInput{Position: num("position", "顺序号"), Category: f.Get("category"), Title: f.Get("title"), Guidance: f.Get("guidance"),
+	in := network.ItemInput{ID: f.Get("id"), Position: num("position", "顺序号"), Category: f.Get("category"), Title: f.Get("title"), Guidance: f.Get("guidance"),
 		MaxScore: num("max_score", "满分"), Active: &active}
 	return in, fe.Err()
 }
@@ -155,7 +156,7 @@ func (s *Handlers) assessmentFormPage(c *kit.Ctx, f *kit.Form, stationID string)
 }
 
 func (s *Handlers) AssessmentNew(c *kit.Ctx) error {
-	f := kit.NewForm(nil)
+	f := kit.NewCreateForm(nil)
 	for _, m := range network.Methods {
 		f.Multi["methods"] = append(f.Multi["methods"], m)
 	}
@@ -174,7 +175,7 @@ func (s *Handlers) AssessmentCreate(c *kit.Ctx) error {
 		return err
 	}
 	items := p.Data.(map[string]any)["Items"].([]network.ChecklistItem)
-	in := network.AssessmentInput{AssessedOn: f.Get("assessed_on"), Assessors: f.Get("assessors"), Methods: f.Multi["methods"],
+	in := network.AssessmentInput{ID: f.Get("id"), AssessedOn: f.Get("assessed_on"), Assessors: f.Get("assessors"), Methods: f.Multi["methods"],
 		Demonstration: f.Get("demonstration") == "1", Notes: f.Get("notes"), ScoreText: map[string]string{}, ItemNotes: map[string]string{}}
 	for _, it := range items {
 		in.ScoreText[it.ID] = f.Get(network.ScoreField(it.ID))

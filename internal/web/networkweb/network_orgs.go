@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/network"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // Service organisations (社工机构) and the coverage page.
@@ -61,7 +62,7 @@ func (s *Handlers) organisationFormPage(c *kit.Ctx, f *kit.Form, o *network.Orga
 }
 
 func (s *Handlers) OrganisationNew(c *kit.Ctx) error {
-	p, err := s.organisationFormPage(c, kit.NewForm(map[string]string{"status": string(network.StatusActive)}), nil)
+	p, err := s.organisationFormPage(c, kit.NewCreateForm(map[string]string{"status": string(network.StatusActive)}), nil)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (s *Handlers) OrganisationNew(c *kit.Ctx) error {
 }
 
 func organisationInputFrom(f *kit.Form) network.OrganisationInput {
-	return network.OrganisationInput{CountyID: f.Get("county_id"), Name: f.Get("name"), CreditCode: f.Get("credit_code"),
+	return network.OrganisationInput{ID: f.Get("id"), CountyID: f.Get("county_id"), Name: f.Get("name"), CreditCode: f.Get("credit_code"),
 		RegisteredOn: f.Get("registered_on"), ContactName: f.Get("contact_name"), ContactPhone: f.Get("contact_phone"),
 		IncubatedBy: f.Get("incubated_by"), Status: network.OrgStatus(f.Get("status"))}
 }
@@ -191,7 +192,7 @@ func (s *Handlers) CoveragePage(c *kit.Ctx) error {
 	return c.Render("network_coverage", &kit.Page{Title: "覆盖情况：" + cov.CountyName, Data: map[string]any{
 		"Coverage": cov, "Rows": rows, "Counties": counties, "Show": q.Get("show"),
 		"Rate": network.RatePercent(cov.Rate), "VillageRate": network.RatePercent(cov.VillageRate),
-		"CanManage": c.Actor.Can(authz.PermNetworkManage),
+		"CanManage": c.Actor.Can(authz.PermNetworkManage), "StaffRule": workforce.StaffRule,
 	}})
 }
 

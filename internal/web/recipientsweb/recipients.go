@@ -151,6 +151,17 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 	data["Items"], data["Pager"], data["Capped"], data["Params"] = items, kit.NewPager(p, total), capped, p
 	data["VillageNames"], data["ExportFields"] = villageNames, hidden
 	data["CountCap"] = recipients.CountCap
+	data["Columns"] = recipients.ListColumns()
+	// The card's one main action: recording a visit, where the route
+	// exists and the role may use it.
+	data["CanVisit"] = s.RouteAllowed(c, "GET", "/visits/new")
+	active := p.Q != ""
+	for k := range p.Query {
+		if k != "q" && k != "page" && k != "size" && k != "sort" && k != "desc" && p.Query.Get(k) != "" {
+			active = true
+		}
+	}
+	data["FiltersActive"] = active
 	return c.Render("recipients_list", &kit.Page{Title: "服务对象", Data: data})
 }
 
@@ -209,7 +220,7 @@ func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, act
 }
 
 func (s *Handlers) RecipientNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"status": recipients.StatusActive, "ethnicity": "汉族"})
+	f := kit.NewCreateForm(map[string]string{"status": recipients.StatusActive, "ethnicity": "汉族"})
 	if u, err := org.Get(c.Context(), s.App.DB, c.Actor.OrgID); err == nil && (u.Kind == org.KindStation || u.Kind == org.KindRoom) {
 		f.Values["org_id"] = u.ID
 		if u.Kind == org.KindRoom {
@@ -241,12 +252,14 @@ func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := recipientInputFrom(f)
 	var r recipients.Recipient
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
+		r, replayed, err = recipients.Record(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
 	})
 	if err != nil {
+		kit.EnsureCreateID(f)
 		p, perr := s.recipientFormPage(c, f, true, "/recipients", "/recipients", nil)
 		if perr != nil {
 			return perr
@@ -260,6 +273,9 @@ func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
 			p.Data.(map[string]any)["Duplicates"] = dups
 		}
 		return c.RenderForm("recipients_form", p, err)
+	}
+	if replayed {
+		return c.Redirect("/recipients/"+r.ID, "该服务对象已登记过，未重复登记："+r.Name)
 	}
 	return c.Redirect("/recipients/"+r.ID, "已登记服务对象："+r.Name)
 }

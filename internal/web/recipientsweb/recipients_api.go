@@ -47,13 +47,17 @@ func (s *Handlers) ApiRecipientCreate(c *kit.Ctx) error {
 		return err
 	}
 	var r recipients.Recipient
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		r, err = recipients.Create(c.Context(), tx, s.App.Keys, c.Actor, in)
+		r, replayed, err = recipients.Record(c.Context(), tx, s.App.Keys, c.Actor, in)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if replayed {
+		return c.JSON(http.StatusOK, r)
 	}
 	return c.JSON(http.StatusCreated, r)
 }

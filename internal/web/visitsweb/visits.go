@@ -91,7 +91,7 @@ func (s *Handlers) visitWithPhotos(c *kit.Ctx, id string) (visits.Visit, []attac
 // pick one, or (?new=1) the form with a new person's registration.
 func (s *Handlers) VisitNew(c *kit.Ctx) error {
 	q := c.R.URL.Query()
-	f := kit.NewForm(map[string]string{"visited_at": cst.Now().Format("2006-01-02T15:04"), "method": string(visits.MethodHome),
+	f := kit.NewCreateForm(map[string]string{"visited_at": cst.Now().Format("2006-01-02T15:04"), "method": string(visits.MethodHome),
 		"follow_up": string(visits.FollowNone), "campaign_id": q.Get("campaign"), "visitor": c.Actor.UserID})
 	f.Multi["visitor"] = []string{c.Actor.UserID}
 	var person *recipients.Recipient
@@ -134,7 +134,7 @@ func (s *Handlers) VisitPick(c *kit.Ctx) error {
 // visitInputFrom reads the form: assessment selects score_<dim> and
 // note_<dim>, visitors as checked accounts plus typed names.
 func visitInputFrom(f *kit.Form) visits.Input {
-	in := visits.Input{RecipientID: f.Get("recipient_id"), CampaignID: f.Get("campaign_id"), VisitedAt: f.Get("visited_at"),
+	in := visits.Input{ID: f.Get("id"), Reason: f.Get("reason"), RecipientID: f.Get("recipient_id"), CampaignID: f.Get("campaign_id"), VisitedAt: f.Get("visited_at"),
 		Method: visits.Method(f.Get("method")), Findings: f.Get("findings"), Needs: f.Get("needs"), RiskTier: visits.Tier(f.Get("risk_tier")),
 		FollowUp: visits.FollowUp(f.Get("follow_up"))}
 	scores := map[string]*visits.Score{"living": &in.Assessment.Living, "safety": &in.Assessment.Safety, "family": &in.Assessment.Family, "care": &in.Assessment.Care}
@@ -183,10 +183,15 @@ func (s *Handlers) VisitCreate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	in := visitInputFrom(f)
 	var v visits.Visit
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		if v, _, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in); err != nil {
+		if v, replayed, err = visits.Record(c.Context(), tx, s.App.Keys, c.Actor, in); err != nil {
 			return err
+		}
+		if replayed {
+			// The same form sent again: its photos were saved the first time.
+			return nil
 		}
 		return s.savePhotos(c, tx, v)
 	})
@@ -204,10 +209,55 @@ func (s *Handlers) VisitCreate(c *kit.Ctx) error {
 		return c.RenderForm("visits_form", p, err)
 	}
 	flash := "已记录对" + v.RecipientName + "的探访"
+	if replayed {
+		flash = "这次探访已保存过，未重复记录"
+	}
 	if v.NextDue != "" {
 		flash += "，下次应于 " + v.NextDue + " 前探访"
 	}
+	if f.Get("next") == "1" {
+		// 保存并探访下一位: straight on to the next person due, or back
+		// to the list when nobody is left.
+		next, ok, err := visits.NextToVisit(c.Context(), s.App.DB, c.Actor, v.RecipientID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return c.Redirect("/visits/due?mine=1&window=open", flash+"。名单上没有其他待探访的人了")
+		}
+		return c.Redirect("/visits/new?recipient="+url.QueryEscape(next.RecipientID), flash+"。下一位："+next.Name)
+	}
 	return c.Redirect("/visits/"+v.ID, flash)
+}
+
+// VisitDelete deletes a visit, with a reason (the person who recorded it
+// or the station head).
+func (s *Handlers) VisitDelete(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	id := c.PathValue("id")
+	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
+	if err != nil {
+		return err
+	}
+	err = c.Write(func(tx *db.Tx) error {
+		return visits.Delete(c.Context(), tx, s.App.Keys, c.Actor, id, version, f.Get("reason"))
+	})
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+		return c.Redirect("/visits/"+id, "未删除："+firstField(ae))
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect("/recipients/"+v.RecipientID, "已删除对"+v.RecipientName+"的一条探访记录（"+v.VisitDate+"）")
+}
+
+func firstField(ae *apperr.Error) string {
+	for _, k := range []string{"reason", "version"} {
+		if m := ae.Fields[k]; m != "" {
+			return m
+		}
+	}
+	return ae.Message
 }
 
 func (s *Handlers) VisitShow(c *kit.Ctx) error {
@@ -216,7 +266,7 @@ func (s *Handlers) VisitShow(c *kit.Ctx) error {
 		return err
 	}
 	return c.Render("visits_show", &kit.Page{Title: "探访记录：" + v.RecipientName, Data: map[string]any{"Visit": v, "Photos": photos,
-		"Dimensions": visits.Dimensions, "ScoreLabels": visits.ScoreLabels}})
+		"Dimensions": visits.Dimensions, "ScoreLabels": visits.ScoreLabels, "CanCorrect": visits.CanCorrect(c.Actor, v)}})
 }
 
 // visitFormValues fills the edit form from a saved visit.
@@ -248,6 +298,9 @@ func (s *Handlers) VisitEdit(c *kit.Ctx) error {
 	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if !visits.CanCorrect(c.Actor, v) {
+		return apperr.New(apperr.Forbidden, "只有记录这次探访的人或本站站长可以更正这条探访记录")
 	}
 	p, err := s.visitFormPage(c, visitFormValues(v), "修改探访记录", "/visits/"+v.ID, "/visits/"+v.ID, nil, &v)
 	if err != nil {
@@ -296,7 +349,7 @@ func (s *Handlers) VisitList(c *kit.Ctx) error {
 	if p.Query.Get("mine") == "1" {
 		f.VisitorID = c.Actor.UserID
 	}
-	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, f)
+	items, total, capped, err := visits.ListCounted(c.Context(), s.App.DB, c.Actor, f)
 	if err != nil {
 		return err
 	}
@@ -305,7 +358,7 @@ func (s *Handlers) VisitList(c *kit.Ctx) error {
 		return err
 	}
 	return c.Render("visits_list", &kit.Page{Title: "探访记录", Data: map[string]any{"Visits": items, "Pager": kit.NewPager(p, total), "Params": p,
-		"Capped": total >= visits.CountCap, "Orgs": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
+		"Capped": capped, "CountCap": visits.CountCap, "Orgs": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
 }
 
 // visitPanel is the visits panel of a recipient's page (loaded by htmx):
@@ -333,6 +386,9 @@ func (s *Handlers) visitPanelPage(c *kit.Ctx, recipientID string, form *kit.Form
 	for i, k := range visits.ChangeKinds {
 		kinds[i] = kit.Option{Code: string(k), Label: k.Label()}
 	}
+	// The report form carries the id it is drawn with: a double tap
+	// reports the change once.
+	kit.EnsureCreateID(form)
 	return &kit.Page{Title: "探访记录", Form: form, Data: map[string]any{"RecipientID": plan.RecipientID, "Plan": plan,
 		"Visits": items, "Total": total, "ChangeKinds": kinds, "Notice": notice}}, nil
 }
@@ -381,14 +437,63 @@ func dueFilterFrom(c *kit.Ctx, q url.Values) visits.DueFilter {
 	return f
 }
 
+// dueSection is one list of the due page's overview.
+type dueSection struct {
+	Window visits.Window
+	Items  []visits.DueItem
+	Total  int
+}
+
+// dueSectionSize is how many people each overview section shows.
+const dueSectionSize = 20
+
+// VisitDue is the due page. Without a window it shows the three lists
+// that hold everyone due within 30 days or never visited — this week
+// including overdue, never visited (with how long they have waited) and
+// the next 30 days — so nobody drops off it after a visit; with one, that
+// list alone, paged.
 func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 50)
 	f := dueFilterFrom(c, p.Query)
-	f.Offset, f.Limit = p.Offset(), p.Size
-	items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, f)
-	if err != nil {
-		return err
+	overview := !visits.Window(p.Query.Get("window")).Valid()
+	data := map[string]any{"Params": p, "Filter": f, "Overview": overview}
+	if overview {
+		var sections []dueSection
+		for _, w := range visits.DueSections {
+			sf := f
+			sf.Window, sf.Limit = w, dueSectionSize
+			items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, sf)
+			if err != nil {
+				return err
+			}
+			sections = append(sections, dueSection{Window: w, Items: items, Total: total})
+		}
+		data["Sections"] = sections
+	} else {
+		f.Offset, f.Limit = p.Offset(), p.Size
+		items, total, err := visits.DueList(c.Context(), s.App.DB, c.Actor, f)
+		if err != nil {
+			return err
+		}
+		data["Items"], data["Pager"] = items, kit.NewPager(p, total)
 	}
+	// Cards name the village, not its code.
+	villages := map[string]string{}
+	name := func(items []visits.DueItem) {
+		for _, it := range items {
+			if _, ok := villages[it.VillageCode]; !ok && it.VillageCode != "" {
+				villages[it.VillageCode] = s.VillageName(c, it.VillageCode)
+			}
+		}
+	}
+	if sections, ok := data["Sections"].([]dueSection); ok {
+		for _, sec := range sections {
+			name(sec.Items)
+		}
+	} else if items, ok := data["Items"].([]visits.DueItem); ok {
+		name(items)
+	}
+	data["Villages"] = villages
 	opts, err := s.OrgOptions(c, true)
 	if err != nil {
 		return err
@@ -397,9 +502,12 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	if f.WorkerID == c.Actor.UserID {
 		title = "我的待探访"
 	}
-	return c.Render("visits_due", &kit.Page{Title: title, Data: map[string]any{"Items": items, "Pager": kit.NewPager(p, total), "Params": p, "Filter": f,
-		"Windows": visits.Windows, "Tiers": visits.Tiers, "Orgs": opts, "Today": cst.Today(), "WeekEnd": visits.WeekEnd(cst.Now()).Format(cst.DateLayout),
-		"CanExport": c.Actor.Can(authz.PermVisitsExport), "ExportQuery": c.R.URL.RawQuery}})
+	now := cst.Now()
+	data["Windows"], data["Tiers"], data["Orgs"], data["Today"] = visits.Windows, visits.Tiers, opts, cst.Today()
+	data["TodayWeekday"], data["WeekEnd"] = visits.WeekdayOf(now), visits.WeekEndLabel(now)
+	data["CanExport"], data["ExportQuery"] = c.Actor.Can(authz.PermVisitsExport), c.R.URL.RawQuery
+	data["FiltersActive"] = p.Query.Get("org") != "" || p.Query.Get("tier") != "" || p.Query.Get("mine") == "1"
+	return c.Render("visits_due", &kit.Page{Title: title, Data: data})
 }
 
 func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
@@ -496,7 +604,7 @@ func campaignInputFrom(f *kit.Form) visits.CampaignInput {
 	if t := f.Get("villages_text"); t != "" {
 		villages = append(villages, t)
 	}
-	return visits.CampaignInput{OrgID: f.Get("org_id"), Name: f.Get("name"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on"),
+	return visits.CampaignInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), StartsOn: f.Get("starts_on"), EndsOn: f.Get("ends_on"),
 		Notes: f.Get("notes"), Villages: villages}
 }
 
@@ -530,7 +638,7 @@ func (s *Handlers) campaignFormPage(c *kit.Ctx, f *kit.Form, title, action, back
 
 func (s *Handlers) CampaignNew(c *kit.Ctx) error {
 	today := cst.Now()
-	f := kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "starts_on": today.Format(cst.DateLayout),
+	f := kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "starts_on": today.Format(cst.DateLayout),
 		"ends_on": today.AddDate(0, 0, 30).Format(cst.DateLayout)})
 	p, err := s.campaignFormPage(c, f, "新建探访排查计划", "/visit-campaigns", "/visit-campaigns")
 	if err != nil {

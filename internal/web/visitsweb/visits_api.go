@@ -21,11 +21,11 @@ import (
 func (s *Handlers) ApiVisits(c *kit.Ctx) error {
 	p := kit.ListParamsFrom(c.R, 20)
 	f := visitFilterFrom(p)
-	items, total, err := visits.List(c.Context(), s.App.DB, c.Actor, f)
+	items, total, capped, err := visits.ListCounted(c.Context(), s.App.DB, c.Actor, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, kit.ListJSON{Items: items, Total: total, Limit: p.Size, Offset: p.Offset()})
+	return c.JSON(http.StatusOK, kit.ListJSON{Items: items, Total: total, TotalCapped: capped, Limit: p.Size, Offset: p.Offset()})
 }
 
 func (s *Handlers) ApiVisitCreate(c *kit.Ctx) error {
@@ -49,6 +49,21 @@ func (s *Handlers) ApiVisitCreate(c *kit.Ctx) error {
 	return c.JSON(http.StatusCreated, v)
 }
 
+func (s *Handlers) ApiVisitDelete(c *kit.Ctx) error {
+	version, err := kit.QueryVersion(c)
+	if err != nil {
+		return err
+	}
+	err = c.Write(func(tx *db.Tx) error {
+		return visits.Delete(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), version, c.R.URL.Query().Get("reason"))
+	})
+	if err != nil {
+		return err
+	}
+	c.W.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 func (s *Handlers) ApiVisit(c *kit.Ctx) error {
 	v, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"))
 	if err != nil {
@@ -70,6 +85,7 @@ type visitUpdateJSON struct {
 	Assessment visits.Assessment `json:"assessment"`
 	RiskTier   visits.Tier       `json:"risk_tier,omitempty"`
 	FollowUp   visits.FollowUp   `json:"follow_up,omitempty"`
+	Reason     string            `json:"reason"`
 }
 
 func (s *Handlers) ApiVisitUpdate(c *kit.Ctx) error {
@@ -85,7 +101,7 @@ func (s *Handlers) ApiVisitUpdate(c *kit.Ctx) error {
 		var err error
 		v, err = visits.Update(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in.Version, visits.Input{CampaignID: in.CampaignID,
 			VisitedAt: in.VisitedAt, Method: in.Method, Visitors: in.Visitors, Findings: in.Findings, Needs: in.Needs, Assessment: in.Assessment,
-			RiskTier: in.RiskTier, FollowUp: in.FollowUp})
+			RiskTier: in.RiskTier, FollowUp: in.FollowUp, Reason: in.Reason})
 		return err
 	})
 	if err != nil {

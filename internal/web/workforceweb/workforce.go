@@ -101,7 +101,7 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	levels := append([]kit.Option{{Code: "any", Label: "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
 	levels = append(levels, kit.Option{Code: "none", Label: "未持证"})
 	return c.Render("workforce_workers", &kit.Page{Title: "社工花名册", Data: map[string]any{
-		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels,
+		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels, "StaffRule": workforce.StaffRule,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
 		"SeesID": c.Actor.Can(authz.PermWorkforceManage), "Query": c.R.URL.RawQuery,
 	}})
@@ -131,6 +131,7 @@ func (s *Handlers) wfWorkerPage(c *kit.Ctx, f *kit.Form, revealed *workforce.Rev
 	if err != nil {
 		return err
 	}
+	kit.EnsureCreateID(f) // the add-qualification form's id
 	training, err := workforce.TrainingHoursByYear(c.Context(), c.DB(), c.Actor, workforce.PersonWorker, w.ID)
 	if err != nil {
 		return err
@@ -174,7 +175,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 }
 
 func (s *Handlers) WfWorkerNew(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"org_id": c.R.URL.Query().Get("org")})
+	f := kit.NewCreateForm(map[string]string{"org_id": c.R.URL.Query().Get("org")})
 	if f.Get("org_id") == "" {
 		f.Values["org_id"] = c.Actor.OrgID
 	}
@@ -186,7 +187,7 @@ func (s *Handlers) WfWorkerNew(c *kit.Ctx) error {
 }
 
 func wfWorkerInput(f *kit.Form) workforce.WorkerInput {
-	in := workforce.WorkerInput{OrgID: f.Get("org_id"), Name: f.Get("name"), IDNumber: f.Get("id_number"), Sex: f.Get("sex"),
+	in := workforce.WorkerInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), IDNumber: f.Get("id_number"), Sex: f.Get("sex"),
 		BirthDate: f.Get("birth_date"), Phone: f.Get("phone"), Education: f.Get("education"), Major: f.Get("major"), Post: f.Get("post"),
 		Employer: f.Get("employer"), HiredOn: f.Get("hired_on"), LeftOn: f.Get("left_on"), Status: f.Get("status"), UserID: f.Get("user_id")}
 	if f.Get("q_level") != "" || f.Get("q_obtained_on") != "" || f.Get("q_cert_no") != "" {
@@ -301,7 +302,7 @@ func (s *Handlers) WfWorkerReveal(c *kit.Ctx) error {
 func (s *Handlers) WfQualificationAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
 	err := c.Write(func(tx *db.Tx) error {
-		_, err := workforce.AddQualification(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.QualificationInput{
+		_, err := workforce.AddQualification(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.QualificationInput{ID: f.Get("id"),
 			Level: f.Get("level"), Stage: f.Get("stage"), CertNo: f.Get("cert_no"), ObtainedOn: f.Get("obtained_on")})
 		return err
 	})
@@ -442,8 +443,13 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 	if f.Get("served_on") == "" && status == http.StatusOK {
 		f.Values["served_on"] = cst.Today()
 	}
+	kit.EnsureCreateID(f)
+	correctable := map[string]bool{}
+	for _, l := range logs {
+		correctable[l.ID] = workforce.CanCorrectHours(c.Actor, l, v.OrgPath)
+	}
 	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": workforce.HoursByMonth(logs),
-		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage)}}
+		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage), "Correctable": correctable}}
 	if status != http.StatusOK {
 		return c.RenderForm("workforce_volunteer", p, (apperr.Fields(f.Errors)).Err())
 	}
@@ -464,12 +470,12 @@ func (s *Handlers) wfVolunteerFormPage(c *kit.Ctx, f *kit.Form, creating bool, a
 }
 
 func wfVolunteerInput(f *kit.Form) workforce.VolunteerInput {
-	return workforce.VolunteerInput{OrgID: f.Get("org_id"), Name: f.Get("name"), Phone: f.Get("phone"), Skills: f.Get("skills"),
+	return workforce.VolunteerInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"), Phone: f.Get("phone"), Skills: f.Get("skills"),
 		RegisteredOn: f.Get("registered_on"), Status: f.Get("status")}
 }
 
 func (s *Handlers) WfVolunteerNew(c *kit.Ctx) error {
-	p, err := s.wfVolunteerFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "registered_on": cst.Today()}), true,
+	p, err := s.wfVolunteerFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "registered_on": cst.Today()}), true,
 		"/workforce/volunteers", "/workforce/volunteers", "选填")
 	if err != nil {
 		return err
@@ -545,8 +551,10 @@ func (s *Handlers) WfVolunteerUpdate(c *kit.Ctx) error {
 
 func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
-		_, err := workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.HoursInput{ServedOn: f.Get("served_on"),
+		var err error
+		_, replayed, err = workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.HoursInput{ID: f.Get("id"), ServedOn: f.Get("served_on"),
 			Hours: f.Get("hours"), Activity: f.Get("activity")})
 		return err
 	})
@@ -558,7 +566,37 @@ func (s *Handlers) WfHoursAdd(c *kit.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	if replayed {
+		return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "这条服务时长已登记过，未重复登记")
+	}
 	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已登记服务时长")
+}
+
+// WfHoursCorrect saves a correction of one hours entry (with a reason).
+func (s *Handlers) WfHoursCorrect(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	err := c.Write(func(tx *db.Tx) error {
+		_, err := workforce.CorrectHours(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("hid"), version,
+			workforce.HoursInput{ServedOn: f.Get("served_on"), Hours: f.Get("hours"), Activity: f.Get("activity")}, f.Get("reason"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已更正服务时长")
+}
+
+// WfHoursDelete deletes one hours entry (with a reason).
+func (s *Handlers) WfHoursDelete(c *kit.Ctx) error {
+	f := kit.FormFrom(c.R)
+	version, _ := strconv.Atoi(f.Get("version"))
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteHours(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("hid"), version, f.Get("reason"))
+	}); err != nil {
+		return err
+	}
+	return c.Redirect("/workforce/volunteers/"+c.PathValue("id"), "已删除服务时长记录")
 }
 
 // Training.
@@ -584,7 +622,7 @@ func (s *Handlers) wfTrainingFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error
 }
 
 func (s *Handlers) WfTrainingNew(c *kit.Ctx) error {
-	p, err := s.wfTrainingFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "start_on": cst.Today()}))
+	p, err := s.wfTrainingFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "start_on": cst.Today()}))
 	if err != nil {
 		return err
 	}
@@ -596,7 +634,7 @@ func (s *Handlers) WfTrainingCreate(c *kit.Ctx) error {
 	var t workforce.Training
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		t, err = workforce.CreateTraining(c.Context(), tx, c.Actor, workforce.TrainingInput{OrgID: f.Get("org_id"), Title: f.Get("title"),
+		t, err = workforce.CreateTraining(c.Context(), tx, c.Actor, workforce.TrainingInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Title: f.Get("title"),
 			Kind: f.Get("kind"), Organiser: f.Get("organiser"), StartOn: f.Get("start_on"), EndOn: f.Get("end_on"), Hours: f.Get("hours"), Place: f.Get("place")})
 		return err
 	})
@@ -693,7 +731,7 @@ func (s *Handlers) wfProgrammeFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, erro
 }
 
 func (s *Handlers) WfProgrammeNew(c *kit.Ctx) error {
-	p, err := s.wfProgrammeFormPage(c, kit.NewForm(map[string]string{"org_id": c.Actor.OrgID, "kind": "honour"}))
+	p, err := s.wfProgrammeFormPage(c, kit.NewCreateForm(map[string]string{"org_id": c.Actor.OrgID, "kind": "honour"}))
 	if err != nil {
 		return err
 	}
@@ -705,7 +743,7 @@ func (s *Handlers) WfProgrammeCreate(c *kit.Ctx) error {
 	var pr workforce.Programme
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		pr, err = workforce.CreateProgramme(c.Context(), tx, c.Actor, workforce.ProgrammeInput{OrgID: f.Get("org_id"), Name: f.Get("name"),
+		pr, err = workforce.CreateProgramme(c.Context(), tx, c.Actor, workforce.ProgrammeInput{ID: f.Get("id"), OrgID: f.Get("org_id"), Name: f.Get("name"),
 			Kind: f.Get("kind"), Description: f.Get("description")})
 		return err
 	})
@@ -731,6 +769,7 @@ func (s *Handlers) wfProgrammePage(c *kit.Ctx, id string, f *kit.Form, failed er
 	if err != nil {
 		return err
 	}
+	kit.EnsureCreateID(f) // the add-round form's id
 	canManage := c.Actor.Can(authz.PermWorkforceProgrammes)
 	var workers []kit.Option
 	if canManage {
@@ -774,7 +813,7 @@ func (s *Handlers) WfRoundAdd(c *kit.Ctx) error {
 	f.Values["target"] = "round"
 	year, _ := strconv.Atoi(f.Get("year"))
 	err := c.Write(func(tx *db.Tx) error {
-		_, err := workforce.AddRound(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.RoundInput{Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
+		_, err := workforce.AddRound(c.Context(), tx, c.Actor, c.PathValue("id"), workforce.RoundInput{ID: f.Get("id"), Name: f.Get("name"), Year: year, Benefits: f.Get("benefits")})
 		return err
 	})
 	return s.wfProgrammeResult(c, c.PathValue("id"), f, err, "已添加评选批次")
@@ -897,7 +936,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"Stats": st, "Units": units, "Years": wfYearOpts(),
+	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "Units": units, "Years": wfYearOpts(),
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 

@@ -230,15 +230,58 @@ func (s *Handlers) ApiWfHoursAdd(c *kit.Ctx) error {
 		return err
 	}
 	var l workforce.ServiceLog
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		l, err = workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), in)
+		l, replayed, err = workforce.LogHours(c.Context(), tx, c.Actor, c.PathValue("id"), in)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	if replayed {
+		return c.JSON(http.StatusOK, l)
+	}
 	return c.JSON(http.StatusCreated, l)
+}
+
+// hoursCorrection is a correction of an hours entry: the new values, the
+// version the editor saw and why.
+type hoursCorrection struct {
+	workforce.HoursInput
+	Version int    `json:"version"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Handlers) ApiWfHoursCorrect(c *kit.Ctx) error {
+	var in hoursCorrection
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var l workforce.ServiceLog
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		l, err = workforce.CorrectHours(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("hid"), in.Version, in.HoursInput, in.Reason)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+func (s *Handlers) ApiWfHoursDelete(c *kit.Ctx) error {
+	version, err := kit.QueryVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := c.Write(func(tx *db.Tx) error {
+		return workforce.DeleteHours(c.Context(), tx, c.Actor, c.PathValue("id"), c.PathValue("hid"), version, c.R.URL.Query().Get("reason"))
+	}); err != nil {
+		return err
+	}
+	c.W.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s *Handlers) ApiWfTrainings(c *kit.Ctx) error {

@@ -38,6 +38,14 @@
     }
   });
 
+  // Filters fold behind one button on a phone (<details data-fold>); on
+  // a wider screen they start open.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(min-width: 700px)").matches) {
+      document.querySelectorAll("details[data-fold]").forEach(function (d) { d.open = true; });
+    }
+  });
+
   // Selects marked data-autosubmit submit their filter form on change.
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-autosubmit]")) {
