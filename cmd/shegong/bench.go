@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,26 +12,46 @@ import (
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/visits"
 )
 
-// `shegong bench` measures the searches and lists that must stay fast at
-// scale, on a database made by `shegong gen`, through the same service
-// functions the pages and the API call. It prints p50/p95/max per query.
-// Each query first runs a few times unmeasured so the numbers are those
-// of a warm server, not of a cold file cache.
+// `shegong bench` measures what users feel, on a database made by
+// `shegong gen`: first the searches and lists that must stay fast at
+// scale, through the same service functions the pages and the API call
+// (p50/p95/max per query; each query first runs a few times unmeasured so
+// the numbers are those of a warm server, not of a cold file cache); then
+// the main pages and APIs through the real server (benchhttp.go); then a
+// roster import under contention. The app is opened in demo mode, so the
+// accounts gen made (demo accounts) log in without a second factor.
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("bench", stderr)
 	n := f.fs.Int("n", 100, "每个查询测量的次数")
-	match := f.fs.String("match", "", "只测名称含此文字的查询")
+	match := f.fs.String("match", "", "只测名称含此文字的查询与页面")
+	httpN := f.fs.Int("http-n", 200, "每个页面或接口在每个并发下测量的请求数；0 = 不测 HTTP")
+	importRows := f.fs.Int("import-rows", 5000, "争用场景导入的名册行数；0 = 不测争用（会在库中新增这些服务对象，名为“基准对象…”）")
+	writers := f.fs.Int("writers", 4, "争用场景中经接口新建服务对象的社工数")
+	idle := f.fs.Int("idle", 8, "争用场景中调用 /api/v1/me 的闲置会话数")
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	if *httpN < 0 || *importRows < 0 || *importRows > recipients.MaxImportRows || *writers < 1 || *idle < 0 {
+		return fmt.Errorf("bench: -http-n and -import-rows (at most %d) must not be negative, -writers at least 1", recipients.MaxImportRows)
+	}
+	// The server's line per request would drown the figures; a level
+	// given on the command line or in SHEGONG_LOG_LEVEL still holds.
+	if _, set := os.LookupEnv("SHEGONG_LOG_LEVEL"); !set && !flagGiven(f.fs, "log-level") {
+		f.logLevel = "warn"
+	}
+	// Demo mode: the accounts gen made are demo accounts, which log in
+	// only then, and need no second factor.
+	f.cfg.Demo = true
 	a, err := openApp(ctx, f, stderr)
 	if err != nil {
 		return err
@@ -40,7 +61,40 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	b := &bench{ctx: ctx, a: a, rng: rand.New(rand.NewPCG(7, 11)), out: stdout, match: *match}
-	return b.run(*n)
+	if err := b.header(); err != nil {
+		return err
+	}
+	if err := b.run(*n); err != nil {
+		return err
+	}
+	if *httpN == 0 && *importRows == 0 {
+		return nil
+	}
+	// Audit entries are chained in the background, as under serve: the
+	// logins, creates and the import write many.
+	chainCtx, stopChain := context.WithCancel(ctx)
+	chainDone := make(chan struct{})
+	go func() { audit.RunChainer(chainCtx, a.DB, 2*time.Second, a.Log); close(chainDone) }()
+	defer func() { stopChain(); <-chainDone }()
+	h := newHTTPBench(ctx, stdout)
+	stop, err := h.startServer(b)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	users, err := b.users(*writers, *idle)
+	if err != nil {
+		return err
+	}
+	if *httpN > 0 {
+		if err := h.runHTTP(*httpN, *match, users); err != nil {
+			return err
+		}
+	}
+	if *importRows > 0 {
+		return b.contention(h, users, *importRows)
+	}
+	return nil
 }
 
 type bench struct {
@@ -87,8 +141,9 @@ type measured struct {
 	run    func() error
 }
 
-func (b *bench) run(n int) error {
-	ctx, d, keys := b.ctx, b.a.DB, b.a.Keys
+// header names the database, its size and the time of the run.
+func (b *bench) header() error {
+	ctx, d := b.ctx, b.a.DB
 	var total, visitsTotal int
 	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM recipients`).Scan(&total); err != nil {
 		return err
@@ -96,7 +151,7 @@ func (b *bench) run(n int) error {
 	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM visits`).Scan(&visitsTotal); err != nil {
 		return err
 	}
-	fmt.Fprintf(b.out, "数据库：%s，服务对象 %d，探访记录 %d\n", d.Dialect(), total, visitsTotal)
+	where := string(d.Dialect())
 	if d.Dialect() == db.SQLite {
 		size := int64(0)
 		for _, suffix := range []string{"", "-wal"} {
@@ -104,8 +159,15 @@ func (b *bench) run(n int) error {
 				size += st.Size()
 			}
 		}
-		fmt.Fprintf(b.out, "数据库文件：%.2f GB\n", float64(size)/(1<<30))
+		where += fmt.Sprintf("（%s，%.2f GB）", d.Path, float64(size)/(1<<30))
 	}
+	fmt.Fprintf(b.out, "shegong bench %s（中国标准时间）；数据库：%s，服务对象 %d，探访记录 %d\n",
+		cst.Now().Format("2006-01-02 15:04:05"), where, total, visitsTotal)
+	return nil
+}
+
+func (b *bench) run(n int) error {
+	ctx, d, keys := b.ctx, b.a.DB, b.a.Keys
 	province, err := b.actorFor("gen_province")
 	if err != nil {
 		return err
@@ -229,7 +291,8 @@ func (b *bench) run(n int) error {
 			return err
 		}},
 	}
-	fmt.Fprintf(b.out, "%-28s %9s %9s %9s %8s\n", "查询", "p50", "p95", "max", "目标")
+	fmt.Fprintf(b.out, "\n查询（服务函数，不经 HTTP；每项 %d 次）\n", n)
+	fmt.Fprintf(b.out, "%s %10s %10s %10s %10s\n", padRight("查询", 36), "p50", "p95", "max", "目标")
 	for _, q := range queries {
 		if b.match != "" && !strings.Contains(q.name, b.match) {
 			continue
@@ -253,11 +316,14 @@ func (b *bench) run(n int) error {
 		if p95 > q.target {
 			mark = " ✗"
 		}
-		fmt.Fprintf(b.out, "%-28s %9s %9s %9s %8s%s\n", q.name, round(p50), round(p95), round(mx), "<"+q.target.String(), mark)
+		fmt.Fprintf(b.out, "%s %10s %10s %10s %10s%s\n", padRight(q.name, 36), dur(p50), dur(p95), dur(mx), "< "+dur(q.target), mark)
 	}
 	return nil
 }
 
-func round(d time.Duration) string {
-	return strings.TrimSuffix(fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000), ".0ms")
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

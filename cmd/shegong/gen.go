@@ -33,6 +33,9 @@ import (
 // would take hours for millions of rows — and writes no audit entries:
 // the data is synthetic. Never run it on a database with real data.
 
+// genPassword is the password of every account gen makes.
+const genPassword = "demo123456"
+
 type genOptions struct {
 	recipients, visits int
 	counties           int
@@ -51,6 +54,16 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f.fs.IntVar(&o.rooms, "rooms", 4, "每站社工室数")
 	f.fs.Uint64Var(&o.seed, "seed", 1, "随机种子（同一种子生成相同的人名与日期）")
 	f.fs.IntVar(&o.batch, "batch", 50_000, "每个事务写入的服务对象人数")
+	f.fs.Usage = func() {
+		fmt.Fprintf(f.fs.Output(), `用法: shegong gen [参数]
+生成模拟的一个省（或县）供 shegong bench 测量：机构树、账号、服务对象（有效的虚拟身份证号）与探访记录。
+只用于空的新数据目录，勿用于正式库。
+账号：gen_province（省级管理员）、gen_cN_admin（第 N 县管理员）、gen_cN_sM_head（站长）、
+gen_cN_sM_wK（社工），密码均为 %s。这些账号标为演示账号：只在演示模式（serve --demo）下
+能登录，不须双因素认证；shegong bench 以演示模式打开数据库，用它们真实登录。
+`, genPassword)
+		f.fs.PrintDefaults()
+	}
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -228,7 +241,7 @@ func dropIndexes(ctx context.Context, d *db.DB, tables ...string) ([]string, err
 
 // tree makes the province, its counties, stations, rooms and accounts.
 func (g *generator) tree() error {
-	pwHash := auth.HashPassword("demo123456")
+	pwHash := auth.HashPassword(genPassword)
 	return g.a.DB.InTx(g.ctx, func(tx *db.Tx) error {
 		root, err := org.Root(g.ctx, tx)
 		if err != nil {
@@ -243,8 +256,11 @@ func (g *generator) tree() error {
 		now := cst.NowStamp()
 		user := func(username, name string, role authz.Role, unit org.Unit) (string, error) {
 			id := ids.New()
-			_, err := tx.Exec(g.ctx, `INSERT INTO users (id, username, display_name, role, org_id, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				id, username, name, role, unit.ID, pwHash, now, now)
+			// Demo accounts: they log in only while the server runs in
+			// demo mode, never expire and need no second factor, so a
+			// benchmark can log the administrators in.
+			_, err := tx.Exec(g.ctx, `INSERT INTO users (id, username, display_name, role, org_id, password_hash, created_at, updated_at, is_demo, password_changed_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, id, username, name, role, unit.ID, pwHash, now, now, now)
 			g.rows++
 			return id, err
 		}

