@@ -20,6 +20,7 @@ import (
 	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/services"
 	"github.com/shegong/shegong/internal/validate"
 	"github.com/shegong/shegong/internal/visits"
 )
@@ -64,7 +65,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer a.Close()
 	// The registry and visits may not be in app.Modules() yet on every
 	// branch; migrating them again is a no-op.
-	if _, err := a.DB.Migrate(ctx, recipients.Module, visits.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module); err != nil {
 		return err
 	}
 	var n int

@@ -23,6 +23,7 @@ import (
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/services"
 	"github.com/shegong/shegong/internal/visits"
 	"github.com/shegong/shegong/internal/workforce"
 )
@@ -80,7 +81,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module}
+	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not

@@ -60,6 +60,12 @@ const (
 	PermWorkforceManage     Permission = "workforce.manage"     // people, hours, training in scope; sees masked ID numbers
 	PermWorkforceReveal     Permission = "workforce.reveal"     // show a full ID number or phone (audit-logged)
 	PermWorkforceProgrammes Permission = "workforce.programmes" // honours, talent programmes, allowances and their payment
+
+	// Service records (服务记录, package services): every act of service.
+	// Content is sealed; leaders see figures only.
+	PermServicesRead       Permission = "services.read"       // service records in scope (children rule applies)
+	PermServicesWrite      Permission = "services.write"      // record and correct typed service records
+	PermServicesCategories Permission = "services.categories" // the county's list of content categories
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
@@ -100,6 +106,10 @@ var policy = map[Permission][]Role{
 	PermWorkforceManage:     {RoleAdmin, RoleStationHead},
 	PermWorkforceReveal:     {RoleAdmin, RoleStationHead},
 	PermWorkforceProgrammes: {RoleAdmin},
+
+	PermServicesRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
+	PermServicesWrite:      {RoleAdmin, RoleStationHead, RoleWorker},
+	PermServicesCategories: {RoleAdmin},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

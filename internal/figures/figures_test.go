@@ -53,6 +53,8 @@ func TestRegisteredFigures(t *testing.T) {
 		"workforce.training_hours": figures.Flow, "workforce.volunteer_hours": figures.Flow,
 		"visits.made": figures.Flow, "visits.people": figures.Flow, "visits.overdue": figures.Stock, "visits.never": figures.Stock,
 		"recipients.in_care": figures.Stock, "recipients.registered": figures.Flow,
+		"services.instances": figures.Flow, "services.people": figures.Flow, "services.hours": figures.Flow,
+		"services.resources": figures.Flow, "services.resources_value": figures.Flow,
 	}
 	for key, kind := range want {
 		f, ok := figures.Get(key)
@@ -105,7 +107,8 @@ func TestDrillDownEqualsValue(t *testing.T) {
 	// The demo county has every kind of record, so a figure that is zero
 	// everywhere would be a figure that counts nothing.
 	for _, key := range []string{"network.stations", "network.rooms", "workforce.workers", "workforce.certified", "workforce.volunteers",
-		"visits.made", "visits.people", "visits.overdue", "visits.never", "recipients.in_care", "recipients.registered"} {
+		"visits.made", "visits.people", "visits.overdue", "visits.never", "recipients.in_care", "recipients.registered",
+		"services.instances", "services.people"} {
 		if !nonZero[key] {
 			t.Errorf("%s is zero on the demo county", key)
 		}

@@ -17,8 +17,10 @@ import (
 	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/services"
 	"github.com/shegong/shegong/internal/timeline"
 	"github.com/shegong/shegong/internal/visits"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 func actorAt(t *testing.T, a *app.App, role authz.Role, code string, kind org.Kind) *authz.Actor {
@@ -269,7 +271,7 @@ func TestHistoryBackfill(t *testing.T) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	if _, err := d.Migrate(ctx, audit.Module, org.Module, auth.Module, recipients.Module, visits.Module); err != nil {
+	if _, err := d.Migrate(ctx, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module); err != nil {
 		t.Fatal(err)
 	}
 	system := authz.System()
