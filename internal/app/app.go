@@ -16,6 +16,7 @@ import (
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/figures"
@@ -81,7 +82,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module}
+	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, attach.Module, division.Module, network.Module, figures.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not

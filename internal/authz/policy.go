@@ -66,6 +66,15 @@ const (
 	PermServicesRead       Permission = "services.read"       // service records in scope (children rule applies)
 	PermServicesWrite      Permission = "services.write"      // record and correct typed service records
 	PermServicesCategories Permission = "services.categories" // the county's list of content categories
+
+	// Casework (个案, package casework). Content (history, problems, logs)
+	// is read only by the case's workers, the station head and the
+	// station's supervisor, whatever the permission; other holders of
+	// casework.read see a case's number, stage, dates and workers.
+	PermCaseworkRead     Permission = "casework.read"     // cases in scope: metadata, task lists
+	PermCaseworkWrite    Permission = "casework.write"    // open cases and record their stages
+	PermCaseworkApprove  Permission = "casework.approve"  // answer requests to approve plans and closures
+	PermCaseworkSettings Permission = "casework.settings" // county rules, supervisors' stations
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
@@ -110,6 +119,11 @@ var policy = map[Permission][]Role{
 	PermServicesRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
 	PermServicesWrite:      {RoleAdmin, RoleStationHead, RoleWorker},
 	PermServicesCategories: {RoleAdmin},
+
+	PermCaseworkRead:     {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleLeader},
+	PermCaseworkWrite:    {RoleStationHead, RoleWorker},
+	PermCaseworkApprove:  {RoleAdmin, RoleStationHead, RoleSupervisor},
+	PermCaseworkSettings: {RoleAdmin},
 }
 
 var lookup = func() map[Role]map[Permission]bool {
