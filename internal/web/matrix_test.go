@@ -288,6 +288,18 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /api/v1/recipients/{id}/major-changes": {admin, head, worker},
 	"GET /api/v1/visit-rules":                    {admin, head, worker, super, evalu},
 	"PUT /api/v1/visit-rules":                    {admin},
+
+	// Service records (服务记录).
+	"GET /services":                  {admin, head, worker, super, evalu},
+	"GET /services/new":              {admin, head, worker},
+	"POST /services":                 {admin, head, worker},
+	"GET /services/{id}":             {admin, head, worker, super, evalu},
+	"GET /api/v1/services":           {admin, head, worker, super, evalu},
+	"POST /api/v1/services":          {admin, head, worker},
+	"GET /api/v1/services/{id}":      {admin, head, worker, super, evalu},
+	"PUT /api/v1/services/{id}":      {admin, head, worker},
+	"GET /api/v1/service-categories": {admin, head, worker, super, evalu},
+	"PUT /api/v1/service-categories": {admin},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

@@ -7,6 +7,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
 	"github.com/shegong/shegong/internal/web/recipientsweb"
+	"github.com/shegong/shegong/internal/web/servicesweb"
 	"github.com/shegong/shegong/internal/web/visitsweb"
 	"github.com/shegong/shegong/internal/web/workforceweb"
 )
@@ -19,7 +20,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -306,6 +307,26 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.PUT("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeUpdate),
 			kit.DELETE("/api/v1/workforce/programmes/{id}", progs, h.ApiWfProgrammeDelete),
 			kit.GET("/api/v1/workforce/workers/{id}/honours", authz.PermWorkforceRead, h.ApiWfWorkerHonours),
+		},
+	}
+}
+
+// 服务记录
+func servicesModule(k *kit.Server) kit.Module {
+	h := &servicesweb.Handlers{Server: k}
+	read, write := authz.PermServicesRead, authz.PermServicesWrite
+	return kit.Module{Name: "services", Templates: servicesweb.Templates, OpenAPI: servicesweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/services", read, h.List),
+			kit.GET("/services/new", write, h.New),
+			kit.POST("/services", write, h.Create),
+			kit.GET("/services/{id}", read, h.Show),
+			kit.GET("/api/v1/services", read, h.ApiList),
+			kit.POST("/api/v1/services", write, h.ApiCreate),
+			kit.GET("/api/v1/services/{id}", read, h.ApiGet),
+			kit.PUT("/api/v1/services/{id}", write, h.ApiUpdate),
+			kit.GET("/api/v1/service-categories", read, h.ApiCategories),
+			kit.PUT("/api/v1/service-categories", authz.PermServicesCategories, h.ApiCategoriesSave),
 		},
 	}
 }

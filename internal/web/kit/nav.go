@@ -43,6 +43,7 @@ var navItems = []navItem{
 	{"探访排查", "各站探访情况", "/visits/overview", authz.PermVisitsStats},
 	{"探访排查", "排查计划", "/visit-campaigns", authz.PermVisitsRead},
 	{"探访排查", "探访频次规则", "/visit-rules", authz.PermVisitsRules},
+	{"服务开展", "服务记录", "/services", authz.PermServicesRead},
 	{"服务网络", "社工站", "/network/stations", authz.PermNetworkRead},
 	{"服务网络", "社工室", "/network/rooms", authz.PermNetworkRead},
 	{"服务网络", "社工机构", "/network/organisations", authz.PermNetworkRead},
