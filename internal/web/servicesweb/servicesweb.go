@@ -203,11 +203,11 @@ func (s *Handlers) ApiCategoriesSave(c *kit.Ctx) error {
 	if in.OrgID == "" {
 		in.OrgID = c.Actor.OrgID
 	}
-	err := c.Write(func(tx *db.Tx) error { return services.SetCategories(c.Context(), tx, c.Actor, in.OrgID, in.Categories) })
+	err := c.Write(func(tx *db.Tx) error {
+		return services.SetCategories(c.Context(), tx, c.Actor, in.OrgID, in.Categories)
+	})
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": in.Categories})
 }
-
-
