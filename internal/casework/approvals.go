@@ -270,3 +270,13 @@ func Pending(ctx context.Context, q db.Querier, actor *authz.Actor, limit int) (
 	}
 	return out, err
 }
+
+// CanAnswer reports whether the actor may answer a pending request on
+// case c (pages show the approve and return buttons only then).
+func CanAnswer(ctx context.Context, q db.Querier, actor *authz.Actor, c Case, a Approval) bool {
+	if a.Decision != "" || !actor.Can(authz.PermCaseworkApprove) {
+		return false
+	}
+	why, err := mayAnswer(ctx, q, actor, c, a)
+	return err == nil && why == ""
+}
