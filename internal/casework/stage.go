@@ -107,7 +107,7 @@ func refresh(ctx context.Context, tx db.Querier, actor *authz.Actor, id, note st
 		if err = done("assessment", "plan"); err == nil {
 			var due string
 			if err = tx.QueryRow(ctx, `SELECT COALESCE(MAX(due_on), '') FROM case_goals WHERE case_id = ?`, id).Scan(&due); err == nil {
-				if due < today {
+				if due == "" {
 					due = addDays(today, 30)
 				}
 				err = ensure("evaluation", due)

@@ -49,6 +49,9 @@ var Accounts = []struct {
 	{"zhiyuan", "朝歌志愿者", authz.RoleVolunteer, "410622001"},
 	{"pinggu", "第三方评估", authz.RoleEvaluator, County},
 	{"lingdao", "县局领导", authz.RoleLeader, County},
+	// 灵山街道's station head and worker, so casework runs in two stations.
+	{"zhanzhang2", "灵山站长", authz.RoleStationHead, "410622004"},
+	{"shegong2", "灵山社工", authz.RoleWorker, "410622004"},
 }
 
 // Step is a module's demo loader, run after the tree and accounts exist.
