@@ -75,6 +75,12 @@ const (
 	PermCaseworkWrite    Permission = "casework.write"    // open cases and record their stages
 	PermCaseworkApprove  Permission = "casework.approve"  // answer requests to approve plans and closures
 	PermCaseworkSettings Permission = "casework.settings" // county rules, supervisors' stations
+
+	// Referrals (转介) and the directory of agencies (package referrals).
+	// The reason and outcome are sealed and shown to writers only.
+	PermReferralsRead  Permission = "referrals.read"  // referrals in scope, the directory
+	PermReferralsWrite Permission = "referrals.write" // refer, record the agency's answer, withdraw
+	PermAgenciesManage Permission = "agencies.manage" // keep the directory of agencies and resources
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader}
@@ -124,6 +130,10 @@ var policy = map[Permission][]Role{
 	PermCaseworkWrite:    {RoleStationHead, RoleWorker},
 	PermCaseworkApprove:  {RoleAdmin, RoleStationHead, RoleSupervisor},
 	PermCaseworkSettings: {RoleAdmin},
+
+	PermReferralsRead:  {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleLeader},
+	PermReferralsWrite: {RoleStationHead, RoleWorker},
+	PermAgenciesManage: {RoleAdmin, RoleStationHead},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/referrals"
 )
 
 // The demo county's casework, in 朝歌街道 and 灵山街道: the county supervisor (dudao) assigned to both stations, and cases at
@@ -56,8 +57,85 @@ func loadCasework(ctx context.Context, a *app.App) error {
 			return err
 		}
 		// 灵山: a returned plan, an intervention past its evaluation date, a new intake.
-		return d.run(actors["shegong2"], actors["zhanzhang2"], "410622004", []string{"plan_returned", "evaluation_overdue", "intake"})
+		if err := d.run(actors["shegong2"], actors["zhanzhang2"], "410622004", []string{"plan_returned", "evaluation_overdue", "intake"}); err != nil {
+			return err
+		}
+		return d.referrals(actors["admin"], actors["shegong"])
 	})
+}
+
+// referrals: the county's directory and a referral in every state,
+// from the 朝歌 cases in intervention or later.
+func (d *caseDemo) referrals(admin, worker *authz.Actor) error {
+	ctx, tx := d.ctx, d.tx
+	var agencies []referrals.Agency
+	for _, a := range []referrals.AgencyInput{
+		{Name: "淇县残疾人联合会", Kind: "disability", Contact: "康复部", Phone: "0392-7221001", Services: "残疾人康复训练、辅具适配、残疾证办理"},
+		{Name: "淇县人民医院", Kind: "hospital", Contact: "医务科", Phone: "0392-7222120", Services: "慢病管理、精神心理门诊、家庭医生签约"},
+		{Name: "淇县妇女联合会", Kind: "women", Contact: "权益部", Phone: "0392-7223002", Services: "妇女儿童权益维护、家庭纠纷调解"},
+		{Name: "淇县慈善总会", Kind: "charity", Contact: "救助部", Phone: "0392-7224003", Services: "临时救助、助学、冬季物资"},
+		{Name: "朝歌街道司法所", Kind: "justice", Contact: "所长", Phone: "0392-7225004", Services: "法律援助、人民调解"},
+	} {
+		ag, _, err := referrals.SaveAgency(ctx, tx, admin, 0, a)
+		if err != nil {
+			return err
+		}
+		agencies = append(agencies, ag)
+	}
+	cases, _, err := casework.List(ctx, tx, worker, casework.Filter{WorkerID: worker.UserID, Limit: 50})
+	if err != nil {
+		return err
+	}
+	var from []casework.Case
+	for _, c := range cases {
+		if c.Stage == casework.StageIntervention || c.Stage == casework.StageEvaluation || c.Stage == casework.StageClosed || c.Stage == casework.StageFollowUp {
+			from = append(from, c)
+		}
+	}
+	if len(from) == 0 {
+		return fmt.Errorf("demo referrals: no case to refer from")
+	}
+	states := []string{referrals.StatusSent, referrals.StatusReceived, referrals.StatusRejected, referrals.StatusCompleted, referrals.StatusWithdrawn}
+	for i, status := range states {
+		c := from[i%len(from)]
+		f, err := casework.Open(ctx, tx, d.a.Keys, worker, c.ID)
+		if err != nil {
+			return err
+		}
+		in := referrals.Input{CaseID: c.ID, AgencyID: agencies[i].ID, Reason: "需要专业机构的服务：" + agencies[i].Services, Urgency: []string{"normal", "urgent", "normal", "normal", "emergency"}[i],
+			ConsentBy: "本人", ConsentOn: d.day(20), SentOn: d.day(20 - i), Documents: "转介单\n个案预估表"}
+		if f.Plan != nil && len(f.Plan.Goals) > 0 {
+			in.GoalID = f.Plan.Goals[0].ID
+		}
+		if i == 4 {
+			in.ConsentBy, in.ConsentOn, in.ConsentOverride = "", "", "服务对象突发疾病无法表达，家属在外地，先行转介"
+		}
+		r, _, err := referrals.Send(ctx, tx, d.a.Keys, worker, in)
+		if err != nil {
+			return fmt.Errorf("demo referral: %w", err)
+		}
+		move := func(a referrals.Answer) error {
+			a.Version, a.On = r.Version, d.day(10-i)
+			r, err = referrals.Move(ctx, tx, d.a.Keys, worker, r.ID, a)
+			return err
+		}
+		switch status {
+		case referrals.StatusReceived:
+			err = move(referrals.Answer{Status: referrals.StatusReceived})
+		case referrals.StatusRejected:
+			err = move(referrals.Answer{Status: referrals.StatusRejected, Reason: "不符合救助条件，建议申请临时救助"})
+		case referrals.StatusCompleted:
+			if err = move(referrals.Answer{Status: referrals.StatusReceived}); err == nil {
+				err = move(referrals.Answer{Status: referrals.StatusCompleted, Result: "已完成法律援助申请，纠纷调解成功", GoalMet: true})
+			}
+		case referrals.StatusWithdrawn:
+			err = move(referrals.Answer{Status: referrals.StatusWithdrawn, Reason: "家属已自行联系医院"})
+		}
+		if err != nil {
+			return fmt.Errorf("demo referral %s: %w", status, err)
+		}
+	}
+	return nil
 }
 
 type caseDemo struct {
