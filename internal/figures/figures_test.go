@@ -58,7 +58,7 @@ func TestRegisteredFigures(t *testing.T) {
 		"casework.opened": figures.Flow, "casework.closed": figures.Flow, "casework.open": figures.Stock,
 		"casework.plans_approved": figures.Flow, "casework.overdue_tasks": figures.Stock, "casework.goals_attained": figures.Flow,
 		"casework.improved": figures.Flow,
-		"referrals.sent": figures.Flow, "referrals.accepted": figures.Flow, "referrals.completed": figures.Flow,
+		"referrals.sent":    figures.Flow, "referrals.accepted": figures.Flow, "referrals.completed": figures.Flow,
 	}
 	for _, r := range []string{"goals_met", "moved", "died", "declined", "referred", "other"} {
 		want["casework.closed."+r] = figures.Flow
