@@ -338,6 +338,22 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/case-settings":           {admin, head, worker, super, leader},
 	"PUT /api/v1/case-settings":           {admin},
 	"PUT /api/v1/supervisor-stations":     {admin},
+
+	// Referrals (转介) and the directory of agencies.
+	"GET /referrals":                     {admin, head, worker, super, leader},
+	"GET /referrals/new":                 {head, worker},
+	"POST /referrals":                    {head, worker},
+	"GET /referrals/{id}":                {admin, head, worker, super, leader},
+	"POST /referrals/{id}/status":        {head, worker},
+	"GET /agencies":                      {admin, head, worker, super, leader},
+	"POST /agencies":                     {admin, head},
+	"GET /api/v1/referrals":              {admin, head, worker, super, leader},
+	"POST /api/v1/referrals":             {head, worker},
+	"GET /api/v1/referrals/{id}":         {admin, head, worker, super, leader},
+	"POST /api/v1/referrals/{id}/status": {head, worker},
+	"GET /api/v1/agencies":               {admin, head, worker, super, leader},
+	"POST /api/v1/agencies":              {admin, head},
+	"PUT /api/v1/agencies/{id}":          {admin, head},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

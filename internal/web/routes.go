@@ -8,6 +8,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
 	"github.com/shegong/shegong/internal/web/recipientsweb"
+	"github.com/shegong/shegong/internal/web/referralsweb"
 	"github.com/shegong/shegong/internal/web/servicesweb"
 	"github.com/shegong/shegong/internal/web/visitsweb"
 	"github.com/shegong/shegong/internal/web/workforceweb"
@@ -21,7 +22,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -374,6 +375,30 @@ func caseworkModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/case-settings", read, h.ApiSettings),
 			kit.PUT("/api/v1/case-settings", settings, h.ApiSettingsSave),
 			kit.PUT("/api/v1/supervisor-stations", settings, h.ApiSupervisor),
+		},
+	}
+}
+
+// 转介与资源目录
+func referralsModule(k *kit.Server) kit.Module {
+	h := &referralsweb.Handlers{Server: k}
+	read, write, manage := authz.PermReferralsRead, authz.PermReferralsWrite, authz.PermAgenciesManage
+	return kit.Module{Name: "referrals", Templates: referralsweb.Templates, OpenAPI: referralsweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/referrals", read, h.List),
+			kit.GET("/referrals/new", write, h.New),
+			kit.POST("/referrals", write, h.Create),
+			kit.GET("/referrals/{id}", read, h.Show),
+			kit.POST("/referrals/{id}/status", write, h.Move),
+			kit.GET("/agencies", read, h.Agencies),
+			kit.POST("/agencies", manage, h.AgencyCreate),
+			kit.GET("/api/v1/referrals", read, h.ApiList),
+			kit.POST("/api/v1/referrals", write, h.ApiCreate),
+			kit.GET("/api/v1/referrals/{id}", read, h.ApiGet),
+			kit.POST("/api/v1/referrals/{id}/status", write, h.ApiMove),
+			kit.GET("/api/v1/agencies", read, h.ApiAgencies),
+			kit.POST("/api/v1/agencies", manage, h.ApiAgencyCreate),
+			kit.PUT("/api/v1/agencies/{id}", manage, h.ApiAgencyUpdate),
 		},
 	}
 }
