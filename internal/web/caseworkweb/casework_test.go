@@ -67,29 +67,7 @@ func TestCasePagesAndAPI(t *testing.T) {
 	}
 
 	// The API, with a client id, through to an approved plan.
-	var people struct {
-		Items []struct {
-			ID        string `json:"id"`
-			BirthDate string `json:"birth_date"`
-		}
-	}
-	api.Get("/api/v1/recipients?limit=50&status=active").Decode(&people)
-	var person string
-	for _, p := range people.Items {
-		var n int
-		if p.BirthDate != "" && p.BirthDate < "2000-01-01" {
-			var cl struct{ Total int }
-			api.Get("/api/v1/cases?recipient=" + p.ID).Decode(&cl)
-			n = cl.Total
-			if n == 0 {
-				person = p.ID
-				break
-			}
-		}
-	}
-	if person == "" {
-		t.Fatal("no adult without a case")
-	}
+	person := adultWithoutCase(t, env)
 	body := map[string]any{"id": "0190f5a4-7b1c-7c3e-8a2b-1234567890ab", "recipient_id": person, "source": "self", "opened_on": cst.Today(), "intake": "主动求助：照料困难"}
 	res := api.JSON("POST", "/api/v1/cases", body)
 	if res.Status != http.StatusCreated {
@@ -141,4 +119,28 @@ func TestCasePagesAndAPI(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "服务时间不能晚于现在") {
 		t.Fatalf("future log: %d", r.Status)
 	}
+}
+
+// adultWithoutCase is a demo adult in the worker's station with no case.
+func adultWithoutCase(t *testing.T, env *apptest.Env) string {
+	t.Helper()
+	api := env.APILoginDemo("shegong")
+	var people struct {
+		Items []struct {
+			ID        string `json:"id"`
+			BirthDate string `json:"birth_date"`
+		}
+	}
+	api.Get("/api/v1/recipients?limit=50&status=active").Decode(&people)
+	for _, p := range people.Items {
+		if p.BirthDate != "" && p.BirthDate < "2000-01-01" {
+			var cl struct{ Total int }
+			api.Get("/api/v1/cases?recipient=" + p.ID).Decode(&cl)
+			if cl.Total == 0 {
+				return p.ID
+			}
+		}
+	}
+	t.Fatal("no adult without a case")
+	return ""
 }
