@@ -12,10 +12,12 @@ import (
 
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/timeline"
 	"github.com/shegong/shegong/internal/visits"
 )
 
@@ -37,7 +39,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module); err != nil {
 		return err
 	}
 	b := &bench{ctx: ctx, a: a, rng: rand.New(rand.NewPCG(7, 11)), out: stdout, match: *match}
@@ -97,7 +99,14 @@ func (b *bench) run(n int) error {
 	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM visits`).Scan(&visitsTotal); err != nil {
 		return err
 	}
-	fmt.Fprintf(b.out, "数据库：%s，服务对象 %d，探访记录 %d\n", d.Dialect(), total, visitsTotal)
+	var servicesTotal, casesTotal int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM service_records`).Scan(&servicesTotal); err != nil {
+		return err
+	}
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM cases`).Scan(&casesTotal); err != nil {
+		return err
+	}
+	fmt.Fprintf(b.out, "数据库：%s，服务对象 %d，探访记录 %d，服务记录 %d，个案 %d\n", d.Dialect(), total, visitsTotal, servicesTotal, casesTotal)
 	if d.Dialect() == db.SQLite {
 		size := int64(0)
 		for _, suffix := range []string{"", "-wal"} {
@@ -223,6 +232,25 @@ func (b *bench) run(n int) error {
 		}},
 		{"探访记录（站点，第一页）", ms, func() error {
 			_, _, err := visits.List(ctx, d, actorOf(heads), visits.Filter{Limit: 20})
+			return err
+		}},
+		{"个人时间线（第一页）", ms, func() error {
+			_, _, err := timeline.Page(ctx, d, county, b.pick(sample), "", 50)
+			return err
+		}},
+		{"站点在案个案（第一页）", ms, func() error {
+			h := actorOf(heads)
+			_, _, err := casework.List(ctx, d, h, casework.Filter{OrgID: h.OrgID, Stage: "open", Limit: 20})
+			return err
+		}},
+		{"站点个案任务（第一页）", ms, func() error {
+			h := actorOf(heads)
+			_, _, err := casework.Tasks(ctx, d, h, casework.TaskFilter{OrgID: h.OrgID, Limit: 50})
+			return err
+		}},
+		{"社工逾期个案任务", ms, func() error {
+			w := actorOf(workers)
+			_, _, err := casework.Tasks(ctx, d, w, casework.TaskFilter{UserID: w.UserID, OverdueOnly: true, Limit: 50})
 			return err
 		}},
 		{"探访记录：高风险（县，第一页）", ms, func() error {
