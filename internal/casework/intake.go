@@ -191,6 +191,10 @@ func (c Case) fields() []audit.Field {
 	}
 }
 
+// AgreementEntity owns the signed service agreement's scans
+// (internal/attach): they are read under the content rule (Open).
+const AgreementEntity = "case_agreement"
+
 // DecisionInput is the intake decision: accept (with the service
 // agreement's date, its signed scan attached to the case as
 // "case_agreement"), decline (with a reason, and where referred), or

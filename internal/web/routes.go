@@ -347,7 +347,7 @@ func caseworkModule(k *kit.Server) kit.Module {
 			kit.POST("/cases", write, h.Create),
 			kit.GET("/cases/{id}", read, h.Show),
 			kit.GET("/cases/{id}/print/{form}", read, h.Print),
-			kit.POST("/cases/{id}/decision", write, h.Decide),
+			kit.POST("/cases/{id}/decision", write, h.Decide).Upload(attach.MaxUploadBody),
 			kit.POST("/cases/{id}/assessments", write, h.Assess),
 			kit.POST("/cases/{id}/plan", write, h.SavePlan),
 			kit.POST("/cases/{id}/plan/submit", write, h.SubmitPlan),

@@ -1,8 +1,13 @@
 package caseworkweb_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -143,4 +148,40 @@ func adultWithoutCase(t *testing.T, env *apptest.Env) string {
 	}
 	t.Fatal("no adult without a case")
 	return ""
+}
+
+// The signed agreement's scan is stored with the intake decision and
+// read under the case's content rule.
+func TestAgreementScan(t *testing.T) {
+	env := apptest.Start(t)
+	api := env.APILoginDemo("shegong")
+	res := api.JSON("POST", "/api/v1/cases", map[string]any{"recipient_id": adultWithoutCase(t, env), "source": "outreach", "opened_on": cst.Today(), "intake": "外展发现"})
+	var c caseJSON
+	res.Decode(&c)
+	worker := env.LoginDemo("shegong")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"csrf_token": worker.CSRF, "version": strconv.Itoa(c.Version), "decision": "accept", "agreement_on": cst.Today()} {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("agreement_scan", "协议.png")
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	_ = png.Encode(fw, img)
+	mw.Close()
+	r := worker.Request("POST", "/cases/"+c.ID+"/decision", mw.FormDataContentType(), &body)
+	if r.Status != http.StatusSeeOther && r.Status != http.StatusOK {
+		t.Fatalf("decision with scan: %d %s", r.Status, r.Body)
+	}
+	page := worker.Get("/cases/" + c.ID)
+	i := strings.Index(page.Body, `href="/attachments/`)
+	if i < 0 {
+		t.Fatal("no scan on the case page")
+	}
+	link := page.Body[i+6 : i+6+strings.Index(page.Body[i+6:], `"`)]
+	if r := worker.Get(link); r.Status != http.StatusOK {
+		t.Fatalf("worker opens the scan: %d", r.Status)
+	}
+	if r := env.LoginDemo("admin").Get(link); r.Status != http.StatusForbidden {
+		t.Fatalf("admin opens the scan: %d", r.Status)
+	}
 }

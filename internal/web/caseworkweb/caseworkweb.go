@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/cst"
@@ -131,6 +132,7 @@ type view struct {
 	CloseReasonLabel string
 	LevelLabels      map[int]string
 	Blank            []int // empty goal rows of the plan form
+	Scans            []attach.Attachment
 }
 
 var printForms = []kit.Option{{Code: "intake", Label: "接案登记表"}, {Code: "assessment", Label: "预估表"}, {Code: "plan", Label: "服务计划表"},
@@ -154,6 +156,11 @@ func (s *Handlers) load(c *kit.Ctx, id string) (*view, error) {
 				return err
 			}
 			v.File, v.Case, v.History, v.Settings = &f, f.Case, f.History, f.Settings
+			if s.App.Attach != nil {
+				if v.Scans, err = s.App.Attach.List(c.Context(), tx, casework.AgreementEntity, id); err != nil {
+					return err
+				}
+			}
 		} else {
 			if v.Case, v.History, err = casework.GetHistory(c.Context(), tx, c.Actor, id); err != nil {
 				return err
@@ -218,9 +225,19 @@ func atoi(s string) int {
 
 func (s *Handlers) Decide(c *kit.Ctx) error {
 	return s.act(c, "已记录接案决定", func(tx *db.Tx, f *kit.Form) error {
-		_, err := casework.Decide(c.Context(), tx, c.Actor, c.PathValue("id"), atoi(f.Get("version")), casework.DecisionInput{
+		cs, err := casework.Decide(c.Context(), tx, c.Actor, c.PathValue("id"), atoi(f.Get("version")), casework.DecisionInput{
 			Decision: f.Get("decision"), Reason: f.Get("reason"), Referral: f.Get("referral"), AgreementOn: f.Get("agreement_on")})
-		return err
+		if err != nil || s.App.Attach == nil || c.R.MultipartForm == nil {
+			return err
+		}
+		// The signed agreement's scan, stored with the decision.
+		for _, fh := range c.R.MultipartForm.File["agreement_scan"] {
+			if _, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: casework.AgreementEntity, ID: cs.ID, OrgPath: cs.OrgPath},
+				"agreement_scan", fh); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
