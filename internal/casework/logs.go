@@ -42,6 +42,7 @@ type LogInput struct {
 	Place        string `json:"place,omitempty"`
 	Satisfaction int    `json:"satisfaction,omitempty"`
 	Change       string `json:"change_observed,omitempty"`
+	ValueFen     int64  `json:"value_fen,omitempty"` // a resource linked: its value in 分
 }
 
 // Log is a stored entry.
@@ -106,6 +107,9 @@ func AddLog(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if in.Content == "" {
 		fe.Add("content", "请填写服务内容")
 	}
+	if in.ValueFen < 0 || in.ValueFen > 0 && in.Kind != "resource" {
+		fe.Add("value_fen", "资源价值只用于“资源链接”，且不能为负数")
+	}
 	if err := fe.Err(); err != nil {
 		return Log{}, false, err
 	}
@@ -136,7 +140,7 @@ func AddLog(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	}
 	if _, err := services.Derive(ctx, tx, keys, actor, LogSource, id, services.Input{RecipientID: c.RecipientID, OrgID: c.OrgID, Kind: kind,
 		Category: category, ServedAt: stamp, Minutes: in.Minutes, Place: in.Place, Content: logKindLabels[in.Kind] + "：" + in.Content,
-		Satisfaction: in.Satisfaction, Change: services.Change(in.Change), Staff: staff}); err != nil {
+		Satisfaction: in.Satisfaction, Change: services.Change(in.Change), ValueFen: in.ValueFen, Staff: staff}); err != nil {
 		return Log{}, false, err
 	}
 	if c.Stage == StageFollowUp {

@@ -218,6 +218,18 @@ func (s *Handlers) act(c *kit.Ctx, flash string, fn func(tx *db.Tx, f *kit.Form)
 	return c.Redirect("/cases/"+id, flash)
 }
 
+// yuanToFen reads an amount typed in 元 ("12.5") as 分; unreadable is 0.
+func yuanToFen(s string) int64 {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0
+	}
+	if v < 0 {
+		return -1
+	}
+	return int64(v*100 + 0.5)
+}
+
 func atoi(s string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(s))
 	return n
@@ -317,7 +329,8 @@ func (s *Handlers) SubmitPlan(c *kit.Ctx) error {
 func (s *Handlers) AddLog(c *kit.Ctx) error {
 	return s.act(c, "已记录服务", func(tx *db.Tx, f *kit.Form) error {
 		_, _, err := casework.AddLog(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), casework.LogInput{ID: f.Get("id"),
-			LoggedAt: f.Get("logged_at"), Kind: f.Get("kind"), Minutes: atoi(f.Get("minutes")), Content: f.Get("content"), NextStep: f.Get("next_step")})
+			LoggedAt: f.Get("logged_at"), Kind: f.Get("kind"), Minutes: atoi(f.Get("minutes")), Content: f.Get("content"), NextStep: f.Get("next_step"),
+			ValueFen: yuanToFen(f.Get("value_yuan"))})
 		return err
 	})
 }
