@@ -36,6 +36,10 @@ var migrations embed.FS
 // Module is the referrals schema, migrated after casework.
 var Module = db.MustLoadModule("referrals", migrations, "migrations")
 
+// ConsentEntity owns the scans of signed consent forms (internal/attach),
+// read by those who write referrals in scope.
+const ConsentEntity = "referral_consent"
+
 // ServiceSource names referrals as the source of service records.
 const ServiceSource = "referral"
 

@@ -387,7 +387,7 @@ func referralsModule(k *kit.Server) kit.Module {
 		Routes: []kit.Route{
 			kit.GET("/referrals", read, h.List),
 			kit.GET("/referrals/new", write, h.New),
-			kit.POST("/referrals", write, h.Create),
+			kit.POST("/referrals", write, h.Create).Upload(attach.MaxUploadBody),
 			kit.GET("/referrals/{id}", read, h.Show),
 			kit.POST("/referrals/{id}/status", write, h.Move),
 			kit.GET("/agencies", read, h.Agencies),

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/referrals"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -50,7 +51,13 @@ func (s *Handlers) Show(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("referrals_show", &kit.Page{Title: "转介", Form: kit.NewForm(nil), Data: map[string]any{"Referral": f}})
+	var scans []attach.Attachment
+	if s.App.Attach != nil && f.Reason != "" {
+		if scans, err = s.App.Attach.List(c.Context(), c.DB(), referrals.ConsentEntity, f.ID); err != nil {
+			return err
+		}
+	}
+	return c.Render("referrals_show", &kit.Page{Title: "转介", Form: kit.NewForm(nil), Data: map[string]any{"Referral": f, "Scans": scans}})
 }
 
 func (s *Handlers) formPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
@@ -83,7 +90,16 @@ func (s *Handlers) Create(c *kit.Ctx) error {
 		r, _, err = referrals.Send(c.Context(), tx, s.App.Keys, c.Actor, referrals.Input{ID: f.Get("id"), RecipientID: f.Get("recipient_id"),
 			CaseID: f.Get("case_id"), GoalID: f.Get("goal_id"), AgencyID: f.Get("agency_id"), Reason: f.Get("reason"), Urgency: f.Get("urgency"),
 			ConsentBy: f.Get("consent_by"), ConsentOn: f.Get("consent_on"), ConsentOverride: f.Get("consent_override"), Documents: f.Get("documents")})
-		return err
+		if err != nil || s.App.Attach == nil || c.R.MultipartForm == nil {
+			return err
+		}
+		for _, fh := range c.R.MultipartForm.File["consent_scan"] {
+			if _, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: referrals.ConsentEntity, ID: r.ID, OrgPath: r.OrgPath},
+				"consent_scan", fh); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		p, perr := s.formPage(c, f)
