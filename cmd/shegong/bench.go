@@ -235,7 +235,7 @@ func (b *bench) run(n int) error {
 			return err
 		}},
 		{"个人时间线（第一页）", ms, func() error {
-			_, _, err := timeline.Page(ctx, d, county, b.pick(sample), "", 50)
+			_, _, err := timeline.Page(ctx, d, province, b.pick(sample), "", 50)
 			return err
 		}},
 		{"站点在案个案（第一页）", ms, func() error {

@@ -67,15 +67,11 @@ func Tasks(ctx context.Context, q db.Querier, actor *authz.Actor, f TaskFilter) 
 	if f.UserID != "" {
 		c.Add("t.user_id = ?", f.UserID)
 	}
-	cond, arg := actor.ScopeFilter("o.path")
-	c.Add(cond, arg)
-	if f.OrgID != "" {
-		var path string
-		if err := q.QueryRow(ctx, `SELECT path FROM org_units WHERE id = ?`, f.OrgID).Scan(&path); err != nil {
-			return nil, 0, err
-		}
-		c.Add("o.path LIKE ?", path+"%")
+	cond, args, err := underNode(ctx, q, actor, f.OrgID, "t.org_id")
+	if err != nil {
+		return nil, 0, err
 	}
+	c.Add(cond, args...)
 	if vc, args := recipients.VisibleCond(actor, "r"); vc != "" {
 		c.Add("EXISTS (SELECT 1 FROM recipients r WHERE r.id = c.recipient_id AND "+vc+")", args...)
 	}
@@ -83,7 +79,7 @@ func Tasks(ctx context.Context, q db.Querier, actor *authz.Actor, f TaskFilter) 
 		f.Limit = 50
 	}
 	return db.Page(ctx, q, db.PageQuery{
-		Count:  `SELECT COUNT(*) FROM case_tasks t JOIN cases c ON c.id = t.case_id JOIN org_units o ON o.id = t.org_id`,
+		Count:  `SELECT COUNT(*) FROM case_tasks t JOIN cases c ON c.id = t.case_id`,
 		Select: taskSelect, Where: c, Order: "t.due_on, t.id", Limit: f.Limit, Offset: max(f.Offset, 0),
 	}, scanTask(today))
 }
