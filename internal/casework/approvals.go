@@ -169,7 +169,7 @@ func mayAnswer(ctx context.Context, q db.Querier, actor *authz.Actor, c Case, a 
 // Answer approves or returns (with a reason) a pending request. An
 // approved plan starts the intervention; an approved closure closes the
 // case; a returned one is edited and sent again.
-func Answer(ctx context.Context, tx db.Querier, actor *authz.Actor, approvalID string, approve bool, reason string) (Approval, error) {
+func Answer(ctx context.Context, tx *db.Tx, actor *authz.Actor, approvalID string, approve bool, reason string) (Approval, error) {
 	if err := actor.Require(authz.PermCaseworkApprove); err != nil {
 		return Approval{}, err
 	}

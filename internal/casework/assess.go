@@ -89,7 +89,7 @@ func atoi(s string) int {
 // AddAssessment records a 预估 (the first, or a later one: scores are
 // kept, so change is a number). Refused at 接案 before acceptance and
 // after closing.
-func AddAssessment(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, caseID string, in AssessmentInput) (Assessment, error) {
+func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in AssessmentInput) (Assessment, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Assessment{}, err

@@ -357,7 +357,12 @@ func TestCaseLifecycle(t *testing.T) {
 		return err
 	})
 	wantField(t, err, "reason")
-	file, err := casework.Open(f.ctx, f.db, f.keys, f.workerA, c.ID)
+	var file casework.File
+	err = f.tx(func(tx *db.Tx) error {
+		var err error
+		file, err = casework.Open(f.ctx, tx, f.keys, f.workerA, c.ID)
+		return err
+	})
 	if err != nil || len(file.Plan.Goals) != 2 || file.Intake == "" || len(file.Logs) != 1 {
 		t.Fatal(err)
 	}

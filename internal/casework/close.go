@@ -35,7 +35,7 @@ type Evaluation struct {
 var AttainmentLabels = map[int]string{1: "未达成", 2: "少部分达成", 3: "部分达成", 4: "大部分达成", 5: "完全达成"}
 
 // AddEvaluation records an evaluation; refused before the plan is approved.
-func AddEvaluation(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, error) {
+func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Evaluation{}, err
@@ -137,7 +137,7 @@ type Closure struct {
 // RequestClosure saves the closure and sends it for approval; a
 // returned closure is edited and sent again. "Goals met" needs an
 // evaluation.
-func RequestClosure(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, caseID string, in ClosureInput) (Approval, error) {
+func RequestClosure(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in ClosureInput) (Approval, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Approval{}, err

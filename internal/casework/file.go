@@ -86,7 +86,7 @@ func history(ctx context.Context, q db.Querier, c Case) (History, error) {
 // workers, the station head, the station's supervisor: Forbidden for
 // anyone else). Every opening by someone other than the case's workers
 // is recorded in the audit log, in tx.
-func Open(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, id string) (File, error) {
+func Open(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string) (File, error) {
 	c, err := Get(ctx, tx, actor, id)
 	if err != nil {
 		return File{}, err

@@ -34,7 +34,7 @@ type IntakeInput struct {
 // county's rule, at the client's station. A repeat with the same id
 // returns the saved case (replayed). Errors: Forbidden, field errors
 // (recipient_id out of scope, a date in the future…), Conflict.
-func OpenCase(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, in IntakeInput) (Case, bool, error) {
+func OpenCase(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in IntakeInput) (Case, bool, error) {
 	if err := actor.Require(authz.PermCaseworkWrite); err != nil {
 		return Case{}, false, err
 	}
@@ -208,7 +208,7 @@ type DecisionInput struct {
 }
 
 // Decide records the intake decision on a case at 接案.
-func Decide(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int, in DecisionInput) (Case, error) {
+func Decide(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, version int, in DecisionInput) (Case, error) {
 	c, err := forWrite(ctx, tx, actor, id)
 	if err != nil {
 		return Case{}, err
@@ -267,7 +267,7 @@ func afterWrite(ctx context.Context, tx db.Querier, actor *authz.Actor, before C
 
 // Reopen (重开) reopens a closed, declined or referred case, with a
 // reason: its stage follows again from what is recorded.
-func Reopen(ctx context.Context, tx db.Querier, actor *authz.Actor, id string, version int, reason string) (Case, error) {
+func Reopen(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, version int, reason string) (Case, error) {
 	c, err := forWrite(ctx, tx, actor, id)
 	if err != nil {
 		return Case{}, err

@@ -65,7 +65,7 @@ func (l Log) LoggedAtLocal() string { return cst.ShowStamp(l.LoggedAt) }
 // Refused before the case is accepted, after it is closed (a follow-up
 // entry is allowed while follow-ups are due), in the future or before
 // intake. A repeat with the same id returns the saved entry.
-func AddLog(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, caseID string, in LogInput) (Log, bool, error) {
+func AddLog(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in LogInput) (Log, bool, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Log{}, false, err

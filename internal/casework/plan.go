@@ -52,7 +52,7 @@ type goalText struct {
 
 // SavePlan writes the case's plan (version 0 for the first), editable
 // while a draft or returned. Refused before an assessment.
-func SavePlan(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, caseID string, version int, in PlanInput) (Plan, error) {
+func SavePlan(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, version int, in PlanInput) (Plan, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Plan{}, err
@@ -176,7 +176,7 @@ func loadPlan(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID st
 }
 
 // SubmitPlan sends the plan for approval.
-func SubmitPlan(ctx context.Context, tx db.Querier, actor *authz.Actor, caseID string) (Approval, error) {
+func SubmitPlan(ctx context.Context, tx *db.Tx, actor *authz.Actor, caseID string) (Approval, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
 		return Approval{}, err

@@ -93,7 +93,7 @@ type AgencyInput struct {
 }
 
 // SaveAgency creates (version 0) or edits an agency of the directory.
-func SaveAgency(ctx context.Context, tx db.Querier, actor *authz.Actor, version int, in AgencyInput) (Agency, bool, error) {
+func SaveAgency(ctx context.Context, tx *db.Tx, actor *authz.Actor, version int, in AgencyInput) (Agency, bool, error) {
 	if err := actor.Require(authz.PermAgenciesManage); err != nil {
 		return Agency{}, false, err
 	}
@@ -282,7 +282,7 @@ type Input struct {
 // with the same id returns the saved referral. Refused without consent
 // or an override reason, for a person out of scope, for a goal not of
 // the case.
-func Send(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (Referral, bool, error) {
+func Send(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, in Input) (Referral, bool, error) {
 	if err := actor.Require(authz.PermReferralsWrite); err != nil {
 		return Referral{}, false, err
 	}
@@ -508,7 +508,7 @@ type Answer struct {
 var next = map[string][]string{StatusSent: {StatusReceived, StatusRejected, StatusWithdrawn}, StatusReceived: {StatusCompleted, StatusWithdrawn}}
 
 // Move records the next state.
-func Move(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *authz.Actor, id string, in Answer) (Referral, error) {
+func Move(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, id string, in Answer) (Referral, error) {
 	if err := actor.Require(authz.PermReferralsWrite); err != nil {
 		return Referral{}, err
 	}
