@@ -14,10 +14,13 @@ import (
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/timeline"
 	"github.com/shegong/shegong/internal/visits"
 )
 
@@ -57,7 +60,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	if _, err := a.DB.Migrate(ctx, recipients.Module, visits.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module); err != nil {
 		return err
 	}
 	b := &bench{ctx: ctx, a: a, rng: rand.New(rand.NewPCG(7, 11)), out: stdout, match: *match}
@@ -151,6 +154,13 @@ func (b *bench) header() error {
 	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM visits`).Scan(&visitsTotal); err != nil {
 		return err
 	}
+	var servicesTotal, casesTotal int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM service_records`).Scan(&servicesTotal); err != nil {
+		return err
+	}
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM cases`).Scan(&casesTotal); err != nil {
+		return err
+	}
 	where := string(d.Dialect())
 	if d.Dialect() == db.SQLite {
 		size := int64(0)
@@ -161,8 +171,8 @@ func (b *bench) header() error {
 		}
 		where += fmt.Sprintf("（%s，%.2f GB）", d.Path, float64(size)/(1<<30))
 	}
-	fmt.Fprintf(b.out, "shegong bench %s（中国标准时间）；数据库：%s，服务对象 %d，探访记录 %d\n",
-		cst.Now().Format("2006-01-02 15:04:05"), where, total, visitsTotal)
+	fmt.Fprintf(b.out, "shegong bench %s（中国标准时间）；数据库：%s，服务对象 %d，探访记录 %d，服务记录 %d，个案 %d\n",
+		cst.Now().Format("2006-01-02 15:04:05"), where, total, visitsTotal, servicesTotal, casesTotal)
 	return nil
 }
 
@@ -284,6 +294,25 @@ func (b *bench) run(n int) error {
 		}},
 		{"探访记录（站点，第一页）", ms, func() error {
 			_, _, err := visits.List(ctx, d, actorOf(heads), visits.Filter{Limit: 20})
+			return err
+		}},
+		{"个人时间线（第一页）", ms, func() error {
+			_, _, err := timeline.Page(ctx, d, province, b.pick(sample), "", 50)
+			return err
+		}},
+		{"站点在案个案（第一页）", ms, func() error {
+			h := actorOf(heads)
+			_, _, err := casework.List(ctx, d, h, casework.Filter{OrgID: h.OrgID, Stage: "open", Limit: 20})
+			return err
+		}},
+		{"站点个案任务（第一页）", ms, func() error {
+			h := actorOf(heads)
+			_, _, err := casework.Tasks(ctx, d, h, casework.TaskFilter{OrgID: h.OrgID, Limit: 50})
+			return err
+		}},
+		{"社工逾期个案任务", ms, func() error {
+			w := actorOf(workers)
+			_, _, err := casework.Tasks(ctx, d, w, casework.TaskFilter{UserID: w.UserID, OverdueOnly: true, Limit: 50})
 			return err
 		}},
 		{"探访记录：高风险（县，第一页）", ms, func() error {

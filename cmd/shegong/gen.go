@@ -13,6 +13,7 @@ import (
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
@@ -20,6 +21,7 @@ import (
 	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/services"
 	"github.com/shegong/shegong/internal/validate"
 	"github.com/shegong/shegong/internal/visits"
 )
@@ -38,6 +40,7 @@ const genPassword = "demo123456"
 
 type genOptions struct {
 	recipients, visits int
+	services, cases    int // typed service records besides the visits' own; cases
 	counties           int
 	stations, rooms    int // per county, per station
 	seed               uint64
@@ -48,7 +51,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f := newFlags("gen", stderr)
 	var o genOptions
 	f.fs.IntVar(&o.recipients, "recipients", 1_000_000, "服务对象人数")
-	f.fs.IntVar(&o.visits, "visits", 5_000_000, "探访记录条数（约数）")
+	f.fs.IntVar(&o.visits, "visits", 5_000_000, "探访记录条数（约数）；每条探访另有一条服务记录")
+	f.fs.IntVar(&o.services, "services", 0, "探访之外的服务记录条数（约数）")
+	f.fs.IntVar(&o.cases, "cases", 0, "个案数（约数）")
 	f.fs.IntVar(&o.counties, "counties", 0, "县（区）数；0 = 每 2 万人一个县")
 	f.fs.IntVar(&o.stations, "stations", 12, "每县社工站数")
 	f.fs.IntVar(&o.rooms, "rooms", 4, "每站社工室数")
@@ -77,7 +82,7 @@ gen_cN_sM_wK（社工），密码均为 %s。这些账号标为演示账号：�
 	defer a.Close()
 	// The registry and visits may not be in app.Modules() yet on every
 	// branch; migrating them again is a no-op.
-	if _, err := a.DB.Migrate(ctx, recipients.Module, visits.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module); err != nil {
 		return err
 	}
 	var n int
@@ -138,23 +143,26 @@ func (g *generator) name() string {
 }
 
 type generator struct {
-	ctx      context.Context
-	a        *app.App
-	o        genOptions
-	rng      *rand.Rand
-	keys     *secure.Keyring
-	today    time.Time
-	rules    visits.Rules
-	usedIDs  map[string]bool
-	stations []genStation
-	cats     []string
-	out      io.Writer
-	rows     int
+	svc, staff, cs, cw, ct, ce *batchInsert
+	svcPer, casePer            float64
+	ctx                        context.Context
+	a                          *app.App
+	o                          genOptions
+	rng                        *rand.Rand
+	keys                       *secure.Keyring
+	today                      time.Time
+	rules                      visits.Rules
+	usedIDs                    map[string]bool
+	stations                   []genStation
+	cats                       []string
+	out                        io.Writer
+	rows                       int
+	caseSeq                    map[string]int // per station: case numbers
 }
 
 func generate(ctx context.Context, a *app.App, o genOptions, out io.Writer) error {
 	g := &generator{ctx: ctx, a: a, o: o, rng: rand.New(rand.NewPCG(o.seed, o.seed*7919)), keys: a.Keys, today: cst.Now(),
-		rules: visits.DefaultRules(), usedIDs: make(map[string]bool, o.recipients), out: out}
+		rules: visits.DefaultRules(), usedIDs: make(map[string]bool, o.recipients), out: out, caseSeq: map[string]int{}}
 	if a.DB.Dialect() == db.SQLite {
 		// Every write goes through the one writer connection, so the
 		// pragmas below hold for all of them: a large page cache keeps
@@ -170,7 +178,8 @@ func generate(ctx context.Context, a *app.App, o genOptions, out io.Writer) erro
 		return fmt.Errorf("tree: %w", err)
 	}
 	fmt.Fprintf(out, "机构与账号：%d 个县、%d 个社工站，用时 %s\n", g.o.counties, len(g.stations), time.Since(start).Round(time.Millisecond))
-	indexes, err := dropIndexes(ctx, a.DB, "recipients", "visits", "visit_visitors", "recipient_category_links", "households")
+	indexes, err := dropIndexes(ctx, a.DB, "recipients", "visits", "visit_visitors", "recipient_category_links", "households",
+		"service_records", "service_record_staff", "cases", "case_workers", "case_tasks", "case_events")
 	if err != nil {
 		return err
 	}
@@ -404,9 +413,17 @@ func (g *generator) people() error {
 	vv := &batchInsert{table: "visit_visitors", cols: []string{"visit_id", "position", "user_id", "name"}}
 	links := &batchInsert{table: "recipient_category_links", cols: []string{"recipient_id", "category"}}
 	hh := &batchInsert{table: "households", cols: []string{"id", "version", "org_id", "name", "created_at", "updated_at"}}
+	g.svc = &batchInsert{table: "service_records", cols: serviceCols}
+	g.staff = &batchInsert{table: "service_record_staff", cols: []string{"record_id", "position", "user_id", "worker_id", "volunteer_id", "name"}}
+	g.cs = &batchInsert{table: "cases", cols: caseCols}
+	g.cw = &batchInsert{table: "case_workers", cols: []string{"case_id", "user_id", "lead"}}
+	g.ct = &batchInsert{table: "case_tasks", cols: []string{"id", "case_id", "org_id", "user_id", "kind", "due_on", "done_on"}}
+	g.ce = &batchInsert{table: "case_events", cols: []string{"id", "case_id", "at", "kind", "stage", "note", "actor_id"}}
+	g.svcPer = float64(g.o.services) / float64(g.o.recipients)
+	g.casePer = float64(g.o.cases) / float64(g.o.recipients)
 	now := cst.NowStamp()
 	start := time.Now()
-	nRec, nVis := 0, 0
+	nRec, nVis, nSvc, nCase := 0, 0, 0, 0
 	for done := 0; done < g.o.recipients; {
 		size := min(g.o.batch, g.o.recipients-done)
 		t0 := time.Now()
@@ -415,7 +432,7 @@ func (g *generator) people() error {
 				st := &g.stations[(done+i)%len(g.stations)]
 				g.person(st, rec, vis, vv, links, hh, perPerson, now)
 			}
-			for _, b := range []*batchInsert{hh, rec, links, vis, vv} {
+			for _, b := range []*batchInsert{hh, rec, links, vis, vv, g.svc, g.staff, g.cs, g.cw, g.ct, g.ce} {
 				n, err := b.flush(g.ctx, tx)
 				if err != nil {
 					return err
@@ -426,6 +443,10 @@ func (g *generator) people() error {
 					nRec += n
 				case "visits":
 					nVis += n
+				case "service_records":
+					nSvc += n
+				case "cases":
+					nCase += n
 				}
 			}
 			return nil
@@ -440,7 +461,7 @@ func (g *generator) people() error {
 			}
 		}
 		el := time.Since(start).Seconds()
-		fmt.Fprintf(g.out, "服务对象 %d / %d，探访记录 %d（本批 %s；累计 %.0f 行/秒）\n", nRec, g.o.recipients, nVis,
+		fmt.Fprintf(g.out, "服务对象 %d / %d，探访记录 %d，服务记录 %d，个案 %d（本批 %s；累计 %.0f 行/秒）\n", nRec, g.o.recipients, nVis, nSvc, nCase,
 			time.Since(t0).Round(time.Millisecond), float64(g.rows)/el)
 	}
 	return nil
@@ -535,6 +556,12 @@ func (g *generator) person(st *genStation, rec, vis, vv, links, hh *batchInsert,
 		vis.add(vid, 1, id, orgID, stamp, date, methods[g.rng.IntN(len(methods))], g.keys.Seal(findings[g.rng.IntN(len(findings))]),
 			s[0], s[1], s[2], s[3], tier, visits.FollowNone, due, worker, stamp, stamp)
 		vv.add(vid, 1, worker, "社工")
+		place := ""
+		if vis.rows[len(vis.rows)-1][6] == visits.MethodHome {
+			place = "服务对象家中"
+		}
+		g.svc.add(vid, 1, orgID, id, 1, services.KindVisit, "comfort", stamp, date, 0, place, "", 0, "", 0, "visit", vid, "", worker, stamp, stamp)
+		g.staff.add(vid, 1, worker, "", "", "社工")
 		if k == 0 {
 			lastVisit, nextDue = date, due
 		}
@@ -543,9 +570,98 @@ func (g *generator) person(st *genStation, rec, vis, vv, links, hh *batchInsert,
 	if lastVisit == "" {
 		tier = ""
 	}
+	g.serviceRecords(st, id, orgID, worker, birth, status)
+	g.cases(st, id, worker, birth)
 	rec.add(id, 1, orgID, name, pinyin.NameInitials(name), sex, birth.Format(cst.DateLayout),
 		g.keys.Seal(idNumber), g.keys.BlindIndex("idcard", idNumber), secure.MaskID(idNumber), "汉族",
 		g.keys.Seal(phone), g.keys.BlindIndex("phone", phone), secure.MaskPhone(phone),
 		g.keys.Seal(addr), secure.MaskAddress(addr), village, "独居", strings.Join(cats, "、"),
 		worker, status, reason, statusDate, household, relation, "", now, now, string(tier), lastVisit, nextDue)
+}
+
+// serviceCols and caseCols are the columns gen writes.
+var serviceCols = []string{"id", "version", "org_id", "recipient_id", "participants", "kind", "category", "served_at", "served_on", "minutes", "place",
+	"content_enc", "satisfaction", "change_observed", "value_fen", "source", "source_id", "content_hash", "created_by", "created_at", "updated_at"}
+
+var caseCols = []string{"id", "version", "number", "org_id", "recipient_id", "stage", "risk", "source", "opened_on", "intake_enc", "decision",
+	"decided_on", "closed_on", "close_reason", "created_by", "created_at", "updated_at"}
+
+var (
+	svcKinds   = []services.Kind{services.KindCase, services.KindCase, services.KindGroup, services.KindCommunity, services.KindPolicy, services.KindResource, services.KindReferral}
+	svcCats    = []string{"policy", "relief", "comfort", "capacity", "support", "crisis", "rights", "integration", "participation", "health"}
+	svcContent = []string{"面谈，倾听近况并情绪疏导。", "协助申请临时救助，材料已递交。", "组织邻里互助小组活动。", "政策宣讲：养老服务补贴。", "链接助餐服务，每日送餐上门。"}
+	caseStages = []casework.Stage{casework.StageIntake, casework.StageAssessment, casework.StagePlan, casework.StageIntervention, casework.StageIntervention,
+		casework.StageIntervention, casework.StageEvaluation, casework.StageClosed, casework.StageClosed, casework.StageClosed, casework.StageFollowUp, casework.StageDeclined}
+)
+
+// serviceRecords writes a person's typed service records (besides the
+// visits' own), spread over the last two years.
+func (g *generator) serviceRecords(st *genStation, id, orgID, worker string, birth time.Time, status string) {
+	n := int(g.svcPer*g.rng.Float64()*2 + 0.5)
+	for k := 0; k < n; k++ {
+		at := g.today.Add(-time.Duration(g.rng.Int64N(int64(730 * 24 * time.Hour))))
+		if at.Before(birth) {
+			continue
+		}
+		rid := ids.New()
+		stamp, date := cst.Stamp(at), at.In(cst.Loc).Format(cst.DateLayout)
+		kind := svcKinds[g.rng.IntN(len(svcKinds))]
+		value := int64(0)
+		if kind == services.KindResource {
+			value = int64(1+g.rng.IntN(500)) * 100
+		}
+		g.svc.add(rid, 1, orgID, id, 1, kind, svcCats[g.rng.IntN(len(svcCats))], stamp, date, 15*(1+g.rng.IntN(8)), "",
+			g.keys.Seal(svcContent[g.rng.IntN(len(svcContent))]), 3+g.rng.IntN(3), string(services.Changes[g.rng.IntN(3)]), value, "", "", "", worker, stamp, stamp)
+		g.staff.add(rid, 1, worker, "", "", "社工")
+	}
+}
+
+// cases writes a person's cases (most have none): a stage, the lead
+// worker, the stage's event and, for an open case, the task it is due,
+// a fifth of them overdue.
+func (g *generator) cases(st *genStation, id, worker string, birth time.Time) {
+	n := 0
+	if x := g.casePer * float64(g.rng.IntN(1000)) / 1000 * 2; g.rng.Float64() < x-float64(int(x)) {
+		n = int(x) + 1
+	} else {
+		n = int(x)
+	}
+	for k := 0; k < n; k++ {
+		cid := ids.New()
+		stage := caseStages[g.rng.IntN(len(caseStages))]
+		opened := g.today.AddDate(0, 0, -g.rng.IntN(700))
+		if opened.Before(birth) {
+			continue
+		}
+		openedOn := opened.Format(cst.DateLayout)
+		g.caseSeq[st.unit.ID]++
+		number := fmt.Sprintf("GA-%s-%s-%05d", openedOn[:4], st.unit.DivisionCode, g.caseSeq[st.unit.ID])
+		decision, decided, closed, reason := "accept", openedOn, "", ""
+		switch stage {
+		case casework.StageIntake:
+			decision, decided = "", ""
+		case casework.StageDeclined:
+			decision = "decline"
+		case casework.StageClosed, casework.StageFollowUp:
+			closed, reason = opened.AddDate(0, 0, 30+g.rng.IntN(150)).Format(cst.DateLayout), casework.CloseReasons[g.rng.IntN(len(casework.CloseReasons))]
+			if closed > g.today.Format(cst.DateLayout) {
+				closed = g.today.Format(cst.DateLayout)
+			}
+		}
+		stamp := cst.Stamp(opened)
+		risk := ""
+		if g.rng.IntN(10) == 0 {
+			risk = "high"
+		}
+		g.cs.add(cid, 1, number, st.unit.ID, id, stage, risk, "self", openedOn, g.keys.Seal("独居，情绪低落，需要陪伴与资源链接。"), decision, decided,
+			closed, reason, worker, stamp, stamp)
+		g.cw.add(cid, worker, 1)
+		g.ce.add(ids.New(), cid, stamp, "stage", stage, "", worker)
+		if stage.Open() {
+			kind := map[casework.Stage]string{casework.StageIntake: "assessment", casework.StageAssessment: "assessment", casework.StagePlan: "plan",
+				casework.StageIntervention: "evaluation", casework.StageEvaluation: "evaluation"}[stage]
+			due := g.today.AddDate(0, 0, g.rng.IntN(60)-12).Format(cst.DateLayout)
+			g.ct.add(ids.New(), cid, st.unit.ID, worker, kind, due, "")
+		}
+	}
 }

@@ -19,13 +19,16 @@ import (
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/backup"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/referrals"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/services"
 	"github.com/shegong/shegong/internal/visits"
 	"github.com/shegong/shegong/internal/workforce"
 )
@@ -83,7 +86,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, visits.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not

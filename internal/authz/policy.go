@@ -81,6 +81,27 @@ const (
 	// a month, quarter or year and an org node. A drill-down's records are
 	// guarded by their own module (its read permission, the children rule).
 	PermFiguresRead Permission = "figures.read"
+
+	// Service records (服务记录, package services): every act of service.
+	// Content is sealed; leaders see figures only.
+	PermServicesRead       Permission = "services.read"       // service records in scope (children rule applies)
+	PermServicesWrite      Permission = "services.write"      // record and correct typed service records
+	PermServicesCategories Permission = "services.categories" // the county's list of content categories
+
+	// Casework (个案, package casework). Content (history, problems, logs)
+	// is read only by the case's workers, the station head and the
+	// station's supervisor, whatever the permission; other holders of
+	// casework.read see a case's number, stage, dates and workers.
+	PermCaseworkRead     Permission = "casework.read"     // cases in scope: metadata, task lists
+	PermCaseworkWrite    Permission = "casework.write"    // open cases and record their stages
+	PermCaseworkApprove  Permission = "casework.approve"  // answer requests to approve plans and closures
+	PermCaseworkSettings Permission = "casework.settings" // county rules, supervisors' stations
+
+	// Referrals (转介) and the directory of agencies (package referrals).
+	// The reason and outcome are sealed and shown to writers only.
+	PermReferralsRead  Permission = "referrals.read"  // referrals in scope, the directory
+	PermReferralsWrite Permission = "referrals.write" // refer, record the agency's answer, withdraw
+	PermAgenciesManage Permission = "agencies.manage" // keep the directory of agencies and resources
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
@@ -137,7 +158,19 @@ var policy = map[Permission][]Role{
 	PermVisitsCorrect:         {RoleAdmin, RoleStationHead, RoleWorker},
 	PermWorkforceHoursCorrect: {RoleAdmin, RoleStationHead},
 
-	PermFiguresRead: {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+	PermFiguresRead:        {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+	PermServicesRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
+	PermServicesWrite:      {RoleAdmin, RoleStationHead, RoleWorker},
+	PermServicesCategories: {RoleAdmin},
+
+	PermCaseworkRead:     {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleLeader},
+	PermCaseworkWrite:    {RoleStationHead, RoleWorker},
+	PermCaseworkApprove:  {RoleAdmin, RoleStationHead, RoleSupervisor},
+	PermCaseworkSettings: {RoleAdmin},
+
+	PermReferralsRead:  {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleLeader},
+	PermReferralsWrite: {RoleStationHead, RoleWorker},
+	PermAgenciesManage: {RoleAdmin, RoleStationHead},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

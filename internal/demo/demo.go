@@ -53,6 +53,9 @@ var Accounts = []struct {
 	{"sysadmin", "系统管理员", authz.RoleSysAdmin, County},
 	{"secadmin", "安全管理员", authz.RoleSecAdmin, County},
 	{"auditadmin", "审计管理员", authz.RoleAuditAdmin, County},
+	// 灵山街道's station head and worker, so casework runs in two stations.
+	{"zhanzhang2", "灵山站长", authz.RoleStationHead, "410622004"},
+	{"shegong2", "灵山社工", authz.RoleWorker, "410622004"},
 }
 
 // Step is a module's demo loader, run after the tree and accounts exist.

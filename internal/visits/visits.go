@@ -338,6 +338,9 @@ func Record(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	if err != nil {
 		return Visit{}, false, err
 	}
+	if err := serviceRecord(ctx, tx, keys, actor, v); err != nil {
+		return Visit{}, false, err
+	}
 	summary := "记录探访：" + person.Name + "（" + v.VisitDate + "，" + v.MethodLabel + "）"
 	if registered {
 		summary += "，当场登记为服务对象"
@@ -423,6 +426,9 @@ func Update(ctx context.Context, tx db.Querier, keys *secure.Keyring, actor *aut
 	}
 	after, err := getRow(ctx, tx, keys, id)
 	if err != nil {
+		return Visit{}, err
+	}
+	if err := serviceRecord(ctx, tx, keys, actor, after); err != nil {
 		return Visit{}, err
 	}
 	changes := audit.Diff(before.fields(), after.fields())

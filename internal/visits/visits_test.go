@@ -17,6 +17,8 @@ import (
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // fixture is a county with two stations, a worker in each, a station
@@ -49,7 +51,7 @@ func fixedNow(t *testing.T, s string) time.Time {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, recipients.Module, Module)
+	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, Module)
 	keys, err := secure.Parse([]byte("index " + b64(1) + "\nkey 1 " + b64(2) + "\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,9 @@ func TestFiguresAPIAndDrillDown(t *testing.T) {
 			if res.Status == http.StatusForbidden {
 				continue // a drill-down the role may not open (its module's read permission)
 			}
+			if f, _ := figures.Get(it.Key); f.Records == nil {
+				continue // a figure without a drill-down (a median)
+			}
 			if err := json.Unmarshal([]byte(res.Body), &one); err != nil || res.Status != http.StatusOK {
 				t.Errorf("%s: %s: %d %s", user, it.Key, res.Status, res.Body)
 				continue

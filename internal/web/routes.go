@@ -3,11 +3,14 @@ package web
 import (
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/web/caseworkweb"
 	"github.com/shegong/shegong/internal/web/coreweb"
 	"github.com/shegong/shegong/internal/web/figuresweb"
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
 	"github.com/shegong/shegong/internal/web/recipientsweb"
+	"github.com/shegong/shegong/internal/web/referralsweb"
+	"github.com/shegong/shegong/internal/web/servicesweb"
 	"github.com/shegong/shegong/internal/web/visitsweb"
 	"github.com/shegong/shegong/internal/web/workforceweb"
 )
@@ -20,7 +23,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), figuresModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), figuresModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -350,6 +353,96 @@ func figuresModule(k *kit.Server) kit.Module {
 			kit.GET("/figures/{key}", authz.PermFiguresRead, h.Show),
 			kit.GET("/api/v1/figures", authz.PermFiguresRead, h.APIList),
 			kit.GET("/api/v1/figures/{key}", authz.PermFiguresRead, h.APIShow),
+		},
+	}
+}
+
+// 服务记录
+func servicesModule(k *kit.Server) kit.Module {
+	h := &servicesweb.Handlers{Server: k}
+	read, write := authz.PermServicesRead, authz.PermServicesWrite
+	return kit.Module{Name: "services", Templates: servicesweb.Templates, OpenAPI: servicesweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/services", read, h.List),
+			kit.GET("/services/new", write, h.New),
+			kit.POST("/services", write, h.Create),
+			kit.GET("/services/{id}", read, h.Show),
+			kit.GET("/api/v1/services", read, h.ApiList),
+			kit.POST("/api/v1/services", write, h.ApiCreate),
+			kit.GET("/api/v1/services/{id}", read, h.ApiGet),
+			kit.PUT("/api/v1/services/{id}", write, h.ApiUpdate),
+			kit.GET("/api/v1/service-categories", read, h.ApiCategories),
+			kit.PUT("/api/v1/service-categories", authz.PermServicesCategories, h.ApiCategoriesSave),
+		},
+	}
+}
+
+// 个案工作
+func caseworkModule(k *kit.Server) kit.Module {
+	h := &caseworkweb.Handlers{Server: k}
+	read, write, approve, settings := authz.PermCaseworkRead, authz.PermCaseworkWrite, authz.PermCaseworkApprove, authz.PermCaseworkSettings
+	return kit.Module{Name: "casework", Templates: caseworkweb.Templates, OpenAPI: caseworkweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeCasework},
+		Routes: []kit.Route{
+			kit.GET("/cases", read, h.List),
+			kit.GET("/cases/tasks", read, h.Tasks),
+			kit.GET("/cases/approvals", approve, h.Approvals),
+			kit.GET("/cases/new", write, h.New),
+			kit.POST("/cases", write, h.Create),
+			kit.GET("/cases/{id}", read, h.Show),
+			kit.GET("/cases/{id}/print/{form}", read, h.Print),
+			kit.POST("/cases/{id}/decision", write, h.Decide).Upload(attach.MaxUploadBody),
+			kit.POST("/cases/{id}/assessments", write, h.Assess),
+			kit.POST("/cases/{id}/plan", write, h.SavePlan),
+			kit.POST("/cases/{id}/plan/submit", write, h.SubmitPlan),
+			kit.POST("/cases/{id}/logs", write, h.AddLog),
+			kit.POST("/cases/{id}/evaluations", write, h.Evaluate),
+			kit.POST("/cases/{id}/closure", write, h.Close),
+			kit.POST("/cases/{id}/reopen", write, h.Reopen),
+			kit.POST("/case-approvals/{id}", approve, h.Answer),
+			kit.GET("/case-logs/{id}", read, h.LogPage),
+			kit.GET("/api/v1/cases", read, h.ApiList),
+			kit.POST("/api/v1/cases", write, h.ApiCreate),
+			kit.GET("/api/v1/cases/{id}", read, h.ApiGet),
+			kit.GET("/api/v1/cases/{id}/file", read, h.ApiFile),
+			kit.POST("/api/v1/cases/{id}/decision", write, h.ApiDecide),
+			kit.POST("/api/v1/cases/{id}/assessments", write, h.ApiAssess),
+			kit.PUT("/api/v1/cases/{id}/plan", write, h.ApiPlan),
+			kit.POST("/api/v1/cases/{id}/plan/submit", write, h.ApiSubmitPlan),
+			kit.POST("/api/v1/cases/{id}/logs", write, h.ApiLog),
+			kit.POST("/api/v1/cases/{id}/evaluations", write, h.ApiEvaluate),
+			kit.POST("/api/v1/cases/{id}/closure", write, h.ApiClose),
+			kit.POST("/api/v1/cases/{id}/reopen", write, h.ApiReopen),
+			kit.GET("/api/v1/case-approvals", approve, h.ApiPending),
+			kit.POST("/api/v1/case-approvals/{id}", approve, h.ApiAnswer),
+			kit.GET("/api/v1/case-tasks", read, h.ApiTasks),
+			kit.GET("/api/v1/case-settings", read, h.ApiSettings),
+			kit.PUT("/api/v1/case-settings", settings, h.ApiSettingsSave),
+			kit.PUT("/api/v1/supervisor-stations", settings, h.ApiSupervisor),
+		},
+	}
+}
+
+// 转介与资源目录
+func referralsModule(k *kit.Server) kit.Module {
+	h := &referralsweb.Handlers{Server: k}
+	read, write, manage := authz.PermReferralsRead, authz.PermReferralsWrite, authz.PermAgenciesManage
+	return kit.Module{Name: "referrals", Templates: referralsweb.Templates, OpenAPI: referralsweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/referrals", read, h.List),
+			kit.GET("/referrals/new", write, h.New),
+			kit.POST("/referrals", write, h.Create).Upload(attach.MaxUploadBody),
+			kit.GET("/referrals/{id}", read, h.Show),
+			kit.POST("/referrals/{id}/status", write, h.Move),
+			kit.GET("/agencies", read, h.Agencies),
+			kit.POST("/agencies", manage, h.AgencyCreate),
+			kit.GET("/api/v1/referrals", read, h.ApiList),
+			kit.POST("/api/v1/referrals", write, h.ApiCreate),
+			kit.GET("/api/v1/referrals/{id}", read, h.ApiGet),
+			kit.POST("/api/v1/referrals/{id}/status", write, h.ApiMove),
+			kit.GET("/api/v1/agencies", read, h.ApiAgencies),
+			kit.POST("/api/v1/agencies", manage, h.ApiAgencyCreate),
+			kit.PUT("/api/v1/agencies/{id}", manage, h.ApiAgencyUpdate),
 		},
 	}
 }

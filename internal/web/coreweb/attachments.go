@@ -8,7 +8,9 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/network"
+	"github.com/shegong/shegong/internal/referrals"
 	"github.com/shegong/shegong/internal/visits"
 )
 
@@ -23,6 +25,25 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 	"visit": func(s *Handlers, c *kit.Ctx, id string) error {
 		_, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
 		return err
+	},
+	// A referral's signed consent: for those who write referrals in scope.
+	referrals.ConsentEntity: func(s *Handlers, c *kit.Ctx, id string) error {
+		if err := c.Actor.Require(authz.PermReferralsWrite); err != nil {
+			return err
+		}
+		_, err := referrals.Get(c.Context(), s.App.DB, nil, c.Actor, id)
+		return err
+	},
+	// A case's signed agreement: under the case's content rule.
+	casework.AgreementEntity: func(s *Handlers, c *kit.Ctx, id string) error {
+		cs, err := casework.Get(c.Context(), s.App.DB, c.Actor, id)
+		if err != nil {
+			return err
+		}
+		if ok, err := casework.CanReadContent(c.Context(), s.App.DB, c.Actor, cs); err != nil || !ok {
+			return apperr.ErrForbidden()
+		}
+		return nil
 	},
 	network.EntityAssessment: func(s *Handlers, c *kit.Ctx, id string) error {
 		if err := c.Actor.Require(authz.PermNetworkRead); err != nil {
