@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
@@ -83,7 +84,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module}
+	return []db.Module{audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, activities.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not

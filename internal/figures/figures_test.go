@@ -63,6 +63,9 @@ func TestRegisteredFigures(t *testing.T) {
 	for _, r := range []string{"goals_met", "moved", "died", "declined", "referred", "other"} {
 		want["casework.closed."+r] = figures.Flow
 	}
+	for _, k := range []string{"planned", "held", "publicity_planned", "publicity_held", "participants", "volunteer_hours", "themes"} {
+		want["activities."+k] = figures.Flow
+	}
 	for key, kind := range want {
 		f, ok := figures.Get(key)
 		if !ok || f.Kind != kind || f.Records == nil || !strings.HasPrefix(key, f.Module+".") {

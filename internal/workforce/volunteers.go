@@ -60,6 +60,8 @@ type ServiceLog struct {
 	Minutes     int    `json:"minutes"`
 	Hours       string `json:"hours"`
 	Activity    string `json:"activity"`
+	Source      string `json:"source,omitempty"` // "" logged by hand; else the module that wrote it (group session, activity)
+	SourceID    string `json:"source_id,omitempty"`
 }
 
 // HoursInput logs service: a date, hours (decimal) and what was done.
@@ -253,10 +255,10 @@ func (s *Service) ServiceLogs(ctx context.Context, actor *authz.Actor, volunteer
 	if _, err := s.GetVolunteer(ctx, actor, volunteerID); err != nil {
 		return nil, err
 	}
-	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity FROM wf_volunteer_hours WHERE volunteer_id = ?
+	rows, err := s.q().Query(ctx, `SELECT id, volunteer_id, served_on, minutes, activity, source, source_id FROM wf_volunteer_hours WHERE volunteer_id = ?
 		ORDER BY served_on DESC, id DESC`, volunteerID)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
-		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity)
+		err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity, &l.Source, &l.SourceID)
 		l.Hours = FormatHours(l.Minutes)
 		return l, err
 	})
