@@ -66,6 +66,9 @@ func TestRegisteredFigures(t *testing.T) {
 	for _, k := range []string{"planned", "held", "publicity_planned", "publicity_held", "participants", "volunteer_hours", "themes"} {
 		want["activities."+k] = figures.Flow
 	}
+	for _, k := range []string{"planned", "sessions_planned", "held", "sessions_held", "attendance", "attendance_marked", "improved"} {
+		want["groups."+k] = figures.Flow
+	}
 	for key, kind := range want {
 		f, ok := figures.Get(key)
 		if !ok || f.Kind != kind || f.Records == nil || !strings.HasPrefix(key, f.Module+".") {
@@ -76,7 +79,11 @@ func TestRegisteredFigures(t *testing.T) {
 	if f, ok := figures.Get("casework.median_days"); !ok || f.Records != nil {
 		t.Error("casework.median_days")
 	}
-	if len(figures.All()) != len(want)+1 {
+	// A rate has no drill-down either.
+	if f, ok := figures.Get("groups.attendance_rate"); !ok || f.Records != nil {
+		t.Error("groups.attendance_rate")
+	}
+	if len(figures.All()) != len(want)+2 {
 		t.Errorf("%d figures registered, want %d", len(figures.All()), len(want))
 	}
 }
