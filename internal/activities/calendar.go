@@ -435,3 +435,27 @@ func CountyGrid(ctx context.Context, q db.Querier, actor *authz.Actor, orgID str
 	}
 	return g, nil
 }
+
+// Upcoming lists the activities still to be held in the actor's scope
+// from today for a number of days (activities.read), soonest first.
+func Upcoming(ctx context.Context, q db.Querier, actor *authz.Actor, days, limit int) ([]Activity, error) {
+	if err := actor.Require(authz.PermActivitiesRead); err != nil {
+		return nil, err
+	}
+	today := cst.Today()
+	to := cst.Now().AddDate(0, 0, days).Format(cst.DateLayout)
+	cond, arg := actor.ScopeFilter("o.path")
+	rows, err := q.Query(ctx, selectActivity+` WHERE `+cond+` AND a.planned_on >= ? AND a.planned_on <= ? AND a.status IN ('planned', 'postponed')
+		ORDER BY a.planned_on, a.start_time, a.id LIMIT ?`, arg, today, to, limit)
+	return db.Collect(rows, err, scan)
+}
+
+// OfParticipant is the activity of a named participant's row (the
+// source of their service record), checked like Get.
+func OfParticipant(ctx context.Context, q db.Querier, actor *authz.Actor, participantID string) (Activity, error) {
+	var id string
+	if err := q.QueryRow(ctx, `SELECT activity_id FROM act_participants WHERE id = ?`, participantID).Scan(&id); err != nil {
+		return Activity{}, apperr.ErrNotFound("活动参与记录")
+	}
+	return Get(ctx, q, actor, id)
+}

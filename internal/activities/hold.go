@@ -29,7 +29,7 @@ func init() {
 	services.RegisterSource(services.SourceKind{Name: SourceActivity, Label: "社区活动记录",
 		Link: func(id string) string { return "/activities/" + id }})
 	services.RegisterSource(services.SourceKind{Name: SourceParticipant, Label: "社区活动记录",
-		Link: func(id string) string { return "/activities/participant/" + id }})
+		Link: func(id string) string { return "/activity-participants/" + id }})
 }
 
 // HoldInput is the record of a held activity.

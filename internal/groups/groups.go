@@ -537,3 +537,29 @@ func setStage(ctx context.Context, tx *db.Tx, actor *authz.Actor, g Group, to St
 	return after, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "group", EntityID: g.ID, OrgPath: g.OrgPath,
 		Summary: "小组" + after.StageLabel + "：" + g.Name, Changes: changes})
 }
+
+// OfVolunteer lists the groups not yet ended in which a volunteer
+// serves, soonest start first: the volunteer's assignments. The actor
+// is that volunteer (their linked account) or holds groups.read in
+// scope.
+func OfVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, volunteerID string) ([]Group, error) {
+	if actor == nil {
+		return nil, apperr.ErrForbidden()
+	}
+	var own int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM wf_volunteers WHERE id = ? AND user_id = ?`, volunteerID, actor.UserID).Scan(&own); err != nil {
+		return nil, err
+	}
+	var c db.Conds
+	c.Add(`EXISTS (SELECT 1 FROM grp_staff s WHERE s.group_id = g.id AND s.volunteer_id = ?)`, volunteerID)
+	c.Add(`g.stage IN ('preparing', 'recruiting', 'running')`)
+	if own == 0 {
+		if err := actor.Require(authz.PermGroupsRead); err != nil {
+			return nil, err
+		}
+		cond, arg := actor.ScopeFilter("o.path")
+		c.Add(cond, arg)
+	}
+	rows, err := q.Query(ctx, selectGroup+c.Where()+` ORDER BY g.starts_on, g.id LIMIT 50`, c.Args()...)
+	return db.Collect(rows, err, scanGroup)
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/web/activitiesweb"
 	"github.com/shegong/shegong/internal/web/caseworkweb"
 	"github.com/shegong/shegong/internal/web/coreweb"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -22,7 +23,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -399,6 +400,45 @@ func referralsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/agencies", read, h.ApiAgencies),
 			kit.POST("/api/v1/agencies", manage, h.ApiAgencyCreate),
 			kit.PUT("/api/v1/agencies/{id}", manage, h.ApiAgencyUpdate),
+		},
+	}
+}
+
+// 社区活动 · 政策宣讲 · 月度主题
+func activitiesModule(k *kit.Server) kit.Module {
+	h := &activitiesweb.Handlers{Server: k}
+	read, write, themes := authz.PermActivitiesRead, authz.PermActivitiesWrite, authz.PermActivitiesThemes
+	return kit.Module{Name: "activities", Templates: activitiesweb.Templates, OpenAPI: activitiesweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeActivities},
+		Routes: []kit.Route{
+			kit.GET("/activities", read, h.Calendar),
+			kit.GET("/activities/grid", read, h.Grid),
+			kit.GET("/activities/new", write, h.New),
+			kit.POST("/activities", write, h.Create),
+			kit.POST("/activities/themes", write, h.Theme),
+			kit.POST("/activities/county-themes", themes, h.Theme),
+			kit.GET("/activity-participants/{id}", read, h.Participant),
+			kit.GET("/activities/{id}", read, h.Show),
+			kit.GET("/activities/{id}/print", read, h.Print),
+			kit.GET("/activities/{id}/record", write, h.RecordForm),
+			kit.POST("/activities/{id}/record", write, h.Record),
+			kit.POST("/activities/{id}/cancel", write, h.Cancel),
+			kit.POST("/activities/{id}/postpone", write, h.Postpone),
+			kit.POST("/activities/{id}/archive", write, h.Archive),
+			kit.POST("/activities/{id}/photos", write, h.Photo).Upload(12 << 20),
+			kit.GET("/api/v1/activities", read, h.ApiList),
+			kit.POST("/api/v1/activities", write, h.ApiCreate),
+			kit.GET("/api/v1/activities/{id}", read, h.ApiGet),
+			kit.PUT("/api/v1/activities/{id}", write, h.ApiUpdate),
+			kit.POST("/api/v1/activities/{id}/hold", write, h.ApiHold),
+			kit.POST("/api/v1/activities/{id}/cancel", write, h.ApiCancel),
+			kit.POST("/api/v1/activities/{id}/postpone", write, h.ApiPostpone),
+			kit.POST("/api/v1/activities/{id}/archive", write, h.ApiArchive),
+			kit.GET("/api/v1/activity-calendar", read, h.ApiCalendar),
+			kit.GET("/api/v1/activity-grid", read, h.ApiGrid),
+			kit.GET("/api/v1/activity-themes", read, h.ApiThemes),
+			kit.PUT("/api/v1/activity-themes", write, h.ApiSetStationTheme),
+			kit.PUT("/api/v1/county-themes", themes, h.ApiSetCountyTheme),
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package coreweb
 
 import (
+	"github.com/shegong/shegong/internal/activities"
 	"net/http"
 	"time"
 
@@ -29,6 +30,15 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 			return err
 		}
 		_, err := network.GetAssessment(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	// Photos and sign-in sheets of community activities.
+	"activity": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	"activity_signin": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},
 }
