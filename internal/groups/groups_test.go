@@ -276,7 +276,7 @@ func TestGroupCourse(t *testing.T) {
 	entries, _, err := timeline.Page(f.ctx, f.db, f.workerA, p2.ID, "", 20)
 	found := 0
 	for _, e := range entries {
-		if strings.Contains(e.Title, "小组") && strings.HasPrefix(e.Link, "/groups/attendance/") {
+		if strings.Contains(e.Title, "小组") && strings.HasPrefix(e.Link, "/group-attendance/") {
 			found++
 		}
 	}

@@ -331,3 +331,10 @@ func SetMeasure(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *aut
 	}
 	return memberOf(ctx, tx, keys, g.ID, memberID)
 }
+
+// GroupOfMember is the id of a member's group ("" when unknown).
+func GroupOfMember(ctx context.Context, q db.Querier, memberID string) string {
+	var gid string
+	_ = q.QueryRow(ctx, `SELECT group_id FROM grp_members WHERE id = ?`, memberID).Scan(&gid)
+	return gid
+}

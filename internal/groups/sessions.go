@@ -28,7 +28,7 @@ const (
 
 func init() {
 	services.RegisterSource(services.SourceKind{Name: SourceAttendance, Label: "小组活动记录",
-		Link: func(id string) string { return "/groups/attendance/" + id }})
+		Link: func(id string) string { return "/group-attendance/" + id }})
 }
 
 // ProcessStages are the stages of the group process recorded per

@@ -2,6 +2,7 @@ package coreweb
 
 import (
 	"github.com/shegong/shegong/internal/activities"
+	"github.com/shegong/shegong/internal/groups"
 	"net/http"
 	"time"
 
@@ -39,6 +40,11 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 	},
 	"activity_signin": func(s *Handlers, c *kit.Ctx, id string) error {
 		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	// Photos of group sessions.
+	"group_session": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, _, err := groups.GetSession(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},
 }
