@@ -132,7 +132,8 @@ func TestDrillDownEqualsValue(t *testing.T) {
 	// everywhere would be a figure that counts nothing.
 	for _, key := range []string{"network.stations", "network.rooms", "workforce.workers", "workforce.certified", "workforce.volunteers",
 		"visits.made", "visits.people", "visits.overdue", "visits.never", "recipients.in_care", "recipients.registered",
-		"services.instances", "services.people"} {
+		"services.instances", "services.people", "activities.planned", "activities.held", "activities.participants", "activities.volunteer_hours",
+		"activities.themes", "groups.planned", "groups.sessions_held", "groups.attendance"} {
 		if !nonZero[key] {
 			t.Errorf("%s is zero on the demo county", key)
 		}

@@ -355,6 +355,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /api/v1/agencies":              {admin, head},
 	"PUT /api/v1/agencies/{id}":          {admin, head},
 	// Community activities, policy publicity and monthly themes.
+	"GET /my-service":                       everyone,
 	"GET /activities":                       everyone,
 	"GET /activities/grid":                  everyone,
 	"GET /activities/new":                   {head, worker},

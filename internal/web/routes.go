@@ -410,8 +410,9 @@ func activitiesModule(k *kit.Server) kit.Module {
 	h := &activitiesweb.Handlers{Server: k}
 	read, write, themes := authz.PermActivitiesRead, authz.PermActivitiesWrite, authz.PermActivitiesThemes
 	return kit.Module{Name: "activities", Templates: activitiesweb.Templates, OpenAPI: activitiesweb.OpenAPI,
-		Home: []kit.HomeBuilder{h.HomeActivities},
+		Home: []kit.HomeBuilder{h.HomeActivities, h.HomeMyService},
 		Routes: []kit.Route{
+			kit.GET("/my-service", authz.PermHome, h.MyService),
 			kit.GET("/activities", read, h.Calendar),
 			kit.GET("/activities/grid", read, h.Grid),
 			kit.GET("/activities/new", write, h.New),

@@ -78,3 +78,21 @@ func TestActivityPages(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The volunteer's home page shows their hours and assignments; their
+// page lists the hours counted from the activities they served at.
+func TestVolunteerHome(t *testing.T) {
+	env := apptest.Start(t)
+	web := env.LoginDemo("zhiyuan")
+	r := web.Get("/")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "我的志愿服务") || !strings.Contains(r.Body, "累计服务时长") {
+		t.Fatalf("home: %d", r.Status)
+	}
+	r = web.Get("/my-service")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "社区活动") || !strings.Contains(r.Body, "小组活动") {
+		t.Fatalf("my service: %d", r.Status)
+	}
+	if r := env.LoginDemo("shegong").Get("/my-service"); r.Status != http.StatusOK || !strings.Contains(r.Body, "尚未关联志愿者") {
+		t.Fatalf("worker's my-service: %d", r.Status)
+	}
+}
