@@ -28,6 +28,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/recipients"
 )
 
 //go:embed migrations/*.sql
@@ -100,6 +101,7 @@ func (s Status) done() bool { return s == StatusHeld || s == StatusArchived }
 type Participant struct {
 	RecipientID string `json:"recipient_id"`
 	Name        string `json:"name,omitempty"`
+	birthDate   string
 }
 
 // VolunteerHours is a volunteer's service at an activity, in minutes.
@@ -221,10 +223,10 @@ func load(ctx context.Context, q db.Querier, id string) (Activity, error) {
 	if err != nil {
 		return Activity{}, err
 	}
-	rows, err := q.Query(ctx, `SELECT p.recipient_id, r.name FROM act_participants p JOIN recipients r ON r.id = p.recipient_id
+	rows, err := q.Query(ctx, `SELECT p.recipient_id, r.name, r.birth_date FROM act_participants p JOIN recipients r ON r.id = p.recipient_id
 		WHERE p.activity_id = ? ORDER BY p.position`, id)
 	named, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (p Participant, err error) {
-		err = r.Scan(&p.RecipientID, &p.Name)
+		err = r.Scan(&p.RecipientID, &p.Name, &p.birthDate)
 		return p, err
 	})
 	if err != nil {
@@ -257,9 +259,8 @@ func load(ctx context.Context, q db.Querier, id string) (Activity, error) {
 }
 
 // Get loads an activity the actor may read (activities.read, scope).
-// Named participants are listed by name; the children rule is applied
-// on their service records and pages, not here (a name on a sign-in
-// sheet of a public activity).
+// A named participant the children rule hides from the actor is shown
+// as a child without name or id.
 func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Activity, error) {
 	if err := actor.Require(authz.PermActivitiesRead); err != nil {
 		return Activity{}, err
@@ -267,6 +268,11 @@ func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Acti
 	a, err := load(ctx, q, id)
 	if err != nil {
 		return Activity{}, err
+	}
+	for i, p := range a.Named {
+		if recipients.Hidden(actor, p.birthDate) {
+			a.Named[i] = Participant{Name: recipients.HiddenLabel(p.birthDate)}
+		}
 	}
 	return a, actor.RequireScope(a.OrgPath)
 }

@@ -311,7 +311,7 @@ func TestHoldWritesServiceRecordsAndVolunteerHours(t *testing.T) {
 	}
 	found := false
 	for _, e := range entries {
-		if strings.Contains(e.Title, "政策宣讲") && strings.HasPrefix(e.Link, "/activities/") {
+		if strings.Contains(e.Title, "政策宣讲") && strings.HasPrefix(e.Link, "/activity-participants/") {
 			found = true
 		}
 	}
@@ -456,5 +456,25 @@ func TestHoldRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	if _, err := f.plan(f.volunteerUser, activities.PlanInput{OrgID: f.stA.ID, Title: "x", Kind: activities.KindActivity, PlannedOn: "2026-03-02"}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("volunteer planned: %v", err)
+	}
+}
+
+// A child named at an activity is not named to a role the children rule
+// restricts.
+func TestNamedChildHidden(t *testing.T) {
+	f := newFixture(t)
+	child := f.person("小明", "2018-05-01")
+	a := f.mustPlan("2026-03-19", "儿童防溺水宣讲", activities.KindPublicity)
+	if _, err := f.hold(f.workerA, a, goodHold([]activities.Participant{{RecipientID: child.ID}}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := activities.Get(f.ctx, f.db, f.workerA, a.ID)
+	if err != nil || mine.Named[0].Name != "小明" {
+		t.Fatalf("worker: %+v %v", mine.Named, err)
+	}
+	evaluator := &authz.Actor{UserID: "x", Role: authz.RoleEvaluator, OrgID: f.county.ID, OrgPath: f.county.Path}
+	seen, err := activities.Get(f.ctx, f.db, evaluator, a.ID)
+	if err != nil || seen.Named[0].Name == "小明" || seen.Named[0].RecipientID != "" {
+		t.Fatalf("evaluator sees %+v %v", seen.Named, err)
 	}
 }

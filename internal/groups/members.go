@@ -34,6 +34,7 @@ type Member struct {
 	Present     int    `json:"present"` // sessions attended
 	Absent      int    `json:"absent"`
 	Excused     int    `json:"excused"`
+	birthDate   string
 }
 
 // Change is post − pre (nil until both are measured).
@@ -80,25 +81,33 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ",")
 }
 
-// Members lists a group's members in joining order.
+// Members lists a group's members in joining order. A member the
+// children rule hides from the actor is shown as a child without name,
+// id or contact.
 func Members(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, groupID string) ([]Member, error) {
 	if _, err := Get(ctx, q, actor, groupID); err != nil {
 		return nil, err
 	}
-	return members(ctx, q, keys, groupID)
+	list, err := members(ctx, q, keys, groupID)
+	for i, m := range list {
+		if m.RecipientID != "" && recipients.Hidden(actor, m.birthDate) {
+			list[i].Name, list[i].RecipientID, list[i].Contact = recipients.HiddenLabel(m.birthDate), "", ""
+		}
+	}
+	return list, err
 }
 
 func members(ctx context.Context, q db.Querier, keys *secure.Keyring, groupID string) ([]Member, error) {
-	rows, err := q.Query(ctx, `SELECT m.id, m.group_id, COALESCE(m.recipient_id, ''), m.name, m.contact_enc, m.joined_on, m.left_on, m.pre_score, m.post_score,
+	rows, err := q.Query(ctx, `SELECT m.id, m.group_id, COALESCE(m.recipient_id, ''), COALESCE(r.birth_date, ''), m.name, m.contact_enc, m.joined_on, m.left_on, m.pre_score, m.post_score,
 		m.pre_items, m.post_items,
 		(SELECT COUNT(*) FROM grp_attendance a WHERE a.member_id = m.id AND a.status = 'present'),
 		(SELECT COUNT(*) FROM grp_attendance a WHERE a.member_id = m.id AND a.status = 'absent'),
 		(SELECT COUNT(*) FROM grp_attendance a WHERE a.member_id = m.id AND a.status = 'excused')
-		FROM grp_members m WHERE m.group_id = ? ORDER BY m.joined_on, m.created_at, m.id`, groupID)
+		FROM grp_members m LEFT JOIN recipients r ON r.id = m.recipient_id WHERE m.group_id = ? ORDER BY m.joined_on, m.created_at, m.id`, groupID)
 	return db.Collect(rows, err, func(r interface{ Scan(...any) error }) (m Member, err error) {
 		var contact, pi, po string
 		var pre, post sql.NullInt64
-		err = r.Scan(&m.ID, &m.GroupID, &m.RecipientID, &m.Name, &contact, &m.JoinedOn, &m.LeftOn, &pre, &post, &pi, &po, &m.Present, &m.Absent, &m.Excused)
+		err = r.Scan(&m.ID, &m.GroupID, &m.RecipientID, &m.birthDate, &m.Name, &contact, &m.JoinedOn, &m.LeftOn, &pre, &post, &pi, &po, &m.Present, &m.Absent, &m.Excused)
 		if pre.Valid {
 			v := int(pre.Int64)
 			m.Pre = &v

@@ -407,6 +407,14 @@ func (s *Handlers) ApiCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
+	// A repeat of a create (the client's id already saved) answers 200
+	// with the saved activity.
+	status := http.StatusCreated
+	if in.ID != "" {
+		if _, err := activities.Get(c.Context(), c.DB(), c.Actor, in.ID); err == nil {
+			status = http.StatusOK
+		}
+	}
 	var a activities.Activity
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
@@ -416,10 +424,7 @@ func (s *Handlers) ApiCreate(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if in.ID != "" && a.Version > 1 || a.CreatedBy != c.Actor.UserID || a.CreatedAt != a.UpdatedAt {
-		return c.JSON(http.StatusOK, a)
-	}
-	return c.JSON(http.StatusCreated, a)
+	return c.JSON(status, a)
 }
 
 func (s *Handlers) ApiGet(c *kit.Ctx) error {

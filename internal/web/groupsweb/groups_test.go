@@ -27,10 +27,14 @@ func TestGroupPages(t *testing.T) {
 		ID      string
 		Version int
 	}
-	r := api.JSON("POST", "/api/v1/groups", map[string]any{"name": "亲子沟通成长小组", "kind": "growth", "goals": "改善亲子沟通", "target": "留守儿童家庭",
-		"planned_sessions": 2, "capacity": 10, "starts_on": today, "ends_on": today, "staff": []map[string]string{{"role": "leader", "worker_id": workers.Items[0].ID}}})
+	body := map[string]any{"id": "01a2281c-1111-7000-8000-000000000001", "name": "亲子沟通成长小组", "kind": "growth", "goals": "改善亲子沟通", "target": "留守儿童家庭",
+		"planned_sessions": 2, "capacity": 10, "starts_on": today, "ends_on": today, "staff": []map[string]string{{"role": "leader", "worker_id": workers.Items[0].ID}}}
+	r := api.JSON("POST", "/api/v1/groups", body)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if again := api.JSON("POST", "/api/v1/groups", body); again.Status != http.StatusOK || !strings.Contains(again.Body, `"version":1`) {
+		t.Fatalf("repeat create: %d %s", again.Status, again.Body)
 	}
 	r.Decode(&g)
 	web := env.LoginDemo("shegong")

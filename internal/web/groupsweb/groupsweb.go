@@ -457,7 +457,13 @@ func (s *Handlers) ApiCreate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusCreated, func(tx *db.Tx) (groups.Group, error) { return groups.Create(c.Context(), tx, c.Actor, in) })
+	status := http.StatusCreated
+	if in.ID != "" {
+		if _, err := groups.Get(c.Context(), c.DB(), c.Actor, in.ID); err == nil {
+			status = http.StatusOK // a repeat of the create: the saved group
+		}
+	}
+	return writeJSON(c, status, func(tx *db.Tx) (groups.Group, error) { return groups.Create(c.Context(), tx, c.Actor, in) })
 }
 
 func (s *Handlers) ApiGet(c *kit.Ctx) error {
