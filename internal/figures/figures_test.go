@@ -80,10 +80,12 @@ func TestRegisteredFigures(t *testing.T) {
 		t.Error("casework.median_days")
 	}
 	// A rate has no drill-down either.
-	if f, ok := figures.Get("groups.attendance_rate"); !ok || f.Records != nil {
-		t.Error("groups.attendance_rate")
+	for _, key := range []string{"groups.attendance_rate", "groups.change"} {
+		if f, ok := figures.Get(key); !ok || f.Records != nil {
+			t.Error(key)
+		}
 	}
-	if len(figures.All()) != len(want)+2 {
+	if len(figures.All()) != len(want)+3 {
 		t.Errorf("%d figures registered, want %d", len(figures.All()), len(want))
 	}
 }

@@ -324,7 +324,7 @@ func TestGroupCourse(t *testing.T) {
 	}
 	apr, _ := figures.ParsePeriod("2026-04")
 	for key, want := range map[string]int64{"groups.planned": 1, "groups.sessions_planned": 3, "groups.held": 1, "groups.sessions_held": 4,
-		"groups.attendance": 9, "groups.attendance_marked": 12, "groups.attendance_rate": 750, "groups.improved": 1, "services.instances": 9,
+		"groups.attendance": 9, "groups.attendance_marked": 12, "groups.attendance_rate": 750, "groups.improved": 1, "groups.change": 33, "services.instances": 9,
 		"workforce.volunteer_hours": 270} {
 		got, err := figures.Compute(f.ctx, f.db, f.admin, key, apr, f.county.ID)
 		if err != nil || got != want {
