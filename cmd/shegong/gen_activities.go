@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
@@ -110,5 +111,6 @@ func (g *generator) genActivities() error {
 		written += size
 		fmt.Fprintf(g.out, "社区活动 %d / %d（累计用时 %s）\n", written, g.o.activities, time.Since(start).Round(time.Millisecond))
 	}
-	return nil
+	// The month counts the county grid reads, from what was written.
+	return g.a.DB.InTx(g.ctx, func(tx *db.Tx) error { return activities.RecountAll(g.ctx, tx) })
 }

@@ -38,6 +38,9 @@ func TestGenThenBench(t *testing.T) {
 	if n := count(`SELECT COUNT(*) FROM activities`); n != 600 {
 		t.Errorf("activities: %d", n)
 	}
+	if n := count(`SELECT COALESCE(SUM(planned), 0) FROM act_month_counts`); n != count(`SELECT COUNT(*) FROM activities WHERE status <> 'cancelled'`) {
+		t.Errorf("month counts: %d planned", n)
+	}
 	if n := count(`SELECT COUNT(*) FROM service_records WHERE source = 'activity'`); n != count(`SELECT COUNT(*) FROM activities WHERE status IN ('held', 'archived')`) {
 		t.Errorf("held activities and their service records differ: %d", n)
 	}

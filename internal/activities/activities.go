@@ -395,6 +395,9 @@ func Plan(ctx context.Context, tx *db.Tx, actor *authz.Actor, in PlanInput) (Act
 	if err != nil {
 		return a, err
 	}
+	if err := recount(ctx, tx, touched(a)...); err != nil {
+		return a, err
+	}
 	return a, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "activity", EntityID: id, OrgPath: a.OrgPath,
 		Summary: "计划活动：" + a.Title + "（" + a.PlannedOn + "）"})
 }
@@ -439,6 +442,9 @@ func UpdatePlan(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, v
 	}
 	after, err := load(ctx, tx, id)
 	if err != nil {
+		return after, err
+	}
+	if err := recount(ctx, tx, append(touched(a), touched(after)...)...); err != nil {
 		return after, err
 	}
 	return after, audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "activity", EntityID: id, OrgPath: after.OrgPath,
@@ -532,6 +538,9 @@ func setStatus(ctx context.Context, tx *db.Tx, actor *authz.Actor, a Activity, s
 	}
 	after, err := load(ctx, tx, a.ID)
 	if err != nil {
+		return after, err
+	}
+	if err := recount(ctx, tx, append(touched(a), touched(after)...)...); err != nil {
 		return after, err
 	}
 	changes := []audit.Change{{Field: "status", Label: "状态", Before: a.StatusLabel, After: after.StatusLabel}}

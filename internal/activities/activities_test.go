@@ -446,6 +446,11 @@ func TestHoldRefusesBadInputAndWritesNothing(t *testing.T) {
 	if err != nil || post.Status != activities.StatusPostponed || post.PlannedOn != "2026-04-02" || post.PostponedFrom != "2026-03-19" || post.Reason != "下雨" {
 		t.Fatalf("postponed: %+v %v", post, err)
 	}
+	// The county grid follows the postponement to April.
+	g, err := activities.CountyGrid(f.ctx, f.db, f.admin, f.county.ID, 2026)
+	if err != nil || g.Rows[0].Cells[2].Planned != 0 || g.Rows[0].Cells[3].Planned != 1 || g.Totals[3].Planned != 1 {
+		t.Fatalf("grid after postponing: %+v %v", g.Rows[0].Cells[:4], err)
+	}
 	// A stale version is refused.
 	if _, err := f.hold(f.workerA, a, goodHold(nil, nil)); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale: %v", err)

@@ -278,8 +278,16 @@ func StationCalendar(ctx context.Context, q db.Querier, actor *authz.Actor, orgI
 	}
 	first, _ := time.ParseInLocation("2006-01", month, cst.Loc)
 	cal.Prev, cal.Next = first.AddDate(0, -1, 0).Format("2006-01"), first.AddDate(0, 1, 0).Format("2006-01")
-	rows, err := q.Query(ctx, selectActivity+` WHERE a.org_id = ? AND a.planned_month = ? ORDER BY a.planned_on, a.start_time, a.id`, u.ID, month)
-	cal.Activities, err = db.Collect(rows, err, scan)
+	// Read from the calendar index alone (activities_calendar): the
+	// month grid needs no content or counts by sex and age.
+	rows, err := q.Query(ctx, `SELECT a.id, a.status, a.kind, a.title, a.planned_on, a.start_time, a.end_time, a.place, a.held_on, a.participants
+		FROM activities a WHERE a.org_id = ? AND a.planned_month = ? ORDER BY a.planned_on, a.start_time, a.id`, u.ID, month)
+	cal.Activities, err = db.Collect(rows, err, func(r interface{ Scan(...any) error }) (a Activity, err error) {
+		err = r.Scan(&a.ID, &a.Status, &a.Kind, &a.Title, &a.PlannedOn, &a.StartTime, &a.EndTime, &a.Place, &a.HeldOn, &a.Participants)
+		a.OrgID, a.OrgName, a.KindLabel, a.StatusLabel = u.ID, u.Name, a.Kind.Label(), a.Status.Label()
+		a.Named, a.Volunteers, a.Partners = []Participant{}, []VolunteerHours{}, []Partner{}
+		return a, err
+	})
 	if err != nil {
 		return cal, err
 	}
@@ -382,51 +390,68 @@ func CountyGrid(ctx context.Context, q db.Querier, actor *authz.Actor, orgID str
 		}
 		g.Rows = append(g.Rows, row)
 	}
-	// Counted per org node with the (org, month) indexes, then folded
-	// into stations: a room's path starts with its station's.
-	count := func(query string, set func(c *Cell, n int)) error {
-		rows, err := q.Query(ctx, query, u.Path+"%", y+"-01", y+"-12")
-		type hit struct {
-			path, month string
-			n           int
-		}
-		hits, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (h hit, err error) {
-			err = r.Scan(&h.path, &h.month, &h.n)
-			return h, err
-		})
-		if err != nil {
-			return err
-		}
-		for _, h := range hits {
-			ids := pathIDs(h.path)
-			for j := len(ids) - 1; j >= 0; j-- {
-				if i, ok := index[ids[j].(string)]; ok {
-					m, _ := strconv.Atoi(h.month[5:])
-					set(&g.Rows[i].Cells[m-1], h.n)
-					break
-				}
+	// The month counts per org node (act_month_counts), folded into
+	// stations: a room's path starts with its station's.
+	rows, err = q.Query(ctx, `SELECT o.path, c.month, c.planned, c.held FROM org_units o JOIN act_month_counts c ON c.org_id = o.id
+		WHERE o.path LIKE ? AND c.month >= ? AND c.month <= ?`, u.Path+"%", y+"-01", y+"-12")
+	type hit struct {
+		path, month   string
+		planned, held int
+	}
+	hits, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (h hit, err error) {
+		err = r.Scan(&h.path, &h.month, &h.planned, &h.held)
+		return h, err
+	})
+	if err != nil {
+		return g, err
+	}
+	for _, h := range hits {
+		nodes := pathIDs(h.path)
+		for j := len(nodes) - 1; j >= 0; j-- {
+			if i, ok := index[nodes[j].(string)]; ok {
+				m, _ := strconv.Atoi(h.month[5:])
+				c := &g.Rows[i].Cells[m-1]
+				c.Planned += h.planned
+				c.Held += h.held
+				break
 			}
 		}
-		return nil
 	}
-	if err := count(`SELECT o.path, a.planned_month, COUNT(*) FROM org_units o JOIN activities a ON a.org_id = o.id
-		WHERE o.path LIKE ? AND a.planned_month >= ? AND a.planned_month <= ? AND a.status <> 'cancelled' GROUP BY o.path, a.planned_month`,
-		func(c *Cell, n int) { c.Planned += n }); err != nil {
+	// Themes: those in force above the node, and the stations' own.
+	above, err := themesAt(ctx, q, u.Path, y+"-01", y+"-12")
+	if err != nil {
 		return g, err
 	}
-	if err := count(`SELECT o.path, a.held_month, COUNT(*) FROM org_units o JOIN activities a ON a.org_id = o.id
-		WHERE o.path LIKE ? AND a.held_month >= ? AND a.held_month <= ? AND a.status IN ('held', 'archived') GROUP BY o.path, a.held_month`,
-		func(c *Cell, n int) { c.Held += n }); err != nil {
-		return g, err
-	}
-	for i := range g.Rows {
-		themes, err := themesAt(ctx, q, stations[i].path, y+"-01", y+"-12")
+	own := map[string]map[string]string{}
+	if len(stations) > 0 {
+		sids := make([]any, len(stations))
+		for i, st := range stations {
+			sids[i] = st.id
+		}
+		rows, err := q.Query(ctx, `SELECT org_id, month, theme FROM act_themes WHERE org_id IN (`+db.Placeholders(len(sids))+`) AND month >= ? AND month <= ?`,
+			append(sids, y+"-01", y+"-12")...)
+		type th struct{ org, month, theme string }
+		list, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x th, err error) {
+			err = r.Scan(&x.org, &x.month, &x.theme)
+			return x, err
+		})
 		if err != nil {
 			return g, err
 		}
+		for _, x := range list {
+			if own[x.org] == nil {
+				own[x.org] = map[string]string{}
+			}
+			own[x.org][x.month] = x.theme
+		}
+	}
+	for i := range g.Rows {
 		for j := range g.Rows[i].Cells {
 			c := &g.Rows[i].Cells[j]
-			c.Theme = themes[c.Month].Theme
+			c.Theme = above[c.Month].Theme
+			if t, ok := own[stations[i].id][c.Month]; ok {
+				c.Theme = t
+			}
 			g.Rows[i].Planned += c.Planned
 			g.Rows[i].Held += c.Held
 			g.Totals[j].Planned += c.Planned

@@ -278,6 +278,9 @@ func Hold(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Act
 	if err != nil {
 		return after, err
 	}
+	if err := recount(ctx, tx, append(touched(a), touched(after)...)...); err != nil {
+		return after, err
+	}
 	what := "记录活动开展："
 	if a.Status == StatusHeld {
 		what = "修改活动记录："
