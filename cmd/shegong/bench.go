@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
@@ -60,7 +61,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module, activities.Module); err != nil {
 		return err
 	}
 	b := &bench{ctx: ctx, a: a, rng: rand.New(rand.NewPCG(7, 11)), out: stdout, match: *match}
@@ -195,7 +196,9 @@ func (b *bench) run(n int) error {
 		return err
 	}
 	// A sample of real people to search for.
-	sample, err := b.strings(`SELECT id FROM recipients WHERE id >= ? ORDER BY id LIMIT 2000`, "0")
+	// (of the county the county actor reads: a person of another county
+	// is out of its scope).
+	sample, err := b.strings(`SELECT r.id FROM recipients r JOIN org_units o ON o.id = r.org_id WHERE o.path LIKE ? ORDER BY r.id LIMIT 2000`, county.OrgPath+"%")
 	if err != nil || len(sample) == 0 {
 		return fmt.Errorf("no recipients: run shegong gen first (%v)", err)
 	}
@@ -229,6 +232,14 @@ func (b *bench) run(n int) error {
 	if err != nil {
 		return err
 	}
+	// A month of the two years gen spreads activities over.
+	calendarMonth := func() string { return time.Now().In(cst.Loc).AddDate(0, 1-b.rng.IntN(25), 0).Format("2006-01") }
+	calendarYear := func() int { return time.Now().In(cst.Loc).Year() - b.rng.IntN(2) }
+	var activitiesTotal int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM activities`).Scan(&activitiesTotal); err != nil {
+		return err
+	}
+	fmt.Fprintf(b.out, "社区活动 %d 场\n", activitiesTotal)
 	randomPerson := func() person { return people[b.rng.IntN(len(people))] }
 	prefix := func() string { return string([]rune(randomPerson().name)[:2]) }
 	actorOf := func(list []string) *authz.Actor {
@@ -317,6 +328,15 @@ func (b *bench) run(n int) error {
 		}},
 		{"探访记录：高风险（县，第一页）", ms, func() error {
 			_, _, err := visits.List(ctx, d, county, visits.Filter{Tier: visits.TierHigh, Limit: 20})
+			return err
+		}},
+		{"站点活动月历", ms, func() error {
+			h := actorOf(heads)
+			_, err := activities.StationCalendar(ctx, d, h, h.OrgID, calendarMonth())
+			return err
+		}},
+		{"县站点×月份活动表（全年）", ms, func() error {
+			_, err := activities.CountyGrid(ctx, d, county, county.OrgID, calendarYear())
 			return err
 		}},
 	}

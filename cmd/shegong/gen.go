@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/app"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
@@ -41,6 +42,7 @@ const genPassword = "demo123456"
 type genOptions struct {
 	recipients, visits int
 	services, cases    int // typed service records besides the visits' own; cases
+	activities         int // community activities (each held one adds a service record)
 	counties           int
 	stations, rooms    int // per county, per station
 	seed               uint64
@@ -54,6 +56,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f.fs.IntVar(&o.visits, "visits", 5_000_000, "探访记录条数（约数）；每条探访另有一条服务记录")
 	f.fs.IntVar(&o.services, "services", 0, "探访之外的服务记录条数（约数）")
 	f.fs.IntVar(&o.cases, "cases", 0, "个案数（约数）")
+	f.fs.IntVar(&o.activities, "activities", 0, "社区活动场数（已开展的另各有一条服务记录）")
 	f.fs.IntVar(&o.counties, "counties", 0, "县（区）数；0 = 每 2 万人一个县")
 	f.fs.IntVar(&o.stations, "stations", 12, "每县社工站数")
 	f.fs.IntVar(&o.rooms, "rooms", 4, "每站社工室数")
@@ -82,7 +85,7 @@ gen_cN_sM_wK（社工），密码均为 %s。这些账号标为演示账号：�
 	defer a.Close()
 	// The registry and visits may not be in app.Modules() yet on every
 	// branch; migrating them again is a no-op.
-	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module); err != nil {
+	if _, err := a.DB.Migrate(ctx, recipients.Module, services.Module, visits.Module, casework.Module, activities.Module); err != nil {
 		return err
 	}
 	var n int
@@ -179,12 +182,15 @@ func generate(ctx context.Context, a *app.App, o genOptions, out io.Writer) erro
 	}
 	fmt.Fprintf(out, "机构与账号：%d 个县、%d 个社工站，用时 %s\n", g.o.counties, len(g.stations), time.Since(start).Round(time.Millisecond))
 	indexes, err := dropIndexes(ctx, a.DB, "recipients", "visits", "visit_visitors", "recipient_category_links", "households",
-		"service_records", "service_record_staff", "cases", "case_workers", "case_tasks", "case_events")
+		"service_records", "service_record_staff", "cases", "case_workers", "case_tasks", "case_events", "activities")
 	if err != nil {
 		return err
 	}
 	if err := g.people(); err != nil {
 		return err
+	}
+	if err := g.genActivities(); err != nil {
+		return fmt.Errorf("activities: %w", err)
 	}
 	t0 := time.Now()
 	for _, ix := range indexes {

@@ -16,7 +16,7 @@ func TestGenThenBench(t *testing.T) {
 	ctx := context.Background()
 	flags := dataFlags(t)
 	var out, errOut bytes.Buffer
-	args := append([]string{"gen", "--recipients", "3000", "--visits", "9000", "--counties", "2", "--stations", "3", "--rooms", "2", "--batch", "1000"}, flags...)
+	args := append([]string{"gen", "--recipients", "3000", "--visits", "9000", "--counties", "2", "--stations", "3", "--rooms", "2", "--batch", "1000", "--activities", "600"}, flags...)
 	if err := run(ctx, args, &out, &errOut); err != nil {
 		t.Fatalf("gen: %v\n%s", err, errOut.String())
 	}
@@ -35,6 +35,15 @@ func TestGenThenBench(t *testing.T) {
 	}
 	if n := count(`SELECT COUNT(*) FROM visits`); n < 7000 || n > 11000 {
 		t.Errorf("visits: %d, asked for about 9000", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM activities`); n != 600 {
+		t.Errorf("activities: %d", n)
+	}
+	if n := count(`SELECT COALESCE(SUM(planned), 0) FROM act_month_counts`); n != count(`SELECT COUNT(*) FROM activities WHERE status <> 'cancelled'`) {
+		t.Errorf("month counts: %d planned", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM service_records WHERE source = 'activity'`); n != count(`SELECT COUNT(*) FROM activities WHERE status IN ('held', 'archived')`) {
+		t.Errorf("held activities and their service records differ: %d", n)
 	}
 	if n := count(`SELECT COUNT(*) FROM recipient_category_links`); n < 1000 {
 		t.Errorf("category links: %d", n)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
@@ -23,6 +24,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/figures"
+	"github.com/shegong/shegong/internal/groups"
 	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
@@ -86,7 +88,7 @@ type App struct {
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module, activities.Module, groups.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not

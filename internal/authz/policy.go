@@ -102,6 +102,18 @@ const (
 	PermReferralsRead  Permission = "referrals.read"  // referrals in scope, the directory
 	PermReferralsWrite Permission = "referrals.write" // refer, record the agency's answer, withdraw
 	PermAgenciesManage Permission = "agencies.manage" // keep the directory of agencies and resources
+
+	// Community activities, policy publicity and the monthly theme
+	// calendar (社区活动 · 政策宣讲, package activities).
+	PermActivitiesRead   Permission = "activities.read"   // calendars, activities, the county grid
+	PermActivitiesWrite  Permission = "activities.write"  // plan, hold, cancel activities; a station's themes
+	PermActivitiesThemes Permission = "activities.themes" // county-wide monthly themes
+
+	// Group work (小组工作, package groups), MZ/T 095-2017.
+	PermGroupsRead     Permission = "groups.read"     // groups, members, sessions, evaluations
+	PermGroupsWrite    Permission = "groups.write"    // run groups: members, sessions, attendance, measures
+	PermGroupsUnlock   Permission = "groups.unlock"   // edit a session record after it locked: station heads
+	PermGroupsSettings Permission = "groups.settings" // county measurement scales and the lock period
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
@@ -171,6 +183,15 @@ var policy = map[Permission][]Role{
 	PermReferralsRead:  {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleLeader},
 	PermReferralsWrite: {RoleStationHead, RoleWorker},
 	PermAgenciesManage: {RoleAdmin, RoleStationHead},
+
+	PermActivitiesRead:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader},
+	PermActivitiesWrite:  {RoleStationHead, RoleWorker},
+	PermActivitiesThemes: {RoleAdmin},
+
+	PermGroupsRead:     {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+	PermGroupsWrite:    {RoleStationHead, RoleWorker},
+	PermGroupsUnlock:   {RoleStationHead},
+	PermGroupsSettings: {RoleAdmin},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -63,6 +63,12 @@ func TestRegisteredFigures(t *testing.T) {
 	for _, r := range []string{"goals_met", "moved", "died", "declined", "referred", "other"} {
 		want["casework.closed."+r] = figures.Flow
 	}
+	for _, k := range []string{"planned", "held", "publicity_planned", "publicity_held", "participants", "volunteer_hours", "themes"} {
+		want["activities."+k] = figures.Flow
+	}
+	for _, k := range []string{"planned", "sessions_planned", "held", "sessions_held", "attendance", "attendance_marked", "improved"} {
+		want["groups."+k] = figures.Flow
+	}
 	for key, kind := range want {
 		f, ok := figures.Get(key)
 		if !ok || f.Kind != kind || f.Records == nil || !strings.HasPrefix(key, f.Module+".") {
@@ -73,7 +79,13 @@ func TestRegisteredFigures(t *testing.T) {
 	if f, ok := figures.Get("casework.median_days"); !ok || f.Records != nil {
 		t.Error("casework.median_days")
 	}
-	if len(figures.All()) != len(want)+1 {
+	// A rate has no drill-down either.
+	for _, key := range []string{"groups.attendance_rate", "groups.change"} {
+		if f, ok := figures.Get(key); !ok || f.Records != nil {
+			t.Error(key)
+		}
+	}
+	if len(figures.All()) != len(want)+3 {
 		t.Errorf("%d figures registered, want %d", len(figures.All()), len(want))
 	}
 }
@@ -122,7 +134,8 @@ func TestDrillDownEqualsValue(t *testing.T) {
 	// everywhere would be a figure that counts nothing.
 	for _, key := range []string{"network.stations", "network.rooms", "workforce.workers", "workforce.certified", "workforce.volunteers",
 		"visits.made", "visits.people", "visits.overdue", "visits.never", "recipients.in_care", "recipients.registered",
-		"services.instances", "services.people"} {
+		"services.instances", "services.people", "activities.planned", "activities.held", "activities.participants", "activities.volunteer_hours",
+		"activities.themes", "groups.planned", "groups.sessions_held", "groups.attendance"} {
 		if !nonZero[key] {
 			t.Errorf("%s is zero on the demo county", key)
 		}

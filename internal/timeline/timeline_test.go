@@ -139,6 +139,7 @@ func TestTimelineTiesStayTogether(t *testing.T) {
 	ctx := context.Background()
 	admin := actorAt(t, a, authz.RoleAdmin, demo.County, org.KindCounty)
 	id := one(t, a.DB, `SELECT r.id FROM recipients r WHERE NOT EXISTS (SELECT 1 FROM visits v WHERE v.recipient_id = r.id)
+		AND NOT EXISTS (SELECT 1 FROM service_records s WHERE s.recipient_id = r.id)
 		AND r.household_id IS NULL ORDER BY r.id LIMIT 1`)
 	base := one(t, a.DB, `SELECT created_at FROM recipients WHERE id = ?`, id)
 	t0, err := cst.ParseStamp(base)

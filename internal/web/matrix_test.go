@@ -32,6 +32,10 @@ const (
 
 var everyone = []authz.Role{anyRole}
 
+// business is every role of the service network, without the three
+// administrators of the system (accounts, security, audit).
+var business = []authz.Role{admin, head, worker, super, volun, evalu, leader}
+
 // wfRead are the roles that read the workforce (volunteers do not).
 var wfRead = []authz.Role{admin, head, worker, super, evalu, leader}
 
@@ -388,6 +392,76 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/agencies":               {admin, head, worker, super, leader},
 	"POST /api/v1/agencies":              {admin, head},
 	"PUT /api/v1/agencies/{id}":          {admin, head},
+	// Community activities, policy publicity and monthly themes.
+	"GET /my-service":                       everyone,
+	"GET /activities":                       business,
+	"GET /activities/grid":                  business,
+	"GET /activities/new":                   {head, worker},
+	"POST /activities":                      {head, worker},
+	"POST /activities/themes":               {head, worker},
+	"POST /activities/county-themes":        {admin},
+	"GET /activity-participants/{id}":       business,
+	"GET /activities/{id}":                  business,
+	"GET /activities/{id}/print":            business,
+	"GET /activities/{id}/record":           {head, worker},
+	"POST /activities/{id}/record":          {head, worker},
+	"POST /activities/{id}/cancel":          {head, worker},
+	"POST /activities/{id}/postpone":        {head, worker},
+	"POST /activities/{id}/archive":         {head, worker},
+	"POST /activities/{id}/photos":          {head, worker},
+	"GET /api/v1/activities":                business,
+	"POST /api/v1/activities":               {head, worker},
+	"GET /api/v1/activities/{id}":           business,
+	"PUT /api/v1/activities/{id}":           {head, worker},
+	"POST /api/v1/activities/{id}/hold":     {head, worker},
+	"POST /api/v1/activities/{id}/cancel":   {head, worker},
+	"POST /api/v1/activities/{id}/postpone": {head, worker},
+	"POST /api/v1/activities/{id}/archive":  {head, worker},
+	"GET /api/v1/activity-calendar":         business,
+	"GET /api/v1/activity-grid":             business,
+	"GET /api/v1/activity-themes":           business,
+	"PUT /api/v1/activity-themes":           {head, worker},
+	"PUT /api/v1/county-themes":             {admin},
+
+	// Group work (小组工作).
+	"GET /groups":                             {admin, head, worker, super, evalu, leader},
+	"GET /groups/new":                         {head, worker},
+	"POST /groups":                            {head, worker},
+	"GET /groups/{id}":                        {admin, head, worker, super, evalu, leader},
+	"GET /groups/{id}/print":                  {admin, head, worker, super, evalu, leader},
+	"POST /groups/{id}/advance":               {head, worker},
+	"POST /groups/{id}/cancel":                {head, worker},
+	"POST /groups/{id}/finish":                {head, worker},
+	"POST /groups/{id}/members":               {head, worker},
+	"GET /groups/{id}/sessions/new":           {head, worker},
+	"POST /groups/{id}/sessions":              {head, worker},
+	"POST /group-members/{id}/left":           {head, worker},
+	"POST /group-members/{id}/measure":        {head, worker},
+	"GET /group-sessions/{id}":                {admin, head, worker, super, evalu, leader},
+	"GET /group-sessions/{id}/edit":           {head, worker},
+	"POST /group-sessions/{id}":               {head, worker},
+	"POST /group-sessions/{id}/photos":        {head, worker},
+	"GET /group-sessions/{id}/print":          {admin, head, worker, super, evalu, leader},
+	"GET /group-attendance/{id}":              {admin, head, worker, super, evalu, leader},
+	"GET /api/v1/groups":                      {admin, head, worker, super, evalu, leader},
+	"POST /api/v1/groups":                     {head, worker},
+	"GET /api/v1/groups/{id}":                 {admin, head, worker, super, evalu, leader},
+	"PUT /api/v1/groups/{id}":                 {head, worker},
+	"POST /api/v1/groups/{id}/advance":        {head, worker},
+	"POST /api/v1/groups/{id}/cancel":         {head, worker},
+	"POST /api/v1/groups/{id}/finish":         {head, worker},
+	"GET /api/v1/groups/{id}/members":         {admin, head, worker, super, evalu, leader},
+	"POST /api/v1/groups/{id}/members":        {head, worker},
+	"POST /api/v1/group-members/{id}/left":    {head, worker},
+	"POST /api/v1/group-members/{id}/measure": {head, worker},
+	"GET /api/v1/groups/{id}/sessions":        {admin, head, worker, super, evalu, leader},
+	"POST /api/v1/groups/{id}/sessions":       {head, worker},
+	"GET /api/v1/group-sessions/{id}":         {admin, head, worker, super, evalu, leader},
+	"PUT /api/v1/group-sessions/{id}":         {head, worker},
+	"GET /api/v1/groups/{id}/evaluation":      {admin, head, worker, super, evalu, leader},
+	"GET /api/v1/group-scales":                {admin, head, worker, super, evalu, leader},
+	"POST /api/v1/group-scales":               {admin},
+	"PUT /api/v1/group-settings":              {admin},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

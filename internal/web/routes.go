@@ -3,9 +3,11 @@ package web
 import (
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/web/activitiesweb"
 	"github.com/shegong/shegong/internal/web/caseworkweb"
 	"github.com/shegong/shegong/internal/web/coreweb"
 	"github.com/shegong/shegong/internal/web/figuresweb"
+	"github.com/shegong/shegong/internal/web/groupsweb"
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
 	"github.com/shegong/shegong/internal/web/recipientsweb"
@@ -23,7 +25,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), figuresModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -443,6 +445,94 @@ func referralsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/agencies", read, h.ApiAgencies),
 			kit.POST("/api/v1/agencies", manage, h.ApiAgencyCreate),
 			kit.PUT("/api/v1/agencies/{id}", manage, h.ApiAgencyUpdate),
+		},
+	}
+}
+
+// 社区活动 · 政策宣讲 · 月度主题
+func activitiesModule(k *kit.Server) kit.Module {
+	h := &activitiesweb.Handlers{Server: k}
+	read, write, themes := authz.PermActivitiesRead, authz.PermActivitiesWrite, authz.PermActivitiesThemes
+	return kit.Module{Name: "activities", Templates: activitiesweb.Templates, OpenAPI: activitiesweb.OpenAPI,
+		Home: []kit.HomeBuilder{h.HomeActivities, h.HomeMyService},
+		Routes: []kit.Route{
+			kit.GET("/my-service", authz.PermHome, h.MyService),
+			kit.GET("/activities", read, h.Calendar),
+			kit.GET("/activities/grid", read, h.Grid),
+			kit.GET("/activities/new", write, h.New),
+			kit.POST("/activities", write, h.Create),
+			kit.POST("/activities/themes", write, h.Theme),
+			kit.POST("/activities/county-themes", themes, h.Theme),
+			kit.GET("/activity-participants/{id}", read, h.Participant),
+			kit.GET("/activities/{id}", read, h.Show),
+			kit.GET("/activities/{id}/print", read, h.Print),
+			kit.GET("/activities/{id}/record", write, h.RecordForm),
+			kit.POST("/activities/{id}/record", write, h.Record),
+			kit.POST("/activities/{id}/cancel", write, h.Cancel),
+			kit.POST("/activities/{id}/postpone", write, h.Postpone),
+			kit.POST("/activities/{id}/archive", write, h.Archive),
+			kit.POST("/activities/{id}/photos", write, h.Photo).Upload(12 << 20),
+			kit.GET("/api/v1/activities", read, h.ApiList),
+			kit.POST("/api/v1/activities", write, h.ApiCreate),
+			kit.GET("/api/v1/activities/{id}", read, h.ApiGet),
+			kit.PUT("/api/v1/activities/{id}", write, h.ApiUpdate),
+			kit.POST("/api/v1/activities/{id}/hold", write, h.ApiHold),
+			kit.POST("/api/v1/activities/{id}/cancel", write, h.ApiCancel),
+			kit.POST("/api/v1/activities/{id}/postpone", write, h.ApiPostpone),
+			kit.POST("/api/v1/activities/{id}/archive", write, h.ApiArchive),
+			kit.GET("/api/v1/activity-calendar", read, h.ApiCalendar),
+			kit.GET("/api/v1/activity-grid", read, h.ApiGrid),
+			kit.GET("/api/v1/activity-themes", read, h.ApiThemes),
+			kit.PUT("/api/v1/activity-themes", write, h.ApiSetStationTheme),
+			kit.PUT("/api/v1/county-themes", themes, h.ApiSetCountyTheme),
+		},
+	}
+}
+
+// 小组工作
+func groupsModule(k *kit.Server) kit.Module {
+	h := &groupsweb.Handlers{Server: k}
+	read, write, settings := authz.PermGroupsRead, authz.PermGroupsWrite, authz.PermGroupsSettings
+	return kit.Module{Name: "groups", Templates: groupsweb.Templates, OpenAPI: groupsweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/groups", read, h.List),
+			kit.GET("/groups/new", write, h.New),
+			kit.POST("/groups", write, h.Create),
+			kit.GET("/groups/{id}", read, h.Show),
+			kit.GET("/groups/{id}/print", read, h.PrintPlan),
+			kit.POST("/groups/{id}/advance", write, h.Advance),
+			kit.POST("/groups/{id}/cancel", write, h.Cancel),
+			kit.POST("/groups/{id}/finish", write, h.Finish),
+			kit.POST("/groups/{id}/members", write, h.AddMember),
+			kit.GET("/groups/{id}/sessions/new", write, h.NewSession),
+			kit.POST("/groups/{id}/sessions", write, h.CreateSession),
+			kit.POST("/group-members/{id}/left", write, h.MemberLeft),
+			kit.POST("/group-members/{id}/measure", write, h.Measure),
+			kit.GET("/group-sessions/{id}", read, h.ShowSession),
+			kit.GET("/group-sessions/{id}/edit", write, h.EditSession),
+			kit.POST("/group-sessions/{id}", write, h.UpdateSession),
+			kit.GET("/group-sessions/{id}/print", read, h.PrintSession),
+			kit.POST("/group-sessions/{id}/photos", write, h.Photo).Upload(12 << 20),
+			kit.GET("/group-attendance/{id}", read, h.Attendance),
+			kit.GET("/api/v1/groups", read, h.ApiList),
+			kit.POST("/api/v1/groups", write, h.ApiCreate),
+			kit.GET("/api/v1/groups/{id}", read, h.ApiGet),
+			kit.PUT("/api/v1/groups/{id}", write, h.ApiUpdate),
+			kit.POST("/api/v1/groups/{id}/advance", write, h.ApiAdvance),
+			kit.POST("/api/v1/groups/{id}/cancel", write, h.ApiCancel),
+			kit.POST("/api/v1/groups/{id}/finish", write, h.ApiFinish),
+			kit.GET("/api/v1/groups/{id}/members", read, h.ApiMembers),
+			kit.POST("/api/v1/groups/{id}/members", write, h.ApiAddMember),
+			kit.POST("/api/v1/group-members/{id}/left", write, h.ApiMemberLeft),
+			kit.POST("/api/v1/group-members/{id}/measure", write, h.ApiMeasure),
+			kit.GET("/api/v1/groups/{id}/sessions", read, h.ApiSessions),
+			kit.POST("/api/v1/groups/{id}/sessions", write, h.ApiCreateSession),
+			kit.GET("/api/v1/group-sessions/{id}", read, h.ApiSession),
+			kit.PUT("/api/v1/group-sessions/{id}", write, h.ApiUpdateSession),
+			kit.GET("/api/v1/groups/{id}/evaluation", read, h.ApiEvaluation),
+			kit.GET("/api/v1/group-scales", read, h.ApiScales),
+			kit.POST("/api/v1/group-scales", settings, h.ApiAddScale),
+			kit.PUT("/api/v1/group-settings", settings, h.ApiSettings),
 		},
 	}
 }

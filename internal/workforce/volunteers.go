@@ -63,6 +63,8 @@ type ServiceLog struct {
 	Activity    string `json:"activity"`
 	Version     int    `json:"version"`
 	CreatedBy   string `json:"created_by"`
+	Source      string `json:"source,omitempty"` // "" logged by hand; else the module that wrote it (group session, activity)
+	SourceID    string `json:"source_id,omitempty"`
 }
 
 // HoursInput logs service: a date, hours (decimal) and what was done.
@@ -311,10 +313,10 @@ func checkHoursEntry(ctx context.Context, q db.Querier, v Volunteer, in *HoursIn
 	return minutes, fe.Err()
 }
 
-const serviceLogColumns = `id, volunteer_id, served_on, minutes, activity, version, created_by`
+const serviceLogColumns = `id, volunteer_id, served_on, minutes, activity, version, created_by, source, source_id`
 
 func scanServiceLog(row interface{ Scan(...any) error }) (l ServiceLog, err error) {
-	err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity, &l.Version, &l.CreatedBy)
+	err = row.Scan(&l.ID, &l.VolunteerID, &l.ServedOn, &l.Minutes, &l.Activity, &l.Version, &l.CreatedBy, &l.Source, &l.SourceID)
 	l.Hours = FormatHours(l.Minutes)
 	return l, err
 }

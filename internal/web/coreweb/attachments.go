@@ -1,6 +1,8 @@
 package coreweb
 
 import (
+	"github.com/shegong/shegong/internal/activities"
+	"github.com/shegong/shegong/internal/groups"
 	"net/http"
 	"time"
 
@@ -50,6 +52,20 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 			return err
 		}
 		_, err := network.GetAssessment(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	// Photos and sign-in sheets of community activities.
+	"activity": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	"activity_signin": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
+		return err
+	},
+	// Photos of group sessions.
+	"group_session": func(s *Handlers, c *kit.Ctx, id string) error {
+		_, _, err := groups.GetSession(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},
 }

@@ -50,6 +50,8 @@ var navItems = []navItem{
 	{"服务开展", "待我审批", "/cases/approvals", authz.PermCaseworkApprove},
 	{"服务开展", "转介", "/referrals", authz.PermReferralsRead},
 	{"服务开展", "转介资源目录", "/agencies", authz.PermReferralsRead},
+	{"服务开展", "社区活动日历", "/activities", authz.PermActivitiesRead},
+	{"服务开展", "小组工作", "/groups", authz.PermGroupsRead},
 	{"服务网络", "社工站", "/network/stations", authz.PermNetworkRead},
 	{"服务网络", "社工室", "/network/rooms", authz.PermNetworkRead},
 	{"服务网络", "社工机构", "/network/organisations", authz.PermNetworkRead},
