@@ -117,6 +117,11 @@ func TestDemoCountySeedFacts(t *testing.T) {
 				t.Fatalf("%s: account %s is not the roster's %s", s.Name, username, post)
 			}
 		}
+		// The network register names the roster's head as the station's.
+		if n := count(`SELECT COUNT(*) FROM stations s JOIN wf_workers w ON w.org_id = s.org_id AND w.post = 'head' AND w.name = s.head_name
+			WHERE s.org_id = ?`, unit.ID); n != 1 {
+			t.Fatalf("%s: the station's head is not the roster's head", s.Name)
+		}
 		if n := count(`SELECT COUNT(DISTINCT r.village_code) FROM recipients r JOIN org_units o ON o.id = r.org_id WHERE o.path LIKE ?`, under); n < 3 {
 			t.Fatalf("%s: people in %d villages", s.Name, n)
 		}
