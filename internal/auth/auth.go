@@ -569,3 +569,45 @@ func (s *Service) MarkDemo(ctx context.Context, tx *db.Tx, username string) erro
 	_, err := tx.Exec(ctx, `UPDATE users SET is_demo = 1, must_change_password = 0 WHERE username = ?`, username)
 	return err
 }
+
+// CreateDemoUsers adds demo accounts (system set-up only, no actor) in
+// the caller's transaction, all with one password hashed once: a demo
+// county has dozens of accounts, and hashing each one (tens of
+// milliseconds) would dominate loading it. Every account is validated and
+// audited as CreateUser does.
+func (s *Service) CreateDemoUsers(ctx context.Context, tx *db.Tx, password string, ins []UserInput) ([]User, error) {
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	hash := HashPassword(password)
+	now := cst.Stamp(s.now())
+	out := make([]User, 0, len(ins))
+	for _, in := range ins {
+		in.Demo = true
+		unit, err := s.validate(ctx, tx, nil, &in, true)
+		if err != nil {
+			return out, err
+		}
+		id := ids.New()
+		_, err = tx.Exec(ctx, `INSERT INTO users (id, username, display_name, phone_enc, phone_index, role, org_id, password_hash, active,
+			must_change_password, created_at, updated_at, version, is_demo, password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+			id, in.Username, in.DisplayName, s.Keys.Seal(in.Phone), s.Keys.BlindIndex("phone", in.Phone), in.Role, in.OrgID,
+			hash, db.Bool(true), db.Bool(false), now, now, db.Bool(true), now)
+		if db.IsUniqueViolation(err) {
+			return out, &apperr.Error{Kind: apperr.Conflict, Message: "用户名已被使用", Fields: map[string]string{"username": "用户名“" + in.Username + "”已被使用"}}
+		}
+		if err != nil {
+			return out, err
+		}
+		created, err := s.getUser(ctx, tx, "u.id = ?", id)
+		if err != nil {
+			return out, err
+		}
+		if err := audit.Record(ctx, tx, nil, audit.Entry{Action: audit.ActionCreate, Entity: "user", EntityID: id, OrgPath: unit.Path,
+			Summary: "新增用户：" + in.DisplayName + "（" + in.Username + "）", Changes: audit.Diff(nil, created.fields(in.Phone))}); err != nil {
+			return out, err
+		}
+		out = append(out, created)
+	}
+	return out, nil
+}

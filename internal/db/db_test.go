@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -93,6 +94,16 @@ func TestBadMigrationNames(t *testing.T) {
 		if _, err := db.LoadModule("x", fstest.MapFS{name: {Data: []byte("SELECT 1;")}}, "m"); err == nil {
 			t.Errorf("%s accepted", name)
 		}
+	}
+	// Two changes with one number: one of them would never run.
+	two := fstest.MapFS{"m/0004_a.sql": {Data: []byte("SELECT 1;")}, "m/0004_b.sql": {Data: []byte("SELECT 2;")}}
+	if _, err := db.LoadModule("x", two, "m"); err == nil || !strings.Contains(err.Error(), "version 4") {
+		t.Errorf("two migrations numbered 4: %v", err)
+	}
+	// One change in two dialect files is fine.
+	pair := fstest.MapFS{"m/0004_a.sqlite.sql": {Data: []byte("SELECT 1;")}, "m/0004_a.pg.sql": {Data: []byte("SELECT 2;")}}
+	if _, err := db.LoadModule("x", pair, "m"); err != nil {
+		t.Errorf("dialect pair: %v", err)
 	}
 }
 

@@ -64,6 +64,10 @@ func LoadModule(name string, fsys fs.FS, dir string) (Module, error) {
 		if m == nil {
 			m = &Migration{Module: name, Version: v, Name: rest, sql: map[Dialect]string{}}
 			byVersion[v] = m
+		} else if m.Name != rest {
+			// Two changes given the same number (two branches each adding
+			// "the next" migration): one of them would never run.
+			return Module{}, fmt.Errorf("migration %s version %d used by both %s and %s", name, v, m.Name, rest)
 		}
 		for _, d := range dialects {
 			if _, dup := m.sql[d]; dup && len(dialects) == 1 {

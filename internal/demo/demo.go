@@ -58,6 +58,49 @@ var Accounts = []struct {
 	{"shegong2", "灵山社工", authz.RoleWorker, "410622004"},
 }
 
+// stationSlugs name the stations in their staff's usernames.
+var stationSlugs = []string{"chaoge", "qiaomeng", "weidu", "lingshan", "gaocun", "beiyang", "xigang", "miaokou", "huangdong"}
+
+// stationStaff are the names of each station's head and two resident
+// workers (by station, as in Stations). 朝歌's head and first worker are
+// the accounts zhanzhang and shegong.
+var stationStaff = [][3]string{
+	{"王建华", "李晓梅", "赵雅琴"}, {"陈静", "孟凡", "程雪"}, {"刘洋", "贾文娟", "牛晓东"}, {"杨帆", "许丽萍", "石磊"},
+	{"周敏", "焦春燕", "崔海涛"}, {"吴霞", "范文静", "冯子豪"}, {"郑磊", "苗青", "翟亚楠"}, {"孙倩", "秦晓光", "董佳佳"},
+	{"马骏", "常丽娜", "岳鹏"},
+}
+
+// StaffUsername is the demo account of a station's head (k = 0) or
+// resident worker (k = 1, 2): zhanzhang and shegong at 朝歌, else
+// <station>.zz, <station>.sg1, <station>.sg2.
+func StaffUsername(station, k int) string {
+	if station == 0 && k < 2 {
+		return []string{"zhanzhang", "shegong"}[k]
+	}
+	return stationSlugs[station] + []string{".zz", ".sg1", ".sg2"}[k]
+}
+
+// The station staff's accounts join Accounts: each station has a head
+// and two resident workers who log in and carry their own caseloads.
+func init() {
+	for i, st := range Stations {
+		for k, name := range stationStaff[i] {
+			if i == 0 && k < 2 {
+				continue
+			}
+			role := authz.RoleWorker
+			if k == 0 {
+				role = authz.RoleStationHead
+			}
+			Accounts = append(Accounts, struct {
+				Username, Name string
+				Role           authz.Role
+				Scope          string
+			}{StaffUsername(i, k), name, role, st.Code})
+		}
+	}
+}
+
 // Step is a module's demo loader, run after the tree and accounts exist.
 type Step func(ctx context.Context, a *app.App) error
 
@@ -125,20 +168,26 @@ func Load(ctx context.Context, a *app.App) error {
 	if err != nil {
 		return fmt.Errorf("demo tree: %w", err)
 	}
-	for _, acc := range Accounts {
-		if u, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
-			if !u.Demo {
-				if err := a.DB.InTx(ctx, func(tx *db.Tx) error { return a.Auth.MarkDemo(ctx, tx, acc.Username) }); err != nil {
-					return err
+	// The accounts, in one transaction, with the password hashed once.
+	err = a.DB.InTx(ctx, func(tx *db.Tx) error {
+		var missing []auth.UserInput
+		for _, acc := range Accounts {
+			if u, err := a.Auth.UserByUsername(ctx, acc.Username); err == nil {
+				if !u.Demo {
+					if err := a.Auth.MarkDemo(ctx, tx, acc.Username); err != nil {
+						return err
+					}
 				}
+				continue
 			}
-			continue
+			missing = append(missing, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,
+				OrgID: scopes[acc.Scope].ID, Password: Password, Demo: true})
 		}
-		_, err := a.Auth.CreateUser(ctx, nil, auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Role: acc.Role,
-			OrgID: scopes[acc.Scope].ID, Password: Password, Demo: true})
-		if err != nil {
-			return fmt.Errorf("demo user %s: %w", acc.Username, err)
-		}
+		_, err := a.Auth.CreateDemoUsers(ctx, tx, Password, missing)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo users: %w", err)
 	}
 	for _, s := range steps {
 		if err := s(ctx, a); err != nil {

@@ -39,8 +39,6 @@ func CreditCode(base string) string {
 // DemonstrationStations are the townships whose stations are 标准化示范站.
 var DemonstrationStations = []string{"410622001", "410622002", "410622004"}
 
-var stationHeads = []string{"王丽", "陈静", "刘洋", "杨帆", "周敏", "吴霞", "郑磊", "孙倩", "马骏"}
-
 func init() { Register(loadNetwork) }
 
 func loadNetwork(ctx context.Context, a *app.App) error {
@@ -72,7 +70,7 @@ func loadNetwork(ctx context.Context, a *app.App) error {
 			if apperr.Is(err, apperr.NotFound) {
 				s, err = network.CreateStation(ctx, tx, system, network.StationInput{CountyID: county.ID, TownshipCode: st.Code,
 					Address: "淇县" + st.Name + "便民服务中心二楼", Phone: fmt.Sprintf("0392-72210%02d", i+1),
-					OpenedOn: fmt.Sprintf("202%d-0%d-15", 1+i%2, 3+i%6), HeadName: stationHeads[i], OperatorID: operators[i/3]})
+					OpenedOn: fmt.Sprintf("202%d-0%d-15", 1+i%2, 3+i%6), HeadName: stationStaff[i][0], OperatorID: operators[i/3]})
 			}
 			if err != nil {
 				return fmt.Errorf("station %s: %w", st.Name, err)

@@ -35,6 +35,7 @@ type demoRecipient struct {
 	Guardian, GuardianRel          string
 	Status, Reason, StatusDate     string
 	Head, Relation                 string
+	Worker                         string // username of the 责任社工
 }
 
 // RecipientIDSeed seeds the demo ID numbers.
@@ -82,6 +83,103 @@ var demoVillageNames = map[string]string{
 	"410622004203": "小滹沱村", "410622004204": "大石岩村", "410622004205": "凉水泉村",
 }
 
+// demoVillages are six villages of each township without hand-written
+// people (统计用区划代码 2023), where the generated people live.
+var demoVillages = map[string][][2]string{
+	"410622002": {{"410622002200", "桥盟村"}, {"410622002201", "石岗凹新庄村"}, {"410622002202", "古烟村"}, {"410622002203", "郭庄村"}, {"410622002204", "董桥村"}, {"410622002205", "崔庄村"}},
+	"410622003": {{"410622003200", "泉头村"}, {"410622003201", "关庄村"}, {"410622003202", "杨庄村"}, {"410622003203", "袁庄村"}, {"410622003204", "小马庄村"}, {"410622003205", "黄庄村"}},
+	"410622101": {{"410622101200", "新乡屯村"}, {"410622101202", "刁公岩村"}, {"410622101203", "漫流村"}, {"410622101204", "三里屯村"}, {"410622101205", "杨晋庄村"}, {"410622101206", "礼河屯村"}},
+	"410622102": {{"410622102200", "北阳村"}, {"410622102201", "东裴屯村"}, {"410622102202", "良相村"}, {"410622102203", "黄堆村"}, {"410622102204", "骑河黄庄村"}, {"410622102205", "常屯村"}},
+	"410622103": {{"410622103200", "西岗村"}, {"410622103201", "臧口村"}, {"410622103202", "康庄村"}, {"410622103203", "石奶奶庙村"}, {"410622103204", "南大李庄村"}, {"410622103205", "原庄村"}},
+	"410622104": {{"410622104200", "庙口村"}, {"410622104201", "大滹沱村"}, {"410622104202", "上曹村"}, {"410622104203", "下曹村"}, {"410622104204", "鲍屯村"}, {"410622104205", "东场村"}},
+	"410622202": {{"410622202200", "黄洞村"}, {"410622202201", "闫岭沟村"}, {"410622202202", "柳林村"}, {"410622202203", "鲍庄村"}, {"410622202204", "小柏峪村"}, {"410622202205", "温洞村"}},
+}
+
+// demoProfiles are the people of a generated station, in order: who
+// they are, and in which of the six villages (two households: a 低保
+// couple, and a grandmother with her left-behind grandson).
+var demoProfiles = []struct {
+	p       demoRecipient
+	born    int // year
+	village int
+}{
+	{demoRecipient{Sex: "女", Living: "独居", Categories: []string{"独居老人"}, Income: "养老金", Health: "高血压，独自生活"}, 1942, 0},
+	{demoRecipient{Sex: "男", Living: "与配偶", Categories: []string{"低保对象"}, Income: "低保金/特困供养金", Relation: "户主"}, 1958, 1},
+	{demoRecipient{Sex: "女", Living: "与配偶", Categories: []string{"低保对象", "残疾人"}, Disability: "视力残疾", Grade: "三级", Income: "低保金/特困供养金", Relation: "配偶"}, 1961, 1},
+	{demoRecipient{Sex: "男", Living: "独居", Categories: []string{"特困供养人员", "失能老人"}, Income: "低保金/特困供养金", Health: "中风后行动不便"}, 1940, 2},
+	{demoRecipient{Sex: "女", Living: "与其他亲属", Categories: []string{"留守老人"}, Income: "子女赡养", Relation: "户主"}, 1954, 3},
+	{demoRecipient{Sex: "男", Living: "与（外）祖父母", Categories: []string{"农村留守儿童"}, GuardianRel: "（外）祖父母", Relation: "孙子女"}, 2016, 3},
+	{demoRecipient{Sex: "男", Living: "与配偶及子女", Categories: []string{"残疾人"}, Disability: "肢体残疾", Grade: "二级", Income: "务农收入"}, 1976, 4},
+	{demoRecipient{Sex: "女", Living: "与配偶", Categories: []string{"低保边缘家庭"}, Income: "务农收入"}, 1966, 5},
+	{demoRecipient{Sex: "女", Living: "与其他亲属", Categories: []string{"困境儿童"}, GuardianRel: "其他亲属"}, 2013, 5},
+	{demoRecipient{Sex: "男", Living: "与子女", Categories: []string{"失智老人", "低收入"}, Income: "子女赡养", Health: "记忆力减退，夜间需人照看"}, 1937, 0},
+}
+
+var (
+	demoPeopleSurnames = []rune("孟贾许石焦崔范冯苗翟秦董常岳牛郝邵蒋袁阎段雷侯龙史陶黎贺顾毛郝邱")
+	demoPeopleGiven    = []string{"桂英", "玉兰", "秀珍", "凤英", "建军", "国强", "德胜", "福生", "淑芬", "金凤", "志刚", "长江",
+		"子轩", "梓涵", "一诺", "浩宇", "欣怡", "明亮", "春生", "秋菊", "冬梅", "玉珍", "保国", "振华", "丽霞", "素梅", "永福", "红霞"}
+)
+
+// The generated people join the hand-written ones: ten in each of the
+// seven other stations, split between its two resident workers. They
+// come after the hand-written list, so its ID numbers stay the same.
+func init() {
+	// 朝歌's second worker serves its 社区 (village codes …0xx); 灵山's two
+	// workers share the township's own people.
+	lingshan := 0
+	for i, p := range demoRecipients {
+		switch {
+		case p.Org == "410622001" && p.Village[9] == '0':
+			demoRecipients[i].Worker = StaffUsername(0, 2)
+		case p.Org == "410622004":
+			demoRecipients[i].Worker = StaffUsername(3, 1+lingshan%2)
+			lingshan++
+		}
+	}
+	taken := map[string]bool{}
+	for _, p := range demoRecipients {
+		taken[p.Name] = true
+	}
+	n := 0
+	for si, st := range Stations {
+		villages, ok := demoVillages[st.Code]
+		if !ok {
+			continue
+		}
+		names := make([]string, len(demoProfiles))
+		for j := range demoProfiles {
+			for {
+				name := string(demoPeopleSurnames[n%len(demoPeopleSurnames)]) + demoPeopleGiven[(n*7+j)%len(demoPeopleGiven)]
+				n++
+				if !taken[name] {
+					taken[name], names[j] = true, name
+					break
+				}
+			}
+		}
+		for j, pr := range demoProfiles {
+			p := pr.p
+			p.Name, p.Org, p.Village = names[j], st.Code, villages[pr.village][0]
+			p.Birth = fmt.Sprintf("%d-%02d-%02d", pr.born+si%3, 1+(si+j)%12, 1+(si*3+j*5)%28)
+			p.Categories = append([]string(nil), pr.p.Categories...)
+			switch j {
+			case 1, 2:
+				p.Head = names[1]
+			case 4:
+				p.Head = names[4]
+			case 5:
+				p.Head, p.Guardian = names[4], names[4]
+			case 8:
+				p.Guardian = string([]rune(names[8])[:1]) + "德顺"
+			}
+			p.Worker = StaffUsername(si, 1+j%2)
+			demoRecipients = append(demoRecipients, p)
+			demoVillageNames[p.Village] = villages[pr.village][1]
+		}
+	}
+}
+
 func init() { Register(loadRecipients) }
 
 func loadRecipients(ctx context.Context, a *app.App) error {
@@ -90,9 +188,18 @@ func loadRecipients(ctx context.Context, a *app.App) error {
 		return fmt.Errorf("demo recipients: county: %w", err)
 	}
 	system := &authz.Actor{Username: "system", DisplayName: "演示数据", Role: authz.RoleAdmin, OrgID: county.ID, OrgPath: county.Path, OrgName: county.Name}
-	var workerID string
-	if u, err := a.Auth.UserByUsername(ctx, "shegong"); err == nil {
-		workerID = u.ID
+	workerIDs := map[string]string{} // username → user id
+	for _, p := range demoRecipients {
+		username := p.Worker
+		if username == "" && p.Org == "410622001" {
+			username = "shegong"
+		}
+		if _, done := workerIDs[username]; done || username == "" {
+			continue
+		}
+		if u, err := a.Auth.UserByUsername(ctx, username); err == nil {
+			workerIDs[username] = u.ID
+		}
 	}
 	rng := rand.New(rand.NewPCG(RecipientIDSeed, 1))
 	err = a.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -125,14 +232,18 @@ func loadRecipients(ctx context.Context, a *app.App) error {
 			if !p.NoID {
 				in.Phone = fmt.Sprintf("1390392%04d", 1000+i)
 			}
-			town := "朝歌街道"
-			if p.Village[:9] == "410622004" {
-				town = "灵山街道"
+			town := ""
+			for _, st := range Stations {
+				if st.Code == p.Village[:9] {
+					town = st.Name
+				}
 			}
 			in.CurrentAddress = fmt.Sprintf("河南省鹤壁市淇县%s%s%d号", town, demoVillageNames[p.Village], 3+i*7%90)
 			in.HukouAddress = in.CurrentAddress
-			if p.Org == "410622001" {
-				in.WorkerID = workerID
+			if p.Worker != "" {
+				in.WorkerID = workerIDs[p.Worker]
+			} else if p.Org == "410622001" {
+				in.WorkerID = workerIDs["shegong"]
 			}
 			r, err := recipients.Create(ctx, tx, a.Keys, system, in)
 			if err != nil {

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shegong/shegong/internal/app"
@@ -32,7 +33,7 @@ var demoVisitPlans = []struct {
 }{
 	{[]int{10, 17, 24}, visits.TierHigh, [4]int{3, 5, 3, 3}},  // weekly: overdue
 	{[]int{20, 50}, visits.TierFocus, [4]int{3, 2, 3, 2}},     // monthly: due in about ten days
-	{[]int{100, 190}, visits.TierGeneral, [4]int{2, 1, 2, 1}}, // quarterly: overdue
+	{[]int{100, 165}, visits.TierGeneral, [4]int{2, 1, 2, 1}}, // quarterly: overdue
 	{[]int{4}, visits.TierHigh, [4]int{4, 4, 3, 4}},           // weekly: due this week
 	{[]int{29, 60, 90}, visits.TierFocus, [4]int{3, 3, 2, 2}}, // monthly: due now or overdue
 	{[]int{35, 130}, visits.TierGeneral, [4]int{1, 1, 2, 2}},  // quarterly: not yet due
@@ -102,15 +103,61 @@ func loadVisits(ctx context.Context, a *app.App) error {
 		if err != nil {
 			return fmt.Errorf("demo campaign: %w", err)
 		}
-		people, _, _, err := recipients.List(ctx, tx, a.Keys, admin, recipients.Filter{Status: recipients.StatusActive, Sort: "created", Limit: 100})
-		if err != nil {
-			return err
+		var people []recipients.Recipient
+		for {
+			page, _, _, err := recipients.List(ctx, tx, a.Keys, admin, recipients.Filter{Status: recipients.StatusActive, Sort: "created", Offset: len(people), Limit: 100})
+			if err != nil {
+				return err
+			}
+			people = append(people, page...)
+			if len(page) < 100 {
+				break
+			}
+		}
+		// Each person is visited by their own worker, else by their
+		// station's head.
+		actors := map[string]*authz.Actor{}
+		actorOf := func(userID string) (*authz.Actor, error) {
+			if act, ok := actors[userID]; ok {
+				return act, nil
+			}
+			u, err := a.Auth.UserByID(ctx, userID)
+			if err != nil {
+				return nil, err
+			}
+			unit, err := org.Get(ctx, tx, u.OrgID)
+			if err != nil {
+				return nil, err
+			}
+			act := &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: unit.ID, OrgPath: unit.Path, OrgName: unit.Name}
+			actors[userID] = act
+			return act, nil
+		}
+		heads := map[string]string{} // station path → head's user id
+		for si, st := range Stations {
+			u, err := a.Auth.UserByUsername(ctx, StaffUsername(si, 0))
+			if err != nil {
+				continue
+			}
+			if unit, err := Unit(ctx, tx, st.Code, org.KindStation); err == nil {
+				heads[unit.Path] = u.ID
+			}
 		}
 		for i, p := range people {
 			plan := demoVisitPlans[i%len(demoVisitPlans)]
 			actor := admin
-			if worker.Covers(p.OrgPath) {
-				actor = worker
+			by := p.WorkerID
+			if by == "" {
+				for path, id := range heads {
+					if strings.HasPrefix(p.OrgPath, path) {
+						by = id
+					}
+				}
+			}
+			if by != "" {
+				if actor, err = actorOf(by); err != nil {
+					return err
+				}
 			}
 			// Oldest first, so each visit builds on the last.
 			for k := len(plan.daysAgo) - 1; k >= 0; k-- {

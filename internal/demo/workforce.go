@@ -18,20 +18,42 @@ import (
 
 // The demo county's workforce: a roster for the nine stations whose
 // dated qualification records grow the certified count from 17 (end of
-// 2019) to 48, volunteers with logged hours, three trainings and a
-// 社工之星 programme with a two-year allowance. Everything is made from a
-// fixed seed, so a second load finds every record by its natural key
-// (ID number, name and station, title) and creates nothing.
+// 2021) to 48, each station's head and two resident workers linked to
+// their accounts, volunteers with logged hours (朝歌's first is the
+// account zhiyuan), three trainings, the first 朝歌人才 round (2023: ten
+// social workers, 3,000 元 a year for two years) and eight 鹤壁社工之星.
+// Everything is made from a fixed seed, so a second load finds every
+// record by its natural key (ID number, name and station, title) and
+// creates nothing.
 
 func init() { Register(loadWorkforce) }
 
 // certYears are the years in which the demo's 48 certified workers got
-// their first certificate: 17 by the end of 2019, then a few each year.
+// their first certificate: 17 by the end of 2021, then 31 more by 2025.
 var certYears = []int{
-	2018, 2018, 2018, 2018, 2018, 2018, 2018, 2019, 2019, 2019, 2019, 2019, 2019, 2019, 2019, 2019, 2019,
-	2020, 2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021, 2021, 2021, 2022, 2022, 2022, 2022, 2022,
-	2023, 2023, 2023, 2023, 2023, 2024, 2024, 2024, 2024, 2025, 2025, 2025, 2025, 2026, 2026,
+	2017, 2017, 2017, 2018, 2018, 2018, 2018, 2019, 2019, 2019, 2019, 2020, 2020, 2020, 2021, 2021, 2021,
+	2022, 2022, 2022, 2022, 2022, 2022, 2022, 2022, 2023, 2023, 2023, 2023, 2023, 2023, 2023, 2023,
+	2024, 2024, 2024, 2024, 2024, 2024, 2024, 2024, 2025, 2025, 2025, 2025, 2025, 2025, 2025,
 }
+
+// Certified counts of the seed story: 17 certified social workers by the
+// end of 2021, 48 now.
+const (
+	Certified2021 = 17
+	CertifiedNow  = 48
+)
+
+// The programmes of the seed story.
+const (
+	TalentProgramme = "朝歌人才"
+	TalentRound     = "2023年朝歌人才（第一批）"
+	TalentNominees  = 10
+	TalentAnnualFen = 300000 // 3,000 元 a year
+	TalentYears     = 2
+	StarProgramme   = "鹤壁社工之星"
+	StarRound       = "2024年度鹤壁社工之星"
+	StarNominees    = 8
+)
 
 var (
 	demoSurnames = []rune("王李张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗郑梁宋谢韩唐冯")
@@ -75,11 +97,18 @@ func loadWorkforce(ctx context.Context, a *app.App) error {
 	}
 	adminActor := &authz.Actor{UserID: admin.ID, Username: admin.Username, DisplayName: admin.DisplayName, Role: admin.Role,
 		OrgID: county.ID, OrgPath: county.Path, OrgName: county.Name}
-	linked := map[int]string{} // plan index → user id of the demo account
-	for i, username := range map[int]string{0: "zhanzhang", 9: "shegong"} {
-		if u, err := a.Auth.UserByUsername(ctx, username); err == nil {
-			linked[i] = u.ID
+	// Plan index → user id: each station's head and two resident workers
+	// are the first three on the roster at that station (i, i+9, i+18).
+	linked := map[int]string{}
+	for si := range Stations {
+		for k := 0; k < 3; k++ {
+			if u, err := a.Auth.UserByUsername(ctx, StaffUsername(si, k)); err == nil {
+				linked[si+k*len(Stations)] = u.ID
+			}
 		}
+	}
+	if u, err := a.Auth.UserByUsername(ctx, "zhiyuan"); err == nil {
+		linked[-1] = u.ID // the first volunteer of 朝歌
 	}
 	// One transaction: the whole roster commits at once (fast on both
 	// engines) or not at all.
@@ -95,7 +124,8 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 	system := authz.System()
 
 	// 54 workers: 48 certified (certYears) and 6 not yet, spread over the
-	// stations. The first two are the demo accounts 朝歌站长 and 朝歌社工.
+	// stations; the first 27 are the stations' heads and resident
+	// workers with accounts (朝歌's are 朝歌站长 and 朝歌社工).
 	type plan struct {
 		in workforce.WorkerInput
 	}
@@ -111,9 +141,6 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 		if i < len(certYears) {
 			y := certYears[i]
 			in.HiredOn = demoDate(rng, max(y-rng.IntN(2), 2016), 12)
-			if y == 2026 {
-				in.HiredOn = demoDate(rng, 2025, 12)
-			}
 			level := workforce.LevelJunior
 			if rng.IntN(3) == 0 {
 				level = workforce.LevelIntermediate
@@ -136,10 +163,14 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 		}
 		plans = append(plans, plan{in})
 	}
-	// The demo station head and worker of 朝歌 are on the roster with
-	// their accounts linked.
-	plans[0].in.Name, plans[0].in.Post = "王建华", "head"
-	plans[9].in.Name = "李晓梅"
+	// Each station's head and resident workers are on the roster under
+	// their own names, with their accounts linked.
+	for si := range stations {
+		for k := 0; k < 3; k++ {
+			plans[si+k*len(stations)].in.Name = stationStaff[si][k]
+		}
+		plans[si].in.Post = "head"
+	}
 
 	var workers []workforce.Worker
 	for i, p := range plans {
@@ -181,8 +212,12 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 				volunteers = append(volunteers, existing[0])
 				continue
 			}
-			v, err := workforce.CreateVolunteer(ctx, tx, keys, system, workforce.VolunteerInput{OrgID: unit.ID, Name: name, Skills: skills, RegisteredOn: reg,
-				Phone: fmt.Sprintf("137%08d", 39210000+si*100+k)})
+			in := workforce.VolunteerInput{OrgID: unit.ID, Name: name, Skills: skills, RegisteredOn: reg,
+				Phone: fmt.Sprintf("137%08d", 39210000+si*100+k)}
+			if si == 0 && k == 0 {
+				in.UserID = linked[-1]
+			}
+			v, err := workforce.CreateVolunteer(ctx, tx, keys, system, in)
 			if err != nil {
 				return fmt.Errorf("demo volunteer: %w", err)
 			}
@@ -232,47 +267,67 @@ func loadWorkforceIn(ctx context.Context, tx *db.Tx, keys *secure.Keyring, rng *
 		}
 	}
 
-	// 社工之星: the 2024 round, three of five nominees selected, each with
-	// 3,000 元 a year for two years from July 2024, paid by year.
+	if err := loadProgramme(ctx, tx, system, workforce.ProgrammeInput{OrgID: county.ID, Name: TalentProgramme, Kind: "talent",
+		Description: "淇县社会工作人才培养计划：每批评选扎根基层的优秀社工，给予两年津贴。"},
+		workforce.RoundInput{Name: TalentRound, Year: 2023, Benefits: "每人每年 3000 元津贴，连续发放两年"},
+		pick(workers, []int{9, 1, 10, 2, 11, 4, 13, 5, 14, 7}),
+		&workforce.AllowanceInput{Annual: "3000", Years: TalentYears, StartMonth: "2023-07", Frequency: "year"}, adminActor); err != nil {
+		return err
+	}
+	return loadProgramme(ctx, tx, system, workforce.ProgrammeInput{OrgID: county.ID, Name: StarProgramme, Kind: "honour",
+		Description: "鹤壁市每年评选扎根基层、服务成效突出的驻站社工，给予表彰。"},
+		workforce.RoundInput{Name: StarRound, Year: 2024, Benefits: "颁发荣誉证书"},
+		pick(workers, []int{0, 19, 3, 21, 6, 24, 8, 30}), nil, adminActor)
+}
+
+func pick(workers []workforce.Worker, at []int) []workforce.Worker {
+	out := make([]workforce.Worker, len(at))
+	for i, k := range at {
+		out[i] = workers[k]
+	}
+	return out
+}
+
+// loadProgramme creates a programme (unless one of its name exists) with
+// one round whose nominees are all selected; with an allowance, the lines
+// due in past years have been paid, confirmed by the county administrator.
+func loadProgramme(ctx context.Context, tx *db.Tx, system *authz.Actor, pin workforce.ProgrammeInput,
+	rin workforce.RoundInput, nominees []workforce.Worker, allowance *workforce.AllowanceInput, adminActor *authz.Actor) error {
 	progs, err := workforce.ListProgrammes(ctx, tx, system)
 	if err != nil {
 		return err
 	}
 	for _, p := range progs {
-		if p.Name == "社工之星" {
+		if p.Name == pin.Name {
 			return nil
 		}
 	}
-	prog, err := workforce.CreateProgramme(ctx, tx, system, workforce.ProgrammeInput{OrgID: county.ID, Name: "社工之星", Kind: "honour",
-		Description: "每年评选扎根基层、服务成效突出的驻站社工，给予表彰和津贴。"})
+	prog, err := workforce.CreateProgramme(ctx, tx, system, pin)
 	if err != nil {
 		return err
 	}
-	round, err := workforce.AddRound(ctx, tx, system, prog.ID, workforce.RoundInput{Name: "2024年度社工之星", Year: 2024, Benefits: "每人每年 3000 元津贴，连续发放两年；颁发荣誉证书"})
+	round, err := workforce.AddRound(ctx, tx, system, prog.ID, rin)
 	if err != nil {
 		return err
 	}
-	for i, w := range []workforce.Worker{workers[0], workers[4], workers[9], workers[13], workers[20]} {
+	thisYear := cst.Today()[:4]
+	for _, w := range nominees {
 		n, err := workforce.Nominate(ctx, tx, system, round.ID, workforce.NomineeInput{WorkerID: w.ID, Note: "扎根基层，服务对象满意度高"})
 		if err != nil {
 			return err
 		}
-		if i >= 3 {
-			if err := workforce.SetNomineeStatus(ctx, tx, system, n.ID, n.Version, "not_selected"); err != nil {
-				return err
-			}
-			continue
-		}
 		if err := workforce.SetNomineeStatus(ctx, tx, system, n.ID, n.Version, "selected"); err != nil {
 			return err
 		}
-		sc, err := workforce.CreateAllowance(ctx, tx, system, n.ID, workforce.AllowanceInput{Annual: "3000", Years: 2, StartMonth: "2024-07", Frequency: "year"})
+		if allowance == nil {
+			continue
+		}
+		sc, err := workforce.CreateAllowance(ctx, tx, system, n.ID, *allowance)
 		if err != nil {
 			return err
 		}
-		// The lines already due in past years have been paid.
 		for _, l := range sc.Lines {
-			if l.DueOn[:4] < "2026" {
+			if l.DueOn[:4] < thisYear {
 				paidOn := l.DueOn[:8] + "20"
 				if _, err := workforce.ConfirmPayment(ctx, tx, adminActor, l.ID, l.Version, true, paidOn); err != nil {
 					return err

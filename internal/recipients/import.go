@@ -574,7 +574,15 @@ func CheckImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *aut
 // and any problem, nothing is written and the error lists every problem
 // keyed "第5行·身份证号"; the report is returned as well.
 func Import(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode string) (ImportReport, error) {
-	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{})
+	return ImportTo(ctx, d, keys, actor, filename, data, mode, "")
+}
+
+// ImportTo is Import of a roster that belongs to the station or room
+// target (an org id in the actor's scope; "" for the actor's own): rows
+// with an empty 所属站点 go there; a filled one overrides it. A target
+// out of scope is refused (field "target").
+func ImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string) (ImportReport, error) {
+	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target})
 }
 
 // batchTable holds the kept uploads (see roster.Batches).

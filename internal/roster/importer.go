@@ -235,6 +235,11 @@ func encodeMode(mode string, opts Options) string {
 	return mode + " " + string(js)
 }
 
+// StageMode is the mode column of a batch a module keeps itself
+// (Batches.Stage) with the uploader's options, so Commit runs it with
+// them.
+func StageMode(mode string, opts Options) string { return encodeMode(mode, opts) }
+
 func decodeMode(s string) (string, Options) {
 	mode, rest, _ := strings.Cut(s, " ")
 	var opts Options

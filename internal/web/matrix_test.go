@@ -138,6 +138,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /recipients/import":                   {admin, head, worker},
 	"POST /recipients/import/{id}/commit":       {admin, head, worker},
 	"GET /recipients/import/{id}/rejected.xlsx": {admin, head, worker},
+	"POST /api/v1/recipients/import":            {admin, head, worker},
 
 	// Service network (internal/web/network*.go).
 	"GET /network/stations":                      everyone,

@@ -134,6 +134,7 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.POST("/recipients/import", manage, h.RecipientImportUpload).Upload(recipientsweb.UploadLimit()),
 			kit.POST("/recipients/import/{id}/commit", manage, h.RecipientImportCommit),
 			kit.GET("/recipients/import/{id}/rejected.xlsx", manage, h.RecipientImportRejected),
+			kit.POST("/api/v1/recipients/import", manage, h.ApiRecipientImport).Upload(recipientsweb.UploadLimit()),
 			kit.GET("/households", authz.PermRecipientsRead, h.HouseholdList),
 			kit.GET("/households/{id}", authz.PermRecipientsRead, h.HouseholdShow),
 		},

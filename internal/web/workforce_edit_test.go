@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/demo"
 )
 
 // wfStation finds a demo station's id by name.
@@ -219,40 +220,49 @@ func TestWorkforceProgrammeEditDeleteScenario(t *testing.T) {
 		}
 	}
 	admin.Get("/api/v1/workforce/programmes").Decode(&progs)
-	star := progs.Items[0]
-	if star.Name != "社工之星" {
-		t.Fatalf("demo programme: %+v", star)
+	var star struct {
+		ID, Name string
+		OrgID    string `json:"org_id"`
+		Version  int
+	}
+	for _, p := range progs.Items {
+		if p.Name == demo.TalentProgramme {
+			star = p
+		}
+	}
+	if star.ID == "" {
+		t.Fatalf("no demo programme %s in %+v", demo.TalentProgramme, progs.Items)
 	}
 
-	// The demo's 社工之星 has paid allowances: deleting it is refused.
+	// The demo's 朝歌人才 has paid allowances: deleting it is refused.
 	res := admin.Request("DELETE", "/api/v1/workforce/programmes/"+star.ID+"?version="+strconv.Itoa(star.Version), "", nil)
 	if res.Status != http.StatusConflict || !strings.Contains(res.Body, "笔津贴确认发放") || !strings.Contains(res.Body, "不能删除") {
 		t.Fatalf("delete with paid lines: %d %s", res.Status, res.Body)
 	}
 	page := adminWeb.PostForm("/workforce/programmes/"+star.ID+"/delete", url.Values{"version": {strconv.Itoa(star.Version)}})
-	if page.Status != http.StatusConflict || !strings.Contains(page.Body, "不能删除") || !strings.Contains(page.Body, "2024年度社工之星") {
+	if page.Status != http.StatusConflict || !strings.Contains(page.Body, "不能删除") || !strings.Contains(page.Body, "2023年朝歌人才（第一批）") {
 		t.Fatalf("web delete with paid lines: %d", page.Status)
 	}
 	if res := admin.Get("/api/v1/workforce/programmes/" + star.ID); res.Status != http.StatusOK {
 		t.Fatalf("programme after refused delete: %d", res.Status)
 	}
 	show := adminWeb.Get("/workforce/programmes/" + star.ID)
-	if !strings.Contains(show.Body, `/workforce/programmes/`+star.ID+`/edit`) || !strings.Contains(show.Body, `data-confirm="确定删除“社工之星”吗？`) {
+	if !strings.Contains(show.Body, `/workforce/programmes/`+star.ID+`/edit`) || !strings.Contains(show.Body, `data-confirm="确定删除“朝歌人才”吗？`) {
 		t.Fatal("programme page lacks the edit link or the confirmed delete")
 	}
 
 	// Edit through the page and the API; a stale version is 409.
-	if page := adminWeb.Get("/workforce/programmes/" + star.ID + "/edit"); page.Status != http.StatusOK || !strings.Contains(page.Body, `value="社工之星"`) {
+	if page := adminWeb.Get("/workforce/programmes/" + star.ID + "/edit"); page.Status != http.StatusOK || !strings.Contains(page.Body, `value="朝歌人才"`) {
 		t.Fatalf("edit page: %d", page.Status)
 	}
-	form := url.Values{"name": {"淇县社工之星"}, "kind": {"honour"}, "org_id": {star.OrgID}, "description": {"每年评选"}, "version": {strconv.Itoa(star.Version)}}
+	form := url.Values{"name": {"淇县朝歌人才"}, "kind": {"talent"}, "org_id": {star.OrgID}, "description": {"每年评选"}, "version": {strconv.Itoa(star.Version)}}
 	if page := adminWeb.PostForm("/workforce/programmes/"+star.ID, form); page.Status != http.StatusSeeOther {
 		t.Fatalf("web edit: %d %s", page.Status, page.Body)
 	}
 	if page := adminWeb.PostForm("/workforce/programmes/"+star.ID, form); page.Status != http.StatusConflict || !strings.Contains(page.Body, "已被他人修改") {
 		t.Fatalf("stale web edit: %d", page.Status)
 	}
-	res = admin.JSON("PUT", "/api/v1/workforce/programmes/"+star.ID, map[string]any{"name": "社工之星", "kind": "honour", "org_id": star.OrgID,
+	res = admin.JSON("PUT", "/api/v1/workforce/programmes/"+star.ID, map[string]any{"name": "朝歌人才", "kind": "talent", "org_id": star.OrgID,
 		"description": "每年评选", "version": star.Version + 1})
 	if res.Status != http.StatusOK {
 		t.Fatalf("api edit: %d %s", res.Status, res.Body)
@@ -273,7 +283,7 @@ func TestWorkforceProgrammeEditDeleteScenario(t *testing.T) {
 	found := 0
 	for _, e := range log.Items {
 		for _, c := range e.Changes {
-			if c.Field == "name" && (c.Before == "社工之星" && c.After == "淇县社工之星" || c.Before == "淇县社工之星" && c.After == "社工之星") {
+			if c.Field == "name" && (c.Before == "朝歌人才" && c.After == "淇县朝歌人才" || c.Before == "淇县朝歌人才" && c.After == "朝歌人才") {
 				found++
 			}
 		}
@@ -309,8 +319,10 @@ func TestWorkforceProgrammeEditDeleteScenario(t *testing.T) {
 func TestWorkforceWorkerPageHonoursAndTraining(t *testing.T) {
 	env := apptest.Start(t)
 	admin := env.APILoginDemo("admin")
-	var prog struct {
+	type programme struct {
+		Name   string
 		Rounds []struct {
+			ID       string
 			Name     string
 			Nominees []struct {
 				WorkerID string `json:"worker_id"`
@@ -318,24 +330,58 @@ func TestWorkforceWorkerPageHonoursAndTraining(t *testing.T) {
 			}
 		}
 	}
-	var progs struct{ Items []struct{ ID string } }
+	var progs struct{ Items []struct{ ID, Name string } }
 	admin.Get("/api/v1/workforce/programmes").Decode(&progs)
-	admin.Get("/api/v1/workforce/programmes/" + progs.Items[0].ID).Decode(&prog)
+	// The 朝歌人才 round (a two-year allowance) and everyone nominated in
+	// any demo programme.
+	var prog programme
+	nominated := map[string]bool{}
+	for _, it := range progs.Items {
+		var p programme
+		admin.Get("/api/v1/workforce/programmes/" + it.ID).Decode(&p)
+		for _, r := range p.Rounds {
+			for _, n := range r.Nominees {
+				nominated[n.WorkerID] = true
+			}
+		}
+		if p.Name == demo.TalentProgramme {
+			prog = p
+		}
+	}
 	var selected, passed string
 	for _, n := range prog.Rounds[0].Nominees {
 		if n.Status == "selected" && selected == "" {
 			selected = n.WorkerID
 		}
-		if n.Status == "not_selected" && passed == "" {
-			passed = n.WorkerID
+	}
+	// Every demo nominee was selected: nominate one more worker, not
+	// selected.
+	var workers struct{ Items []struct{ ID string } }
+	admin.Get("/api/v1/workforce/workers?limit=100").Decode(&workers)
+	for _, w := range workers.Items {
+		if !nominated[w.ID] {
+			passed = w.ID
+			break
 		}
 	}
+	var nominee struct {
+		ID      string
+		Version int
+	}
+	if res := admin.JSON("POST", "/api/v1/workforce/rounds/"+prog.Rounds[0].ID+"/nominees", map[string]any{"worker_id": passed}); res.Status != http.StatusCreated {
+		t.Fatalf("nominate: %d %s", res.Status, res.Body)
+	} else {
+		res.Decode(&nominee)
+	}
+	if res := admin.JSON("PATCH", "/api/v1/workforce/nominees/"+nominee.ID, map[string]any{"status": "not_selected", "version": nominee.Version}); res.Status != http.StatusNoContent {
+		t.Fatalf("not selected: %d %s", res.Status, res.Body)
+	}
 	page := env.LoginDemo("admin").Get("/workforce/workers/" + selected)
-	if page.Status != http.StatusOK || !strings.Contains(page.Body, "荣誉与人才计划") || !strings.Contains(page.Body, "2024年度社工之星") ||
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "荣誉与人才计划") || !strings.Contains(page.Body, demo.TalentRound) ||
 		!strings.Contains(page.Body, "6,000.00") || !strings.Contains(page.Body, "培训学时") {
 		t.Fatalf("worker page honours: %d", page.Status)
 	}
-	if page := env.LoginDemo("admin").Get("/workforce/workers/" + passed); strings.Contains(page.Body, "2024年度社工之星") || !strings.Contains(page.Body, "暂无入选记录") {
+	if page := env.LoginDemo("admin").Get("/workforce/workers/" + passed); strings.Contains(page.Body, demo.TalentRound) || !strings.Contains(page.Body, "暂无入选记录") {
 		t.Fatal("a nominee not selected is listed as honoured")
 	}
 	var h struct {
@@ -350,7 +396,7 @@ func TestWorkforceWorkerPageHonoursAndTraining(t *testing.T) {
 	}
 	res := admin.Get("/api/v1/workforce/workers/" + selected + "/honours")
 	res.Decode(&h)
-	if res.Status != http.StatusOK || len(h.Honours) != 1 || h.Honours[0].RoundName != "2024年度社工之星" || h.Honours[0].Year != 2024 {
+	if res.Status != http.StatusOK || len(h.Honours) != 1 || h.Honours[0].RoundName != demo.TalentRound || h.Honours[0].Year != 2023 {
 		t.Fatalf("honours api: %d %s", res.Status, res.Body)
 	}
 	// Training hours per year: a training attended shows on the page.

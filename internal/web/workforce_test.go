@@ -280,7 +280,7 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 		t.Fatalf("birth date: %d", res.Status)
 	}
 
-	// The demo's trend: 17 certified at the end of 2019, 48 now.
+	// The demo's trend: 17 certified at the end of 2021, 48 now.
 	api := env.APILoginDemo("lingdao")
 	var st workforce.Stats
 	res = api.Get("/api/v1/workforce/stats")
@@ -292,8 +292,8 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 	for _, p := range st.Trend {
 		byYear[p.Year] = p
 	}
-	if byYear[2019].Certified != 17 || byYear[cst.Now().Year()].Certified != 48 || st.Total.Certified != 48 || len(st.Stations) != 9 {
-		t.Fatalf("demo trend: 2019 %d, now %d, total %+v", byYear[2019].Certified, byYear[cst.Now().Year()].Certified, st.Total)
+	if byYear[2021].Certified != 17 || byYear[cst.Now().Year()].Certified != 48 || st.Total.Certified != 48 || len(st.Stations) != 9 {
+		t.Fatalf("demo trend: 2021 %d, now %d, total %+v", byYear[2021].Certified, byYear[cst.Now().Year()].Certified, st.Total)
 	}
 	page := env.LoginDemo("lingdao").Get("/workforce/stats")
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, "echarts-6.1.0") || !strings.Contains(page.Body, `class="chart"`) || !strings.Contains(page.Body, "data-chart=") {
@@ -324,11 +324,18 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 	}
 	var progs struct{ Items []map[string]any }
 	env.APILoginDemo("admin").Get("/api/v1/workforce/programmes").Decode(&progs)
-	if len(progs.Items) != 1 {
+	// 朝歌人才 (with allowances) and 鹤壁社工之星.
+	talent := ""
+	for _, p := range progs.Items {
+		if p["name"] == demo.TalentProgramme {
+			talent = p["id"].(string)
+		}
+	}
+	if len(progs.Items) != 2 || talent == "" {
 		t.Fatalf("demo programmes: %v", progs.Items)
 	}
-	page = admin.Get("/workforce/programmes/" + progs.Items[0]["id"].(string))
-	if !strings.Contains(page.Body, "3,000.00") || !strings.Contains(page.Body, "2024-07 至 2024-12") || !strings.Contains(page.Body, "1,500.00") {
+	page = admin.Get("/workforce/programmes/" + talent)
+	if !strings.Contains(page.Body, "3,000.00") || !strings.Contains(page.Body, "2023-07 至 2023-12") || !strings.Contains(page.Body, "1,500.00") {
 		t.Fatalf("programme page lacks the allowance lines")
 	}
 	// Loading the demo again creates nothing.
@@ -342,7 +349,8 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 	if err := demo.Load(context.Background(), env.App); err != nil {
 		t.Fatal(err)
 	}
-	if again := counts(); again != first || first[0] != 54 || first[3] != 9 {
+	// Ten 朝歌人才 allowances of three lines each (2023-07…12, 2024, 2025-01…06).
+	if again := counts(); again != first || first[0] != 54 || first[3] != 30 {
 		t.Fatalf("demo counts %v, after a second load %v", first, again)
 	}
 }

@@ -24,7 +24,10 @@ var RosterColumns = roster.Columns{
 	{Header: "学历", Field: "education", Hint: "博士研究生/硕士研究生/大学本科/大专/中专/高中/初中及以下"},
 	{Header: "专业", Field: "major"},
 	{Header: "岗位", Field: "post", Hint: "驻站社工/站长/督导/驻村（社区）社工/行政人员/其他"},
-	{Header: "所属站点", Field: "org_id", Required: true, Hint: "必填，社工站或社工室的名称，如 朝歌街道社工站"},
+	// Not a required column: a township's own roster has none, and the
+	// uploader chooses its station (ImportRosterTo); a row left without
+	// one is refused on its own.
+	{Header: "所属站点", Field: "org_id", Hint: "社工站或社工室的名称，如 朝歌街道社工站；不填则为导入时所选的站点"},
 	{Header: "工作单位", Field: "employer", Hint: "如所属社工机构"},
 	{Header: "入职日期", Field: "hired_on", Date: true, Hint: "如 2021-03-01"},
 	{Header: "证书等级", Field: "qualifications[0].level", Hint: "助理社会工作师/社会工作师/高级社会工作师/高级社会工作师（考试合格）",
@@ -208,10 +211,16 @@ const batchTable = "wf_import_batches"
 // for a later CommitBatch or RejectedOf by the same user ("valid rows
 // only").
 func StageRoster(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte) (id string, err error) {
+	return StageRosterTo(ctx, tx, keys, actor, filename, data, "")
+}
+
+// StageRosterTo is StageRoster of a roster checked by ImportRosterTo
+// with target: CommitBatch imports it to the same station or room.
+func StageRosterTo(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, target string) (id string, err error) {
 	if actor == nil {
 		return "", apperr.New(apperr.Unauthorized, "请先登录")
 	}
-	return roster.Batches{Table: batchTable, Keys: keys}.Stage(ctx, tx, actor, filename, ImportValid, data)
+	return roster.Batches{Table: batchTable, Keys: keys}.Stage(ctx, tx, actor, filename, roster.StageMode(ImportValid, roster.Options{Target: target}), data)
 }
 
 // CommitBatch imports the valid rows of a staged upload, once, keeping

@@ -51,6 +51,9 @@ type VolunteerInput struct {
 	Skills       string `json:"skills"`
 	RegisteredOn string `json:"registered_on"`
 	Status       string `json:"status"`
+	// UserID links the volunteer's own login account (a 志愿者 account in
+	// scope, not linked to another volunteer); set at registration only.
+	UserID string `json:"user_id,omitempty"`
 }
 
 // ServiceLog is one logged stretch of volunteer service.
@@ -134,6 +137,26 @@ func validateVolunteer(ctx context.Context, q db.Querier, actor *authz.Actor, in
 	}
 	in.RegisteredOn = normDate(in.RegisteredOn)
 	validate.Date(fe, "registered_on", "注册日期", in.RegisteredOn, true)
+	if in.UserID = strings.TrimSpace(in.UserID); in.UserID != "" {
+		var path, role, other string
+		err := q.QueryRow(ctx, `SELECT o.path, u.role FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = ?`, in.UserID).Scan(&path, &role)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			fe.Add("user_id", "所选登录账号不存在")
+		case err != nil:
+			return org.Unit{}, err
+		case !actor.Covers(path):
+			fe.Add("user_id", "只能关联您负责范围内的账号")
+		case role != string(authz.RoleVolunteer):
+			fe.Add("user_id", "只能关联志愿者角色的账号")
+		default:
+			if err := q.QueryRow(ctx, `SELECT name FROM wf_volunteers WHERE user_id = ?`, in.UserID).Scan(&other); err == nil {
+				fe.Add("user_id", "该登录账号已关联志愿者“"+other+"”")
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return org.Unit{}, err
+			}
+		}
+	}
 	if in.Status == "" {
 		in.Status = "active"
 	} else if code, ok := codeOf(VolunteerStatuses, in.Status); ok {
@@ -175,13 +198,15 @@ func CreateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor
 		}
 		now := cst.NowStamp()
 		if _, err := tx.Exec(ctx, `INSERT INTO wf_volunteers (id, org_id, name, phone_enc, phone_index, skills, registered_on, status,
-			created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			id, unit.ID, in.Name, keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status, now, now); err != nil {
+			user_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			id, unit.ID, in.Name, keys.Seal(in.Phone), keys.BlindIndex("phone", in.Phone), in.Skills, in.RegisteredOn, in.Status,
+			nullable(in.UserID), now, now); err != nil {
 			return err
 		}
 		if v, err = getVolunteer(ctx, tx, id); err != nil {
 			return err
 		}
+		v.maskPhone(keys)
 		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionCreate, Entity: "wf_volunteer", EntityID: id, OrgPath: v.OrgPath,
 			Summary: "新增志愿者：" + v.Name, Changes: audit.Diff(nil, v.auditFields(in.Phone))})
 	}()
@@ -197,6 +222,7 @@ func UpdateVolunteer(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor
 	if err := actor.RequireScope(before.OrgPath); err != nil {
 		return Volunteer{}, err
 	}
+	in.UserID = "" // the account link is set at registration only
 	unit, err := validateVolunteer(ctx, tx, actor, &in)
 	if err != nil {
 		return Volunteer{}, err

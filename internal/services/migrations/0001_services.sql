@@ -56,8 +56,6 @@ CREATE TABLE service_categories (
 	PRIMARY KEY (org_id, code)
 );
 
--- A volunteer's account (workers already carry wf_workers.user_id): a
--- station-role account is linked to its person in the registries so
--- service records name the person, not only the login.
-ALTER TABLE wf_volunteers ADD COLUMN user_id TEXT REFERENCES users (id);
-CREATE UNIQUE INDEX wf_volunteers_user ON wf_volunteers (user_id);
+-- A volunteer's account is wf_volunteers.user_id (workforce migration
+-- 0004), as a worker's is wf_workers.user_id: service records name the
+-- person, not only the login.

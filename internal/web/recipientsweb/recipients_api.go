@@ -1,13 +1,16 @@
 package recipientsweb
 
 import (
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/roster"
 )
 
 // The JSON API of the recipient registry, on the same services and
@@ -264,4 +267,49 @@ func (s *Handlers) ApiHouseholdUpdate(c *kit.Ctx) error {
 		return nil
 	}
 	return c.JSON(http.StatusOK, h)
+}
+
+// ApiRecipientImport takes the roster .xlsx as the request body (or a
+// multipart "file" field), ?mode=check|all|valid (default all),
+// ?filename= and ?target= (the org id of the station or room rows with an
+// empty 所属站点 belong to). With mode all and any problem nothing is
+// written: 422 with fields keyed "第3行·身份证号".
+func (s *Handlers) ApiRecipientImport(c *kit.Ctx) error {
+	q := c.R.URL.Query()
+	mode := q.Get("mode")
+	switch mode {
+	case "":
+		mode = recipients.ImportAll
+	case recipients.ImportCheck, recipients.ImportAll, recipients.ImportValid:
+	default:
+		return &apperr.Error{Kind: apperr.BadRequest, Message: "mode 应为 check、all 或 valid", Fields: map[string]string{"mode": "应为 check、all 或 valid"}}
+	}
+	var body io.Reader = c.R.Body
+	name := q.Get("filename")
+	if strings.HasPrefix(c.R.Header.Get("Content-Type"), "multipart/form-data") {
+		f, h, err := c.R.FormFile("file")
+		if err != nil {
+			return apperr.New(apperr.BadRequest, "请在 file 字段上传服务对象名册（.xlsx）")
+		}
+		defer f.Close()
+		body, name = f, h.Filename
+	}
+	data, err := io.ReadAll(io.LimitReader(body, recipients.MaxImportBytes+1))
+	if err != nil {
+		return err
+	}
+	rep, err := recipients.ImportTo(c.Context(), s.App.DB, s.App.Keys, c.Actor, name, data, mode, q.Get("target"))
+	if err != nil {
+		return err
+	}
+	if rep.Errors == nil {
+		rep.Errors = []roster.CellError{}
+	}
+	// The rejected rows come back masked: a full roster cell is shown
+	// only in the rejected-rows download, which is audit-logged.
+	rejected := rep.MaskedRejected()
+	if rejected == nil {
+		rejected = []roster.Record{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"report": rep, "rejected": rejected})
 }

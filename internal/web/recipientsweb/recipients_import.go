@@ -31,11 +31,16 @@ const recipientImportShown = 200
 
 const recipientImportTitle = "导入服务对象名册"
 
-func recipientImportData(rep *recipients.ImportReport, mode string) map[string]any {
+// recipientImportData is the page's data; targets are the stations and
+// rooms the roster may belong to (所属站点/社工室), target the chosen one.
+func recipientImportData(rep *recipients.ImportReport, mode string, targets []kit.OrgOption, target string) map[string]any {
 	if mode == "" {
 		mode = recipients.ImportAll
 	}
-	data := map[string]any{"Report": rep, "Mode": mode, "Limit": recipients.SizeLabel(recipients.MaxImportBytes),
+	if rep != nil && rep.Target != "" {
+		target = rep.Target
+	}
+	data := map[string]any{"Report": rep, "Mode": mode, "Targets": targets, "Target": target, "Limit": recipients.SizeLabel(recipients.MaxImportBytes),
 		"MaxRows": recipients.MaxImportRows, "Columns": recipients.ImportColumns, "ModeAll": recipients.ImportAll, "ModeValid": recipients.ImportValid}
 	if rep != nil {
 		shown := rep.Errors
@@ -49,7 +54,11 @@ func recipientImportData(rep *recipients.ImportReport, mode string) map[string]a
 }
 
 func (s *Handlers) RecipientImportPage(c *kit.Ctx) error {
-	return c.Render("recipients_import", &kit.Page{Title: recipientImportTitle, Form: kit.NewForm(nil), Data: recipientImportData(nil, "")})
+	targets, err := s.StationOptions(c)
+	if err != nil {
+		return err
+	}
+	return c.Render("recipients_import", &kit.Page{Title: recipientImportTitle, Form: kit.NewForm(nil), Data: recipientImportData(nil, "", targets, "")})
 }
 
 func (s *Handlers) RecipientImportTemplate(c *kit.Ctx) error {
@@ -61,9 +70,13 @@ func (s *Handlers) RecipientImportTemplate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) RecipientImportUpload(c *kit.Ctx) error {
-	mode := c.R.FormValue("mode")
+	mode, target := c.R.FormValue("mode"), c.R.FormValue("target")
+	targets, err := s.StationOptions(c)
+	if err != nil {
+		return err
+	}
 	page := func(status int, msg string, rep *recipients.ImportReport) error {
-		return c.RenderStatus(status, "recipients_import", &kit.Page{Title: recipientImportTitle, Error: msg, Form: kit.NewForm(nil), Data: recipientImportData(rep, mode)})
+		return c.RenderStatus(status, "recipients_import", &kit.Page{Title: recipientImportTitle, Error: msg, Form: kit.NewForm(nil), Data: recipientImportData(rep, mode, targets, target)})
 	}
 	file, header, err := c.R.FormFile("file")
 	if err != nil {
@@ -74,7 +87,7 @@ func (s *Handlers) RecipientImportUpload(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := recipients.UploadImport(c.Context(), s.App.DB, s.App.Keys, c.Actor, header.Filename, mode, data)
+	rep, err := recipients.UploadImportTo(c.Context(), s.App.DB, s.App.Keys, c.Actor, header.Filename, mode, data, target)
 	if ae, ok := apperr.As(err); ok {
 		msg := ae.Message
 		if m := ae.Fields["mode"]; m != "" {
@@ -97,11 +110,15 @@ func (s *Handlers) RecipientImportUpload(c *kit.Ctx) error {
 func (s *Handlers) RecipientImportCommit(c *kit.Ctx) error {
 	mode := c.R.PostFormValue("mode")
 	rep, err := recipients.CommitImport(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"), mode)
+	targets, terr := s.StationOptions(c)
+	if terr != nil {
+		return terr
+	}
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid && rep.BatchID != "" {
 		// "All or nothing" with problems: nothing written, the upload
 		// is still there to import its valid rows.
 		return c.RenderStatus(ae.Status(), "recipients_import", &kit.Page{Title: recipientImportTitle, Error: ae.Message, Form: kit.NewForm(nil),
-			Data: recipientImportData(&rep, rep.Mode)})
+			Data: recipientImportData(&rep, rep.Mode, targets, "")})
 	}
 	if err != nil {
 		return err
@@ -110,7 +127,7 @@ func (s *Handlers) RecipientImportCommit(c *kit.Ctx) error {
 	if rep.Invalid > 0 {
 		flash += fmt.Sprintf("；%d 行未导入，可下载含错误原因的文件修改后重新上传", rep.Invalid)
 	}
-	return c.Render("recipients_import", &kit.Page{Title: recipientImportTitle, Flash: flash, Form: kit.NewForm(nil), Data: recipientImportData(&rep, rep.Mode)})
+	return c.Render("recipients_import", &kit.Page{Title: recipientImportTitle, Flash: flash, Form: kit.NewForm(nil), Data: recipientImportData(&rep, rep.Mode, targets, "")})
 }
 
 func (s *Handlers) RecipientImportRejected(c *kit.Ctx) error {

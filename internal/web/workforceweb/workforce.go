@@ -329,12 +329,18 @@ func (s *Handlers) WfQualificationDelete(c *kit.Ctx) error {
 // Roster import.
 
 func (s *Handlers) WfImportPage(c *kit.Ctx) error {
-	return c.Render("workforce_import", &kit.Page{Title: "导入社工花名册", Form: kit.NewForm(nil), Data: wfImportData(nil)})
+	targets, err := s.StationOptions(c)
+	if err != nil {
+		return err
+	}
+	return c.Render("workforce_import", &kit.Page{Title: "导入社工花名册", Form: kit.NewForm(nil), Data: wfImportData(nil, targets, "")})
 }
 
-func wfImportData(rep *workforce.ImportReport) map[string]any {
+// wfImportData is the import page's data; targets are the stations and
+// rooms the roster may belong to (所属站点/社工室), target the chosen one.
+func wfImportData(rep *workforce.ImportReport, targets []kit.OrgOption, target string) map[string]any {
 	return map[string]any{"Report": rep, "Limit": workforce.SizeLabel(workforce.MaxImportBytes), "MaxRows": workforce.MaxImportRows,
-		"Columns": workforce.RosterColumns}
+		"Columns": workforce.RosterColumns, "Targets": targets, "Target": target}
 }
 
 func (s *Handlers) WfImportTemplate(c *kit.Ctx) error {
@@ -346,8 +352,13 @@ func (s *Handlers) WfImportTemplate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfImportUpload(c *kit.Ctx) error {
+	target := c.R.FormValue("target")
+	targets, err := s.StationOptions(c)
+	if err != nil {
+		return err
+	}
 	page := func(status int, msg string, rep *workforce.ImportReport) error {
-		return c.RenderStatus(status, "workforce_import", &kit.Page{Title: "导入社工花名册", Error: msg, Form: kit.NewForm(nil), Data: wfImportData(rep)})
+		return c.RenderStatus(status, "workforce_import", &kit.Page{Title: "导入社工花名册", Error: msg, Form: kit.NewForm(nil), Data: wfImportData(rep, targets, target)})
 	}
 	file, header, err := c.R.FormFile("file")
 	if err != nil {
@@ -361,14 +372,14 @@ func (s *Handlers) WfImportUpload(c *kit.Ctx) error {
 	var rejected *apperr.Error
 	// The import checks in a read transaction and writes in its own short
 	// write transaction (roster.Importer), so it gets the database itself.
-	rep, err := workforce.ImportRoster(c.Context(), s.App.DB, s.App.Keys, c.Actor, header.Filename, data, workforce.ImportAll)
+	rep, err := workforce.ImportRosterTo(c.Context(), s.App.DB, s.App.Keys, c.Actor, header.Filename, data, workforce.ImportAll, target)
 	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
 		// Some rows are wrong: nothing was written. Keep the file so the
 		// user may import the valid rows without sending it again.
 		rejected = ae
 		err = c.Write(func(tx *db.Tx) error {
 			var err error
-			rep.BatchID, err = workforce.StageRoster(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data)
+			rep.BatchID, err = workforce.StageRosterTo(c.Context(), tx, s.App.Keys, c.Actor, header.Filename, data, target)
 			return err
 		})
 	}
@@ -390,7 +401,7 @@ func (s *Handlers) WfImportCommit(c *kit.Ctx) error {
 	}
 	return c.Render("workforce_import", &kit.Page{Title: "导入社工花名册", Form: kit.NewForm(nil),
 		Flash: fmt.Sprintf("已导入有效的 %d 行；%d 行未导入，可下载含错误原因的文件修改后重新上传", rep.Imported, rep.Invalid),
-		Data:  map[string]any{"Report": &rep, "Committed": true, "Limit": workforce.SizeLabel(workforce.MaxImportBytes), "MaxRows": workforce.MaxImportRows, "Columns": workforce.RosterColumns}})
+		Data:  map[string]any{"Report": &rep, "Committed": true, "Limit": workforce.SizeLabel(workforce.MaxImportBytes), "MaxRows": workforce.MaxImportRows, "Columns": workforce.RosterColumns, "Target": rep.Target}})
 }
 
 func (s *Handlers) WfImportRejected(c *kit.Ctx) error {
