@@ -562,16 +562,15 @@ func TestExcelExport(t *testing.T) {
 	in := f.input("时迁", "1966-06-16")
 	f.mustCreate(worker, in)
 	export := func(actor *authz.Actor, filter recipients.Filter, full bool) (*excelize.File, error) {
-		var body []byte
+		var body bytes.Buffer
 		err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
-			var err error
-			body, _, err = recipients.Export(f.ctx, tx, f.env.App.Keys, actor, filter, full, "测试")
+			_, err := recipients.Export(f.ctx, tx, f.env.App.Keys, actor, filter, full, "测试", &body)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		return excelize.OpenReader(bytes.NewReader(body))
+		return excelize.OpenReader(&body)
 	}
 	rowsOf := func(wb *excelize.File) [][]string {
 		rows, err := wb.GetRows("服务对象")

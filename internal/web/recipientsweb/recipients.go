@@ -16,6 +16,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 )
@@ -562,10 +563,15 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	}
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, kit.ListParams{Page: 1, Size: 1})
+	spool, err := exports.NewSpool()
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
 	var file recipients.ExportFile
-	err := c.Read(func(rq db.Querier) error {
+	err = c.Read(func(rq db.Querier) error {
 		var err error
-		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q))
+		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q), spool, nil)
 		return err
 	})
 	if err == nil {
@@ -574,7 +580,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	kit.WriteXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", file.Body)
+	kit.SendXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", spool)
 	return nil
 }
 

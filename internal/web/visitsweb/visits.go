@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/visits"
@@ -408,13 +409,18 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	h.Set("Content-Disposition", `attachment; filename="visits-due-`+cst.Today()+`.xlsx"; filename*=UTF-8''`+url.PathEscape("待探访名单-"+cst.Today()+".xlsx"))
 	h.Set("Cache-Control", "no-store")
-	// The workbook is built in memory from one snapshot, and sent only
-	// once the audit entry is written, so an export is logged when sent.
-	var buf strings.Builder
+	// The workbook is streamed to a temporary file from one snapshot, and
+	// sent only once the audit entry is written, so an export is logged
+	// when sent.
+	spool, err := exports.NewSpool()
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
 	var entry audit.Entry
-	err := c.Read(func(q db.Querier) error {
+	err = c.Read(func(q db.Querier) error {
 		var err error
-		_, entry, err = visits.BuildDueExport(c.Context(), q, c.Actor, f, &buf)
+		_, entry, err = visits.BuildDueExport(c.Context(), q, c.Actor, f, spool, nil)
 		return err
 	})
 	if err == nil {
@@ -424,7 +430,8 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 		h.Del("Content-Disposition")
 		return err
 	}
-	_, err = c.W.Write([]byte(buf.String()))
+	h.Set("Content-Length", strconv.FormatInt(spool.Size(), 10))
+	_, err = spool.SendTo(c.W)
 	return err
 }
 
