@@ -2,6 +2,7 @@ package recipients
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"strings"
 
@@ -186,4 +187,40 @@ func (e extraScan) Scan(dest ...any) error {
 		dest = append(dest, &e.extra[i])
 	}
 	return e.row.Scan(dest...)
+}
+
+// ExportKind is the background export job kind of the ledger.
+const ExportKind = "recipients"
+
+// ExportParams are what an export job of the ledger stores: the filter,
+// whether values are full, and the filter described for the audit log.
+type ExportParams struct {
+	Filter   Filter `json:"filter"`
+	Full     bool   `json:"full"`
+	Describe string `json:"describe"`
+}
+
+func init() {
+	exports.Register(exports.Kind{Name: ExportKind, Label: "服务对象名册", File: "服务对象名册", Perm: authz.PermRecipientsExport,
+		Count: func(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, params []byte) (int, error) {
+			var p ExportParams
+			if err := json.Unmarshal(params, &p); err != nil {
+				return 0, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			if p.Full {
+				if err := actor.Require(authz.PermRecipientsReveal); err != nil {
+					return 0, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
+				}
+			}
+			return CountExport(ctx, q, keys, actor, p.Filter)
+		},
+		Build: func(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, params []byte, w io.Writer, progress func(int)) (int, audit.Entry, error) {
+			var p ExportParams
+			if err := json.Unmarshal(params, &p); err != nil {
+				return 0, audit.Entry{}, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			file, err := BuildExport(ctx, q, keys, actor, p.Filter, p.Full, p.Describe, w, progress)
+			return file.Rows, file.Audit, err
+		},
+	})
 }

@@ -2,11 +2,13 @@ package visits
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
@@ -14,6 +16,7 @@ import (
 	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // Due and overdue. A person in care (status active) who has been visited
@@ -415,6 +418,29 @@ func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f Due
 	entry := audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
 		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), book.Rows())}
 	return book.Rows(), entry, nil
+}
+
+// DueExportKind is the background export job kind of the due list; its
+// params are a DueFilter.
+const DueExportKind = "visits_due"
+
+func init() {
+	exports.Register(exports.Kind{Name: DueExportKind, Label: "待探访名单", File: "待探访名单", Perm: authz.PermVisitsExport,
+		Count: func(ctx context.Context, q db.Querier, _ *secure.Keyring, actor *authz.Actor, params []byte) (int, error) {
+			var f DueFilter
+			if err := json.Unmarshal(params, &f); err != nil {
+				return 0, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			return CountDueExport(ctx, q, actor, f)
+		},
+		Build: func(ctx context.Context, q db.Querier, _ *secure.Keyring, actor *authz.Actor, params []byte, w io.Writer, progress func(int)) (int, audit.Entry, error) {
+			var f DueFilter
+			if err := json.Unmarshal(params, &f); err != nil {
+				return 0, audit.Entry{}, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			return BuildDueExport(ctx, q, actor, f, w, progress)
+		},
+	})
 }
 
 // DueExportHeaders are the column titles of the exported due list.
