@@ -75,6 +75,12 @@ const (
 	// a month, quarter or year and an org node. A drill-down's records are
 	// guarded by their own module (its read permission, the children rule).
 	PermFiguresRead Permission = "figures.read"
+
+	// Background exports (package exports): one's own export jobs, their
+	// progress and files. Asking for one needs the export permission of
+	// its module (recipients.export, visits.export), checked again at
+	// download.
+	PermExportsOwn Permission = "exports.own"
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
@@ -129,6 +135,9 @@ var policy = map[Permission][]Role{
 	PermWorkforceProgrammes: {RoleAdmin},
 
 	PermFiguresRead: {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
+
+	// Whoever holds a module's export permission.
+	PermExportsOwn: {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -316,6 +316,18 @@ var expectedMatrix = map[string][]authz.Role{
 	"POST /api/v1/recipients/{id}/major-changes": {admin, head, worker},
 	"GET /api/v1/visit-rules":                    {admin, head, worker, super, evalu},
 	"PUT /api/v1/visit-rules":                    {admin},
+	"POST /visits/due/export":                    {admin, head},
+
+	// Background exports (我的导出): one's own jobs; starting one needs
+	// the module's export permission too.
+	"GET /exports":                      {admin, head, worker, evalu},
+	"GET /exports/{id}":                 {admin, head, worker, evalu},
+	"GET /exports/{id}/progress":        {admin, head, worker, evalu},
+	"GET /exports/{id}/download":        {admin, head, worker, evalu},
+	"POST /api/v1/exports":              {admin, head, worker, evalu},
+	"GET /api/v1/exports":               {admin, head, worker, evalu},
+	"GET /api/v1/exports/{id}":          {admin, head, worker, evalu},
+	"GET /api/v1/exports/{id}/download": {admin, head, worker, evalu},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

@@ -4,6 +4,7 @@ import (
 	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/web/coreweb"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/figuresweb"
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/web/networkweb"
@@ -20,7 +21,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), figuresModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), figuresModule(k), exportsModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -211,6 +212,7 @@ func visitsModule(k *kit.Server) kit.Module {
 			kit.POST("/visits", authz.PermVisitsWrite, h.VisitCreate).Upload(visitsweb.UploadLimit),
 			kit.GET("/visits/due", authz.PermVisitsRead, h.VisitDue),
 			kit.GET("/visits/due.xlsx", authz.PermVisitsExport, h.VisitDueExport),
+			kit.POST("/visits/due/export", authz.PermVisitsExport, h.VisitDueExportStart),
 			kit.GET("/visits/overview", authz.PermVisitsStats, h.VisitOverview),
 			kit.GET("/visits/{id}", authz.PermVisitsRead, h.VisitShow),
 			kit.GET("/visits/{id}/edit", authz.PermVisitsWrite, h.VisitEdit),
@@ -344,6 +346,23 @@ func figuresModule(k *kit.Server) kit.Module {
 			kit.GET("/figures/{key}", authz.PermFiguresRead, h.Show),
 			kit.GET("/api/v1/figures", authz.PermFiguresRead, h.APIList),
 			kit.GET("/api/v1/figures/{key}", authz.PermFiguresRead, h.APIShow),
+		},
+	}
+}
+
+// 我的导出：后台导出的进度与下载（各模块的导出按钮在条数大时转到这里）
+func exportsModule(k *kit.Server) kit.Module {
+	h := &exportsweb.Handlers{Server: k}
+	return kit.Module{Name: "exports", Templates: exportsweb.Templates, OpenAPI: exportsweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/exports", authz.PermExportsOwn, h.List),
+			kit.GET("/exports/{id}", authz.PermExportsOwn, h.Show),
+			kit.GET("/exports/{id}/progress", authz.PermExportsOwn, h.Progress),
+			kit.GET("/exports/{id}/download", authz.PermExportsOwn, h.Download),
+			kit.POST("/api/v1/exports", authz.PermExportsOwn, h.APIStart),
+			kit.GET("/api/v1/exports", authz.PermExportsOwn, h.APIList),
+			kit.GET("/api/v1/exports/{id}", authz.PermExportsOwn, h.APIShow),
+			kit.GET("/api/v1/exports/{id}/download", authz.PermExportsOwn, h.Download),
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/timeline"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -563,6 +564,19 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	}
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, kit.ListParams{Page: 1, Size: 1})
+	params := recipients.ExportParams{Filter: f, Full: full, Describe: describeFilter(q)}
+	var n int
+	err := c.Read(func(rq db.Querier) error {
+		var err error
+		n, err = exports.Count(c.Context(), rq, s.App.Keys, c.Actor, recipients.ExportKind, params)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > exports.SyncMax {
+		return exportsweb.Start(c, recipients.ExportKind, params, params.Describe, n)
+	}
 	spool, err := exports.NewSpool()
 	if err != nil {
 		return err
@@ -571,7 +585,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	var file recipients.ExportFile
 	err = c.Read(func(rq db.Querier) error {
 		var err error
-		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q), spool, nil)
+		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, params.Describe, spool, nil)
 		return err
 	})
 	if err == nil {
