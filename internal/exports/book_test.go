@@ -2,6 +2,7 @@ package exports
 
 import (
 	"bytes"
+	"errors"
 	"strconv"
 	"testing"
 
@@ -74,5 +75,57 @@ func TestSpoolSendsWhatWasWritten(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Fill keeps the rows' order across its batches, reports progress, and
+// returns the producer's error.
+func TestFillKeepsOrderAndReturnsErrors(t *testing.T) {
+	book, err := NewBook("台账", []string{"序号"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	var reported []int
+	err = book.Fill(t.Context(), func(emit func([]any) error) error {
+		for i := 1; i <= 2100; i++ {
+			if err := emit([]any{strconv.Itoa(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(done int) { reported = append(reported, done) })
+	if err != nil || book.Rows() != 2100 || len(reported) != 2 || reported[1] != 2000 {
+		t.Fatalf("fill: %d rows, progress %v, %v", book.Rows(), reported, err)
+	}
+	var buf bytes.Buffer
+	if _, err := book.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := wb.GetRows("台账")
+	for i, r := range rows[1:] {
+		if r[0] != strconv.Itoa(i+1) {
+			t.Fatalf("row %d holds %q", i+1, r)
+		}
+	}
+	bad, err := NewBook("台账", []string{"序号"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	want := errors.New("读取失败")
+	if err := bad.Fill(t.Context(), func(emit func([]any) error) error {
+		for i := range 1000 {
+			if err := emit([]any{i}); err != nil {
+				return err
+			}
+		}
+		return want
+	}, nil); err != want {
+		t.Errorf("producer error: %v", err)
 	}
 }

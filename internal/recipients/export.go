@@ -85,33 +85,30 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		return none, err
 	}
 	defer book.Close()
-	if err := exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
-		idn, phone, hukou, cur, gphone, health := r.IDNumber, r.Phone, r.HukouAddress, r.CurrentAddress, r.GuardianPhone, ""
-		if r.HasHealthNotes {
-			health = "（已记录，导出完整信息时显示）"
-		}
-		if full {
-			var p [6]string
-			for i, v := range sealed {
-				var err error
-				if p[i], err = keys.Open(v); err != nil {
-					return err
-				}
+	err = book.Fill(ctx, func(emit func([]any) error) error {
+		return exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
+			idn, phone, hukou, cur, gphone, health := r.IDNumber, r.Phone, r.HukouAddress, r.CurrentAddress, r.GuardianPhone, ""
+			if r.HasHealthNotes {
+				health = "（已记录，导出完整信息时显示）"
 			}
-			idn, phone, hukou, cur, gphone, health = p[0], p[1], p[2], p[3], p[4], p[5]
-		}
-		// Every value is text: an ID number as a number would turn into
-		// 4.10622E+17 in Excel.
-		if err := book.Add([]any{r.Name, r.Sex, r.BirthDate, itoa(r.Age), idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
-			r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
-			r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation}); err != nil {
-			return err
-		}
-		if progress != nil && book.Rows()%1000 == 0 {
-			progress(book.Rows())
-		}
-		return ctx.Err()
-	}); err != nil {
+			if full {
+				var p [6]string
+				for i, v := range sealed {
+					var err error
+					if p[i], err = keys.Open(v); err != nil {
+						return err
+					}
+				}
+				idn, phone, hukou, cur, gphone, health = p[0], p[1], p[2], p[3], p[4], p[5]
+			}
+			// Every value is text: an ID number as a number would turn
+			// into 4.10622E+17 in Excel.
+			return emit([]any{r.Name, r.Sex, r.BirthDate, itoa(r.Age), idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
+				r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
+				r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation})
+		})
+	}, progress)
+	if err != nil {
 		return none, err
 	}
 	if _, err := book.WriteTo(w); err != nil {

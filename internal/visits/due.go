@@ -384,31 +384,27 @@ func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f Due
 	if f.Window == WindowNever {
 		order = "r.name, r.id"
 	}
-	rows, err := q.Query(ctx, `SELECT `+dueColumns+` FROM org_units o CROSS JOIN recipients r LEFT JOIN users u ON u.id = r.worker_id
-		WHERE r.org_id = o.id AND `+c.Expr()+` ORDER BY `+order, c.Args()...)
+	err = book.Fill(ctx, func(emit func([]any) error) error {
+		rows, err := q.Query(ctx, `SELECT `+dueColumns+` FROM org_units o CROSS JOIN recipients r LEFT JOIN users u ON u.id = r.worker_id
+			WHERE r.org_id = o.id AND `+c.Expr()+` ORDER BY `+order, c.Args()...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it, err := scanDue(rows, today, now)
+			if err != nil {
+				return err
+			}
+			if err := emit([]any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}, progress)
 	if err != nil {
 		return 0, none, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		it, err := scanDue(rows, today, now)
-		if err != nil {
-			return 0, none, err
-		}
-		if err := book.Add([]any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}); err != nil {
-			return 0, none, err
-		}
-		if progress != nil && book.Rows()%1000 == 0 {
-			progress(book.Rows())
-		}
-		if err := ctx.Err(); err != nil {
-			return 0, none, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, none, err
-	}
-	rows.Close()
 	if _, err := book.WriteTo(w); err != nil {
 		return 0, none, err
 	}
