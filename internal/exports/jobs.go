@@ -53,6 +53,10 @@ func StatusLabel(s string) string {
 // Expiry is how long a job and its file are kept after it was asked.
 var Expiry = 24 * time.Hour
 
+// MaxPending is how many unfinished jobs one user may have: more would
+// only queue behind each other and hold everyone else's.
+var MaxPending = 3
+
 // SyncMax is the most rows an export made while the user waits holds;
 // a bigger one runs as a job.
 var SyncMax = 5000
@@ -194,6 +198,14 @@ func Start(ctx context.Context, tx *db.Tx, actor *authz.Actor, kind string, para
 	}
 	if actor.UserID == "" {
 		return Job{}, apperr.ErrForbidden()
+	}
+	var pending int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM export_jobs WHERE owner_id = ? AND status IN (?, ?)`,
+		actor.UserID, StatusQueued, StatusRunning).Scan(&pending); err != nil {
+		return Job{}, err
+	}
+	if pending >= MaxPending {
+		return Job{}, apperr.New(apperr.TooMany, "您已有 %d 个导出正在进行，请等其完成后再导出", pending)
 	}
 	p, err := json.Marshal(params)
 	if err != nil {

@@ -298,6 +298,21 @@ func TestStartNeedsTheKindsPermission(t *testing.T) {
 	if !apperr.Is(err, apperr.Invalid) {
 		t.Errorf("unknown kind: %v", err)
 	}
+	// At most MaxPending unfinished jobs each.
+	for range MaxPending {
+		f.start(t, 1)
+	}
+	err = f.d.InTx(f.ctx, func(tx *db.Tx) error {
+		_, err := Start(f.ctx, tx, f.owner, "test_rows", testParams{N: 1}, "", 1)
+		return err
+	})
+	if !apperr.Is(err, apperr.TooMany) {
+		t.Errorf("job over the limit: %v", err)
+	}
+	if _, err := f.runner.RunOne(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, 1) // one finished: room for another
 }
 
 func (f *fixture) count(t *testing.T, query string) int {
