@@ -142,6 +142,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Auth = &auth.Service{DB: d, Keys: keys, Policy: cfg.Security, DemoMode: cfg.Demo}
 	a.Auth.Start()
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
+	// Exports being built spill rows (personal data) to files of the data
+	// folder, never to the system's temporary folder.
+	tmp := filepath.Join(cfg.ExportsDir(), "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("exports folder: %w", err)
+	}
+	exports.TempDir = tmp
 	a.Exports = &exports.Runner{DB: d, Store: exports.Store{Dir: cfg.ExportsDir(), Keys: keys}, Actor: a.exportActor, Log: log}
 	a.Exports.Start()
 	return a, nil

@@ -23,6 +23,11 @@ import (
 // Excel's limit (1,048,576). Tests lower it to exercise continuation.
 var SheetRows = excelize.TotalRows
 
+// TempDir is where workbooks being built spill their rows and spools
+// are kept ("" = the system's temporary folder). The app sets it to a
+// folder of the data folder: a full export's rows are personal data.
+var TempDir = ""
+
 // Book is a workbook being streamed. Add rows with Add, then WriteTo a
 // file (or Spool); Close releases its temporary files in every case.
 // Not safe for concurrent use.
@@ -46,7 +51,7 @@ type Width struct {
 // NewBook starts a workbook whose first sheet is called name (further
 // sheets are "name（2）", "name（3）"…), each beginning with header.
 func NewBook(name string, header []string, widths ...Width) (*Book, error) {
-	b := &Book{f: excelize.NewFile(), name: name, widths: widths}
+	b := &Book{f: excelize.NewFile(excelize.Options{TmpDir: TempDir}), name: name, widths: widths}
 	for _, h := range header {
 		b.header = append(b.header, h)
 	}
@@ -222,7 +227,7 @@ type Spool struct {
 
 // NewSpool creates an empty spool in the system's temporary folder.
 func NewSpool() (*Spool, error) {
-	f, err := os.CreateTemp("", "shegong-export-*.xlsx")
+	f, err := os.CreateTemp(TempDir, "shegong-export-*.xlsx")
 	if err != nil {
 		return nil, err
 	}

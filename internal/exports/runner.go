@@ -310,8 +310,19 @@ func (r *Runner) run(ctx context.Context, j Job) (rows int, size int64, summary,
 	return rows, w.n, summary, entity, err
 }
 
-// Sweep deletes the jobs whose time is up, and their files.
+// Sweep deletes the jobs whose time is up, and their files, and the
+// temporary files a stopped process left in TempDir.
 func (r *Runner) Sweep(ctx context.Context) error {
+	if TempDir != "" {
+		entries, _ := os.ReadDir(TempDir)
+		for _, e := range entries {
+			// Still being written by a running export if recent (the
+			// folder is shared with `shegong export`).
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > Expiry {
+				_ = os.RemoveAll(filepath.Join(TempDir, e.Name()))
+			}
+		}
+	}
 	rows, err := r.DB.Query(ctx, `SELECT id, file FROM export_jobs WHERE expires_at <= ?`, cst.NowStamp())
 	if err != nil {
 		return err
