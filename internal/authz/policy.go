@@ -114,6 +114,11 @@ const (
 	PermGroupsWrite    Permission = "groups.write"    // run groups: members, sessions, attendance, measures
 	PermGroupsUnlock   Permission = "groups.unlock"   // edit a session record after it locked: station heads
 	PermGroupsSettings Permission = "groups.settings" // county measurement scales and the lock period
+	// Background exports (package exports): one's own export jobs, their
+	// progress and files. Asking for one needs the export permission of
+	// its module (recipients.export, visits.export), checked again at
+	// download.
+	PermExportsOwn Permission = "exports.own"
 )
 
 var everyone = []Role{RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleVolunteer, RoleEvaluator, RoleLeader,
@@ -192,6 +197,9 @@ var policy = map[Permission][]Role{
 	PermGroupsWrite:    {RoleStationHead, RoleWorker},
 	PermGroupsUnlock:   {RoleStationHead},
 	PermGroupsSettings: {RoleAdmin},
+
+	// Whoever holds a module's export permission.
+	PermExportsOwn: {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

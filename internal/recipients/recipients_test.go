@@ -20,6 +20,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
 	"github.com/shegong/shegong/internal/demo"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/validate"
@@ -562,16 +563,15 @@ func TestExcelExport(t *testing.T) {
 	in := f.input("时迁", "1966-06-16")
 	f.mustCreate(worker, in)
 	export := func(actor *authz.Actor, filter recipients.Filter, full bool) (*excelize.File, error) {
-		var body []byte
+		var body bytes.Buffer
 		err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
-			var err error
-			body, _, err = recipients.Export(f.ctx, tx, f.env.App.Keys, actor, filter, full, "测试")
+			_, err := recipients.Export(f.ctx, tx, f.env.App.Keys, actor, filter, full, "测试", &body)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		return excelize.OpenReader(bytes.NewReader(body))
+		return excelize.OpenReader(&body)
 	}
 	rowsOf := func(wb *excelize.File) [][]string {
 		rows, err := wb.GetRows("服务对象")
@@ -761,5 +761,45 @@ func TestDemoLoadIsIdempotent(t *testing.T) {
 	after := [3]int{f.count(`SELECT COUNT(*) FROM recipients`), f.count(`SELECT COUNT(*) FROM households`), f.count(`SELECT COUNT(*) FROM audit_log`)}
 	if after[0] != before[0] || after[1] != before[1] {
 		t.Errorf("second load: %v → %v", before, after)
+	}
+}
+
+// A ledger longer than a sheet continues on further sheets, each with
+// the header, every person once.
+func TestExportContinuesOnAFurtherSheet(t *testing.T) {
+	defer func(n int) { exports.SheetRows = n }(exports.SheetRows)
+	exports.SheetRows = 6
+	f := start(t)
+	worker := f.actor("shegong")
+	var body bytes.Buffer
+	var n int
+	err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		var err error
+		n, err = recipients.Export(f.ctx, tx, f.env.App.Keys, worker, recipients.Filter{}, false, "", &body)
+		return err
+	})
+	if err != nil || n < 11 {
+		t.Fatalf("export: %d rows, %v", n, err)
+	}
+	wb, err := excelize.OpenReader(&body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheets := wb.GetSheetList()
+	if want := (n + 4) / 5; len(sheets) != want || sheets[0] != "服务对象" || sheets[1] != "服务对象（2）" {
+		t.Fatalf("%d rows on sheets %q, want %d sheets", n, sheets, want)
+	}
+	seen := map[string]bool{}
+	for _, s := range sheets {
+		rows, _ := wb.GetRows(s)
+		if rows[0][0] != "姓名" || len(rows) > 6 {
+			t.Errorf("sheet %s: %d rows, header %q", s, len(rows), rows[0])
+		}
+		for _, r := range rows[1:] {
+			seen[r[0]+r[4]] = true
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d different people on the sheets, %d exported", len(seen), n)
 	}
 }

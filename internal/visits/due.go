@@ -1,21 +1,22 @@
 package visits
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/secure"
 )
 
 // Due and overdue. A person in care (status active) who has been visited
@@ -207,37 +208,44 @@ func DueList(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter)
 		// Longest waiting first.
 		order = "r.created_at, " + key
 	}
-	rows, err := q.Query(ctx, `SELECT r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
-		r.last_visit_on, r.next_visit_due, COALESCE((SELECT m.kind FROM visit_major_changes m WHERE m.recipient_id = r.id AND m.visit_id IS NULL
-			ORDER BY m.reported_at LIMIT 1), ''), r.created_at
+	rows, err := q.Query(ctx, `SELECT `+dueColumns+`
 		FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.worker_id
 		WHERE `+key+` IN (SELECT `+key+from+w+` ORDER BY `+order+` LIMIT ? OFFSET ?) ORDER BY `+order, append(args, limit, f.Offset)...)
 	out, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (DueItem, error) {
-		var it DueItem
-		var change ChangeKind
-		var created string
-		if err := row.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
-			&it.LastVisitOn, &it.NextVisitDue, &change, &created); err != nil {
-			return it, err
-		}
-		if at, err := cst.ParseStamp(created); err == nil {
-			it.RegisteredOn = at.In(cst.Loc).Format(cst.DateLayout)
-			if it.NextVisitDue == "" {
-				it.DaysWaiting = daysBetween(at, now)
-			}
-		}
-		it.RiskTierLabel, it.MajorChange = it.RiskTier.Label(), change.Label()
-		if it.NextVisitDue != "" && it.NextVisitDue < today {
-			if d, err := cst.ParseDate(it.NextVisitDue); err == nil {
-				it.DaysOverdue = daysBetween(d, now)
-			}
-		}
-		return it, nil
+		return scanDue(row, today, now)
 	})
 	if err != nil {
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// dueColumns are read by scanDue, in this order.
+const dueColumns = `r.id, r.name, r.org_id, o.name, r.worker_id, COALESCE(u.display_name, ''), r.village_code, r.risk_tier,
+		r.last_visit_on, r.next_visit_due, COALESCE((SELECT m.kind FROM visit_major_changes m WHERE m.recipient_id = r.id AND m.visit_id IS NULL
+			ORDER BY m.reported_at LIMIT 1), ''), r.created_at`
+
+func scanDue(row interface{ Scan(...any) error }, today string, now time.Time) (DueItem, error) {
+	var it DueItem
+	var change ChangeKind
+	var created string
+	if err := row.Scan(&it.RecipientID, &it.Name, &it.OrgID, &it.OrgName, &it.WorkerID, &it.WorkerName, &it.VillageCode, &it.RiskTier,
+		&it.LastVisitOn, &it.NextVisitDue, &change, &created); err != nil {
+		return it, err
+	}
+	if at, err := cst.ParseStamp(created); err == nil {
+		it.RegisteredOn = at.In(cst.Loc).Format(cst.DateLayout)
+		if it.NextVisitDue == "" {
+			it.DaysWaiting = daysBetween(at, now)
+		}
+	}
+	it.RiskTierLabel, it.MajorChange = it.RiskTier.Label(), change.Label()
+	if it.NextVisitDue != "" && it.NextVisitDue < today {
+		if d, err := cst.ParseDate(it.NextVisitDue); err == nil {
+			it.DaysOverdue = daysBetween(d, now)
+		}
+	}
+	return it, nil
 }
 
 // daysBetween counts calendar days from a to b's date (China).
@@ -370,66 +378,119 @@ func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, er
 }
 
 // ExportDue writes the due list (every row the filter selects) as an
-// Excel workbook and records the export in the audit log, in tx.
-func ExportDue(ctx context.Context, tx db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, error) {
-	var buf bytes.Buffer
-	n, entry, err := BuildDueExport(ctx, tx, actor, f, &buf)
+// Excel workbook to w and records the export in the audit log, on q
+// (pass a transaction). It returns the rows written.
+func ExportDue(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, error) {
+	n, entry, err := BuildDueExport(ctx, q, actor, f, w, nil)
 	if err != nil {
 		return 0, err
 	}
-	if err := audit.Record(ctx, tx, actor, entry); err != nil {
+	return n, audit.Record(ctx, q, actor, entry)
+}
+
+// CountDueExport is how many rows an export of f would hold (for a
+// progress bar, or to decide whether it runs as a background job).
+func CountDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter) (int, error) {
+	if err := actor.Require(authz.PermVisitsExport); err != nil {
 		return 0, err
 	}
-	_, err = buf.WriteTo(w)
+	if !f.Window.Valid() {
+		f.Window = WindowOverdue
+	}
+	now := cst.Now()
+	c := dueWhere(q.Dialect(), actor, f, now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout))
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM org_units o CROSS JOIN recipients r WHERE r.org_id = o.id AND `+c.Expr(), c.Args()...).Scan(&n)
 	return n, err
 }
 
-// BuildDueExport writes the workbook of ExportDue to w without writing
+// BuildDueExport streams the workbook of ExportDue to w without writing
 // to the database, and returns its row count and the audit entry to
 // record: run it in db.ReadTx, record the entry with audit.Record in a
-// short write transaction, and send w's bytes only if that succeeds.
-func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, audit.Entry, error) {
+// short write transaction, and send w's bytes only if that succeeds (w
+// is best an exports.Spool). Every row the filter selects is written, in
+// one query, on further sheets past a sheet's limit. progress, if not
+// nil, is called every 1,000 rows with the rows done so far.
+func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter, w io.Writer, progress func(done int)) (int, audit.Entry, error) {
 	var none audit.Entry
 	if err := actor.Require(authz.PermVisitsExport); err != nil {
+		return 0, none, err
+	}
+	if err := actor.Require(authz.PermVisitsRead); err != nil {
 		return 0, none, err
 	}
 	if !f.Window.Valid() {
 		f.Window = WindowOverdue
 	}
-	f.Limit, f.Offset = -1, 0
-	items, _, err := DueList(ctx, q, actor, f)
+	now := cst.Now()
+	today, weekEnd := now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout)
+	c := dueWhere(q.Dialect(), actor, f, today, weekEnd)
+	book, err := exports.NewBook(f.Window.Label(), DueExportHeaders, exports.Width{From: 1, To: 9, Width: 14})
 	if err != nil {
 		return 0, none, err
 	}
-	x := excelize.NewFile()
-	defer x.Close()
-	sheet := f.Window.Label()
-	if err := x.SetSheetName("Sheet1", sheet); err != nil {
-		return 0, none, err
+	defer book.Close()
+	order := "r.next_visit_due, r.id"
+	if f.Window == WindowNever {
+		order = "r.name, r.id"
 	}
-	header := []any{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工", "重大变化"}
-	sw, err := x.NewStreamWriter(sheet)
-	if err != nil {
-		return 0, none, err
-	}
-	_ = sw.SetColWidth(1, 9, 14)
-	if err := sw.SetRow("A1", header); err != nil {
-		return 0, none, err
-	}
-	for i, it := range items {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		row := []any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}
-		if err := sw.SetRow(cell, row); err != nil {
-			return 0, none, err
+	err = book.Fill(ctx, func(emit func([]any) error) error {
+		rows, err := q.Query(ctx, `SELECT `+dueColumns+` FROM org_units o CROSS JOIN recipients r LEFT JOIN users u ON u.id = r.worker_id
+			WHERE r.org_id = o.id AND `+c.Expr()+` ORDER BY `+order, c.Args()...)
+		if err != nil {
+			return err
 		}
-	}
-	if err := sw.Flush(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			it, err := scanDue(rows, today, now)
+			if err != nil {
+				return err
+			}
+			if err := emit([]any{it.Name, it.OrgName, it.VillageCode, it.RiskTier.Label(), it.LastVisitOn, it.NextVisitDue, it.DaysOverdue, it.WorkerName, it.MajorChange}); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}, progress)
+	if err != nil {
 		return 0, none, err
+	}
+	if _, err := book.WriteTo(w); err != nil {
+		return 0, none, err
+	}
+	if progress != nil {
+		progress(book.Rows())
 	}
 	entry := audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
-		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), len(items))}
-	return len(items), entry, x.Write(w)
+		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), book.Rows())}
+	return book.Rows(), entry, nil
 }
+
+// DueExportKind is the background export job kind of the due list; its
+// params are a DueFilter.
+const DueExportKind = "visits_due"
+
+func init() {
+	exports.Register(exports.Kind{Name: DueExportKind, Label: "待探访名单", File: "待探访名单", Perm: authz.PermVisitsExport,
+		Count: func(ctx context.Context, q db.Querier, _ *secure.Keyring, actor *authz.Actor, params []byte) (int, error) {
+			var f DueFilter
+			if err := json.Unmarshal(params, &f); err != nil {
+				return 0, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			return CountDueExport(ctx, q, actor, f)
+		},
+		Build: func(ctx context.Context, q db.Querier, _ *secure.Keyring, actor *authz.Actor, params []byte, w io.Writer, progress func(int)) (int, audit.Entry, error) {
+			var f DueFilter
+			if err := json.Unmarshal(params, &f); err != nil {
+				return 0, audit.Entry{}, apperr.Fields{"params": "导出条件格式不正确"}.Err()
+			}
+			return BuildDueExport(ctx, q, actor, f, w, progress)
+		},
+	})
+}
+
+// DueExportHeaders are the column titles of the exported due list.
+var DueExportHeaders = []string{"姓名", "所属站点", "村（社区）代码", "风险等级", "最近探访", "应探访日期", "逾期天数", "责任社工", "重大变化"}
 
 // Weekday is the due date's weekday in Chinese, for lists.
 func (it DueItem) Weekday() string {

@@ -463,6 +463,18 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/group-scales":                {admin, head, worker, super, evalu, leader},
 	"POST /api/v1/group-scales":               {admin},
 	"PUT /api/v1/group-settings":              {admin},
+	"POST /visits/due/export":                 {admin, head},
+
+	// Background exports (我的导出): one's own jobs; starting one needs
+	// the module's export permission too.
+	"GET /exports":                      {admin, head, worker, evalu},
+	"GET /exports/{id}":                 {admin, head, worker, evalu},
+	"GET /exports/{id}/progress":        {admin, head, worker, evalu},
+	"GET /exports/{id}/download":        {admin, head, worker, evalu},
+	"POST /api/v1/exports":              {admin, head, worker, evalu},
+	"GET /api/v1/exports":               {admin, head, worker, evalu},
+	"GET /api/v1/exports/{id}":          {admin, head, worker, evalu},
+	"GET /api/v1/exports/{id}/download": {admin, head, worker, evalu},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

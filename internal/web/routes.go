@@ -6,6 +6,7 @@ import (
 	"github.com/shegong/shegong/internal/web/activitiesweb"
 	"github.com/shegong/shegong/internal/web/caseworkweb"
 	"github.com/shegong/shegong/internal/web/coreweb"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/figuresweb"
 	"github.com/shegong/shegong/internal/web/groupsweb"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -25,7 +26,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k), exportsModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -217,6 +218,7 @@ func visitsModule(k *kit.Server) kit.Module {
 			kit.POST("/visits", authz.PermVisitsWrite, h.VisitCreate).Upload(visitsweb.UploadLimit),
 			kit.GET("/visits/due", authz.PermVisitsRead, h.VisitDue),
 			kit.GET("/visits/due.xlsx", authz.PermVisitsExport, h.VisitDueExport),
+			kit.POST("/visits/due/export", authz.PermVisitsExport, h.VisitDueExportStart),
 			kit.GET("/visits/overview", authz.PermVisitsStats, h.VisitOverview),
 			kit.GET("/visits/{id}", authz.PermVisitsRead, h.VisitShow),
 			kit.GET("/visits/{id}/edit", authz.PermVisitsWrite, h.VisitEdit),
@@ -534,6 +536,23 @@ func groupsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/group-scales", read, h.ApiScales),
 			kit.POST("/api/v1/group-scales", settings, h.ApiAddScale),
 			kit.PUT("/api/v1/group-settings", settings, h.ApiSettings),
+		},
+	}
+}
+
+// 我的导出：后台导出的进度与下载（各模块的导出按钮在条数大时转到这里）
+func exportsModule(k *kit.Server) kit.Module {
+	h := &exportsweb.Handlers{Server: k}
+	return kit.Module{Name: "exports", Templates: exportsweb.Templates, OpenAPI: exportsweb.OpenAPI,
+		Routes: []kit.Route{
+			kit.GET("/exports", authz.PermExportsOwn, h.List),
+			kit.GET("/exports/{id}", authz.PermExportsOwn, h.Show),
+			kit.GET("/exports/{id}/progress", authz.PermExportsOwn, h.Progress),
+			kit.GET("/exports/{id}/download", authz.PermExportsOwn, h.Download),
+			kit.POST("/api/v1/exports", authz.PermExportsOwn, h.APIStart),
+			kit.GET("/api/v1/exports", authz.PermExportsOwn, h.APIList),
+			kit.GET("/api/v1/exports/{id}", authz.PermExportsOwn, h.APIShow),
+			kit.GET("/api/v1/exports/{id}/download", authz.PermExportsOwn, h.Download),
 		},
 	}
 }

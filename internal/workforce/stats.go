@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/secure"
 )
@@ -475,12 +476,14 @@ func ExportWorkers(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		header = append(header, "身份证号（脱敏）")
 	}
 	header = append(header, "手机号（脱敏）", "学历", "专业", "岗位", "所属站点", "工作单位", "入职日期", "离职日期", "状态", "持证等级", "资格证书")
-	x := excelize.NewFile()
-	defer x.Close()
-	const sheet = "社工花名册"
-	_ = x.SetSheetName("Sheet1", sheet)
-	_ = x.SetSheetRow(sheet, "A1", &header)
-	for i, w := range workers {
+	// Streamed: a province's roster of tens of thousands would otherwise
+	// sit in memory as excelize's cell model.
+	book, err := exports.NewBook("社工花名册", header, exports.Width{From: 1, To: len(header), Width: 14})
+	if err != nil {
+		return nil, err
+	}
+	defer book.Close()
+	for _, w := range workers {
 		row := []any{w.Name, w.Sex, w.BirthDate, w.Age}
 		if seesID {
 			row = append(row, w.IDNumber)
@@ -491,14 +494,12 @@ func ExportWorkers(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		}
 		row = append(row, w.Phone, w.EducationLabel(), w.Major, w.PostLabel(), w.OrgName, w.Employer, w.HiredOn, w.LeftOn, w.StatusLabel(),
 			w.LevelLabel, strings.Join(quals, "；"))
-		_ = x.SetSheetRow(sheet, "A"+strconv.Itoa(i+2), &row)
+		if err := book.Add(row); err != nil {
+			return nil, err
+		}
 	}
-	last, _ := excelize.ColumnNumberToName(len(header))
-	bold, _ := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	_ = x.SetCellStyle(sheet, "A1", last+"1", bold)
-	_ = x.SetColWidth(sheet, "A", last, 14)
 	var buf bytes.Buffer
-	if err := x.Write(&buf); err != nil {
+	if _, err := book.WriteTo(&buf); err != nil {
 		return nil, err
 	}
 	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", OrgPath: actor.OrgPath,

@@ -68,6 +68,7 @@ var navItems = []navItem{
 	{"系统管理", "审计日志", "/audit", authz.PermAuditRead},
 	{"系统管理", "安全策略", "/security-policy", authz.PermSecurityPolicy},
 	{"我的账号", "修改密码", "/account/password", authz.PermAccount},
+	{"", "我的导出", "/exports", authz.PermExportsOwn},
 }
 
 func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {

@@ -3,6 +3,7 @@ package kit
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -151,6 +152,20 @@ func WriteXLSX(w http.ResponseWriter, filename string, body []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// SendXLSX sends a spooled workbook as a download.
+func SendXLSX(w http.ResponseWriter, filename string, body interface {
+	Size() int64
+	SendTo(io.Writer) (int64, error)
+}) {
+	h := w.Header()
+	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set("Content-Disposition", `attachment; filename="export.xlsx"; filename*=UTF-8''`+url.PathEscape(filename))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.FormatInt(body.Size(), 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = body.SendTo(w)
 }
 
 // queryVersion reads the ?version= a DELETE must carry.

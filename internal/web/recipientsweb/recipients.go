@@ -9,6 +9,7 @@ import (
 
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/timeline"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -16,6 +17,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 )
@@ -578,10 +580,28 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	}
 	full := c.R.PostForm.Get("full") == "1"
 	f := recipientFilterFrom(c.Actor, q, kit.ListParams{Page: 1, Size: 1})
-	var file recipients.ExportFile
+	params := recipients.ExportParams{Filter: f, Full: full, Describe: describeFilter(q)}
+	var n int
 	err := c.Read(func(rq db.Querier) error {
 		var err error
-		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, describeFilter(q))
+		n, err = exports.Count(c.Context(), rq, s.App.Keys, c.Actor, recipients.ExportKind, params)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > exports.SyncMax {
+		return exportsweb.Start(c, recipients.ExportKind, params, params.Describe, n)
+	}
+	spool, err := exports.NewSpool()
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
+	var file recipients.ExportFile
+	err = c.Read(func(rq db.Querier) error {
+		var err error
+		file, err = recipients.BuildExport(c.Context(), rq, s.App.Keys, c.Actor, f, full, params.Describe, spool, nil)
 		return err
 	})
 	if err == nil {
@@ -590,7 +610,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	kit.WriteXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", file.Body)
+	kit.SendXLSX(c.W, "服务对象名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", spool)
 	return nil
 }
 

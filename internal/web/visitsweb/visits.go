@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/figures"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -14,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/visits"
@@ -510,19 +512,65 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	return c.Render("visits_due", &kit.Page{Title: title, Data: data})
 }
 
+// VisitDueExportStart is the list page's export button: a list of at
+// most exports.SyncMax people is sent at once, a longer one becomes a
+// background export with a progress page.
+func (s *Handlers) VisitDueExportStart(c *kit.Ctx) error {
+	f := dueFilterFrom(c, c.R.PostForm)
+	var n int
+	err := c.Read(func(q db.Querier) error {
+		var err error
+		n, err = exports.Count(c.Context(), q, s.App.Keys, c.Actor, visits.DueExportKind, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > exports.SyncMax {
+		return exportsweb.Start(c, visits.DueExportKind, f, dueDescribe(c, f), n)
+	}
+	return s.sendDueExport(c, f)
+}
+
+// dueDescribe says what a due-list export selects, for the job list and
+// the audit log.
+func dueDescribe(c *kit.Ctx, f visits.DueFilter) string {
+	parts := []string{f.Window.Label()}
+	if f.OrgID != "" {
+		if u, err := org.Get(c.Context(), c.DB(), f.OrgID); err == nil {
+			parts = append(parts, "站点："+u.Name)
+		}
+	}
+	if f.Tier != "" {
+		parts = append(parts, "风险等级："+f.Tier.Label())
+	}
+	if f.WorkerID == c.Actor.UserID {
+		parts = append(parts, "只看我负责的")
+	}
+	return strings.Join(parts, "，")
+}
+
 func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
-	f := dueFilterFrom(c, c.R.URL.Query())
+	return s.sendDueExport(c, dueFilterFrom(c, c.R.URL.Query()))
+}
+
+func (s *Handlers) sendDueExport(c *kit.Ctx, f visits.DueFilter) error {
 	h := c.W.Header()
 	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	h.Set("Content-Disposition", `attachment; filename="visits-due-`+cst.Today()+`.xlsx"; filename*=UTF-8''`+url.PathEscape("待探访名单-"+cst.Today()+".xlsx"))
 	h.Set("Cache-Control", "no-store")
-	// The workbook is built in memory from one snapshot, and sent only
-	// once the audit entry is written, so an export is logged when sent.
-	var buf strings.Builder
+	// The workbook is streamed to a temporary file from one snapshot, and
+	// sent only once the audit entry is written, so an export is logged
+	// when sent.
+	spool, err := exports.NewSpool()
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
 	var entry audit.Entry
-	err := c.Read(func(q db.Querier) error {
+	err = c.Read(func(q db.Querier) error {
 		var err error
-		_, entry, err = visits.BuildDueExport(c.Context(), q, c.Actor, f, &buf)
+		_, entry, err = visits.BuildDueExport(c.Context(), q, c.Actor, f, spool, nil)
 		return err
 	})
 	if err == nil {
@@ -532,7 +580,8 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 		h.Del("Content-Disposition")
 		return err
 	}
-	_, err = c.W.Write([]byte(buf.String()))
+	h.Set("Content-Length", strconv.FormatInt(spool.Size(), 10))
+	_, err = spool.SendTo(c.W)
 	return err
 }
 
