@@ -73,6 +73,17 @@ func init() {
 	for _, c := range []string{"id_enc", "phone_enc", "hukou_address_enc", "current_address_enc", "guardian_phone_enc", "health_notes_enc"} {
 		secure.RegisterColumn("recipients", "id", c)
 	}
+	// The stored masked copies, rebuilt by key rotation when a mask rule
+	// changes (migration 0011).
+	for _, m := range []secure.MaskedColumn{
+		{Table: "recipients", IDColumn: "id", Sealed: "id_enc", Masked: "id_masked", Mask: maskID},
+		{Table: "recipients", IDColumn: "id", Sealed: "phone_enc", Masked: "phone_masked", Mask: maskPhone},
+		{Table: "recipients", IDColumn: "id", Sealed: "hukou_address_enc", Masked: "hukou_address_masked", Mask: secure.MaskAddress},
+		{Table: "recipients", IDColumn: "id", Sealed: "current_address_enc", Masked: "current_address_masked", Mask: secure.MaskAddress},
+		{Table: "recipients", IDColumn: "id", Sealed: "guardian_phone_enc", Masked: "guardian_phone_masked", Mask: maskPhone},
+	} {
+		secure.RegisterMasked(m)
+	}
 }
 
 // Statuses of a recipient.
@@ -825,10 +836,6 @@ type column struct {
 // this list.
 func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 	in := c.in
-	idMasked := ""
-	if in.IDNumber != "" {
-		idMasked = secure.MaskID(in.IDNumber)
-	}
 	return []column{
 		{"org_id", in.OrgID},
 		{"name", in.Name},
@@ -851,7 +858,7 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 		{"updated_at", now},
 		{"id_enc", keys.Seal(in.IDNumber)},
 		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
-		{"id_masked", idMasked},
+		{"id_masked", maskID(in.IDNumber)},
 		{"phone_enc", keys.Seal(in.Phone)},
 		{"phone_index", keys.BlindIndex("phone", in.Phone)},
 		{"phone_masked", maskPhone(in.Phone)},
@@ -885,6 +892,13 @@ func setSQL(cols []column) (string, []any) {
 		sets[i], args[i] = c.name+" = ?", c.value
 	}
 	return strings.Join(sets, ", "), args
+}
+
+func maskID(s string) string {
+	if s == "" {
+		return ""
+	}
+	return secure.MaskID(s)
 }
 
 func maskPhone(p string) string {
