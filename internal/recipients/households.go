@@ -200,13 +200,21 @@ func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f Hou
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Members && len(out) > 0 {
+	if len(out) > 0 {
+		// Members are loaded even when not asked for: loading them masks
+		// the name of a household whose head the actor may not see, on
+		// every path (page and API alike).
 		ptrs := make([]*Household, len(out))
 		for i := range out {
 			ptrs[i] = &out[i]
 		}
 		if err := loadMembersOf(ctx, q, actor, ptrs...); err != nil {
 			return nil, 0, err
+		}
+		if !f.Members {
+			for i := range out {
+				out[i].Members, out[i].HiddenMembers = []Member{}, 0
+			}
 		}
 	}
 	return out, total, nil

@@ -65,3 +65,48 @@ func TestShortAddressesAreNeverStoredOrShownWhole(t *testing.T) {
 		t.Errorf("long address mask %q", longMask)
 	}
 }
+
+// TestHouseholdsAPIMasksAHiddenHeadsName: the households API lists
+// without members, and used to send the name of a household headed by a
+// child whole to roles that may not see children.
+func TestHouseholdsAPIMasksAHiddenHeadsName(t *testing.T) {
+	f := start(t)
+	worker := f.actor("shegong")
+	kid := f.input("燕小宝", "2017-03-03")
+	kid.GuardianName, kid.GuardianRelation, kid.Categories = "燕顺", "（外）祖父母", []string{"孤儿"}
+	orphan := f.mustCreate(worker, kid)
+	var h recipients.Household
+	err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
+		h, err = recipients.CreateHousehold(f.ctx, tx, worker, recipients.HouseholdInput{OrgID: f.chaoge.ID,
+			Members: []recipients.MemberInput{{RecipientID: orphan.ID, Relation: "户主"}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _, err := recipients.ListHouseholds(f.ctx, f.env.App.DB, f.actor("pinggu"), recipients.HouseholdFilter{OrgID: f.chaoge.ID, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.ID == h.ID && it.Name != "燕**户" {
+			t.Errorf("the evaluator's list names the household %q", it.Name)
+		}
+	}
+	for _, u := range []string{"pinggu", "zhiyuan"} {
+		c := f.env.APILoginDemo(u)
+		for _, path := range []string{"/api/v1/households?limit=200", "/api/v1/households/" + h.ID} {
+			res := c.Get(path)
+			if res.Status != 200 {
+				t.Fatalf("%s %s: %d %s", u, path, res.Status, res.Body)
+			}
+			if strings.Contains(res.Body, "燕小宝") {
+				t.Errorf("%s %s shows the child head's name: %s", u, path, res.Body)
+			}
+		}
+	}
+	res := f.env.APILoginDemo("shegong").Get("/api/v1/households?limit=200")
+	if !strings.Contains(res.Body, "燕小宝户") {
+		t.Errorf("the worker's list lacks the household: %s", res.Body)
+	}
+}

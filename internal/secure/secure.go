@@ -240,16 +240,15 @@ func (kr *Keyring) BlindIndex(purpose, value string) string {
 // Mask shows the first keepStart and last keepEnd characters and stars in
 // between: ID numbers as first 6 + last 4, phones as first 3 + last 4. A
 // value too short to show both ends shows only its first character, and
-// one of 2 characters or fewer none: a masked value never shows a value
-// whole.
+// a single character none: a masked value never shows a value whole.
 func Mask(s string, keepStart, keepEnd int) string {
 	n := utf8.RuneCountInString(s)
 	if n == 0 {
 		return ""
 	}
 	r := []rune(s)
-	if n <= 2 {
-		return strings.Repeat("*", n)
+	if n == 1 {
+		return "*"
 	}
 	if n <= keepStart+keepEnd {
 		return string(r[:1]) + strings.Repeat("*", n-1)

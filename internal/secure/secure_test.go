@@ -65,7 +65,7 @@ func TestMask(t *testing.T) {
 		{secure.MaskPhone("13903921234"), "139****1234"},
 		{secure.MaskAddress("河南省鹤壁市淇县朝歌街道某某路1号"), "河南省鹤壁市淇县朝歌街道****"},
 		{secure.MaskPhone("123"), "1**"},
-		{secure.MaskPhone("12"), "**"},
+		{secure.MaskPhone("12"), "1*"},
 		{secure.MaskID("1"), "*"},
 		{secure.MaskID(""), ""},
 	}
