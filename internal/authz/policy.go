@@ -42,6 +42,7 @@ const (
 	PermRecipientsExport     Permission = "recipients.export"     // Excel export of a filtered list (audit-logged)
 	PermRecipientsChildren   Permission = "recipients.children"   // see records of children under 14
 	PermRecipientsCategories Permission = "recipients.categories" // the county's list of recipient categories
+	PermRecipientsAssign     Permission = "recipients.assign"     // assign people to volunteers for a task (station heads)
 
 	// Station and room details, service organisations, the standardisation
 	// checklist and coverage (package network). Scope decides which
@@ -109,6 +110,7 @@ var policy = map[Permission][]Role{
 	PermRecipientsExport:     {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
 	PermRecipientsChildren:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor},
 	PermRecipientsCategories: {RoleAdmin},
+	PermRecipientsAssign:     {RoleAdmin, RoleStationHead},
 
 	PermNetworkRead:     everyone,
 	PermNetworkEdit:     {RoleAdmin, RoleStationHead},

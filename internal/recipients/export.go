@@ -66,6 +66,11 @@ func buildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		if err := actor.Require(authz.PermRecipientsReveal); err != nil {
 			return nil, 0, none, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
 		}
+		for _, f := range SealedFields {
+			if AccessOf(actor, f) != AccessRevealable {
+				return nil, 0, none, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
+			}
+		}
 	}
 	sel, err := f.selection(ctx, q, keys, actor)
 	if err != nil {
@@ -102,9 +107,14 @@ func buildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		return nil, 0, none, err
 	}
 	for i, r := range rows {
+		applyAccess(actor, &r)
 		idn, phone, hukou, cur, gphone, health := r.IDNumber, r.Phone, r.HukouAddress, r.CurrentAddress, r.GuardianPhone, ""
 		if r.HasHealthNotes {
 			health = "（已记录，导出完整信息时显示）"
+		}
+		age := itoa(r.Age)
+		if AccessOf(actor, "birth_date") == AccessHidden {
+			age = ""
 		}
 		if full {
 			p, err := openSealed(ctx, q, keys, r.ID)
@@ -115,7 +125,7 @@ func buildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		}
 		// Every value is text: an ID number as a number would turn into
 		// 4.10622E+17 in Excel.
-		row := []any{r.Name, r.Sex, r.BirthDate, itoa(r.Age), idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
+		row := []any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
 			r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
 			r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

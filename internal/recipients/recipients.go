@@ -161,14 +161,20 @@ func IsChild(birthDate string) bool { return birthDate != "" && birthDate > Chil
 // records at all (within scope). The roles are in authz/policy.go.
 func CanSeeChildren(a *authz.Actor) bool { return a.Can(authz.PermRecipientsChildren) }
 
-// VisibleCond is the children rule as a SQL condition on a recipients
-// row alias (e.g. "r"), for lists in other packages that apply scope
-// themselves: "" when the actor's role may see children.
+// VisibleCond is the children rule, and for a volunteer the rule of
+// their assignments, as a SQL condition on a recipients row alias (e.g.
+// "r"), for lists in other packages that apply scope themselves: "" when
+// the actor's role may see children and is not a volunteer.
 func VisibleCond(actor *authz.Actor, alias string) (string, []any) {
-	if CanSeeChildren(actor) {
-		return "", nil
+	var conds []string
+	var args []any
+	if !CanSeeChildren(actor) {
+		conds, args = append(conds, alias+".birth_date <> '' AND "+alias+".birth_date <= ?"), append(args, ChildCutoff())
 	}
-	return alias + ".birth_date <> '' AND " + alias + ".birth_date <= ?", []any{ChildCutoff()}
+	if c, a := assignedCond(actor, alias); c != "" {
+		conds, args = append(conds, c), append(args, a...)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // visibleConds is the visibility rule for every query of this package:
@@ -310,8 +316,11 @@ type Recipient struct {
 	StatusDate        string   `json:"status_date"`
 	HouseholdID       string   `json:"household_id"`
 	HouseholdRelation string   `json:"household_relation"`
-	CreatedAt         string   `json:"created_at"`
-	UpdatedAt         string   `json:"updated_at"`
+	// Task is, for a volunteer, what they are assigned to do for the
+	// person (their current assignments); empty for every other role.
+	Task      string `json:"task,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 // columns are read by scanRecipient, in this order.
@@ -377,8 +386,13 @@ func GetUnchecked(ctx context.Context, q db.Querier, id string) (Recipient, erro
 	return r, err
 }
 
-// Get loads a recipient the actor may see (scope and the children rule).
+// Get loads a recipient the actor may see (scope, the children rule and
+// a volunteer's assignments), with the fields FieldAccess gives the
+// actor's role.
 func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Recipient, error) {
+	if err := requireRecords(actor); err != nil {
+		return Recipient{}, err
+	}
 	r, err := GetUnchecked(ctx, q, id)
 	if err != nil {
 		return r, err
@@ -386,6 +400,21 @@ func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Reci
 	if err := checkVisible(actor, r); err != nil {
 		return Recipient{}, err
 	}
+	if c, a := assignedCond(actor, "r"); c != "" {
+		var n int
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients r WHERE r.id = ? AND `+c, append([]any{id}, a...)...).Scan(&n); err != nil {
+			return Recipient{}, err
+		}
+		if n == 0 {
+			return Recipient{}, apperr.New(apperr.Forbidden, "该服务对象没有分派给您")
+		}
+	}
+	one := []Recipient{r}
+	if err := volunteerTasks(ctx, q, actor, one); err != nil {
+		return Recipient{}, err
+	}
+	r = one[0]
+	applyAccess(actor, &r)
 	return r, nil
 }
 
@@ -1151,6 +1180,9 @@ func Reveal(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	for _, f := range fields {
 		if _, ok := sealedColumn[f]; !ok {
 			return nil, &apperr.Error{Kind: apperr.BadRequest, Message: "不能查看的字段：" + f, Fields: map[string]string{"fields": "可选：" + strings.Join(SealedFields, ", ")}}
+		}
+		if err := requireAccess(actor, f, AccessRevealable); err != nil {
+			return nil, err
 		}
 		if _, dup := out[f]; dup {
 			continue

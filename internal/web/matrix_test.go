@@ -127,6 +127,13 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/households/{id}":          {admin, head, worker},
 	"GET /households":                        {admin, head, worker, super, volun, evalu},
 	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
+	// Volunteers' assignments: station heads (and the county administrator).
+	"GET /recipients/{id}/assignments":                   {admin, head},
+	"POST /recipients/{id}/assignments":                  {admin, head},
+	"POST /recipients/{id}/assignments/{aid}/end":        {admin, head},
+	"GET /api/v1/recipients/{id}/assignments":            {admin, head},
+	"POST /api/v1/recipients/{id}/assignments":           {admin, head},
+	"POST /api/v1/recipients/{id}/assignments/{aid}/end": {admin, head},
 
 	// Roster import of service recipients (internal/web/recipients_import.go).
 	"GET /recipients/import":                    {admin, head, worker},

@@ -94,6 +94,7 @@ func recipientsModule(k *kit.Server) kit.Module {
 		Panels: []kit.PersonPanel{
 			{Key: "household", Title: "家庭成员", Order: 20, Path: "/recipients/{id}/household"},
 			{Key: "timeline", Title: "时间线", Order: 90, Path: "/recipients/{id}/timeline"},
+			{Key: "assignments", Title: "志愿者任务", Order: 30, Path: "/recipients/{id}/assignments"},
 		},
 		Routes: []kit.Route{
 			kit.GET("/recipients", authz.PermRecipientsRead, h.RecipientList),
@@ -131,6 +132,12 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.GET("/recipients/import/{id}/rejected.xlsx", manage, h.RecipientImportRejected),
 			kit.GET("/households", authz.PermRecipientsRead, h.HouseholdList),
 			kit.GET("/households/{id}", authz.PermRecipientsRead, h.HouseholdShow),
+			kit.GET("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentsPanel),
+			kit.POST("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentCreate),
+			kit.POST("/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.AssignmentEnd),
+			kit.GET("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignments),
+			kit.POST("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignmentCreate),
+			kit.POST("/api/v1/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.ApiAssignmentEnd),
 		},
 	}
 }
