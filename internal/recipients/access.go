@@ -37,7 +37,7 @@ func (a Access) String() string {
 // date, "household" the household and the relation to its head.
 var AccessFields = []string{"name", "sex", "birth_date", "id_number", "ethnicity", "phone", "hukou_address", "current_address",
 	"village_code", "living_situation", "guardian_name", "guardian_relation", "guardian_phone", "categories",
-	"disability_type", "disability_grade", "health_notes", "income_source", "worker_id", "status", "household"}
+	"disability_type", "disability_grade", "health_notes", "income_source", "worker_id", "status", "household", "consent"}
 
 // accessRow builds a role's row: every field at plain, the sealed ones at
 // sealed, then the exceptions.
@@ -65,7 +65,8 @@ func accessRow(plain, sealed Access, except map[string]Access) map[string]Access
 //     personal values on request, audited;
 //   - supervisor (督导) and evaluator (评估方): masked records — the
 //     masked copies of ID number, phones and addresses and only whether
-//     there are health notes; no full value ever;
+//     there are health notes; no full value ever; the evaluator sees that
+//     consent was recorded (when, how, by whom masked) but not the form;
 //   - volunteer (志愿者): only the people their station head assigns to
 //     them (AssignedCond), and of them the name, the village and the
 //     task of the assignment — not categories, health, ID number,
@@ -78,7 +79,7 @@ var FieldAccess = map[authz.Role]map[string]Access{
 	authz.RoleStationHead: accessRow(AccessShown, AccessRevealable, nil),
 	authz.RoleWorker:      accessRow(AccessShown, AccessRevealable, nil),
 	authz.RoleSupervisor:  accessRow(AccessShown, AccessMasked, nil),
-	authz.RoleEvaluator:   accessRow(AccessShown, AccessMasked, nil),
+	authz.RoleEvaluator:   accessRow(AccessShown, AccessMasked, map[string]Access{"consent": AccessMasked}),
 	authz.RoleVolunteer:   accessRow(AccessHidden, AccessHidden, map[string]Access{"name": AccessShown, "village_code": AccessShown}),
 	authz.RoleLeader:      accessRow(AccessHidden, AccessHidden, nil),
 	authz.RoleSysAdmin:    accessRow(AccessHidden, AccessHidden, nil),
@@ -159,6 +160,13 @@ func applyAccess(actor *authz.Actor, r *Recipient) {
 	}
 	if row["household"] == AccessHidden {
 		r.HouseholdID, r.HouseholdRelation = "", ""
+	}
+	switch row["consent"] {
+	case AccessHidden:
+		r.Consent = Consent{}
+	case AccessMasked:
+		// That consent was given, when and how; not the form itself.
+		r.Consent.Name, r.Consent.ScanID, r.Consent.ScanURL = maskName(r.Consent.Name), "", ""
 	}
 }
 

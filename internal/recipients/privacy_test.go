@@ -1,8 +1,12 @@
 package recipients_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +170,11 @@ func fieldValue(r recipients.Recipient, field string) string {
 		return r.Status
 	case "household":
 		return r.HouseholdRelation
+	case "consent":
+		if !r.Consent.Recorded() {
+			return ""
+		}
+		return r.Consent.By + " " + r.Consent.Name + " " + r.Consent.On + " " + r.Consent.Method
 	}
 	panic("no field " + field)
 }
@@ -173,18 +182,18 @@ func fieldValue(r recipients.Recipient, field string) string {
 // wantAccess is the expected matrix, written out role by role: a change
 // to FieldAccess must change this too.
 var wantAccess = map[authz.Role]string{
-	// name sex birth id eth phone hukou cur village living gname grel gphone cats dtype dgrade health income worker status household
-	authz.RoleAdmin:       "S S S R S R R R S S S S R S S S R S S S S",
-	authz.RoleStationHead: "S S S R S R R R S S S S R S S S R S S S S",
-	authz.RoleWorker:      "S S S R S R R R S S S S R S S S R S S S S",
-	authz.RoleSupervisor:  "S S S M S M M M S S S S M S S S M S S S S",
-	authz.RoleEvaluator:   "S S S M S M M M S S S S M S S S M S S S S",
-	authz.RoleVolunteer:   "S H H H H H H H S H H H H H H H H H H H H",
-	authz.RoleLeader:      "H H H H H H H H H H H H H H H H H H H H H",
-	authz.RoleSysAdmin:    "H H H H H H H H H H H H H H H H H H H H H",
-	authz.RoleSecAdmin:    "H H H H H H H H H H H H H H H H H H H H H",
-	authz.RoleAuditAdmin:  "H H H H H H H H H H H H H H H H H H H H H",
-	authz.RoleSystem:      "S S S R S R R R S S S S R S S S R S S S S",
+	// name sex birth id eth phone hukou cur village living gname grel gphone cats dtype dgrade health income worker status household consent
+	authz.RoleAdmin:       "S S S R S R R R S S S S R S S S R S S S S S",
+	authz.RoleStationHead: "S S S R S R R R S S S S R S S S R S S S S S",
+	authz.RoleWorker:      "S S S R S R R R S S S S R S S S R S S S S S",
+	authz.RoleSupervisor:  "S S S M S M M M S S S S M S S S M S S S S S",
+	authz.RoleEvaluator:   "S S S M S M M M S S S S M S S S M S S S S M",
+	authz.RoleVolunteer:   "S H H H H H H H S H H H H H H H H H H H H H",
+	authz.RoleLeader:      "H H H H H H H H H H H H H H H H H H H H H H",
+	authz.RoleSysAdmin:    "H H H H H H H H H H H H H H H H H H H H H H",
+	authz.RoleSecAdmin:    "H H H H H H H H H H H H H H H H H H H H H H",
+	authz.RoleAuditAdmin:  "H H H H H H H H H H H H H H H H H H H H H H",
+	authz.RoleSystem:      "S S S R S R R R S S S S R S S S R S S S S S",
 }
 
 var accessLetters = map[string]recipients.Access{"H": recipients.AccessHidden, "M": recipients.AccessMasked, "S": recipients.AccessShown, "R": recipients.AccessRevealable}
@@ -220,6 +229,7 @@ func TestFieldAccessMatrix(t *testing.T) {
 	in.GuardianName, in.GuardianRelation, in.GuardianPhone = "甄大", "子女", "13912345678"
 	in.DisabilityType, in.DisabilityGrade, in.IncomeSource, in.Ethnicity = "肢体残疾", "二级", "养老金", "汉族"
 	in.WorkerID = f.actor("shegong").UserID
+	in.ConsentBy, in.ConsentName, in.ConsentOn, in.ConsentMethod = "本人", "甄全面", "2026-01-05", "书面签字"
 	full := f.mustCreate(f.actor("shegong"), in)
 	var volunteerID string
 	if err := f.env.App.DB.QueryRow(f.ctx, `SELECT id FROM wf_volunteers WHERE user_id = ?`, f.actor("zhiyuan").UserID).Scan(&volunteerID); err != nil {
@@ -300,6 +310,12 @@ func TestFieldAccessMatrix(t *testing.T) {
 	}
 	for k, v := range js {
 		s := fmt.Sprint(v)
+		if m, ok := v.(map[string]any); ok {
+			s = ""
+			for _, mv := range m {
+				s += fmt.Sprint(mv)
+			}
+		}
 		if s == "" || s == "0" || s == "false" || s == "[]" {
 			continue
 		}
@@ -384,3 +400,81 @@ func TestVolunteerSeesOnlyAssignedPeople(t *testing.T) {
 }
 
 var demoAssigned = map[string]bool{"张三": true, "张三丰": true}
+
+// TestConsentIsRecorded: registration records who consented, when, how
+// and for what (a child's guardian); the signed form's scan is attached
+// and shown to those who see the consent in full.
+func TestConsentIsRecorded(t *testing.T) {
+	f := start(t)
+	worker := f.actor("shegong")
+	kid := f.input("同意童", "2016-06-06")
+	kid.GuardianName, kid.GuardianRelation = "同意父", "父母"
+	kid.ConsentBy, kid.ConsentName, kid.ConsentOn, kid.ConsentMethod = "本人", "同意童", "2026-01-02", "书面签字"
+	if _, err := f.create(worker, kid); fieldError(err, "consent_by") == "" {
+		t.Errorf("a child's own consent accepted: %v", err)
+	}
+	partial := f.input("半同意", "1950-01-01")
+	partial.ConsentBy = "self"
+	if _, err := f.create(worker, partial); fieldError(err, "consent_on") == "" || fieldError(err, "consent_method") == "" || fieldError(err, "consent_name") == "" {
+		t.Errorf("partial consent: %v", err)
+	}
+	future := f.input("未来同意", "1950-01-01")
+	future.ConsentBy, future.ConsentName, future.ConsentOn, future.ConsentMethod = "self", "未来同意", "2999-01-01", "书面签字"
+	if _, err := f.create(worker, future); fieldError(err, "consent_on") == "" {
+		t.Errorf("consent in the future: %v", err)
+	}
+	kid.ConsentBy, kid.ConsentName = "监护人", "同意父"
+	r := f.mustCreate(worker, kid)
+	if c := r.Consent; c.By != recipients.ConsentGuardian || c.Name != "同意父" || c.On != "2026-01-02" || c.Purpose != recipients.DefaultConsentPurpose {
+		t.Fatalf("consent %+v", c)
+	}
+	// The scan of the signed form.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("scan", "consent.png")
+	var img bytes.Buffer
+	_ = png.Encode(&img, image.NewGray(image.Rect(0, 0, 4, 4)))
+	_, _ = w.Write(img.Bytes())
+	_ = mw.Close()
+	form, err := multipart.NewReader(&buf, mw.Boundary()).ReadForm(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c recipients.Consent
+	err = f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
+		c, err = recipients.AttachConsentScan(f.ctx, tx, f.env.App.Attach, worker, r.ID, form.File["scan"][0])
+		return err
+	})
+	if err != nil || c.ScanID == "" {
+		t.Fatalf("scan: %+v %v", c, err)
+	}
+	got, err := recipients.Get(f.ctx, f.env.App.DB, worker, r.ID)
+	if err != nil || got.Consent.ScanURL != "/attachments/"+c.ScanID {
+		t.Errorf("after the scan: %+v %v", got.Consent, err)
+	}
+	page := f.env.LoginDemo("shegong").Get("/recipients/" + r.ID)
+	if !strings.Contains(page.Body, "监护人 同意父 于 2026-01-02 书面签字同意") || !strings.Contains(page.Body, "/attachments/"+c.ScanID) {
+		t.Errorf("the person page does not show the consent")
+	}
+	if res := f.env.LoginDemo("shegong").Get("/attachments/" + c.ScanID); res.Status != 200 {
+		t.Errorf("the worker opens the scan: %d", res.Status)
+	}
+	if res := f.env.LoginDemo("zhanzhang").Get("/attachments/" + c.ScanID); res.Status != 200 {
+		t.Errorf("the station head opens the scan: %d", res.Status)
+	}
+	// The API edit keeps the consent unless it is sent.
+	api := f.env.APILoginDemo("shegong")
+	res := api.JSON("PATCH", "/api/v1/recipients/"+r.ID, map[string]any{"version": got.Version, "consent_method": "按手印"})
+	var after recipients.Recipient
+	res.Decode(&after)
+	if res.Status != 200 || after.Consent.Method != "按手印" || after.Consent.Name != "同意父" {
+		t.Errorf("API consent edit: %d %s", res.Status, res.Body)
+	}
+}
+
+func fieldError(err error, field string) string {
+	if ae, ok := apperr.As(err); ok {
+		return ae.Fields[field]
+	}
+	return ""
+}

@@ -316,6 +316,9 @@ type Recipient struct {
 	StatusDate        string   `json:"status_date"`
 	HouseholdID       string   `json:"household_id"`
 	HouseholdRelation string   `json:"household_relation"`
+	// Consent is the recorded consent to the processing of the person's
+	// data (zero when none was recorded).
+	Consent Consent `json:"consent"`
 	// Task is, for a volunteer, what they are assigned to do for the
 	// person (their current assignments); empty for every other role.
 	Task      string `json:"task,omitempty"`
@@ -328,7 +331,8 @@ const columns = `r.id, r.version, r.org_id, o.name, o.kind, o.path, r.name, r.na
 	r.ethnicity, r.phone_masked, r.hukou_address_masked, r.current_address_masked, r.village_code, r.living_situation,
 	r.guardian_name, r.guardian_relation, r.guardian_phone_masked, r.categories, r.disability_type, r.disability_grade,
 	CASE WHEN r.health_notes_enc <> '' THEN 1 ELSE 0 END, r.income_source, r.worker_id, COALESCE(w.display_name, ''),
-	r.status, r.status_reason, r.status_date, COALESCE(r.household_id, ''), r.household_relation, r.created_at, r.updated_at`
+	r.status, r.status_reason, r.status_date, COALESCE(r.household_id, ''), r.household_relation, r.created_at, r.updated_at,
+	r.consent_by, r.consent_name, r.consent_on, r.consent_method, r.consent_purpose, r.consent_scan_id`
 
 const from = ` FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users w ON w.id = r.worker_id`
 
@@ -340,9 +344,12 @@ func scanRecipient(row interface{ Scan(...any) error }) (Recipient, error) {
 		&r.Ethnicity, &r.Phone, &r.HukouAddress, &r.CurrentAddress, &r.VillageCode, &r.LivingSituation,
 		&r.GuardianName, &r.GuardianRelation, &r.GuardianPhone, &cats, &r.DisabilityType, &r.DisabilityGrade,
 		&health, &r.IncomeSource, &r.WorkerID, &r.WorkerName, &r.Status, &r.StatusReason, &r.StatusDate, &r.HouseholdID, &r.HouseholdRelation,
-		&r.CreatedAt, &r.UpdatedAt)
+		&r.CreatedAt, &r.UpdatedAt, &r.Consent.By, &r.Consent.Name, &r.Consent.On, &r.Consent.Method, &r.Consent.Purpose, &r.Consent.ScanID)
 	if err != nil {
 		return r, err
+	}
+	if r.Consent.ScanID != "" {
+		r.Consent.ScanURL = "/attachments/" + r.Consent.ScanID
 	}
 	r.Categories = splitCategories(cats)
 	r.HasHealthNotes = health == 1
@@ -447,6 +454,13 @@ type Input struct {
 	Status           string   `json:"status"`
 	StatusReason     string   `json:"status_reason"`
 	StatusDate       string   `json:"status_date"`
+	// Consent to the processing of personal data: all of who (self /
+	// guardian, or 本人 / 监护人), name, date and method, or none.
+	ConsentBy      string `json:"consent_by"`
+	ConsentName    string `json:"consent_name"`
+	ConsentOn      string `json:"consent_on"`
+	ConsentMethod  string `json:"consent_method"`
+	ConsentPurpose string `json:"consent_purpose"` // default DefaultConsentPurpose
 	// ConfirmDuplicate says the user has seen the possible duplicates
 	// (same name and birth date, or a similar name in the same village)
 	// and this is a different person. A same ID number is never accepted.
@@ -471,6 +485,8 @@ var FieldLabels = map[string]string{
 	"categories": "对象类别", "disability_type": "残疾类别", "disability_grade": "残疾等级", "health_notes": "健康状况",
 	"income_source": "主要收入来源", "worker_id": "责任社工", "status": "状态", "status_reason": "状态原因", "status_date": "状态日期",
 	"household": "家庭", "household_relation": "与户主关系",
+	"consent": "个人信息处理同意", "consent_by": "同意人", "consent_name": "同意人姓名", "consent_on": "同意日期",
+	"consent_method": "同意方式", "consent_purpose": "处理目的",
 }
 
 // plain holds the opened personal values of a record.
@@ -696,6 +712,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 	if in.BirthDate != "" && IsChild(in.BirthDate) && in.GuardianName == "" {
 		fe.Add("guardian_name", "未满 14 周岁的儿童请填写监护人")
 	}
+	checkConsent(fe, &in)
 	status, ok := parseStatus(in.Status)
 	if !ok {
 		fe.Add("status", "请选择状态")
@@ -849,6 +866,7 @@ func auditFields(in Input, orgName, workerName string) []audit.Field {
 		f("disability_type", in.DisabilityType), f("disability_grade", in.DisabilityGrade), s("health_notes", in.HealthNotes),
 		f("income_source", in.IncomeSource), f("worker_id", workerName), f("status", StatusLabel(in.Status)),
 		f("status_reason", in.StatusReason), f("status_date", in.StatusDate),
+		f("consent", strings.TrimSpace(strings.Join([]string{Consent{By: in.ConsentBy}.ByLabel(), in.ConsentName, in.ConsentOn, in.ConsentMethod, in.ConsentPurpose}, " "))),
 	}
 }
 
@@ -884,6 +902,11 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 		{"status", in.Status},
 		{"status_reason", in.StatusReason},
 		{"status_date", in.StatusDate},
+		{"consent_by", in.ConsentBy},
+		{"consent_name", in.ConsentName},
+		{"consent_on", in.ConsentOn},
+		{"consent_method", in.ConsentMethod},
+		{"consent_purpose", in.ConsentPurpose},
 		{"updated_at", now},
 		{"id_enc", keys.Seal(in.IDNumber)},
 		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
@@ -1072,7 +1095,8 @@ func InputOf(r Recipient) Input {
 	return Input{OrgID: r.OrgID, Name: r.Name, Sex: r.Sex, BirthDate: r.BirthDate, Ethnicity: r.Ethnicity, VillageCode: r.VillageCode,
 		LivingSituation: r.LivingSituation, GuardianName: r.GuardianName, GuardianRelation: r.GuardianRelation,
 		Categories: append([]string(nil), r.Categories...), DisabilityType: r.DisabilityType, DisabilityGrade: r.DisabilityGrade,
-		IncomeSource: r.IncomeSource, WorkerID: r.WorkerID, Status: r.Status, StatusReason: r.StatusReason, StatusDate: r.StatusDate}
+		IncomeSource: r.IncomeSource, WorkerID: r.WorkerID, Status: r.Status, StatusReason: r.StatusReason, StatusDate: r.StatusDate,
+		ConsentBy: r.Consent.By, ConsentName: r.Consent.Name, ConsentOn: r.Consent.On, ConsentMethod: r.Consent.Method, ConsentPurpose: r.Consent.Purpose}
 }
 
 // Update saves an edit of the record the editor loaded at version. If

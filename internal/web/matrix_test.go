@@ -127,6 +127,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/households/{id}":          {admin, head, worker},
 	"GET /households":                        {admin, head, worker, super, volun, evalu},
 	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
+	"POST /recipients/{id}/consent-scan":     {admin, head, worker},
 	// Volunteers' assignments: station heads (and the county administrator).
 	"GET /recipients/{id}/assignments":                   {admin, head},
 	"POST /recipients/{id}/assignments":                  {admin, head},

@@ -138,6 +138,7 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignments),
 			kit.POST("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignmentCreate),
 			kit.POST("/api/v1/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.ApiAssignmentEnd),
+			kit.POST("/recipients/{id}/consent-scan", authz.PermRecipientsManage, h.RecipientConsentScan).Upload(attach.MaxUploadBody),
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package coreweb
 
 import (
+	"github.com/shegong/shegong/internal/recipients"
 	"net/http"
 	"time"
 
@@ -23,6 +24,9 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 	"visit": func(s *Handlers, c *kit.Ctx, id string) error {
 		_, err := visits.Get(c.Context(), s.App.DB, s.App.Keys, c.Actor, id)
 		return err
+	},
+	recipients.ConsentEntity: func(s *Handlers, c *kit.Ctx, id string) error {
+		return recipients.CanReadConsentScan(c.Context(), s.App.DB, c.Actor, id)
 	},
 	network.EntityAssessment: func(s *Handlers, c *kit.Ctx, id string) error {
 		if err := c.Actor.Require(authz.PermNetworkRead); err != nil {

@@ -129,3 +129,29 @@ func (s *Handlers) ApiAssignmentEnd(c *kit.Ctx) error {
 	}
 	return c.JSON(http.StatusOK, a)
 }
+
+// RecipientConsentScan stores the scan of the signed consent form
+// (multipart field "scan").
+func (s *Handlers) RecipientConsentScan(c *kit.Ctx) error {
+	id := c.PathValue("id")
+	files := c.R.MultipartForm
+	if files == nil || len(files.File["scan"]) == 0 {
+		return s.renderRecipient(c, http.StatusUnprocessableEntity, nil, kit.NewForm(nil), "请选择同意书扫描件（照片）")
+	}
+	err := c.Write(func(tx *db.Tx) error {
+		_, err := recipients.AttachConsentScan(c.Context(), tx, s.App.Attach, c.Actor, id, files.File["scan"][0])
+		return err
+	})
+	if err != nil {
+		f := kit.NewForm(nil)
+		msg, other := f.Fail(err)
+		if other != nil {
+			return other
+		}
+		if m := f.Errors["scan"]; m != "" {
+			msg = m
+		}
+		return s.renderRecipient(c, http.StatusUnprocessableEntity, nil, f, msg)
+	}
+	return c.Redirect("/recipients/"+id, "同意书扫描件已上传")
+}

@@ -205,6 +205,7 @@ func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, act
 	data["Sexes"], data["Ethnicities"], data["LivingSituations"] = recipients.Sexes, recipients.Ethnicities, recipients.LivingSituations
 	data["GuardianRelations"], data["DisabilityTypes"], data["DisabilityGrades"] = recipients.GuardianRelations, recipients.DisabilityTypes, recipients.DisabilityGrades
 	data["IncomeSources"], data["Today"] = recipients.IncomeSources, cst.Today()
+	data["ConsentMethods"] = recipients.ConsentMethods
 	return &kit.Page{Title: title, Form: f, Data: data}, nil
 }
 
@@ -234,7 +235,9 @@ func recipientInputFrom(f *kit.Form) recipients.Input {
 		Categories: f.Multi["categories"], DisabilityType: f.Get("disability_type"), DisabilityGrade: f.Get("disability_grade"),
 		HealthNotes: f.Get("health_notes"), IncomeSource: f.Get("income_source"), WorkerID: f.Get("worker_id"), Status: f.Get("status"),
 		StatusReason: f.Get("status_reason"), StatusDate: f.Get("status_date"), ConfirmDuplicate: f.Get("confirm_duplicate") == "1",
-		Clear: f.Multi["clear"]}
+		ConsentBy: f.Get("consent_by"), ConsentName: f.Get("consent_name"), ConsentOn: f.Get("consent_on"), ConsentMethod: f.Get("consent_method"),
+		ConsentPurpose: f.Get("consent_purpose"),
+		Clear:          f.Multi["clear"]}
 }
 
 func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
@@ -369,7 +372,8 @@ func recipientForm(r recipients.Recipient) *kit.Form {
 		"village_code": in.VillageCode, "living_situation": in.LivingSituation, "guardian_name": in.GuardianName,
 		"guardian_relation": in.GuardianRelation, "disability_type": in.DisabilityType, "disability_grade": in.DisabilityGrade,
 		"income_source": in.IncomeSource, "worker_id": in.WorkerID, "status": in.Status, "status_reason": in.StatusReason,
-		"status_date": in.StatusDate, "version": strconv.Itoa(r.Version)})
+		"status_date": in.StatusDate, "version": strconv.Itoa(r.Version), "consent_by": in.ConsentBy, "consent_name": in.ConsentName,
+		"consent_on": in.ConsentOn, "consent_method": in.ConsentMethod, "consent_purpose": in.ConsentPurpose})
 	f.Multi["categories"] = in.Categories
 	return f
 }
