@@ -13,6 +13,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
+	"github.com/shegong/shegong/internal/cst"
 
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/recipients"
@@ -477,4 +478,86 @@ func fieldError(err error, field string) string {
 		return ae.Fields[field]
 	}
 	return ""
+}
+
+// TestRetentionAnonymisesPeopleWhoLeftLongAgo: past the county's period
+// (default 3 years) after leaving service, a record loses its personal
+// data; a dry run only counts; the county may keep data longer.
+func TestRetentionAnonymisesPeopleWhoLeftLongAgo(t *testing.T) {
+	f := start(t)
+	worker := f.actor("shegong")
+	old := f.input("早迁出", "1940-03-03")
+	old.Status, old.StatusReason, old.StatusDate = "moved", "随子女迁往外省", cst.Now().AddDate(-4, 0, 0).Format(cst.DateLayout)
+	gone := f.mustCreate(worker, old)
+	recent := f.input("新迁出", "1941-03-03")
+	recent.Status, recent.StatusReason, recent.StatusDate = "closed", "不再需要服务", cst.Now().AddDate(-1, 0, 0).Format(cst.DateLayout)
+	stays := f.mustCreate(worker, recent)
+	// A worker's own registered person is not touched.
+	run := func(dry bool) recipients.RetentionReport {
+		t.Helper()
+		var rep recipients.RetentionReport
+		err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
+			rep, err = recipients.RunRetention(f.ctx, tx, authz.System(), dry)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		_, err := recipients.RunRetention(f.ctx, tx, f.actor("admin"), true)
+		return err
+	}); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("a user runs retention: %v", err)
+	}
+	// The county keeps data 5 years: nothing is due.
+	county := f.actor("admin").OrgID
+	if err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		return recipients.SetRetentionYears(f.ctx, tx, f.actor("admin"), county, 5)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if rep := run(true); rep.Due != 0 {
+		t.Errorf("due with 5 years: %+v", rep)
+	}
+	if err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		return recipients.SetRetentionYears(f.ctx, tx, f.actor("admin"), county, 3)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dry := run(true)
+	if dry.Due != 1 || dry.Done != 0 || len(dry.Counties) == 0 {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	if r, _ := recipients.GetUnchecked(f.ctx, f.env.App.DB, gone.ID); r.Name != "早迁出" {
+		t.Fatal("the dry run changed the record")
+	}
+	before := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ?`, gone.ID)
+	rep := run(false)
+	if rep.Done != 1 {
+		t.Fatalf("run: %+v", rep)
+	}
+	r, err := recipients.GetUnchecked(f.ctx, f.env.App.DB, gone.ID)
+	if err != nil || r.Name != recipients.AnonymisedName || r.BirthDate != "1940-01-01" || r.IDNumber != "" || r.Phone != "" || r.CurrentAddress != "" ||
+		r.HasHealthNotes || r.StatusReason != "" || r.Status != "moved" || len(r.Categories) == 0 {
+		t.Errorf("anonymised record: %+v %v", r, err)
+	}
+	var sealed string
+	_ = f.env.App.DB.QueryRow(f.ctx, `SELECT id_enc || phone_enc || current_address_enc || health_notes_enc || id_index FROM recipients WHERE id = ?`, gone.ID).Scan(&sealed)
+	if sealed != "" {
+		t.Error("sealed values remain")
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ?`, gone.ID); n != before+1 {
+		t.Errorf("audit entries for the anonymised record: %d", n-before)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ? AND summary LIKE '%早迁出%'`, gone.ID); n != 1 {
+		t.Errorf("entries naming the person: %d (only the registration's)", n)
+	}
+	if r, _ := recipients.GetUnchecked(f.ctx, f.env.App.DB, stays.ID); r.Name != "新迁出" {
+		t.Error("a recent leaver was anonymised")
+	}
+	if again := run(false); again.Done != 0 {
+		t.Errorf("a second run: %+v", again)
+	}
 }
