@@ -43,6 +43,7 @@ const (
 	PermRecipientsChildren   Permission = "recipients.children"   // see records of children under 14
 	PermRecipientsCategories Permission = "recipients.categories" // the county's list of recipient categories
 	PermRecipientsAssign     Permission = "recipients.assign"     // assign people to volunteers for a task (station heads)
+	PermRecipientsHandover   Permission = "recipients.handover"   // hand a leaving worker's people (cases, tasks…) over to another worker
 
 	// Station and room details, service organisations, the standardisation
 	// checklist and coverage (package network). Scope decides which
@@ -111,6 +112,7 @@ var policy = map[Permission][]Role{
 	PermRecipientsChildren:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor},
 	PermRecipientsCategories: {RoleAdmin},
 	PermRecipientsAssign:     {RoleAdmin, RoleStationHead},
+	PermRecipientsHandover:   {RoleAdmin, RoleStationHead},
 
 	PermNetworkRead:     everyone,
 	PermNetworkEdit:     {RoleAdmin, RoleStationHead},

@@ -2,6 +2,7 @@ package recipients_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 
@@ -559,5 +561,87 @@ func TestRetentionAnonymisesPeopleWhoLeftLongAgo(t *testing.T) {
 	}
 	if again := run(false); again.Done != 0 {
 		t.Errorf("a second run: %+v", again)
+	}
+}
+
+// TestHandoverMovesAWorkersPeople: a station head hands a leaving
+// worker's people (and every registered module's part) to another
+// worker in one step, audited; a worker may not, and the new worker must
+// be an active worker in scope.
+func TestHandoverMovesAWorkersPeople(t *testing.T) {
+	f := start(t)
+	head := f.actor("zhanzhang")
+	leaving := f.actor("shegong")
+	var hooked []string
+	recipients.OnHandover("测试任务", func(ctx context.Context, tx *db.Tx, actor *authz.Actor, from, to string) (int, error) {
+		hooked = append(hooked, from+">"+to)
+		return 2, nil
+	})
+	if _, err := f.env.App.Auth.CreateUser(f.ctx, nil, auth.UserInput{Username: "jieshou", DisplayName: "接手社工", Role: authz.RoleWorker,
+		OrgID: f.chaoge.ID, Password: "Shegong-123"}); err != nil {
+		t.Fatal(err)
+	}
+	taking := f.actor("jieshou")
+	in := f.input("交接甲", "1950-02-02")
+	in.WorkerID = leaving.UserID
+	p := f.mustCreate(leaving, in)
+	n := f.count(`SELECT COUNT(*) FROM recipients WHERE worker_id = ?`, leaving.UserID)
+	if n < 2 {
+		t.Fatalf("the demo worker has %d people", n)
+	}
+	handover := func(actor *authz.Actor, from, to string) (recipients.HandoverResult, error) {
+		var res recipients.HandoverResult
+		err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
+			res, err = recipients.Handover(f.ctx, tx, actor, from, to)
+			return err
+		})
+		return res, err
+	}
+	if _, err := handover(leaving, leaving.UserID, taking.UserID); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("a worker hands over: %v", err)
+	}
+	if _, err := handover(head, leaving.UserID, f.actor("zhiyuan").UserID); fieldError(err, "to_user_id") == "" {
+		t.Errorf("handed to a volunteer: %v", err)
+	}
+	if _, err := handover(head, leaving.UserID, leaving.UserID); fieldError(err, "to_user_id") == "" {
+		t.Errorf("handed to oneself: %v", err)
+	}
+	if _, err := handover(head, leaving.UserID, f.lingshanWorker().UserID); fieldError(err, "to_user_id") == "" {
+		t.Errorf("handed to another station's worker: %v", err)
+	}
+	if len(hooked) != 0 {
+		t.Fatalf("refused handovers ran the hooks: %v", hooked)
+	}
+	res, err := handover(head, leaving.UserID, taking.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[0].Label != "服务对象" || res.Counts[0].N != n || res.Total != n+2 || len(hooked) != 1 || hooked[0] != leaving.UserID+">"+taking.UserID {
+		t.Errorf("result %+v, hooks %v", res, hooked)
+	}
+	if left := f.count(`SELECT COUNT(*) FROM recipients WHERE worker_id = ?`, leaving.UserID); left != 0 {
+		t.Errorf("%d people still with the leaving worker", left)
+	}
+	got, _ := recipients.Get(f.ctx, f.env.App.DB, head, p.ID)
+	if got.WorkerID != taking.UserID || got.WorkerName != "接手社工" {
+		t.Errorf("person after handover: %s %s", got.WorkerID, got.WorkerName)
+	}
+	if c := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity = 'handover' AND summary LIKE '%测试任务 2%'`); c != 1 {
+		t.Errorf("handover audit entries: %d", c)
+	}
+	if c := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ? AND summary = '工作交接：责任社工变更'`, p.ID); c != 1 {
+		t.Errorf("person's handover audit entries: %d", c)
+	}
+	// Over the API and the page.
+	api := f.env.APILoginDemo("zhanzhang")
+	if res := api.JSON("POST", "/api/v1/handover", map[string]any{"from_user_id": taking.UserID, "to_user_id": leaving.UserID}); res.Status != 200 ||
+		!strings.Contains(res.Body, `"total"`) {
+		t.Errorf("API handover: %d %s", res.Status, res.Body)
+	}
+	if res := f.env.APILoginDemo("shegong").JSON("POST", "/api/v1/handover", map[string]any{"from_user_id": leaving.UserID, "to_user_id": taking.UserID}); res.Status != 403 {
+		t.Errorf("a worker's API handover: %d", res.Status)
+	}
+	if page := f.env.LoginDemo("zhanzhang").Get("/handover"); page.Status != 200 || !strings.Contains(page.Body, "接手社工") {
+		t.Errorf("handover page: %d", page.Status)
 	}
 }

@@ -128,6 +128,9 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /households":                        {admin, head, worker, super, volun, evalu},
 	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
 	"POST /recipients/{id}/consent-scan":     {admin, head, worker},
+	"GET /handover":                          {admin, head},
+	"POST /handover":                         {admin, head},
+	"POST /api/v1/handover":                  {admin, head},
 	// Volunteers' assignments: station heads (and the county administrator).
 	"GET /recipients/{id}/assignments":                   {admin, head},
 	"POST /recipients/{id}/assignments":                  {admin, head},

@@ -139,6 +139,9 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.POST("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignmentCreate),
 			kit.POST("/api/v1/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.ApiAssignmentEnd),
 			kit.POST("/recipients/{id}/consent-scan", authz.PermRecipientsManage, h.RecipientConsentScan).Upload(attach.MaxUploadBody),
+			kit.GET("/handover", authz.PermRecipientsHandover, h.HandoverPage),
+			kit.POST("/handover", authz.PermRecipientsHandover, h.HandoverSubmit),
+			kit.POST("/api/v1/handover", authz.PermRecipientsHandover, h.ApiHandover),
 		},
 	}
 }
