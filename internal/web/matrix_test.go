@@ -253,6 +253,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/workforce/volunteers":                           wfRead,
 	"POST /api/v1/workforce/volunteers":                          {admin, head},
 	"GET /api/v1/workforce/volunteers/{id}":                      wfRead,
+	"PUT /api/v1/workforce/volunteers/{id}/account":              {admin, head},
 	"PUT /api/v1/workforce/volunteers/{id}":                      {admin, head},
 	"POST /api/v1/workforce/volunteers/{id}/hours":               {admin, head},
 	"GET /api/v1/workforce/trainings":                            wfRead,
