@@ -645,3 +645,29 @@ func TestHandoverMovesAWorkersPeople(t *testing.T) {
 		t.Errorf("handover page: %d", page.Status)
 	}
 }
+
+// TestRetentionSettingOverHTTP: the county administrator sets the period
+// (1–30 years) on the API and the categories page; others may not.
+func TestRetentionSettingOverHTTP(t *testing.T) {
+	f := start(t)
+	api := f.env.APILoginDemo("admin")
+	if res := api.Get("/api/v1/recipient-retention"); res.Status != 200 || !strings.Contains(res.Body, `"years":3`) {
+		t.Errorf("default: %d %s", res.Status, res.Body)
+	}
+	if res := api.JSON("PUT", "/api/v1/recipient-retention", map[string]any{"years": 0}); res.Status != 422 {
+		t.Errorf("0 years: %d", res.Status)
+	}
+	if res := api.JSON("PUT", "/api/v1/recipient-retention", map[string]any{"years": 5}); res.Status != 200 {
+		t.Errorf("5 years: %d %s", res.Status, res.Body)
+	}
+	if y, err := recipients.RetentionYears(f.ctx, f.env.App.DB, f.actor("admin").OrgID); err != nil || y != 5 {
+		t.Errorf("stored: %d %v", y, err)
+	}
+	if res := f.env.APILoginDemo("zhanzhang").JSON("PUT", "/api/v1/recipient-retention", map[string]any{"years": 1}); res.Status != 403 {
+		t.Errorf("a station head sets it: %d", res.Status)
+	}
+	page := f.env.LoginDemo("admin").Get("/recipient-categories")
+	if !strings.Contains(page.Body, "现为 5 年") {
+		t.Error("the categories page does not show the period")
+	}
+}

@@ -131,6 +131,9 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /handover":                          {admin, head},
 	"POST /handover":                         {admin, head},
 	"POST /api/v1/handover":                  {admin, head},
+	"POST /recipient-retention":              {admin},
+	"GET /api/v1/recipient-retention":        {admin},
+	"PUT /api/v1/recipient-retention":        {admin},
 	// Volunteers' assignments: station heads (and the county administrator).
 	"GET /recipients/{id}/assignments":                   {admin, head},
 	"POST /recipients/{id}/assignments":                  {admin, head},

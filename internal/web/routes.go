@@ -142,6 +142,9 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.GET("/handover", authz.PermRecipientsHandover, h.HandoverPage),
 			kit.POST("/handover", authz.PermRecipientsHandover, h.HandoverSubmit),
 			kit.POST("/api/v1/handover", authz.PermRecipientsHandover, h.ApiHandover),
+			kit.POST("/recipient-retention", authz.PermRecipientsCategories, h.RecipientRetentionSet),
+			kit.GET("/api/v1/recipient-retention", authz.PermRecipientsCategories, h.ApiRecipientRetention),
+			kit.PUT("/api/v1/recipient-retention", authz.PermRecipientsCategories, h.ApiRecipientRetentionSet),
 		},
 	}
 }

@@ -604,8 +604,12 @@ func (s *Handlers) renderCategories(c *kit.Ctx, status int, f *kit.Form, errMsg 
 	if err != nil {
 		return err
 	}
+	years, err := recipients.RetentionYears(c.Context(), s.App.DB, county.ID)
+	if err != nil {
+		return err
+	}
 	return c.RenderStatus(status, "recipients_categories", &kit.Page{Title: "服务对象类别", Form: f, Error: errMsg,
-		Data: map[string]any{"County": county, "Categories": cats, "Groups": recipients.Groups}})
+		Data: map[string]any{"County": county, "Categories": cats, "Groups": recipients.Groups, "RetentionYears": years}})
 }
 
 func (s *Handlers) RecipientCategories(c *kit.Ctx) error {
