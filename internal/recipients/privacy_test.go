@@ -20,6 +20,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/visits"
 )
 
 // TestShortAddressesAreNeverStoredOrShownWhole: a short address used to
@@ -383,6 +384,9 @@ func TestVolunteerSeesOnlyAssignedPeople(t *testing.T) {
 	if res.Status != 200 || seen.Name != "待分派" || seen.Task != "陪同就医" || seen.VillageCode == "" || seen.IDNumber != "" || seen.CurrentAddress != "" {
 		t.Errorf("the volunteer's view: %d %s", res.Status, res.Body)
 	}
+	if page := f.env.LoginDemo("zhiyuan").Get("/recipients/" + p.ID); page.Status != 200 || !strings.Contains(page.Body, "陪同就医") || strings.Contains(page.Body, "低保对象") {
+		t.Errorf("the volunteer's person page: %d", page.Status)
+	}
 	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ? AND summary LIKE '分派服务对象%'`, p.ID); n != 1 {
 		t.Errorf("assignment audit entries: %d", n)
 	}
@@ -491,6 +495,15 @@ func TestRetentionAnonymisesPeopleWhoLeftLongAgo(t *testing.T) {
 	old := f.input("早迁出", "1940-03-03")
 	old.Status, old.StatusReason, old.StatusDate = "moved", "随子女迁往外省", cst.Now().AddDate(-4, 0, 0).Format(cst.DateLayout)
 	gone := f.mustCreate(worker, old)
+	// A visit of theirs, with findings (sealed) the run must clear.
+	err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) error {
+		_, _, err := visits.Record(f.ctx, tx, f.env.App.Keys, worker, visits.Input{RecipientID: gone.ID, VisitedAt: cst.Now().AddDate(-5, 0, 0).Format("2006-01-02") + " 10:00",
+			Method: "home", Findings: "独居，情绪低落"})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("visit: %v", err)
+	}
 	recent := f.input("新迁出", "1941-03-03")
 	recent.Status, recent.StatusReason, recent.StatusDate = "closed", "不再需要服务", cst.Now().AddDate(-1, 0, 0).Format(cst.DateLayout)
 	stays := f.mustCreate(worker, recent)
@@ -536,6 +549,7 @@ func TestRetentionAnonymisesPeopleWhoLeftLongAgo(t *testing.T) {
 		t.Fatal("the dry run changed the record")
 	}
 	before := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ?`, gone.ID)
+	naming := f.count(`SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%早迁出%'`)
 	rep := run(false)
 	if rep.Done != 1 {
 		t.Fatalf("run: %+v", rep)
@@ -550,11 +564,14 @@ func TestRetentionAnonymisesPeopleWhoLeftLongAgo(t *testing.T) {
 	if sealed != "" {
 		t.Error("sealed values remain")
 	}
+	if n := f.count(`SELECT COUNT(*) FROM visits WHERE recipient_id = ? AND findings_enc <> ''`, gone.ID); n != 0 {
+		t.Errorf("%d visits keep their findings", n)
+	}
 	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ?`, gone.ID); n != before+1 {
 		t.Errorf("audit entries for the anonymised record: %d", n-before)
 	}
-	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ? AND summary LIKE '%早迁出%'`, gone.ID); n != 1 {
-		t.Errorf("entries naming the person: %d (only the registration's)", n)
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%早迁出%'`); n != naming {
+		t.Errorf("the run's audit entries name the person: %d more", n-naming)
 	}
 	if r, _ := recipients.GetUnchecked(f.ctx, f.env.App.DB, stays.ID); r.Name != "新迁出" {
 		t.Error("a recent leaver was anonymised")
