@@ -387,6 +387,9 @@ func TestVolunteerSeesOnlyAssignedPeople(t *testing.T) {
 	if page := f.env.LoginDemo("zhiyuan").Get("/recipients/" + p.ID); page.Status != 200 || !strings.Contains(page.Body, "陪同就医") || strings.Contains(page.Body, "低保对象") {
 		t.Errorf("the volunteer's person page: %d", page.Status)
 	}
+	if panel := f.env.LoginDemo("zhiyuan").Get("/recipients/" + p.ID + "/household"); !strings.Contains(panel.Body, "您的角色不查看家庭信息") {
+		t.Errorf("the volunteer's household panel: %d", panel.Status)
+	}
 	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity_id = ? AND summary LIKE '分派服务对象%'`, p.ID); n != 1 {
 		t.Errorf("assignment audit entries: %d", n)
 	}

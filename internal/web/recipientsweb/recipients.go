@@ -304,7 +304,8 @@ func (s *Handlers) HouseholdPanel(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"R": r, "CanEdit": c.Actor.Can(authz.PermRecipientsManage), "Relations": recipients.Relations}
+	data := map[string]any{"R": r, "CanEdit": c.Actor.Can(authz.PermRecipientsManage), "Relations": recipients.Relations,
+		"Hidden": recipients.AccessOf(c.Actor, "household") == recipients.AccessHidden}
 	if r.HouseholdID != "" {
 		h, err := recipients.GetHousehold(c.Context(), s.App.DB, c.Actor, r.HouseholdID)
 		if err != nil && !apperr.Is(err, apperr.OutOfScope) {
