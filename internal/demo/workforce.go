@@ -112,9 +112,13 @@ func loadWorkforce(ctx context.Context, a *app.App) error {
 	}
 	// One transaction: the whole roster commits at once (fast on both
 	// engines) or not at all.
-	return a.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = a.DB.InTx(ctx, func(tx *db.Tx) error {
 		return loadWorkforceIn(ctx, tx, a.Keys, rng, stations, county, adminActor, linked)
 	})
+	if err != nil {
+		return err
+	}
+	return loadAssignments(ctx, a, adminActor)
 }
 
 // loadWorkforceIn loads the roster as the system (authz.System), except

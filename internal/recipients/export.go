@@ -74,6 +74,11 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		if err := actor.Require(authz.PermRecipientsReveal); err != nil {
 			return none, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
 		}
+		for _, f := range SealedFields {
+			if AccessOf(actor, f) != AccessRevealable {
+				return none, apperr.New(apperr.Forbidden, "您的角色只能导出脱敏后的名册")
+			}
+		}
 	}
 	sel, err := f.selection(ctx, q, keys, actor)
 	if err != nil {
@@ -87,6 +92,7 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	defer book.Close()
 	err = book.Fill(ctx, func(emit func([]any) error) error {
 		return exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
+			applyAccess(actor, &r) // the role's view of each field (FieldAccess)
 			idn, phone, hukou, cur, gphone, health := r.IDNumber, r.Phone, r.HukouAddress, r.CurrentAddress, r.GuardianPhone, ""
 			if r.HasHealthNotes {
 				health = "（已记录，导出完整信息时显示）"
@@ -104,7 +110,7 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 			// Codes and numbers that identify are text (an ID number as a
 			// number would turn into 4.10622E+17 in Excel); the age is a number.
 			var age any = ""
-			if r.BirthDate != "" {
+			if r.BirthDate != "" && AccessOf(actor, "birth_date") != AccessHidden {
 				age = r.Age
 			}
 			return emit([]any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,

@@ -76,10 +76,15 @@ func writeHouseholdHistory(ctx context.Context, q db.Querier, actor *authz.Actor
 }
 
 // The timeline: who may see a person's timeline is who may load the
-// person (scope, the children rule) with the registry's read permission.
+// person (scope, the children rule) with the registry's read permission,
+// in a role that sees the person's status (FieldAccess): the timeline
+// tells of status changes, households and every module's records.
 func init() {
 	timeline.SetGuard(func(ctx context.Context, q db.Querier, actor *authz.Actor, recipientID string) error {
 		if err := actor.Require(authz.PermRecipientsRead); err != nil {
+			return err
+		}
+		if err := requireAccess(actor, "status", AccessMasked); err != nil {
 			return err
 		}
 		_, err := Get(ctx, q, actor, recipientID)

@@ -46,6 +46,13 @@ type Member struct {
 	Status      string `json:"status"`
 }
 
+// applyAccess shapes a member for the actor as FieldAccess says.
+func (m *Member) applyAccess(actor *authz.Actor) {
+	r := Recipient{Name: m.Name, Sex: m.Sex, BirthDate: m.BirthDate, Age: m.Age, Status: m.Status, HouseholdRelation: m.Relation, HouseholdID: "x"}
+	applyAccess(actor, &r)
+	m.Name, m.Sex, m.BirthDate, m.Age, m.Status, m.Relation = r.Name, r.Sex, r.BirthDate, r.Age, r.Status, r.HouseholdRelation
+}
+
 // MemberInput names a member and their relation to the head.
 type MemberInput struct {
 	RecipientID string `json:"recipient_id"`
@@ -117,6 +124,7 @@ func loadMembersOf(ctx context.Context, q db.Querier, actor *authz.Actor, hs ...
 			continue
 		}
 		m.Age = ageOn(m.BirthDate, now)
+		m.applyAccess(actor)
 		h.Members = append(h.Members, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -134,6 +142,9 @@ func loadMembersOf(ctx context.Context, q db.Querier, actor *authz.Actor, hs ...
 // GetHousehold loads a household in the actor's scope with the members
 // they may see.
 func GetHousehold(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Household, error) {
+	if err := requireAccess(actor, "household", AccessMasked); err != nil {
+		return Household{}, err
+	}
 	h, err := loadHousehold(ctx, q, id)
 	if err != nil {
 		return h, err
@@ -165,6 +176,9 @@ var householdOrder = db.Order{Keys: map[string]string{"name": "h.name", "org": "
 // ListHouseholds lists households in the actor's scope (with the members
 // the actor may see when f.Members is set).
 func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f HouseholdFilter) ([]Household, int, error) {
+	if err := requireAccess(actor, "household", AccessMasked); err != nil {
+		return nil, 0, err
+	}
 	var c db.Conds
 	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
 	c.Add(scope, scopeArgs...)
@@ -200,13 +214,21 @@ func ListHouseholds(ctx context.Context, q db.Querier, actor *authz.Actor, f Hou
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Members && len(out) > 0 {
+	if len(out) > 0 {
+		// Members are loaded even when not asked for: loading them masks
+		// the name of a household whose head the actor may not see, on
+		// every path (page and API alike).
 		ptrs := make([]*Household, len(out))
 		for i := range out {
 			ptrs[i] = &out[i]
 		}
 		if err := loadMembersOf(ctx, q, actor, ptrs...); err != nil {
 			return nil, 0, err
+		}
+		if !f.Members {
+			for i := range out {
+				out[i].Members, out[i].HiddenMembers = []Member{}, 0
+			}
 		}
 	}
 	return out, total, nil

@@ -76,6 +76,17 @@ func init() {
 	for _, c := range []string{"id_enc", "phone_enc", "hukou_address_enc", "current_address_enc", "guardian_phone_enc", "health_notes_enc"} {
 		secure.RegisterColumn("recipients", "id", c)
 	}
+	// The stored masked copies, rebuilt by key rotation when a mask rule
+	// changes (migration 0011).
+	for _, m := range []secure.MaskedColumn{
+		{Table: "recipients", IDColumn: "id", Sealed: "id_enc", Masked: "id_masked", Mask: maskID},
+		{Table: "recipients", IDColumn: "id", Sealed: "phone_enc", Masked: "phone_masked", Mask: maskPhone},
+		{Table: "recipients", IDColumn: "id", Sealed: "hukou_address_enc", Masked: "hukou_address_masked", Mask: secure.MaskAddress},
+		{Table: "recipients", IDColumn: "id", Sealed: "current_address_enc", Masked: "current_address_masked", Mask: secure.MaskAddress},
+		{Table: "recipients", IDColumn: "id", Sealed: "guardian_phone_enc", Masked: "guardian_phone_masked", Mask: maskPhone},
+	} {
+		secure.RegisterMasked(m)
+	}
 }
 
 // Statuses of a recipient.
@@ -153,14 +164,20 @@ func IsChild(birthDate string) bool { return birthDate != "" && birthDate > Chil
 // records at all (within scope). The roles are in authz/policy.go.
 func CanSeeChildren(a *authz.Actor) bool { return a.Can(authz.PermRecipientsChildren) }
 
-// VisibleCond is the children rule as a SQL condition on a recipients
-// row alias (e.g. "r"), for lists in other packages that apply scope
-// themselves: "" when the actor's role may see children.
+// VisibleCond is the children rule, and for a volunteer the rule of
+// their assignments, as a SQL condition on a recipients row alias (e.g.
+// "r"), for lists in other packages that apply scope themselves: "" when
+// the actor's role may see children and is not a volunteer.
 func VisibleCond(actor *authz.Actor, alias string) (string, []any) {
-	if CanSeeChildren(actor) {
-		return "", nil
+	var conds []string
+	var args []any
+	if !CanSeeChildren(actor) {
+		conds, args = append(conds, alias+".birth_date <> '' AND "+alias+".birth_date <= ?"), append(args, ChildCutoff())
 	}
-	return alias + ".birth_date <> '' AND " + alias + ".birth_date <= ?", []any{ChildCutoff()}
+	if c, a := assignedCond(actor, alias); c != "" {
+		conds, args = append(conds, c), append(args, a...)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // visibleConds is the visibility rule for every query of this package:
@@ -302,8 +319,14 @@ type Recipient struct {
 	StatusDate        string   `json:"status_date"`
 	HouseholdID       string   `json:"household_id"`
 	HouseholdRelation string   `json:"household_relation"`
-	CreatedAt         string   `json:"created_at"`
-	UpdatedAt         string   `json:"updated_at"`
+	// Consent is the recorded consent to the processing of the person's
+	// data (zero when none was recorded).
+	Consent Consent `json:"consent"`
+	// Task is, for a volunteer, what they are assigned to do for the
+	// person (their current assignments); empty for every other role.
+	Task      string `json:"task,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 	// Extra holds the list columns other modules register
 	// (RegisterListColumn), by name, in lists only.
 	Extra map[string]string `json:"extra,omitempty"`
@@ -314,7 +337,8 @@ const columns = `r.id, r.version, r.org_id, o.name, o.kind, o.path, r.name, r.na
 	r.ethnicity, r.phone_masked, r.hukou_address_masked, r.current_address_masked, r.village_code, r.living_situation,
 	r.guardian_name, r.guardian_relation, r.guardian_phone_masked, r.categories, r.disability_type, r.disability_grade,
 	CASE WHEN r.health_notes_enc <> '' THEN 1 ELSE 0 END, r.income_source, r.worker_id, COALESCE(w.display_name, ''),
-	r.status, r.status_reason, r.status_date, COALESCE(r.household_id, ''), r.household_relation, r.created_at, r.updated_at`
+	r.status, r.status_reason, r.status_date, COALESCE(r.household_id, ''), r.household_relation, r.created_at, r.updated_at,
+	r.consent_by, r.consent_name, r.consent_on, r.consent_method, r.consent_purpose, r.consent_scan_id`
 
 const from = ` FROM recipients r JOIN org_units o ON o.id = r.org_id LEFT JOIN users w ON w.id = r.worker_id`
 
@@ -326,9 +350,12 @@ func scanRecipient(row interface{ Scan(...any) error }) (Recipient, error) {
 		&r.Ethnicity, &r.Phone, &r.HukouAddress, &r.CurrentAddress, &r.VillageCode, &r.LivingSituation,
 		&r.GuardianName, &r.GuardianRelation, &r.GuardianPhone, &cats, &r.DisabilityType, &r.DisabilityGrade,
 		&health, &r.IncomeSource, &r.WorkerID, &r.WorkerName, &r.Status, &r.StatusReason, &r.StatusDate, &r.HouseholdID, &r.HouseholdRelation,
-		&r.CreatedAt, &r.UpdatedAt)
+		&r.CreatedAt, &r.UpdatedAt, &r.Consent.By, &r.Consent.Name, &r.Consent.On, &r.Consent.Method, &r.Consent.Purpose, &r.Consent.ScanID)
 	if err != nil {
 		return r, err
+	}
+	if r.Consent.ScanID != "" {
+		r.Consent.ScanURL = "/attachments/" + r.Consent.ScanID
 	}
 	r.Categories = splitCategories(cats)
 	r.HasHealthNotes = health == 1
@@ -372,8 +399,13 @@ func GetUnchecked(ctx context.Context, q db.Querier, id string) (Recipient, erro
 	return r, err
 }
 
-// Get loads a recipient the actor may see (scope and the children rule).
+// Get loads a recipient the actor may see (scope, the children rule and
+// a volunteer's assignments), with the fields FieldAccess gives the
+// actor's role.
 func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Recipient, error) {
+	if err := requireRecords(actor); err != nil {
+		return Recipient{}, err
+	}
 	r, err := GetUnchecked(ctx, q, id)
 	if err != nil {
 		return r, err
@@ -381,6 +413,21 @@ func Get(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (Reci
 	if err := checkVisible(actor, r); err != nil {
 		return Recipient{}, err
 	}
+	if c, a := assignedCond(actor, "r"); c != "" {
+		var n int
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM recipients r WHERE r.id = ? AND `+c, append([]any{id}, a...)...).Scan(&n); err != nil {
+			return Recipient{}, err
+		}
+		if n == 0 {
+			return Recipient{}, apperr.New(apperr.Forbidden, "该服务对象没有分派给您")
+		}
+	}
+	one := []Recipient{r}
+	if err := volunteerTasks(ctx, q, actor, one); err != nil {
+		return Recipient{}, err
+	}
+	r = one[0]
+	applyAccess(actor, &r)
 	return r, nil
 }
 
@@ -413,6 +460,13 @@ type Input struct {
 	Status           string   `json:"status"`
 	StatusReason     string   `json:"status_reason"`
 	StatusDate       string   `json:"status_date"`
+	// Consent to the processing of personal data: all of who (self /
+	// guardian, or 本人 / 监护人), name, date and method, or none.
+	ConsentBy      string `json:"consent_by"`
+	ConsentName    string `json:"consent_name"`
+	ConsentOn      string `json:"consent_on"`
+	ConsentMethod  string `json:"consent_method"`
+	ConsentPurpose string `json:"consent_purpose"` // default DefaultConsentPurpose
 	// ConfirmDuplicate says the user has seen the possible duplicates
 	// (same name and birth date, or a similar name in the same village)
 	// and this is a different person. A same ID number is never accepted.
@@ -437,6 +491,8 @@ var FieldLabels = map[string]string{
 	"categories": "对象类别", "disability_type": "残疾类别", "disability_grade": "残疾等级", "health_notes": "健康状况",
 	"income_source": "主要收入来源", "worker_id": "责任社工", "status": "状态", "status_reason": "状态原因", "status_date": "状态日期",
 	"household": "家庭", "household_relation": "与户主关系",
+	"consent": "个人信息处理同意", "consent_by": "同意人", "consent_name": "同意人姓名", "consent_on": "同意日期",
+	"consent_method": "同意方式", "consent_purpose": "处理目的",
 }
 
 // plain holds the opened personal values of a record.
@@ -662,6 +718,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 	if in.BirthDate != "" && IsChild(in.BirthDate) && in.GuardianName == "" {
 		fe.Add("guardian_name", "未满 14 周岁的儿童请填写监护人")
 	}
+	checkConsent(fe, &in)
 	status, ok := parseStatus(in.Status)
 	if !ok {
 		fe.Add("status", "请选择状态")
@@ -815,6 +872,7 @@ func auditFields(in Input, orgName, workerName string) []audit.Field {
 		f("disability_type", in.DisabilityType), f("disability_grade", in.DisabilityGrade), s("health_notes", in.HealthNotes),
 		f("income_source", in.IncomeSource), f("worker_id", workerName), f("status", StatusLabel(in.Status)),
 		f("status_reason", in.StatusReason), f("status_date", in.StatusDate),
+		f("consent", strings.TrimSpace(strings.Join([]string{Consent{By: in.ConsentBy}.ByLabel(), in.ConsentName, in.ConsentOn, in.ConsentMethod, in.ConsentPurpose}, " "))),
 	}
 }
 
@@ -831,10 +889,6 @@ type column struct {
 // this list.
 func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 	in := c.in
-	idMasked := ""
-	if in.IDNumber != "" {
-		idMasked = secure.MaskID(in.IDNumber)
-	}
 	return []column{
 		{"org_id", in.OrgID},
 		{"name", in.Name},
@@ -854,10 +908,15 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 		{"status", in.Status},
 		{"status_reason", in.StatusReason},
 		{"status_date", in.StatusDate},
+		{"consent_by", in.ConsentBy},
+		{"consent_name", in.ConsentName},
+		{"consent_on", in.ConsentOn},
+		{"consent_method", in.ConsentMethod},
+		{"consent_purpose", in.ConsentPurpose},
 		{"updated_at", now},
 		{"id_enc", keys.Seal(in.IDNumber)},
 		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
-		{"id_masked", idMasked},
+		{"id_masked", maskID(in.IDNumber)},
 		{"phone_enc", keys.Seal(in.Phone)},
 		{"phone_index", keys.BlindIndex("phone", in.Phone)},
 		{"phone_masked", maskPhone(in.Phone)},
@@ -891,6 +950,13 @@ func setSQL(cols []column) (string, []any) {
 		sets[i], args[i] = c.name+" = ?", c.value
 	}
 	return strings.Join(sets, ", "), args
+}
+
+func maskID(s string) string {
+	if s == "" {
+		return ""
+	}
+	return secure.MaskID(s)
 }
 
 func maskPhone(p string) string {
@@ -1080,7 +1146,8 @@ func InputOf(r Recipient) Input {
 	return Input{OrgID: r.OrgID, Name: r.Name, Sex: r.Sex, BirthDate: r.BirthDate, Ethnicity: r.Ethnicity, VillageCode: r.VillageCode,
 		LivingSituation: r.LivingSituation, GuardianName: r.GuardianName, GuardianRelation: r.GuardianRelation,
 		Categories: append([]string(nil), r.Categories...), DisabilityType: r.DisabilityType, DisabilityGrade: r.DisabilityGrade,
-		IncomeSource: r.IncomeSource, WorkerID: r.WorkerID, Status: r.Status, StatusReason: r.StatusReason, StatusDate: r.StatusDate}
+		IncomeSource: r.IncomeSource, WorkerID: r.WorkerID, Status: r.Status, StatusReason: r.StatusReason, StatusDate: r.StatusDate,
+		ConsentBy: r.Consent.By, ConsentName: r.Consent.Name, ConsentOn: r.Consent.On, ConsentMethod: r.Consent.Method, ConsentPurpose: r.Consent.Purpose}
 }
 
 // Update saves an edit of the record the editor loaded at version. If
@@ -1188,6 +1255,9 @@ func Reveal(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 	for _, f := range fields {
 		if _, ok := sealedColumn[f]; !ok {
 			return nil, &apperr.Error{Kind: apperr.BadRequest, Message: "不能查看的字段：" + f, Fields: map[string]string{"fields": "可选：" + strings.Join(SealedFields, ", ")}}
+		}
+		if err := requireAccess(actor, f, AccessRevealable); err != nil {
+			return nil, err
 		}
 		if _, dup := out[f]; dup {
 			continue

@@ -213,6 +213,7 @@ func prefixCond(d db.Dialect, column, prefix string) (string, []any) {
 
 // where builds the conditions of a filter for an actor.
 func (f *Filter) where(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) ([]string, []any, error) {
+	*f = limitFilter(actor, *f)
 	conds, args, err := visibleConds(ctx, q, actor)
 	if err != nil {
 		return nil, nil, err
@@ -383,6 +384,9 @@ func countUpTo(ctx context.Context, q db.Querier, sel selection, limit int) (n i
 // List returns one page of the recipients the actor may see that match f,
 // and the (capped) total.
 func List(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f Filter) (items []Recipient, total int, capped bool, err error) {
+	if err := requireRecords(actor); err != nil {
+		return nil, 0, false, err
+	}
 	// The conditions are built once: the scope lookups they need cost as
 	// much as the count itself.
 	sel, err := f.selection(ctx, q, keys, actor)
@@ -396,8 +400,16 @@ func List(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 20
 	}
-	items, err = query(ctx, q, f, sel, capped)
-	return items, total, capped, err
+	if items, err = query(ctx, q, f, sel, capped); err != nil {
+		return nil, 0, false, err
+	}
+	if err := volunteerTasks(ctx, q, actor, items); err != nil {
+		return nil, 0, false, err
+	}
+	for i := range items {
+		applyAccess(actor, &items[i])
+	}
+	return items, total, capped, nil
 }
 
 // query runs the page query in two steps: the ids of the page, read

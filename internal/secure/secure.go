@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -237,15 +238,19 @@ func (kr *Keyring) BlindIndex(purpose, value string) string {
 }
 
 // Mask shows the first keepStart and last keepEnd characters and stars in
-// between: ID numbers as first 6 + last 4, phones as first 3 + last 4.
+// between: ID numbers as first 6 + last 4, phones as first 3 + last 4. A
+// value too short to show both ends shows only its first character, and
+// a single character none: a masked value never shows a value whole.
 func Mask(s string, keepStart, keepEnd int) string {
 	n := utf8.RuneCountInString(s)
 	if n == 0 {
 		return ""
 	}
 	r := []rune(s)
+	if n == 1 {
+		return "*"
+	}
 	if n <= keepStart+keepEnd {
-		// Too short to show both ends: show only the first character.
 		return string(r[:1]) + strings.Repeat("*", n-1)
 	}
 	return string(r[:keepStart]) + strings.Repeat("*", n-keepStart-keepEnd) + string(r[n-keepEnd:])
@@ -257,15 +262,52 @@ func MaskID(s string) string { return Mask(s, 6, 4) }
 // MaskPhone masks a phone number (first 3 + last 4).
 func MaskPhone(s string) string { return Mask(s, 3, 4) }
 
-// MaskAddress keeps the first 6 characters of an address (roughly the
-// county and township) and hides the rest.
+// AddressMask is what stands for the hidden part of an address; its
+// length is fixed so the mask does not tell how long the address is.
+const AddressMask = "****"
+
+// addressKeepMax is the most characters of an address a mask keeps
+// (a province, prefecture, county and township name: "河南省鹤壁市淇县朝歌街道").
+const addressKeepMax = 12
+
+// MaskAddress keeps the administrative part of an address — up to the
+// last name of a division (省 市 州 盟 县 区 旗 镇 乡 街道 村 社区 屯) that
+// is followed by something more, within the first 12 characters — and
+// replaces the rest with "****". It stops at the first character that is
+// not a Chinese character or is a Chinese numeral (house numbers,
+// 组, 栋, 单元, 室 and Latin or full-width letters and digits follow
+// there), so the house-level part is never shown, and a value that is
+// nothing but a division name (a village alone), a number or a short
+// street name comes out as "****" alone: no masked address reveals a
+// value whole. "" stays "".
 func MaskAddress(s string) string {
-	r := []rune(s)
-	if len(r) <= 6 {
-		return s
+	r := []rune(strings.TrimSpace(s))
+	if len(r) == 0 {
+		return ""
 	}
-	return string(r[:6]) + "****"
+	keep := 0
+	for i := 0; i < len(r) && i < addressKeepMax; i++ {
+		c := r[i]
+		if !unicode.Is(unicode.Han, c) || strings.ContainsRune(hanNumerals, c) {
+			break
+		}
+		end := i + 1
+		if i >= 1 && strings.ContainsRune(divisionEnds, c) && end < len(r) {
+			if c == '道' && r[i-1] != '街' {
+				continue
+			}
+			keep = end
+		}
+	}
+	return string(r[:keep]) + AddressMask
 }
+
+// divisionEnds are the characters that end the name of an administrative
+// division (道 only as 街道); hanNumerals start house and group numbers.
+const (
+	divisionEnds = "省市州盟县区旗镇乡道村屯"
+	hanNumerals  = "零〇一二三四五六七八九十百千两壹贰叁肆伍陆柒捌玖拾佰"
+)
 
 // fileMagic starts a file sealed by SealBytes; the 4 bytes after it are
 // the key number (big-endian), then the GCM nonce and ciphertext.

@@ -63,13 +63,58 @@ func TestMask(t *testing.T) {
 	cases := []struct{ got, want string }{
 		{secure.MaskID("11010519491231002X"), "110105********002X"},
 		{secure.MaskPhone("13903921234"), "139****1234"},
-		{secure.MaskAddress("河南省鹤壁市淇县朝歌街道某某路1号"), "河南省鹤壁市****"},
+		{secure.MaskAddress("河南省鹤壁市淇县朝歌街道某某路1号"), "河南省鹤壁市淇县朝歌街道****"},
 		{secure.MaskPhone("123"), "1**"},
+		{secure.MaskPhone("12"), "1*"},
+		{secure.MaskID("1"), "*"},
 		{secure.MaskID(""), ""},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
 			t.Errorf("got %q want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestMaskAddressNeverShowsHouse: no masked address shows a short value
+// whole, or anything from the first house-level character on.
+func TestMaskAddressNeverShowsHouse(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", ""},
+		{"1", "****"},
+		{"12", "****"},
+		{"3号", "****"},
+		{"123456", "****"},
+		{"１２３４", "****"}, // full-width digits
+		{"张家村", "****"},  // a village name alone
+		{"张家村3组", "张家村****"},
+		{"张家村三组12号", "张家村****"},
+		{"村", "****"},
+		{"某某路1号", "****"},
+		{"淇县Ａ栋", "淇县****"}, // a full-width letter starts the house part
+		{"淇县高村镇Ａ栋", "淇县高村镇****"},
+		{"淇县高村镇３号", "淇县高村镇****"},
+		{"淇县 朝歌街道 1号", "淇县****"},
+		{"幸福路12号", "****"},
+		{"河南省鹤壁市淇县朝歌街道办事处某某社区5号楼", "河南省鹤壁市淇县朝歌街道****"},
+		{"桥盟乡道口村", "桥盟乡****"},
+	}
+	for _, c := range cases {
+		got := secure.MaskAddress(c.in)
+		if got != c.want {
+			t.Errorf("MaskAddress(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if c.in != "" && (got == c.in || !strings.HasSuffix(got, secure.AddressMask)) {
+			t.Errorf("MaskAddress(%q) = %q shows the value", c.in, got)
+		}
+	}
+	// Every prefix of a real address: the house part never shows.
+	full := []rune("河南省鹤壁市淇县高村镇张家村3组12号")
+	for i := 1; i <= len(full); i++ {
+		got := []rune(secure.MaskAddress(string(full[:i])))
+		shown := got[:len(got)-4]
+		if len(shown) >= i || strings.ContainsAny(string(shown), "0123456789组号") {
+			t.Errorf("MaskAddress(%q) = %q", string(full[:i]), string(got))
 		}
 	}
 }

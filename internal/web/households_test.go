@@ -108,15 +108,25 @@ func TestHouseholdPagesForTheStationWorker(t *testing.T) {
 
 func TestHouseholdPagesHideChildrenFromVolunteers(t *testing.T) {
 	env := apptest.Start(t)
-	c := env.LoginDemo("zhiyuan")
+	// An evaluator does not see children: the household shows the others
+	// and counts them.
+	c := env.LoginDemo("pinggu")
 	list := c.Get("/households?q=刘")
-	ids := wantHouseholds(t, "volunteer's search", list.Body, "刘建国户")
+	ids := wantHouseholds(t, "evaluator's search", list.Body, "刘建国户")
 	if strings.Contains(list.Body, "刘小雨") || !strings.Contains(list.Body, "刘建国") || !strings.Contains(list.Body, "另有 2 名") {
-		t.Errorf("volunteer's list shows children or hides the count:\n%s", list.Body)
+		t.Errorf("evaluator's list shows children or hides the count:\n%s", list.Body)
 	}
 	page := c.Get("/households/" + ids["刘建国户"])
 	if page.Status != http.StatusOK || strings.Contains(page.Body, "刘小雨") || strings.Contains(page.Body, "刘小龙") || !strings.Contains(page.Body, "另有 2 名") {
-		t.Errorf("volunteer's household page: %d", page.Status)
+		t.Errorf("evaluator's household page: %d", page.Status)
+	}
+	// A volunteer sees no households at all (recipients.FieldAccess).
+	v := env.LoginDemo("zhiyuan")
+	if res := v.Get("/households"); res.Status != http.StatusForbidden || strings.Contains(res.Body, "刘建国") {
+		t.Errorf("volunteer's households: %d", res.Status)
+	}
+	if res := v.Get("/households/" + ids["刘建国户"]); res.Status != http.StatusForbidden {
+		t.Errorf("volunteer's household page: %d", res.Status)
 	}
 }
 

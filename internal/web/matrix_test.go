@@ -131,6 +131,20 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/households/{id}":          {admin, head, worker},
 	"GET /households":                        {admin, head, worker, super, volun, evalu},
 	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
+	"POST /recipients/{id}/consent-scan":     {admin, head, worker},
+	"GET /handover":                          {admin, head},
+	"POST /handover":                         {admin, head},
+	"POST /api/v1/handover":                  {admin, head},
+	"POST /recipient-retention":              {admin},
+	"GET /api/v1/recipient-retention":        {admin},
+	"PUT /api/v1/recipient-retention":        {admin},
+	// Volunteers' assignments: station heads (and the county administrator).
+	"GET /recipients/{id}/assignments":                   {admin, head},
+	"POST /recipients/{id}/assignments":                  {admin, head},
+	"POST /recipients/{id}/assignments/{aid}/end":        {admin, head},
+	"GET /api/v1/recipients/{id}/assignments":            {admin, head},
+	"POST /api/v1/recipients/{id}/assignments":           {admin, head},
+	"POST /api/v1/recipients/{id}/assignments/{aid}/end": {admin, head},
 
 	// Roster import of service recipients (internal/web/recipients_import.go).
 	"GET /recipients/import":                    {admin, head, worker},
@@ -247,6 +261,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/workforce/volunteers":                           wfRead,
 	"POST /api/v1/workforce/volunteers":                          {admin, head},
 	"GET /api/v1/workforce/volunteers/{id}":                      wfRead,
+	"PUT /api/v1/workforce/volunteers/{id}/account":              {admin, head},
 	"PUT /api/v1/workforce/volunteers/{id}":                      {admin, head},
 	"POST /api/v1/workforce/volunteers/{id}/hours":               {admin, head},
 	"POST /workforce/volunteers/{id}/hours/{hid}":                {admin, head},

@@ -100,6 +100,7 @@ func recipientsModule(k *kit.Server) kit.Module {
 		Panels: []kit.PersonPanel{
 			{Key: "household", Title: "家庭成员", Order: 20, Path: "/recipients/{id}/household"},
 			{Key: "timeline", Title: "时间线", Order: 90, Path: "/recipients/{id}/timeline"},
+			{Key: "assignments", Title: "志愿者任务", Order: 30, Path: "/recipients/{id}/assignments"},
 		},
 		Routes: []kit.Route{
 			kit.GET("/recipients", authz.PermRecipientsRead, h.RecipientList),
@@ -138,6 +139,19 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.POST("/api/v1/recipients/import", manage, h.ApiRecipientImport).Upload(recipientsweb.UploadLimit()),
 			kit.GET("/households", authz.PermRecipientsRead, h.HouseholdList),
 			kit.GET("/households/{id}", authz.PermRecipientsRead, h.HouseholdShow),
+			kit.GET("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentsPanel),
+			kit.POST("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentCreate),
+			kit.POST("/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.AssignmentEnd),
+			kit.GET("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignments),
+			kit.POST("/api/v1/recipients/{id}/assignments", authz.PermRecipientsAssign, h.ApiAssignmentCreate),
+			kit.POST("/api/v1/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.ApiAssignmentEnd),
+			kit.POST("/recipients/{id}/consent-scan", authz.PermRecipientsManage, h.RecipientConsentScan).Upload(attach.MaxUploadBody),
+			kit.GET("/handover", authz.PermRecipientsHandover, h.HandoverPage),
+			kit.POST("/handover", authz.PermRecipientsHandover, h.HandoverSubmit),
+			kit.POST("/api/v1/handover", authz.PermRecipientsHandover, h.ApiHandover),
+			kit.POST("/recipient-retention", authz.PermRecipientsCategories, h.RecipientRetentionSet),
+			kit.GET("/api/v1/recipient-retention", authz.PermRecipientsCategories, h.ApiRecipientRetention),
+			kit.PUT("/api/v1/recipient-retention", authz.PermRecipientsCategories, h.ApiRecipientRetentionSet),
 		},
 	}
 }
@@ -313,6 +327,7 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/workforce/volunteers", read, h.ApiWfVolunteers),
 			kit.POST("/api/v1/workforce/volunteers", manage, h.ApiWfVolunteerCreate),
 			kit.GET("/api/v1/workforce/volunteers/{id}", read, h.ApiWfVolunteer),
+			kit.PUT("/api/v1/workforce/volunteers/{id}/account", manage, h.ApiWfVolunteerAccount),
 			kit.PUT("/api/v1/workforce/volunteers/{id}", manage, h.ApiWfVolunteerUpdate),
 			kit.POST("/api/v1/workforce/volunteers/{id}/hours", manage, h.ApiWfHoursAdd),
 			kit.GET("/api/v1/workforce/trainings", read, h.ApiWfTrainings),

@@ -36,7 +36,10 @@ type Volunteer struct {
 	CreatedAt    string `json:"created_at"`
 	UpdatedAt    string `json:"updated_at"`
 	Version      int    `json:"version"`
-	phoneSealed  string
+	// UserID is the volunteer's login account ("" if none), set with
+	// LinkVolunteerAccount.
+	UserID      string `json:"user_id"`
+	phoneSealed string
 }
 
 // StatusLabel is the status in Chinese.
@@ -80,7 +83,7 @@ type HoursInput struct {
 	Activity string `json:"activity"`
 }
 
-const volunteerColumns = `v.id, v.org_id, o.name, o.path, v.name, v.phone_enc, v.skills, v.registered_on, v.status, v.created_at, v.updated_at, v.version,
+const volunteerColumns = `v.id, v.org_id, o.name, o.path, v.name, v.phone_enc, v.skills, v.registered_on, v.status, v.created_at, v.updated_at, v.version, COALESCE(v.user_id, ''),
 	COALESCE((SELECT SUM(h.minutes) FROM wf_volunteer_hours h WHERE h.volunteer_id = v.id), 0)`
 
 const volunteerFrom = ` FROM wf_volunteers v JOIN org_units o ON o.id = v.org_id`
@@ -89,7 +92,7 @@ func scanVolunteer(row interface{ Scan(...any) error }) (Volunteer, error) {
 	var v Volunteer
 	var total int64
 	err := row.Scan(&v.ID, &v.OrgID, &v.OrgName, &v.OrgPath, &v.Name, &v.phoneSealed, &v.Skills, &v.RegisteredOn, &v.Status,
-		&v.CreatedAt, &v.UpdatedAt, &v.Version, &total)
+		&v.CreatedAt, &v.UpdatedAt, &v.Version, &v.UserID, &total)
 	if err != nil {
 		return v, err
 	}
@@ -451,4 +454,57 @@ func ListVolunteers(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 		out[i].maskPhone(keys)
 	}
 	return out, total, err
+}
+
+// LinkVolunteerAccount links a volunteer in the registry to their login
+// account (an active account of role volunteer, in the actor's scope),
+// or unlinks it when userID is "". An account belongs to one volunteer at
+// most. Recorded in the audit log.
+func LinkVolunteerAccount(ctx context.Context, tx *db.Tx, actor *authz.Actor, volunteerID, userID string) (Volunteer, error) {
+	if err := actor.Require(authz.PermWorkforceManage); err != nil {
+		return Volunteer{}, err
+	}
+	v, err := getVolunteer(ctx, tx, volunteerID)
+	if err != nil {
+		return Volunteer{}, err
+	}
+	if err := actor.RequireScope(v.OrgPath); err != nil {
+		return Volunteer{}, err
+	}
+	userID = strings.TrimSpace(userID)
+	var account string
+	if userID != "" {
+		var role, path, name string
+		err := tx.QueryRow(ctx, `SELECT u.role, o.path, u.display_name FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = ? AND u.active = 1`, userID).
+			Scan(&role, &path, &name)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (role != string(authz.RoleVolunteer) || !actor.Covers(path)) {
+			return Volunteer{}, apperr.Fields{"user_id": "请选择本辖区内角色为志愿者的有效账号"}.Err()
+		} else if err != nil {
+			return Volunteer{}, err
+		}
+		var other string
+		err = tx.QueryRow(ctx, `SELECT name FROM wf_volunteers WHERE user_id = ? AND id <> ?`, userID, volunteerID).Scan(&other)
+		if err == nil {
+			return Volunteer{}, apperr.Fields{"user_id": "该账号已关联志愿者“" + other + "”"}.Err()
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return Volunteer{}, err
+		}
+		account = name
+	}
+	var link any
+	if userID != "" {
+		link = userID
+	}
+	if _, err := tx.Exec(ctx, `UPDATE wf_volunteers SET user_id = ?, updated_at = ?, version = version + 1 WHERE id = ?`, link, cst.NowStamp(), volunteerID); err != nil {
+		return Volunteer{}, err
+	}
+	summary := "志愿者“" + v.Name + "”关联登录账号：" + account
+	if userID == "" {
+		summary = "志愿者“" + v.Name + "”取消关联登录账号"
+	}
+	if err := audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionUpdate, Entity: "wf_volunteer", EntityID: volunteerID, OrgPath: v.OrgPath,
+		Summary: summary, Changes: []audit.Change{{Field: "user_id", Label: "登录账号", Before: v.UserID, After: userID}}}); err != nil {
+		return Volunteer{}, err
+	}
+	return getVolunteer(ctx, tx, volunteerID)
 }

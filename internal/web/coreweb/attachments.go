@@ -3,6 +3,7 @@ package coreweb
 import (
 	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/groups"
+	"github.com/shegong/shegong/internal/recipients"
 	"net/http"
 	"time"
 
@@ -46,6 +47,10 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 			return apperr.ErrForbidden()
 		}
 		return nil
+	},
+	// A recipient's signed consent form: for the roles that see the consent in full.
+	recipients.ConsentEntity: func(s *Handlers, c *kit.Ctx, id string) error {
+		return recipients.CanReadConsentScan(c.Context(), s.App.DB, c.Actor, id)
 	},
 	network.EntityAssessment: func(s *Handlers, c *kit.Ctx, id string) error {
 		if err := c.Actor.Require(authz.PermNetworkRead); err != nil {

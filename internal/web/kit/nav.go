@@ -63,6 +63,7 @@ var navItems = []navItem{
 	{"队伍建设", "人才与荣誉", "/workforce/programmes", authz.PermWorkforceRead},
 	{"队伍建设", "津贴发放", "/workforce/allowances", authz.PermWorkforceRead},
 	{"队伍建设", "队伍统计", "/workforce/stats", authz.PermWorkforceRead},
+	{"队伍建设", "工作交接", "/handover", authz.PermRecipientsHandover},
 	{"系统管理", "用户管理", "/users", authz.PermUsersRead},
 	{"系统管理", "组织架构", "/orgs", authz.PermOrgManage},
 	{"系统管理", "审计日志", "/audit", authz.PermAuditRead},

@@ -218,6 +218,7 @@ func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, act
 	data["Sexes"], data["Ethnicities"], data["LivingSituations"] = recipients.Sexes, recipients.Ethnicities, recipients.LivingSituations
 	data["GuardianRelations"], data["DisabilityTypes"], data["DisabilityGrades"] = recipients.GuardianRelations, recipients.DisabilityTypes, recipients.DisabilityGrades
 	data["IncomeSources"], data["Today"] = recipients.IncomeSources, cst.Today()
+	data["ConsentMethods"] = recipients.ConsentMethods
 	return &kit.Page{Title: title, Form: f, Data: data}, nil
 }
 
@@ -247,7 +248,9 @@ func recipientInputFrom(f *kit.Form) recipients.Input {
 		Categories: f.Multi["categories"], DisabilityType: f.Get("disability_type"), DisabilityGrade: f.Get("disability_grade"),
 		HealthNotes: f.Get("health_notes"), IncomeSource: f.Get("income_source"), WorkerID: f.Get("worker_id"), Status: f.Get("status"),
 		StatusReason: f.Get("status_reason"), StatusDate: f.Get("status_date"), ConfirmDuplicate: f.Get("confirm_duplicate") == "1",
-		Clear: f.Multi["clear"]}
+		ConsentBy: f.Get("consent_by"), ConsentName: f.Get("consent_name"), ConsentOn: f.Get("consent_on"), ConsentMethod: f.Get("consent_method"),
+		ConsentPurpose: f.Get("consent_purpose"),
+		Clear:          f.Multi["clear"]}
 }
 
 func (s *Handlers) RecipientCreate(c *kit.Ctx) error {
@@ -319,7 +322,8 @@ func (s *Handlers) HouseholdPanel(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"R": r, "CanEdit": c.Actor.Can(authz.PermRecipientsManage), "Relations": recipients.Relations}
+	data := map[string]any{"R": r, "CanEdit": c.Actor.Can(authz.PermRecipientsManage), "Relations": recipients.Relations,
+		"Hidden": recipients.AccessOf(c.Actor, "household") == recipients.AccessHidden}
 	if r.HouseholdID != "" {
 		h, err := recipients.GetHousehold(c.Context(), s.App.DB, c.Actor, r.HouseholdID)
 		if err != nil && !apperr.Is(err, apperr.OutOfScope) {
@@ -387,7 +391,8 @@ func recipientForm(r recipients.Recipient) *kit.Form {
 		"village_code": in.VillageCode, "living_situation": in.LivingSituation, "guardian_name": in.GuardianName,
 		"guardian_relation": in.GuardianRelation, "disability_type": in.DisabilityType, "disability_grade": in.DisabilityGrade,
 		"income_source": in.IncomeSource, "worker_id": in.WorkerID, "status": in.Status, "status_reason": in.StatusReason,
-		"status_date": in.StatusDate, "version": strconv.Itoa(r.Version)})
+		"status_date": in.StatusDate, "version": strconv.Itoa(r.Version), "consent_by": in.ConsentBy, "consent_name": in.ConsentName,
+		"consent_on": in.ConsentOn, "consent_method": in.ConsentMethod, "consent_purpose": in.ConsentPurpose})
 	f.Multi["categories"] = in.Categories
 	return f
 }
@@ -636,8 +641,12 @@ func (s *Handlers) renderCategories(c *kit.Ctx, status int, f *kit.Form, errMsg 
 	if err != nil {
 		return err
 	}
+	years, err := recipients.RetentionYears(c.Context(), s.App.DB, county.ID)
+	if err != nil {
+		return err
+	}
 	return c.RenderStatus(status, "recipients_categories", &kit.Page{Title: "服务对象类别", Form: f, Error: errMsg,
-		Data: map[string]any{"County": county, "Categories": cats, "Groups": recipients.Groups}})
+		Data: map[string]any{"County": county, "Categories": cats, "Groups": recipients.Groups, "RetentionYears": years}})
 }
 
 func (s *Handlers) RecipientCategories(c *kit.Ctx) error {

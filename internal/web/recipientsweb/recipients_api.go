@@ -92,6 +92,11 @@ type recipientPatch struct {
 	Status           *string   `json:"status"`
 	StatusReason     *string   `json:"status_reason"`
 	StatusDate       *string   `json:"status_date"`
+	ConsentBy        *string   `json:"consent_by"`
+	ConsentName      *string   `json:"consent_name"`
+	ConsentOn        *string   `json:"consent_on"`
+	ConsentMethod    *string   `json:"consent_method"`
+	ConsentPurpose   *string   `json:"consent_purpose"`
 }
 
 func (s *Handlers) ApiRecipientUpdate(c *kit.Ctx) error {
@@ -136,6 +141,11 @@ func (s *Handlers) ApiRecipientUpdate(c *kit.Ctx) error {
 	set(&ri.Status, in.Status)
 	set(&ri.StatusReason, in.StatusReason)
 	set(&ri.StatusDate, in.StatusDate)
+	set(&ri.ConsentBy, in.ConsentBy)
+	set(&ri.ConsentName, in.ConsentName)
+	set(&ri.ConsentOn, in.ConsentOn)
+	set(&ri.ConsentMethod, in.ConsentMethod)
+	set(&ri.ConsentPurpose, in.ConsentPurpose)
 	sealed("id_number", &ri.IDNumber, in.IDNumber)
 	sealed("phone", &ri.Phone, in.Phone)
 	sealed("hukou_address", &ri.HukouAddress, in.HukouAddress)
