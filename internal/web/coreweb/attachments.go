@@ -1,11 +1,12 @@
 package coreweb
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/groups"
 	"github.com/shegong/shegong/internal/recipients"
-	"net/http"
-	"time"
 
 	"github.com/shegong/shegong/internal/web/kit"
 

@@ -5,7 +5,6 @@ import (
 
 	"github.com/shegong/shegong/internal/web/kit"
 
-	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
@@ -107,9 +106,9 @@ func (s *Handlers) OrgEdit(c *kit.Ctx) error {
 func (s *Handlers) OrgUpdate(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	f := kit.FormFrom(c.R)
-	version, err := strconv.Atoi(f.Get("version"))
+	version, err := kit.FormVersion(f)
 	if err != nil {
-		return apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
+		return err
 	}
 	var u org.Unit
 	err = c.Write(func(tx *db.Tx) error {

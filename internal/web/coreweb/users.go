@@ -5,7 +5,6 @@ import (
 
 	"github.com/shegong/shegong/internal/web/kit"
 
-	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
 )
@@ -102,9 +101,9 @@ func (s *Handlers) UserEdit(c *kit.Ctx) error {
 func (s *Handlers) UserUpdate(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	f := kit.FormFrom(c.R)
-	version, err := strconv.Atoi(f.Get("version"))
+	version, err := kit.FormVersion(f)
 	if err != nil {
-		return apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
+		return err
 	}
 	u, err := s.App.Auth.UpdateUser(c.Context(), c.Actor, id, version, userInputFrom(f))
 	if err != nil {

@@ -400,9 +400,9 @@ func recipientForm(r recipients.Recipient) *kit.Form {
 func (s *Handlers) RecipientUpdate(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	f := kit.FormFrom(c.R)
-	version, err := strconv.Atoi(f.Get("version"))
+	version, err := kit.FormVersion(f)
 	if err != nil {
-		return apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
+		return err
 	}
 	var r recipients.Recipient
 	err = c.Write(func(tx *db.Tx) error {

@@ -72,14 +72,6 @@ func wfYearOpts() []kit.Option {
 	return out
 }
 
-func wfVersion(f *kit.Form) (int, error) {
-	v, err := strconv.Atoi(f.Get("version"))
-	if err != nil {
-		return 0, apperr.New(apperr.BadRequest, "缺少版本号，请刷新页面后重试")
-	}
-	return v, nil
-}
-
 // Social workers.
 
 func wfWorkerFilter(p kit.ListParams) workforce.WorkerFilter {
@@ -262,7 +254,7 @@ func (s *Handlers) WfWorkerEdit(c *kit.Ctx) error {
 
 func (s *Handlers) WfWorkerUpdate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}
@@ -535,7 +527,7 @@ func wfPhoneHint(masked string) string {
 
 func (s *Handlers) WfVolunteerUpdate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}
@@ -853,7 +845,7 @@ func (s *Handlers) WfNomineeStatus(c *kit.Ctx) error {
 	}
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = c.PathValue("id")
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}
@@ -886,7 +878,7 @@ func (s *Handlers) WfLinePaid(c *kit.Ctx) error {
 	}
 	f := kit.FormFrom(c.R)
 	f.Values["target"] = c.PathValue("id")
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}

@@ -57,13 +57,6 @@ func (s *Handlers) ApiWfWorkerCreate(c *kit.Ctx) error {
 	return c.JSON(http.StatusCreated, w)
 }
 
-func wfRequireVersion(v int) error {
-	if v <= 0 {
-		return &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请提供读取记录时得到的 version"}}
-	}
-	return nil
-}
-
 func (s *Handlers) ApiWfWorkerUpdate(c *kit.Ctx) error {
 	var in struct {
 		workforce.WorkerInput
@@ -72,7 +65,7 @@ func (s *Handlers) ApiWfWorkerUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	var w workforce.Worker
@@ -209,7 +202,7 @@ func (s *Handlers) ApiWfVolunteerUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	var v workforce.Volunteer
@@ -412,7 +405,7 @@ func (s *Handlers) ApiWfNomineeUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	if err := c.Write(func(tx *db.Tx) error {
@@ -460,7 +453,7 @@ func (s *Handlers) ApiWfLineUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	var l workforce.Line

@@ -15,15 +15,6 @@ import (
 // removing an attendee through the API, and a worker's honours: pages and
 // API routes, on the permissions of the create routes.
 
-// wfQueryVersion reads ?version= of a DELETE.
-func wfQueryVersion(c *kit.Ctx) (int, error) {
-	v, err := strconv.Atoi(c.R.URL.Query().Get("version"))
-	if err != nil || v <= 0 {
-		return 0, &apperr.Error{Kind: apperr.Invalid, Message: "缺少版本号", Fields: map[string]string{"version": "请在查询参数中提供读取记录时得到的 version"}}
-	}
-	return v, nil
-}
-
 // Training.
 
 func wfTrainingInput(f *kit.Form) workforce.TrainingInput {
@@ -55,7 +46,7 @@ func (s *Handlers) WfTrainingEdit(c *kit.Ctx) error {
 
 func (s *Handlers) WfTrainingUpdate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}
@@ -79,7 +70,7 @@ func (s *Handlers) WfTrainingUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfTrainingDelete(c *kit.Ctx) error {
-	version, err := wfVersion(kit.FormFrom(c.R))
+	version, err := kit.FormVersion(kit.FormFrom(c.R))
 	if err != nil {
 		return err
 	}
@@ -99,7 +90,7 @@ func (s *Handlers) ApiWfTrainingUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	var t workforce.Training
@@ -115,7 +106,7 @@ func (s *Handlers) ApiWfTrainingUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfTrainingDelete(c *kit.Ctx) error {
-	version, err := wfQueryVersion(c)
+	version, err := kit.QueryVersion(c)
 	if err != nil {
 		return err
 	}
@@ -170,7 +161,7 @@ func (s *Handlers) WfProgrammeEdit(c *kit.Ctx) error {
 
 func (s *Handlers) WfProgrammeUpdate(c *kit.Ctx) error {
 	f := kit.FormFrom(c.R)
-	version, err := wfVersion(f)
+	version, err := kit.FormVersion(f)
 	if err != nil {
 		return err
 	}
@@ -194,7 +185,7 @@ func (s *Handlers) WfProgrammeUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) WfProgrammeDelete(c *kit.Ctx) error {
-	version, err := wfVersion(kit.FormFrom(c.R))
+	version, err := kit.FormVersion(kit.FormFrom(c.R))
 	if err != nil {
 		return err
 	}
@@ -219,7 +210,7 @@ func (s *Handlers) ApiWfProgrammeUpdate(c *kit.Ctx) error {
 	if err := c.DecodeJSON(&in); err != nil {
 		return err
 	}
-	if err := wfRequireVersion(in.Version); err != nil {
+	if err := kit.RequireVersion(in.Version); err != nil {
 		return err
 	}
 	var p workforce.Programme
@@ -235,7 +226,7 @@ func (s *Handlers) ApiWfProgrammeUpdate(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiWfProgrammeDelete(c *kit.Ctx) error {
-	version, err := wfQueryVersion(c)
+	version, err := kit.QueryVersion(c)
 	if err != nil {
 		return err
 	}
