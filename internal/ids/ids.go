@@ -5,7 +5,9 @@ package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sync"
 	"time"
 )
@@ -78,4 +80,15 @@ func Valid(s string) bool {
 		}
 	}
 	return true
+}
+
+// Fingerprint is a short digest of a create's content (its JSON form):
+// 32 hex digits of SHA-256. A create sent again with the same client id
+// and the same fingerprint is a resend; another fingerprint under that id
+// is a different record. Callers blank the id (and anything a resend may
+// change) before taking it.
+func Fingerprint(content any) string {
+	b, _ := json.Marshal(content)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

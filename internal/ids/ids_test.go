@@ -29,3 +29,14 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	type in struct{ A, B string }
+	a, b := Fingerprint(in{"x", "y"}), Fingerprint(in{"x", "y"})
+	if a != b || len(a) != 32 {
+		t.Fatalf("same content: %q %q", a, b)
+	}
+	if Fingerprint(in{"x", "z"}) == a {
+		t.Fatal("other content, same fingerprint")
+	}
+}

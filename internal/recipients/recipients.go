@@ -42,11 +42,8 @@ package recipients
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -1031,9 +1028,7 @@ func Create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 // another record reusing the id without storing personal data in clear.
 func createHash(keys *secure.Keyring, in Input) string {
 	in.ID, in.ConfirmDuplicate, in.Clear = "", false, nil
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	return keys.BlindIndex("recipient-create", hex.EncodeToString(sum[:]))
+	return keys.BlindIndex("recipient-create", ids.Fingerprint(in))
 }
 
 // Record is Create that tells a resend: with a client id (in.ID) that a

@@ -19,11 +19,8 @@ package services
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -285,9 +282,7 @@ func (in *Input) check(at time.Time, cats []Category, fe apperr.Fields) {
 
 func (in Input) hash() string {
 	in.ID = ""
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return ids.Fingerprint(in)
 }
 
 // Create saves a record typed by a user, in tx. A create repeated with

@@ -11,10 +11,8 @@ package visits
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -225,9 +223,7 @@ func (in *Input) check(at time.Time, fe apperr.Fields) {
 // replayed create can be told from a different record reusing an id.
 func (in Input) hash() string {
 	in.ID, in.Reason = "", ""
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	return ids.Fingerprint(in)
 }
 
 // Record saves a visit and updates the person's visit plan, in tx. A
