@@ -224,3 +224,27 @@ func cloneForm(v url.Values) url.Values {
 	}
 	return out
 }
+
+// The create forms of the service modules carry the record id too, so a
+// double tap on 保存 is one service record, case, referral, activity or
+// group (their domain creates return the record already saved).
+func TestServiceModuleFormsCarryARecordID(t *testing.T) {
+	env := apptest.Start(t)
+	worker, head := env.LoginDemo("shegong"), env.LoginDemo("zhanzhang")
+	for _, p := range []struct {
+		c    *apptest.Client
+		path string
+	}{
+		{worker, "/services/new"}, {worker, "/cases/new"}, {worker, "/referrals/new"},
+		{worker, "/activities/new"}, {head, "/groups/new"},
+	} {
+		res := p.c.Get(p.path)
+		if res.Status != http.StatusOK {
+			t.Errorf("%s: %d", p.path, res.Status)
+			continue
+		}
+		if createIDInput.FindStringSubmatch(res.Body) == nil {
+			t.Errorf("%s: the form carries no record id", p.path)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func (s *Handlers) New(c *kit.Ctx) error {
 	if day == "" {
 		day = cst.Today()
 	}
-	f := kit.NewForm(map[string]string{"org_id": q.Get("org"), "planned_on": day, "kind": "activity", "start_time": "09:00", "end_time": "11:00"})
+	f := kit.NewCreateForm(map[string]string{"org_id": q.Get("org"), "planned_on": day, "kind": "activity", "start_time": "09:00", "end_time": "11:00"})
 	return c.Render("activities_plan", &kit.Page{Title: "计划活动", Form: f, Data: map[string]any{"Kinds": kindOptions()}})
 }
 

@@ -87,7 +87,7 @@ func sourceOptions() []kit.Option {
 
 func (s *Handlers) New(c *kit.Ctx) error {
 	q := c.R.URL.Query()
-	f := kit.NewForm(map[string]string{"recipient_id": q.Get("recipient"), "source_visit_id": q.Get("visit"), "opened_on": cst.Today()})
+	f := kit.NewCreateForm(map[string]string{"recipient_id": q.Get("recipient"), "source_visit_id": q.Get("visit"), "opened_on": cst.Today()})
 	if q.Get("visit") != "" {
 		f.Values["source"] = "visit"
 	}
@@ -198,7 +198,7 @@ func (s *Handlers) Show(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := kit.NewForm(map[string]string{"assessed_on": v.Today, "evaluated_on": v.Today, "logged_at": v.Now})
+	f := kit.NewCreateForm(map[string]string{"assessed_on": v.Today, "evaluated_on": v.Today, "logged_at": v.Now}) // the log form's id
 	return c.Render("casework_show", &kit.Page{Title: "个案 " + v.Case.Number, Form: f, Data: v})
 }
 

@@ -97,7 +97,7 @@ func (s *Handlers) planPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
 }
 
 func (s *Handlers) New(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"kind": "support", "planned_sessions": "6", "capacity": "12", "starts_on": cst.Today()})
+	f := kit.NewCreateForm(map[string]string{"kind": "support", "planned_sessions": "6", "capacity": "12", "starts_on": cst.Today()})
 	p, err := s.planPage(c, f)
 	if err != nil {
 		return err

@@ -75,7 +75,7 @@ func (s *Handlers) formPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
 
 func (s *Handlers) New(c *kit.Ctx) error {
 	q := c.R.URL.Query()
-	p, err := s.formPage(c, kit.NewForm(map[string]string{"recipient_id": q.Get("recipient"), "case_id": q.Get("case"), "urgency": "normal"}))
+	p, err := s.formPage(c, kit.NewCreateForm(map[string]string{"recipient_id": q.Get("recipient"), "case_id": q.Get("case"), "urgency": "normal"}))
 	if err != nil {
 		return err
 	}
@@ -87,11 +87,12 @@ func (s *Handlers) Create(c *kit.Ctx) error {
 	var r referrals.Referral
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		r, _, err = referrals.Send(c.Context(), tx, s.App.Keys, c.Actor, referrals.Input{ID: f.Get("id"), RecipientID: f.Get("recipient_id"),
+		var replayed bool
+		r, replayed, err = referrals.Send(c.Context(), tx, s.App.Keys, c.Actor, referrals.Input{ID: f.Get("id"), RecipientID: f.Get("recipient_id"),
 			CaseID: f.Get("case_id"), GoalID: f.Get("goal_id"), AgencyID: f.Get("agency_id"), Reason: f.Get("reason"), Urgency: f.Get("urgency"),
 			ConsentBy: f.Get("consent_by"), ConsentOn: f.Get("consent_on"), ConsentOverride: f.Get("consent_override"), Documents: f.Get("documents")})
-		if err != nil || s.App.Attach == nil || c.R.MultipartForm == nil {
-			return err
+		if err != nil || replayed || s.App.Attach == nil || c.R.MultipartForm == nil {
+			return err // a resend keeps the scans it saved the first time
 		}
 		for _, fh := range c.R.MultipartForm.File["consent_scan"] {
 			if _, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: referrals.ConsentEntity, ID: r.ID, OrgPath: r.OrgPath},

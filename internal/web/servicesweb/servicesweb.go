@@ -80,7 +80,7 @@ func (s *Handlers) formPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
 }
 
 func (s *Handlers) New(c *kit.Ctx) error {
-	f := kit.NewForm(map[string]string{"recipient_id": c.R.URL.Query().Get("recipient"), "served_at": cst.Now().Format("2006-01-02 15:04"), "kind": "case"})
+	f := kit.NewCreateForm(map[string]string{"recipient_id": c.R.URL.Query().Get("recipient"), "served_at": cst.Now().Format("2006-01-02 15:04"), "kind": "case"})
 	p, err := s.formPage(c, f)
 	if err != nil {
 		return err
