@@ -302,14 +302,18 @@ func TestFlowAndStockOverTime(t *testing.T) {
 		t.Fatalf("today's snapshot: %d then %d values", first, again)
 	}
 	var rows, stocks, nodes int
-	_ = a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM figure_snapshots WHERE day = ?`, today).Scan(&rows)
-	_ = a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE active = 1 AND kind IN ('county', 'station')`).Scan(&nodes)
+	if err := a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM figure_snapshots WHERE day = ?`, today).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM org_units WHERE active = 1 AND kind IN ('county', 'station')`).Scan(&nodes); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range figures.All() {
 		if f.Kind == figures.Stock {
 			stocks++
 		}
 	}
-	if rows != stocks*nodes {
+	if stocks == 0 || nodes == 0 || rows != stocks*nodes {
 		t.Fatalf("%d snapshot rows today, want %d figures × %d nodes", rows, stocks, nodes)
 	}
 	if _, err := figures.Snapshot(ctx, nil, now.AddDate(0, 0, 1).Format(cst.DateLayout)); !apperr.Is(err, apperr.Invalid) {

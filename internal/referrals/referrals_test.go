@@ -113,9 +113,8 @@ func TestReferralStatesConsentAndFigures(t *testing.T) {
 	_, err = send(out)
 	wantField(t, err, "recipient_id")
 	var n int
-	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM referrals`).Scan(&n)
-	if n != 0 {
-		t.Fatal("written")
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM referrals`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("written: %d %v", n, err)
 	}
 	over := base
 	over.ConsentOverride = "紧急情况，本人昏迷，家属联系不上"
