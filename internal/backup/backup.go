@@ -94,7 +94,7 @@ type Result struct {
 // any error nothing is left at target.
 func Write(ctx context.Context, src Source, target string) (Result, error) {
 	if _, err := os.Stat(target); err == nil {
-		return Result{}, fmt.Errorf("%s already exists", target)
+		return Result{}, fmt.Errorf("%s 已存在，不覆盖 (already exists)", target)
 	}
 	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -168,7 +168,7 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 			return add(attachPrefix+filepath.ToSlash(rel), p)
 		})
 		if err != nil {
-			return Result{}, fmt.Errorf("attachments: %w", err)
+			return Result{}, fmt.Errorf("备份附件失败 (attachments): %w", err)
 		}
 	}
 	mj, _ := json.MarshalIndent(m, "", "  ")
@@ -192,13 +192,13 @@ func Write(ctx context.Context, src Source, target string) (Result, error) {
 	}
 	res.ArchiveTook, step = time.Since(step), time.Now()
 	if _, err := Verify(partial); err != nil {
-		return Result{}, fmt.Errorf("the archive just written does not verify: %w", err)
+		return Result{}, fmt.Errorf("刚写入的备份文件校验未通过 (the archive just written does not verify): %w", err)
 	}
 	// A hard link fails if target appeared meanwhile; where the file
 	// system has no hard links, a rename after one more look.
 	if err := os.Link(partial, target); err != nil {
 		if _, serr := os.Stat(target); serr == nil {
-			return Result{}, fmt.Errorf("%s already exists", target)
+			return Result{}, fmt.Errorf("%s 已存在，不覆盖 (already exists)", target)
 		}
 		if err := os.Rename(partial, target); err != nil {
 			return Result{}, err
@@ -248,7 +248,7 @@ func copySQLite(ctx context.Context, d *db.DB, file string) (map[string]int64, e
 	// VACUUM INTO reads one snapshot, so the copy is consistent while the
 	// server keeps writing.
 	if err := d.VacuumInto(ctx, file); err != nil {
-		return nil, fmt.Errorf("copy database: %w", err)
+		return nil, fmt.Errorf("复制数据库失败 (copy database): %w", err)
 	}
 	if err := os.Chmod(file, 0o600); err != nil {
 		return nil, err
@@ -289,7 +289,7 @@ func countRows(ctx context.Context, q queryer, listTables string) (map[string]in
 	for _, t := range tables {
 		var n int64
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+strings.ReplaceAll(t, `"`, `""`)+`"`).Scan(&n); err != nil {
-			return nil, fmt.Errorf("count %s: %w", t, err)
+			return nil, fmt.Errorf("清点数据表 %s 失败: %w", t, err)
 		}
 		out[t] = n
 	}
@@ -336,20 +336,20 @@ func walk(archive string, fn func(name string, r io.Reader) error) (Manifest, er
 			return m, err
 		}
 		if h.Typeflag != tar.TypeReg {
-			return m, fmt.Errorf("unexpected entry %q", h.Name)
+			return m, fmt.Errorf("备份文件中有多余的条目 %q", h.Name)
 		}
 		if h.Name == ManifestName {
 			if err := json.NewDecoder(io.LimitReader(tr, 64<<20)).Decode(&m); err != nil {
-				return m, fmt.Errorf("manifest: %w", err)
+				return m, fmt.Errorf("manifest.json 无法读取: %w", err)
 			}
 			haveManifest = true
 			continue
 		}
 		if !validName(h.Name) {
-			return m, fmt.Errorf("unexpected entry %q", h.Name)
+			return m, fmt.Errorf("备份文件中有多余的条目 %q", h.Name)
 		}
 		if _, dup := got[h.Name]; dup {
-			return m, fmt.Errorf("entry %q twice", h.Name)
+			return m, fmt.Errorf("备份文件中条目 %q 出现两次", h.Name)
 		}
 		hr := &hashingReader{r: tr, h: sha256.New()}
 		if err := fn(h.Name, hr); err != nil {
@@ -366,29 +366,29 @@ func walk(archive string, fn func(name string, r io.Reader) error) (Manifest, er
 		return m, err
 	}
 	if !haveManifest {
-		return m, errors.New("no manifest.json")
+		return m, errors.New("备份文件中缺少 manifest.json")
 	}
 	if m.Version != FormatVersion {
-		return m, fmt.Errorf("archive format %d, this shegong reads %d", m.Version, FormatVersion)
+		return m, fmt.Errorf("备份格式版本为 %d，本程序只能读取 %d", m.Version, FormatVersion)
 	}
 	listed := map[string]bool{}
 	for _, want := range m.Files {
 		listed[want.Name] = true
 		g, ok := got[want.Name]
 		if !ok {
-			return m, fmt.Errorf("%s is listed in the manifest but missing", want.Name)
+			return m, fmt.Errorf("manifest 列出的 %s 在备份文件中缺失", want.Name)
 		}
 		if g.Size != want.Size || g.SHA256 != want.SHA256 {
-			return m, fmt.Errorf("%s: checksum mismatch", want.Name)
+			return m, fmt.Errorf("%s 的校验和不符", want.Name)
 		}
 	}
 	for _, n := range order {
 		if !listed[n] {
-			return m, fmt.Errorf("%s is not in the manifest", n)
+			return m, fmt.Errorf("%s 不在 manifest 中", n)
 		}
 	}
 	if !listed[SQLiteName] && !listed[PGDumpName] {
-		return m, errors.New("no database in the archive")
+		return m, errors.New("备份文件中没有数据库")
 	}
 	return m, nil
 }

@@ -114,10 +114,10 @@ func checkCounts(ctx context.Context, m Manifest, t Target) error {
 	for table, want := range m.Tables {
 		var n int64
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM "`+strings.ReplaceAll(table, `"`, `""`)+`"`).Scan(&n); err != nil {
-			return fmt.Errorf("restored table %s: %w", table, err)
+			return fmt.Errorf("清点恢复后的数据表 %s 失败: %w", table, err)
 		}
 		if n != want {
-			return fmt.Errorf("restored table %s has %d rows, the backup %d", table, n, want)
+			return fmt.Errorf("恢复后的数据表 %s 有 %d 行，备份中为 %d 行", table, n, want)
 		}
 	}
 	return nil
