@@ -17,7 +17,6 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 //go:embed migrations/*.sql
@@ -194,11 +194,6 @@ func validTime(s string) bool {
 	return err == nil && len(s) == 5
 }
 
-func validDate(s string) bool {
-	_, err := cst.ParseDate(s)
-	return err == nil && len(s) == 10
-}
-
 const selectActivity = `SELECT a.id, a.version, a.org_id, o.name, o.path, a.title, a.theme, a.kind, a.target, a.status, a.reason, a.planned_on,
 	a.postponed_from, a.start_time, a.end_time, a.place, a.village_code, a.held_on, a.male, a.female, a.children, a.youth, a.middle, a.elders,
 	a.participants, a.volunteer_minutes, a.resources_fen, a.content, a.outcome, a.satisfaction, a.created_by, a.created_at, a.updated_at
@@ -293,17 +288,6 @@ type PlanInput struct {
 	VillageCode string `json:"village_code,omitempty"`
 }
 
-func trimLen(fe apperr.Fields, field, label, v string, n int, required bool) string {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" && required:
-		fe.Add(field, "请填写"+label)
-	case len([]rune(v)) > n:
-		fe.Add(field, label+"不能超过 "+strconv.Itoa(n)+" 字")
-	}
-	return v
-}
-
 // unit resolves an org node an activity may belong to: a station or a
 // room in the actor's scope.
 func unit(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.Fields, id string) org.Unit {
@@ -326,16 +310,16 @@ func (in *PlanInput) check(fe apperr.Fields) {
 	if in.ID != "" && !ids.Valid(in.ID) {
 		fe.Add("id", "编号应为小写的 UUID，或留空由系统生成")
 	}
-	in.Title = trimLen(fe, "title", "活动名称", in.Title, 100, true)
-	in.Theme = trimLen(fe, "theme", "主题", in.Theme, 60, false)
-	in.Target = trimLen(fe, "target", "服务对象群体", in.Target, 100, false)
-	in.Place = trimLen(fe, "place", "地点", in.Place, 200, false)
+	in.Title = validate.Text(fe, "title", "活动名称", in.Title, 100, true)
+	in.Theme = validate.Text(fe, "theme", "主题", in.Theme, 60, false)
+	in.Target = validate.Text(fe, "target", "服务对象群体", in.Target, 100, false)
+	in.Place = validate.Text(fe, "place", "地点", in.Place, 200, false)
 	in.VillageCode = strings.TrimSpace(in.VillageCode)
 	if !in.Kind.Valid() {
 		fe.Add("kind", "请选择活动类型")
 	}
 	in.PlannedOn = strings.TrimSpace(in.PlannedOn)
-	if !validDate(in.PlannedOn) {
+	if !cst.IsDate(in.PlannedOn) {
 		fe.Add("planned_on", "请填写计划日期（年-月-日）")
 	}
 	in.StartTime, in.EndTime = strings.TrimSpace(in.StartTime), strings.TrimSpace(in.EndTime)
@@ -479,7 +463,7 @@ func Cancel(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, versi
 		return a, apperr.New(apperr.BadRequest, "活动%s，不能取消", a.StatusLabel)
 	}
 	fe := apperr.Fields{}
-	reason = trimLen(fe, "reason", "取消原因", reason, 200, true)
+	reason = validate.Text(fe, "reason", "取消原因", reason, 200, true)
 	if err := fe.Err(); err != nil {
 		return a, err
 	}
@@ -498,9 +482,9 @@ func Postpone(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, ver
 		return a, apperr.New(apperr.BadRequest, "活动%s，不能延期", a.StatusLabel)
 	}
 	fe := apperr.Fields{}
-	reason = trimLen(fe, "reason", "延期原因", reason, 200, true)
+	reason = validate.Text(fe, "reason", "延期原因", reason, 200, true)
 	newDate = strings.TrimSpace(newDate)
-	if !validDate(newDate) {
+	if !cst.IsDate(newDate) {
 		fe.Add("planned_on", "请填写延期后的日期（年-月-日）")
 	} else if newDate <= a.PlannedOn {
 		fe.Add("planned_on", "延期后的日期应晚于原计划日期（"+a.PlannedOn+"）")

@@ -12,6 +12,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Theme is the theme of a month at an org node.
@@ -141,8 +142,8 @@ func SetTheme(ctx context.Context, tx *db.Tx, actor *authz.Actor, orgID, month, 
 	if !validMonth(month) {
 		fe.Add("month", "请填写月份（年-月）")
 	}
-	theme = trimLen(fe, "theme", "主题", theme, 60, false)
-	notes = trimLen(fe, "notes", "说明", notes, 500, false)
+	theme = validate.Text(fe, "theme", "主题", theme, 60, false)
+	notes = validate.Text(fe, "notes", "说明", notes, 500, false)
 	if err := fe.Err(); err != nil {
 		return err
 	}

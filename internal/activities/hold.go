@@ -13,6 +13,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/validate"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -52,7 +53,7 @@ const MaxParticipants = 100000
 
 func (in *HoldInput) check(fe apperr.Fields) {
 	in.HeldOn = strings.TrimSpace(in.HeldOn)
-	if !validDate(in.HeldOn) {
+	if !cst.IsDate(in.HeldOn) {
 		fe.Add("held_on", "请填写开展日期（年-月-日）")
 	} else if in.HeldOn > cst.Today() {
 		fe.Add("held_on", "开展日期不能晚于今天")
@@ -70,9 +71,9 @@ func (in *HoldInput) check(fe apperr.Fields) {
 	if in.HeldOn == cst.Today() && validTime(in.StartTime) && in.StartTime > cst.Now().Format("15:04") {
 		fe.Add("start_time", "开始时间不能晚于现在")
 	}
-	in.Place = trimLen(fe, "place", "地点", in.Place, 200, false)
-	in.Content = trimLen(fe, "content", "活动内容", in.Content, 4000, true)
-	in.Outcome = trimLen(fe, "outcome", "活动成效", in.Outcome, 2000, false)
+	in.Place = validate.Text(fe, "place", "地点", in.Place, 200, false)
+	in.Content = validate.Text(fe, "content", "活动内容", in.Content, 4000, true)
+	in.Outcome = validate.Text(fe, "outcome", "活动成效", in.Outcome, 2000, false)
 	if in.Satisfaction < 0 || in.Satisfaction > 5 {
 		fe.Add("satisfaction", "满意度应为 1–5，未调查留空")
 	}

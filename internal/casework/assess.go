@@ -102,7 +102,7 @@ func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	if c.Stage == StageIntake || !c.Stage.Open() {
 		fe.Add("stage", "当前阶段（"+c.StageLabel+"）不能预估：须先接案，且个案未结案")
 	}
-	if !validDate(in.AssessedOn) || in.AssessedOn > cst.Today() || in.AssessedOn < c.OpenedOn {
+	if !cst.IsDate(in.AssessedOn) || in.AssessedOn > cst.Today() || in.AssessedOn < c.OpenedOn {
 		fe.Add("assessed_on", "预估日期应在接案日期与今天之间")
 	}
 	in.History, in.Problems, in.Strengths = strings.TrimSpace(in.History), strings.TrimSpace(in.Problems), strings.TrimSpace(in.Strengths)

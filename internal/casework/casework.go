@@ -403,12 +403,6 @@ func addDays(day string, days int) string {
 	return t.AddDate(0, 0, days).Format(cst.DateLayout)
 }
 
-// validDate reads a China date YYYY-MM-DD.
-func validDate(s string) bool {
-	t, err := cst.ParseDate(s)
-	return err == nil && t.Format(cst.DateLayout) == s
-}
-
 // newID checks a client-made id or makes one.
 func newID(id string, fe apperr.Fields) string {
 	id = strings.TrimSpace(id)

@@ -44,7 +44,7 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	if c.Stage != StageIntervention && c.Stage != StageEvaluation {
 		fe.Add("stage", "须在服务计划批准、开展介入后才能评估（当前阶段："+c.StageLabel+"）")
 	}
-	if !validDate(in.EvaluatedOn) || in.EvaluatedOn > cst.Today() || in.EvaluatedOn < c.OpenedOn {
+	if !cst.IsDate(in.EvaluatedOn) || in.EvaluatedOn > cst.Today() || in.EvaluatedOn < c.OpenedOn {
 		fe.Add("evaluated_on", "评估日期应在接案日期与今天之间")
 	}
 	in.Summary = strings.TrimSpace(in.Summary)
@@ -163,7 +163,7 @@ func RequestClosure(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor 
 		if d = strings.TrimSpace(d); d == "" {
 			continue
 		}
-		if !validDate(d) || d < cst.Today() {
+		if !cst.IsDate(d) || d < cst.Today() {
 			fe.Add("follow_ups", "跟进日期应为今天或以后的日期（YYYY-MM-DD）")
 			break
 		}

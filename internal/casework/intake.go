@@ -80,7 +80,7 @@ func OpenCase(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz
 	if in.Source == "referral" && in.SourceReferrer == "" {
 		fe.Add("source_referrer", "请填写转介来源（转介机构或人员）")
 	}
-	if !validDate(in.OpenedOn) {
+	if !cst.IsDate(in.OpenedOn) {
 		fe.Add("opened_on", "请填写接案日期（YYYY-MM-DD）")
 	} else if in.OpenedOn > cst.Today() {
 		fe.Add("opened_on", "接案日期不能晚于今天")
@@ -221,12 +221,12 @@ func Decide(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, versi
 	if in.DecidedOn == "" {
 		in.DecidedOn = cst.Today()
 	}
-	if !validDate(in.DecidedOn) || in.DecidedOn > cst.Today() || in.DecidedOn < c.OpenedOn {
+	if !cst.IsDate(in.DecidedOn) || in.DecidedOn > cst.Today() || in.DecidedOn < c.OpenedOn {
 		fe.Add("decided_on", "决定日期应在接案日期与今天之间")
 	}
 	switch in.Decision {
 	case "accept":
-		if in.AgreementOn != "" && (!validDate(in.AgreementOn) || in.AgreementOn < c.OpenedOn || in.AgreementOn > cst.Today()) {
+		if in.AgreementOn != "" && (!cst.IsDate(in.AgreementOn) || in.AgreementOn < c.OpenedOn || in.AgreementOn > cst.Today()) {
 			fe.Add("agreement_on", "服务协议签订日期应在接案日期与今天之间")
 		}
 		in.Reason, in.Referral = "", ""

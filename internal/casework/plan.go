@@ -85,7 +85,7 @@ func SavePlan(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz
 		if strings.TrimSpace(g.Text) == "" {
 			fe.Add("goals", row+"请填写目标")
 		}
-		if !validDate(g.DueOn) || g.DueOn < c.OpenedOn {
+		if !cst.IsDate(g.DueOn) || g.DueOn < c.OpenedOn {
 			fe.Add("goals", row+"完成期限应为接案日期之后的日期")
 		}
 	}

@@ -65,3 +65,10 @@ func SetNowForTest(f func() time.Time) (restore func()) {
 	nowFunc = f
 	return func() { nowFunc = old }
 }
+
+// IsDate reports whether s is a real calendar date written YYYY-MM-DD
+// (2024-02-30 and 2024-3-5 are not); past or future alike.
+func IsDate(s string) bool {
+	t, err := ParseDate(s)
+	return err == nil && t.Format(DateLayout) == s
+}

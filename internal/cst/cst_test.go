@@ -23,3 +23,11 @@ func TestChinaDateWhateverTheServerZone(t *testing.T) {
 		t.Fatal("unreadable stamp not shown as is")
 	}
 }
+
+func TestIsDate(t *testing.T) {
+	for s, want := range map[string]bool{"2024-02-29": true, "2031-12-31": true, "2023-02-29": false, "2024-3-5": false, "2024/03/05": false, "": false} {
+		if IsDate(s) != want {
+			t.Errorf("IsDate(%q) = %v", s, !want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // Evaluation is a group's evaluation, computed from its records:
@@ -114,7 +115,7 @@ func Finish(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, versi
 	if len(attained) != len(g.GoalList()) {
 		fe.Add("goals_attained", "请逐条填写 "+strconv.Itoa(len(g.GoalList()))+" 个目标是否达成")
 	}
-	summary = trimLen(fe, "evaluation", "评估总结", summary, 4000, true)
+	summary = validate.Text(fe, "evaluation", "评估总结", summary, 4000, true)
 	if err := fe.Err(); err != nil {
 		return g, err
 	}

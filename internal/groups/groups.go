@@ -29,6 +29,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/secure"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 //go:embed migrations/*.sql
@@ -251,34 +252,18 @@ type Input struct {
 	Staff              []Staff `json:"staff"`
 }
 
-func trimLen(fe apperr.Fields, field, label, v string, n int, required bool) string {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" && required:
-		fe.Add(field, "请填写"+label)
-	case len([]rune(v)) > n:
-		fe.Add(field, label+"不能超过 "+strconv.Itoa(n)+" 字")
-	}
-	return v
-}
-
-func validDate(s string) bool {
-	_, err := cst.ParseDate(s)
-	return err == nil && len(s) == 10
-}
-
 func (in *Input) check(ctx context.Context, q db.Querier, actor *authz.Actor, fe apperr.Fields) (org.Unit, []Staff, error) {
 	in.ID = strings.TrimSpace(in.ID)
 	if in.ID != "" && !ids.Valid(in.ID) {
 		fe.Add("id", "编号应为小写的 UUID，或留空由系统生成")
 	}
-	in.Name = trimLen(fe, "name", "小组名称", in.Name, 60, true)
+	in.Name = validate.Text(fe, "name", "小组名称", in.Name, 60, true)
 	if _, ok := kindLabels[in.Kind]; !ok {
 		fe.Add("kind", "请选择小组类型")
 	}
-	in.Goals = trimLen(fe, "goals", "小组目标", in.Goals, 2000, true)
-	in.Target = trimLen(fe, "target", "服务对象群体", in.Target, 100, true)
-	in.Place = trimLen(fe, "place", "活动地点", in.Place, 200, false)
+	in.Goals = validate.Text(fe, "goals", "小组目标", in.Goals, 2000, true)
+	in.Target = validate.Text(fe, "target", "服务对象群体", in.Target, 100, true)
+	in.Place = validate.Text(fe, "place", "活动地点", in.Place, 200, false)
 	switch {
 	case in.PlannedSessions < 0:
 		fe.Add("planned_sessions", "计划节数不能为负数")
@@ -299,12 +284,12 @@ func (in *Input) check(ctx context.Context, q db.Querier, actor *authz.Actor, fe
 		fe.Add("completion_sessions", "完成标准（节数）不能多于计划节数")
 	}
 	in.StartsOn, in.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
-	if !validDate(in.StartsOn) {
+	if !cst.IsDate(in.StartsOn) {
 		fe.Add("starts_on", "请填写开始日期（年-月-日）")
 	}
-	if !validDate(in.EndsOn) {
+	if !cst.IsDate(in.EndsOn) {
 		fe.Add("ends_on", "请填写结束日期（年-月-日）")
-	} else if validDate(in.StartsOn) && in.EndsOn < in.StartsOn {
+	} else if cst.IsDate(in.StartsOn) && in.EndsOn < in.StartsOn {
 		fe.Add("ends_on", "结束日期不能早于开始日期")
 	}
 	id := strings.TrimSpace(in.OrgID)
@@ -513,7 +498,7 @@ func Cancel(ctx context.Context, tx *db.Tx, actor *authz.Actor, id string, versi
 		return g, apperr.New(apperr.BadRequest, "小组%s，不能取消", g.StageLabel)
 	}
 	fe := apperr.Fields{}
-	reason = trimLen(fe, "reason", "取消原因", reason, 200, true)
+	reason = validate.Text(fe, "reason", "取消原因", reason, 200, true)
 	if err := fe.Err(); err != nil {
 		return g, err
 	}

@@ -178,13 +178,13 @@ func AddMember(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *auth
 			in.Name = r.Name
 		}
 	} else {
-		in.Name = trimLen(fe, "name", "姓名", in.Name, 30, true)
+		in.Name = validate.Text(fe, "name", "姓名", in.Name, 30, true)
 		if in.Contact != "" && !validate.Phone(in.Contact) {
 			fe.Add("contact", validate.PhoneMessage)
 		}
 	}
 	in.JoinedOn = strings.TrimSpace(in.JoinedOn)
-	if !validDate(in.JoinedOn) {
+	if !cst.IsDate(in.JoinedOn) {
 		fe.Add("joined_on", "请填写加入日期（年-月-日）")
 	} else if in.JoinedOn > cst.Today() {
 		fe.Add("joined_on", "加入日期不能晚于今天")
@@ -274,7 +274,7 @@ func SetLeft(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.
 	day = strings.TrimSpace(day)
 	if day != "" {
 		switch {
-		case !validDate(day):
+		case !cst.IsDate(day):
 			return m, apperr.Fields{"left_on": "请填写退出日期（年-月-日）"}.Err()
 		case day < m.JoinedOn:
 			return m, apperr.Fields{"left_on": "退出日期不能早于加入日期（" + m.JoinedOn + "）"}.Err()

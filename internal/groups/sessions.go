@@ -16,6 +16,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/validate"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -225,7 +226,7 @@ func validTime(s string) bool {
 func (in *SessionInput) check(g Group, list []Member, numbers map[int]string, selfID string, fe apperr.Fields) {
 	in.HeldOn, in.StartTime = strings.TrimSpace(in.HeldOn), strings.TrimSpace(in.StartTime)
 	switch {
-	case !validDate(in.HeldOn):
+	case !cst.IsDate(in.HeldOn):
 		fe.Add("held_on", "请填写活动日期（年-月-日）")
 	case in.HeldOn > cst.Today():
 		fe.Add("held_on", "活动日期不能晚于今天")
@@ -249,9 +250,9 @@ func (in *SessionInput) check(g Group, list []Member, numbers map[int]string, se
 	case in.Number > g.PlannedSessions && !in.ConfirmExtra:
 		fe.Add("number", "第 "+strconv.Itoa(in.Number)+" 节超出计划节数（"+strconv.Itoa(g.PlannedSessions)+" 节），请确认加节后再保存")
 	}
-	in.Theme = trimLen(fe, "theme", "本节主题", in.Theme, 100, true)
-	in.Content = trimLen(fe, "content", "活动内容", in.Content, 4000, true)
-	in.Record = trimLen(fe, "record", "过程记录", in.Record, 8000, false)
+	in.Theme = validate.Text(fe, "theme", "本节主题", in.Theme, 100, true)
+	in.Content = validate.Text(fe, "content", "活动内容", in.Content, 4000, true)
+	in.Record = validate.Text(fe, "record", "过程记录", in.Record, 8000, false)
 	if in.ProcessStage != "" && processLabels[in.ProcessStage] == "" {
 		fe.Add("process_stage", "请选择小组发展阶段（形成、转折、成熟、结束）")
 	}
@@ -270,7 +271,7 @@ func (in *SessionInput) check(g Group, list []Member, numbers map[int]string, se
 			fe.Add("attendance", pos+"：成员“"+m.Name+"”重复")
 		case attendanceLabels[a.Status] == "":
 			fe.Add("attendance", pos+"：请选择出席、缺席或请假")
-		case validDate(in.HeldOn) && !m.Active(in.HeldOn):
+		case cst.IsDate(in.HeldOn) && !m.Active(in.HeldOn):
 			fe.Add("attendance", pos+"：“"+m.Name+"”在 "+in.HeldOn+" 不是本小组成员（加入 "+m.JoinedOn+"，退出 "+m.LeftOn+"）")
 		}
 		seen[m.ID] = true

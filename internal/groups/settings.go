@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 // DefaultLockDays is how many days after a session its record stays
@@ -163,7 +164,7 @@ func AddScale(ctx context.Context, tx *db.Tx, actor *authz.Actor, in Scale) (Sca
 		return Scale{}, err
 	}
 	fe := apperr.Fields{}
-	in.Name = trimLen(fe, "name", "量表名称", in.Name, 60, true)
+	in.Name = validate.Text(fe, "name", "量表名称", in.Name, 60, true)
 	var items []string
 	for _, it := range in.Items {
 		if it = strings.TrimSpace(it); it != "" {
