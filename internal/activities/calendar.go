@@ -197,7 +197,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ac
 		if u.Kind == org.KindStation || u.Kind == org.KindRoom {
 			c.Add("a.org_id = ?", u.ID)
 		} else {
-			c.Add("o.path LIKE ?", u.Path+"%")
+			sc, sa := authz.SubtreeCond(q.Dialect(), "o.path", u.Path)
+			c.Add(sc, sa...)
 		}
 	}
 	if f.Month != "" {
@@ -372,8 +373,9 @@ func CountyGrid(ctx context.Context, q db.Querier, actor *authz.Actor, orgID str
 		g.Months = append(g.Months, y+"-"+twoDigits(i))
 		g.Totals = append(g.Totals, Cell{Month: y + "-" + twoDigits(i)})
 	}
-	rows, err := q.Query(ctx, `SELECT id, name, path FROM org_units WHERE path LIKE ? AND kind = ? AND active = 1 ORDER BY division_code, name`,
-		u.Path+"%", org.KindStation)
+	under, underArgs := authz.SubtreeCond(q.Dialect(), "path", u.Path)
+	rows, err := q.Query(ctx, `SELECT id, name, path FROM org_units WHERE `+under+` AND kind = ? AND active = 1 ORDER BY division_code, name`,
+		append(underArgs, org.KindStation)...)
 	type st struct{ id, name, path string }
 	stations, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (s st, err error) {
 		err = r.Scan(&s.id, &s.name, &s.path)
@@ -393,8 +395,9 @@ func CountyGrid(ctx context.Context, q db.Querier, actor *authz.Actor, orgID str
 	}
 	// The month counts per org node (act_month_counts), folded into
 	// stations: a room's path starts with its station's.
+	oUnder, oArgs := authz.SubtreeCond(q.Dialect(), "o.path", u.Path)
 	rows, err = q.Query(ctx, `SELECT o.path, c.month, c.planned, c.held FROM org_units o JOIN act_month_counts c ON c.org_id = o.id
-		WHERE o.path LIKE ? AND c.month >= ? AND c.month <= ?`, u.Path+"%", y+"-01", y+"-12")
+		WHERE `+oUnder+` AND c.month >= ? AND c.month <= ?`, append(oArgs, y+"-01", y+"-12")...)
 	type hit struct {
 		path, month   string
 		planned, held int

@@ -337,10 +337,8 @@ func underNode(ctx context.Context, q db.Querier, actor *authz.Actor, orgID, col
 			return "", nil, err
 		}
 	}
-	if q.Dialect() == db.SQLite {
-		return column + " IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", []any{path, path + "\x7f"}, nil
-	}
-	return column + " IN (SELECT id FROM org_units WHERE path LIKE ?)", []any{path + "%"}, nil
+	sc, sa := authz.SubtreeCond(q.Dialect(), "path", path)
+	return column + " IN (SELECT id FROM org_units WHERE " + sc + ")", sa, nil
 }
 
 // stationShort is a station's short name for case numbers: 朝歌街道社工站 → 朝歌.

@@ -11,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
 )
@@ -133,14 +134,13 @@ func OpenCase(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz
 		return Case{}, false, err
 	}
 	// The case belongs to the client's station (a room's client: its station).
-	var orgID, orgName string
-	nodes := pathIDs(person.OrgPath)
-	err = tx.QueryRow(ctx, `SELECT o.id, o.name FROM org_units o WHERE o.kind = 'station' AND o.id IN (`+db.Placeholders(len(nodes))+`) ORDER BY LENGTH(o.path) DESC LIMIT 1`,
-		anyArgs(nodes)...).Scan(&orgID, &orgName)
-	if errors.Is(err, sql.ErrNoRows) {
-		orgID, orgName = person.OrgID, person.OrgName
-	} else if err != nil {
+	st, err := org.StationOf(ctx, tx, person.OrgPath)
+	if err != nil {
 		return Case{}, false, err
+	}
+	orgID, orgName := st.ID, st.Name
+	if st.ID == "" { // a person registered above the stations
+		orgID, orgName = person.OrgID, person.OrgName
 	}
 	s, err := SettingsFor(ctx, tx, person.OrgPath)
 	if err != nil {

@@ -218,7 +218,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Gr
 		if err != nil {
 			return nil, 0, apperr.Fields{"org_id": "站点不存在"}.Err()
 		}
-		c.Add("o.path LIKE ?", u.Path+"%")
+		sc, sa := authz.SubtreeCond(q.Dialect(), "o.path", u.Path)
+		c.Add(sc, sa...)
 	}
 	if f.Stage != "" {
 		c.Add("g.stage = ?", f.Stage)

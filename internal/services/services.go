@@ -634,7 +634,8 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Re
 			}
 			return nil, 0, err
 		}
-		c.Add("o.path LIKE ?", path+"%")
+		sc, sa := authz.SubtreeCond(q.Dialect(), "o.path", path)
+		c.Add(sc, sa...)
 	}
 	if f.Kind != "" {
 		c.Add("s.kind = ?", f.Kind)

@@ -51,8 +51,9 @@ func LinkAccount(ctx context.Context, tx db.Querier, userID string) (Staff, erro
 	default:
 		return s, nil
 	}
+	sc, sa := authz.SubtreeCond(tx.Dialect(), "o.path", path)
 	rows, err := tx.Query(ctx, `SELECT p.id FROM `+table+` p JOIN org_units o ON o.id = p.org_id
-		WHERE p.user_id IS NULL AND p.status = 'active' AND p.name = ? AND o.path LIKE ? LIMIT 2`, name, path+"%")
+		WHERE p.user_id IS NULL AND p.status = 'active' AND p.name = ? AND `+sc+` LIMIT 2`, append([]any{name}, sa...)...)
 	found, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (id string, err error) {
 		err = r.Scan(&id)
 		return id, err
