@@ -49,3 +49,13 @@ func TestBadTextAndPagingRefused(t *testing.T) {
 		t.Errorf("limit=200: %d %s", res.Status, res.Body)
 	}
 }
+
+// A malformed JSON body is refused in Chinese, without Go's English text.
+func TestMalformedJSONMessageIsChinese(t *testing.T) {
+	env := apptest.Start(t)
+	api := env.APILoginDemo("admin")
+	res := api.Request("POST", "/api/v1/recipients", "application/json", strings.NewReader(`{"name": }`))
+	if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "JSON 格式错误") || strings.Contains(res.Body, "invalid character") {
+		t.Fatalf("%d %s", res.Status, res.Body)
+	}
+}

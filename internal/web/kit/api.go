@@ -49,7 +49,11 @@ func (c *Ctx) DecodeJSON(v any) error {
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return &apperr.Error{Kind: apperr.BadRequest, Message: "不认识的字段：" + name, Fields: map[string]string{name: "不认识的字段"}}
 		default:
-			return apperr.New(apperr.BadRequest, "JSON 格式错误：%v", err)
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				return apperr.New(apperr.BadRequest, "JSON 格式错误（第 %d 字节附近）", se.Offset)
+			}
+			return apperr.New(apperr.BadRequest, "JSON 格式错误，请检查请求体")
 		}
 	}
 	if dec.More() {

@@ -401,7 +401,7 @@ func parseForm(r *http.Request, limit int64) error {
 		return err
 	}
 	if err != nil {
-		return apperr.New(apperr.BadRequest, "表单内容无法读取：%v", err)
+		return apperr.New(apperr.BadRequest, "表单内容无法读取，请刷新页面后重新提交")
 	}
 	return nil
 }
