@@ -165,7 +165,7 @@ func (s *Handlers) showPage(c *kit.Ctx, id string, f *kit.Form) (*kit.Page, erro
 		}
 	}
 	if f == nil {
-		f = kit.NewForm(map[string]string{"joined_on": cst.Today()})
+		f = kit.NewCreateForm(map[string]string{"joined_on": cst.Today()}) // the add-member form's id
 	}
 	return &kit.Page{Title: g.Name, Form: f, Data: map[string]any{"G": g, "Members": members, "Sessions": sessions, "E": e, "People": people,
 		"Attendance": groups.Percent(e.AttendanceRate), "Completion": groups.Percent(e.CompletionRate), "Goals": groups.Percent(e.GoalRate),
@@ -232,7 +232,7 @@ func (s *Handlers) Finish(c *kit.Ctx) error {
 func (s *Handlers) AddMember(c *kit.Ctx) error {
 	id := c.PathValue("id")
 	return s.act(c, id, func(tx *db.Tx, f *kit.Form) error {
-		_, err := groups.AddMember(c.Context(), tx, s.App.Keys, c.Actor, id, groups.MemberInput{RecipientID: f.Get("recipient_id"), Name: f.Get("name"),
+		_, err := groups.AddMember(c.Context(), tx, s.App.Keys, c.Actor, id, groups.MemberInput{ID: f.Get("id"), RecipientID: f.Get("recipient_id"), Name: f.Get("name"),
 			Contact: f.Get("contact"), JoinedOn: f.Get("joined_on")})
 		return err
 	}, "已加入小组")
@@ -290,7 +290,7 @@ func (s *Handlers) NewSession(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := kit.NewForm(map[string]string{"held_on": cst.Today(), "start_time": "09:00", "minutes": "90", "number": strconv.Itoa(g.SessionsHeld + 1)})
+	f := kit.NewCreateForm(map[string]string{"held_on": cst.Today(), "start_time": "09:00", "minutes": "90", "number": strconv.Itoa(g.SessionsHeld + 1)})
 	p, err := s.sessionPage(c, g, f, nil)
 	if err != nil {
 		return err
@@ -299,7 +299,7 @@ func (s *Handlers) NewSession(c *kit.Ctx) error {
 }
 
 func sessionFrom(f *kit.Form) groups.SessionInput {
-	in := groups.SessionInput{Number: atoi(f.Get("number")), HeldOn: f.Get("held_on"), StartTime: f.Get("start_time"), Minutes: atoi(f.Get("minutes")),
+	in := groups.SessionInput{ID: f.Get("id"), Number: atoi(f.Get("number")), HeldOn: f.Get("held_on"), StartTime: f.Get("start_time"), Minutes: atoi(f.Get("minutes")),
 		Theme: f.Get("theme"), Content: f.Get("content"), ProcessStage: f.Get("process_stage"), Record: f.Get("record"), ConfirmExtra: f.Get("confirm_extra") == "1"}
 	for k, v := range f.Values {
 		if id, ok := strings.CutPrefix(k, "att_"); ok && v != "" {
