@@ -55,18 +55,34 @@ func takeSnapshot(ctx context.Context, a *app.App, day string) (n int, err error
 // value a past period reads.
 const snapshotEvery = time.Hour
 
+// rollEvery is how often a running server checks the date for the
+// rollups' children line (recipients.RollChildCutoff): a minute after
+// midnight at most, the people who have turned ChildAge are counted in
+// their new class.
+const rollEvery = time.Minute
+
 // keepSnapshots refreshes today's snapshot at start and every
-// snapshotEvery until ctx ends, and closes done when it has stopped.
+// snapshotEvery (and at the first check of a new day), moves the
+// rollups' children line when the day changes, until ctx ends, and
+// closes done when it has stopped.
 func keepSnapshots(ctx context.Context, a *app.App, log *slog.Logger, done chan<- struct{}) {
 	defer close(done)
-	t := time.NewTicker(snapshotEvery)
+	t := time.NewTicker(rollEvery)
 	defer t.Stop()
+	var last time.Time
+	lastDay := ""
 	for {
+		if err := a.RollChildCutoff(ctx); err != nil && ctx.Err() == nil {
+			log.Error("children line of the rollups", "err", err)
+		}
 		day := cst.Today()
-		if n, err := takeSnapshot(ctx, a, day); err != nil && ctx.Err() == nil {
-			log.Error("snapshot of stock figures", "day", day, "err", err)
-		} else if err == nil {
-			log.Debug("snapshot of stock figures", "day", day, "values", n)
+		if day != lastDay || time.Since(last) >= snapshotEvery {
+			if n, err := takeSnapshot(ctx, a, day); err != nil && ctx.Err() == nil {
+				log.Error("snapshot of stock figures", "day", day, "err", err)
+			} else if err == nil {
+				log.Debug("snapshot of stock figures", "day", day, "values", n)
+			}
+			last, lastDay = time.Now(), day
 		}
 		select {
 		case <-ctx.Done():

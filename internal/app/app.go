@@ -21,6 +21,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/backup"
 	"github.com/shegong/shegong/internal/casework"
+	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/exports"
@@ -132,6 +133,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	a := &App{Cfg: cfg, Log: log, DB: d, Keys: keys}
+	// The rollups' children line is today's before anyone reads a figure.
+	if err := a.RollChildCutoff(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("children line of the rollups: %w", err)
+	}
 	if err := d.Optimize(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("optimize: %w", err)
@@ -158,6 +164,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Exports = &exports.Runner{DB: d, Store: exports.Store{Dir: cfg.ExportsDir(), Keys: keys}, Actor: a.exportActor, Log: log}
 	a.Exports.Start()
 	return a, nil
+}
+
+// RollChildCutoff moves the rollups' children line to today's
+// (recipients.RollChildCutoff) in a short write transaction; a no-op
+// read when it already is.
+func (a *App) RollChildCutoff(ctx context.Context) error {
+	return a.DB.InTx(ctx, func(tx *db.Tx) error {
+		n, err := recipients.RollChildCutoff(ctx, tx, cst.Now())
+		if n > 0 {
+			a.Log.Info("people counted in a new class of the children rule", "people", n)
+		}
+		return err
+	})
 }
 
 // OpenKeys loads the keys of cfg and checks them against the migrated

@@ -24,8 +24,17 @@
 // the actor's scope: Scope resolves and checks the node (nil actor:
 // Forbidden; a node outside the scope: OutOfScope), Node.Cond is the SQL
 // condition a module adds on an org path column. Values count every
-// record of the subtree whatever the actor's role; drill-downs are the
+// record of the subtree whatever the actor's role, except figures marked
+// ChildrenRule, which count what the role may list; drill-downs are the
 // module's to guard (its read permission, the children rule).
+//
+// # Rollups
+//
+// A figure over a large table (people in care, visits due) reads a
+// rollup its module keeps in the writing transaction, by triggers on the
+// table: counts per org node for every ancestor (org_ancestors) and per
+// visibility class, so a province's value is a few rows. See
+// recipients.CountInCare and the visits module's due_counts.
 package figures
 
 import (
@@ -83,7 +92,13 @@ type Figure struct {
 	Scale  int64  // the Value is in 1/Scale of Unit (60: minutes of an hour); 0 means 1
 	Kind   Kind
 	Module string // the owning module, e.g. "visits"
-	Value  ValueFunc
+	// ChildrenRule: the figure counts, and its drill-down lists, only the
+	// people the actor's role may see listed (the children rule of
+	// internal/recipients), so a role that may not see children counts
+	// fewer. Otherwise a figure counts every record of the subtree and its
+	// drill-down shows the children it counts without name or link.
+	ChildrenRule bool
+	Value        ValueFunc
 	// Records is the drill-down; nil when a figure has none.
 	Records RecordsFunc
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/recipients"
 )
 
 func actorAt(t *testing.T, a *app.App, role authz.Role, code string, kind org.Kind) *authz.Actor {
@@ -26,6 +27,16 @@ func actorAt(t *testing.T, a *app.App, role authz.Role, code string, kind org.Ki
 }
 
 // allRecords reads every page of a drill-down.
+// birthOf is a recipient's birth date ("" when none).
+func birthOf(t *testing.T, a *app.App, id string) string {
+	t.Helper()
+	var birth string
+	if err := a.DB.QueryRow(context.Background(), `SELECT birth_date FROM recipients WHERE id = ?`, id).Scan(&birth); err != nil {
+		t.Fatalf("birth date of %s: %v", id, err)
+	}
+	return birth
+}
+
 func allRecords(t *testing.T, q db.Querier, actor *authz.Actor, key string, p figures.Period, orgID string) ([]figures.Record, int) {
 	t.Helper()
 	var out []figures.Record
@@ -141,27 +152,42 @@ func TestDrillDownEqualsValue(t *testing.T) {
 		}
 	}
 
-	// The evaluator may not see children: the same people are counted,
-	// the children are listed without name or link.
+	// The evaluator may not see children. A figure that counts by the
+	// children rule (ChildrenRule: people in care, the due figures) counts
+	// and lists only the people the role may see, so its value is the
+	// administrator's less the children; any other lists the children it
+	// counts without name or link.
 	month := figures.Current(figures.Month)
-	all, _ := allRecords(t, a.DB, admin, "recipients.in_care", month, admin.OrgID)
-	masked, _ := allRecords(t, a.DB, evaluator, "recipients.in_care", month, admin.OrgID)
-	hidden := 0
-	for _, r := range masked {
-		if r.Link == "" {
-			hidden++
-			if r.ID != "" || strings.Contains(r.Label, "·") {
-				t.Errorf("hidden child shows %+v", r)
+	for _, key := range []string{"recipients.in_care", "visits.overdue", "visits.never", "visits.people"} {
+		f, _ := figures.Get(key)
+		all, _ := allRecords(t, a.DB, admin, key, month, admin.OrgID)
+		masked, _ := allRecords(t, a.DB, evaluator, key, month, admin.OrgID)
+		hidden := 0
+		for _, r := range masked {
+			if r.Link == "" {
+				hidden++
+				if r.ID != "" || strings.Contains(r.Label, "·") {
+					t.Errorf("%s: hidden child shows %+v", key, r)
+				}
 			}
 		}
-	}
-	for _, r := range all {
-		if r.Link == "" {
-			t.Errorf("the administrator sees a hidden row %+v", r)
+		children := 0
+		for _, r := range all {
+			if r.Link == "" {
+				t.Errorf("%s: the administrator sees a hidden row %+v", key, r)
+			}
+			if recipients.Hidden(evaluator, birthOf(t, a, r.ID)) {
+				children++
+			}
 		}
-	}
-	if hidden == 0 || len(all) != len(masked) {
-		t.Errorf("children rule: %d hidden of %d (administrator %d)", hidden, len(masked), len(all))
+		switch {
+		case children == 0:
+			t.Errorf("%s: the demo county counts no child", key)
+		case f.ChildrenRule && (hidden != 0 || len(masked) != len(all)-children):
+			t.Errorf("%s: evaluator lists %d (%d hidden), administrator %d of whom %d children", key, len(masked), hidden, len(all), children)
+		case !f.ChildrenRule && (hidden != children || len(masked) != len(all)):
+			t.Errorf("%s: %d hidden of %d (administrator %d, %d children)", key, hidden, len(masked), len(all), children)
+		}
 	}
 
 	// A leader sees the figures, not the people behind them.

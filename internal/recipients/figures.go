@@ -12,8 +12,8 @@ import (
 // The registry's figures (期间指标): people in care (a stock) and people
 // registered in the period (a flow, by the instant the record was made).
 func init() {
-	figures.Register(figures.Figure{Key: "recipients.in_care", Label: "在册服务对象", Unit: "人", Kind: figures.Stock, Module: "recipients",
-		Value: countFigure(inCareWhere), Records: listFigure(inCareWhere, "r.name, r.id")})
+	figures.Register(figures.Figure{Key: "recipients.in_care", ChildrenRule: true, Label: "在册服务对象", Unit: "人", Kind: figures.Stock, Module: "recipients",
+		Value: inCareFigure, Records: listFigure(inCareWhere, "r.name, r.id")})
 	figures.Register(figures.Figure{Key: "recipients.registered", Label: "新登记服务对象", Unit: "人", Kind: figures.Flow, Module: "recipients",
 		Value: countFigure(registeredWhere), Records: listFigure(registeredWhere, "r.created_at, r.id")})
 }
@@ -40,9 +40,23 @@ func subtreeWhere(ctx context.Context, q db.Querier, actor *authz.Actor, orgID s
 	return c, nil
 }
 
+// inCareFigure reads the rollup recipient_counts: the people in care
+// under the node that the actor's role counts (CountsClass), who are the
+// people its lists show (inCareWhere's drill-down applies the same rule).
+func inCareFigure(ctx context.Context, q db.Querier, actor *authz.Actor, _ figures.Period, orgID string) (int64, error) {
+	n, err := figures.Scope(ctx, q, actor, orgID)
+	if err != nil {
+		return 0, err
+	}
+	return CountInCare(ctx, q, actor, n.ID)
+}
+
 func inCareWhere(ctx context.Context, q db.Querier, actor *authz.Actor, _ figures.Period, orgID string) (db.Conds, error) {
 	c, err := subtreeWhere(ctx, q, actor, orgID)
 	c.Add(InCareCond("r"))
+	if cond, args := VisibleCond(actor, "r"); cond != "" {
+		c.Add(cond, args...)
+	}
 	return c, err
 }
 

@@ -145,8 +145,11 @@ const ChildAge = 14
 
 // ChildCutoff is the latest birth date of someone who is ChildAge or
 // older today (China date): born after it means a child.
-func ChildCutoff() string {
-	y, m, d := cst.Now().Date()
+func ChildCutoff() string { return ChildCutoffOn(cst.Now()) }
+
+// ChildCutoffOn is the ChildCutoff of the China date of now.
+func ChildCutoffOn(now time.Time) string {
+	y, m, d := now.In(cst.Loc).Date()
 	t := time.Date(y-ChildAge, m, d, 0, 0, 0, 0, time.UTC)
 	if t.Month() != m { // 29 February in a common year: the 28th is the last day that counts
 		t = time.Date(y-ChildAge, m+1, 0, 0, 0, 0, 0, time.UTC)

@@ -132,7 +132,12 @@ type DueFilter struct {
 // alias, for the people in care: the one definition of overdue, due this
 // week and never visited, which the lists, counts and figures share.
 func WindowCond(w Window, alias, today, weekEnd string) (string, []any) {
-	due := alias + ".next_visit_due"
+	return windowOn(alias+".next_visit_due", w, today, weekEnd)
+}
+
+// windowOn is WindowCond on any column holding a next visit due date
+// (” = never visited): the recipients' own, or the rollup's (due_counts).
+func windowOn(due string, w Window, today, weekEnd string) (string, []any) {
 	switch w {
 	case WindowOverdue:
 		return due + " > '' AND " + due + " < ?", []any{today}

@@ -19,12 +19,13 @@ func init() {
 		Value: visitsMade, Records: visitsMadeRecords})
 	figures.Register(figures.Figure{Key: "visits.people", Label: "探访人数", Unit: "人", Kind: figures.Flow, Module: "visits",
 		Value: peopleVisited, Records: peopleVisitedRecords})
-	figures.Register(figures.Figure{Key: "visits.overdue", Label: "逾期未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.overdue", ChildrenRule: true, Label: "逾期未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
 		Value: dueFigure(WindowOverdue), Records: dueRecords(WindowOverdue)})
-	figures.Register(figures.Figure{Key: "visits.due_week", Label: "本周到期待探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.due_week", ChildrenRule: true, Label: "本周到期待探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
 		Value: dueFigure(WindowWeek), Records: dueRecords(WindowWeek)})
-	figures.Register(figures.Figure{Key: "visits.never", Label: "从未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.never", ChildrenRule: true, Label: "从未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
 		Value: dueFigure(WindowNever), Records: dueRecords(WindowNever)})
+	recipients.OnChildCutoff(moveDueCounts)
 }
 
 // visitsIn are the conditions on a visit v (with its org node o) made in
@@ -129,22 +130,49 @@ func dueIn(ctx context.Context, q db.Querier, actor *authz.Actor, w Window, orgI
 	now := cst.Now()
 	wc, wargs := WindowCond(w, "r", now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout))
 	c.Add(wc, wargs...)
+	if cond, args := visibleCond(actor, "r"); cond != "" {
+		c.Add(cond, args...) // the people the figure counts for this role (CountsClass)
+	}
 	return c, nil
 }
 
 // As DueList: the org nodes first, each with its (org, status, due) range.
 const dueFrom = ` FROM org_units o CROSS JOIN recipients r`
 
+// dueFigure reads the rollup due_counts: the people in care under the
+// node, of the classes the actor's role counts, whose due date lies in
+// the window today.
 func dueFigure(w Window) figures.ValueFunc {
 	return func(ctx context.Context, q db.Querier, actor *authz.Actor, _ figures.Period, orgID string) (int64, error) {
-		c, err := dueIn(ctx, q, actor, w, orgID)
+		n, err := figures.Scope(ctx, q, actor, orgID)
 		if err != nil {
 			return 0, err
 		}
-		var n int64
-		err = q.QueryRow(ctx, `SELECT COUNT(*)`+dueFrom+` WHERE r.org_id = o.id AND `+c.Expr(), c.Args()...).Scan(&n)
-		return n, err
+		now := cst.Now()
+		wc, wargs := windowOn("due", w, now.Format(cst.DateLayout), WeekEnd(now).Format(cst.DateLayout))
+		var v int64
+		err = q.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM due_counts WHERE node_id = ? AND hidden <= ? AND `+wc,
+			append([]any{n.ID, recipients.CountsClass(actor)}, wargs...)...).Scan(&v)
+		return v, err
 	}
+}
+
+// moveDueCounts keeps due_counts' classes when the children line moves
+// (recipients.RollChildCutoff): the people in care born in (from, to]
+// leave their old class for the new one.
+func moveDueCounts(ctx context.Context, tx *db.Tx, from, to string, hidden int) error {
+	for _, step := range []struct{ class, sign int }{{1 - hidden, -1}, {hidden, 1}} {
+		if _, err := tx.Exec(ctx, `INSERT INTO due_counts (node_id, hidden, due, n)
+			SELECT a.ancestor_id, CAST(? AS INTEGER), t.due, SUM(t.n) * CAST(? AS BIGINT) FROM (
+				SELECT org_id, next_visit_due AS due, COUNT(*) AS n FROM recipients
+				WHERE birth_date > ? AND birth_date <= ? AND `+recipients.InCareCond("recipients")+` GROUP BY org_id, next_visit_due
+			) t JOIN org_ancestors a ON a.org_id = t.org_id GROUP BY a.ancestor_id, t.due
+			ON CONFLICT (node_id, hidden, due) DO UPDATE SET n = due_counts.n + excluded.n`,
+			step.class, step.sign, from, to); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func dueRecords(w Window) figures.RecordsFunc {

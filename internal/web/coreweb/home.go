@@ -53,7 +53,7 @@ func (s *Handlers) HomeNetwork(c *kit.Ctx) (*kit.HomeSection, error) {
 	sec := &kit.HomeSection{Key: "network", Title: "服务网络", Order: 50}
 	if c.Actor.Can(authz.PermFiguresRead) {
 		for _, k := range []org.Kind{org.KindStation, org.KindRoom} {
-			fc, err := kit.FigureCard(c, "network."+string(k)+"s", k.Label()+"（运行中）", "/network/"+string(k)+"s", figures.Month, false)
+			fc, err := kit.FigureCard(c, "network."+string(k)+"s", k.Label()+"（运行中）", "/network/"+string(k)+"s", figures.Month)
 			if err != nil {
 				return nil, err
 			}

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/figures"
 )
 
@@ -45,12 +44,12 @@ func (s *Server) HomeSections(c *Ctx) ([]HomeSection, error) {
 
 // FigureCard is a home-page card whose value is a period figure
 // (internal/figures) for the current period of the given kind (a stock
-// is its live value) and the actor's own org node, so the
-// home page, the figures page and the reports give the same number. A
-// person-counting figure counts children the actor's role may not see
-// listed; for such a role the card links to the figure's own records
-// instead of list, so the number always equals the list it opens.
-func FigureCard(c *Ctx, key, label, list string, period figures.PeriodKind, countsPeople bool) (HomeCard, error) {
+// is its live value) and the actor's own org node, so the home page, the
+// figures page and the reports give the same number. The card opens
+// list, the page listing what the figure counts for this actor (a figure
+// of people marked ChildrenRule counts exactly the people the role's
+// lists show), or the figure's own drill-down when list is "".
+func FigureCard(c *Ctx, key, label, list string, period figures.PeriodKind) (HomeCard, error) {
 	f, ok := figures.Get(key)
 	if !ok {
 		return HomeCard{}, fmt.Errorf("home card: no figure %q", key)
@@ -63,7 +62,7 @@ func FigureCard(c *Ctx, key, label, list string, period figures.PeriodKind, coun
 	if f.Per() > 1 {
 		value = strconv.FormatFloat(float64(raw)/float64(f.Per()), 'f', 1, 64)
 	}
-	if countsPeople && !c.Actor.Can(authz.PermRecipientsChildren) || list == "" {
+	if list == "" {
 		list = "/figures/" + key
 	}
 	return HomeCard{Label: label, Value: value, Link: list}, nil

@@ -47,7 +47,7 @@ func (s *Handlers) HomeRecipients(c *kit.Ctx) (*kit.HomeSection, error) {
 		return nil
 	}
 	if c.Actor.Can(authz.PermFiguresRead) {
-		fc, err := kit.FigureCard(c, "recipients.in_care", "在册服务对象", "/recipients?status=active", figures.Month, true)
+		fc, err := kit.FigureCard(c, "recipients.in_care", "在册服务对象", "/recipients?status=active", figures.Month)
 		if err != nil {
 			return nil, err
 		}

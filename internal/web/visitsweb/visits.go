@@ -637,7 +637,7 @@ func (s *Handlers) HomeVisits(c *kit.Ctx) (*kit.HomeSection, error) {
 		if c.Actor.Can(authz.PermVisitsRead) {
 			list = "/visits/due?window=" + w.window
 		}
-		card, err := kit.FigureCard(c, w.key, w.label, list, figures.Month, true)
+		card, err := kit.FigureCard(c, w.key, w.label, list, figures.Month)
 		if err != nil {
 			return nil, err
 		}

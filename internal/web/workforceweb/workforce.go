@@ -1048,7 +1048,7 @@ func (s *Handlers) HomeWorkforce(c *kit.Ctx) (*kit.HomeSection, error) {
 		{"workforce.certified", "持证社工", "/workforce/workers?level=any&status=active", figures.Month},
 		{"workforce.volunteer_hours", "今年志愿服务（小时）", "/workforce/volunteers", figures.Year},
 	} {
-		card, err := kit.FigureCard(c, fc.key, fc.label, fc.link, fc.period, false)
+		card, err := kit.FigureCard(c, fc.key, fc.label, fc.link, fc.period)
 		if err != nil {
 			return nil, err
 		}
