@@ -9,6 +9,7 @@ import (
 
 	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
@@ -47,7 +48,7 @@ func b64(seed byte) string {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, figures.Module, activities.Module)
+	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, figures.Module, attach.Module, activities.Module)
 	keys, err := secure.Parse([]byte("index " + b64(1) + "\nkey 1 " + b64(2) + "\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -150,21 +150,10 @@ func (s *Handlers) Show(c *kit.Ctx) error {
 		"Photos": s.photos(c, a.ID)}})
 }
 
-// Attachment owners: photos of an activity, and scans of its sign-in
-// sheet (internal/web/coreweb/attachments.go serves both through Get).
-const (
-	EntityPhoto  = "activity"
-	EntitySignin = "activity_signin"
-)
-
-func attachOwner(a activities.Activity, entity string) attach.Owner {
-	return attach.Owner{Entity: entity, ID: a.ID, OrgPath: a.OrgPath}
-}
-
 // photos are the activity's photos and sign-in scans.
 func (s *Handlers) photos(c *kit.Ctx, id string) map[string][]attach.Attachment {
 	out := map[string][]attach.Attachment{}
-	for _, e := range []string{EntityPhoto, EntitySignin} {
+	for _, e := range []string{activities.EntityPhoto, activities.EntitySignin} {
 		if list, err := s.App.Attach.List(c.Context(), c.DB(), e, id); err == nil {
 			out[e] = list
 		}
@@ -332,26 +321,15 @@ func (s *Handlers) Archive(c *kit.Ctx) error {
 	}, "活动已归档")
 }
 
-// Photo adds a photo or a scan of the sign-in sheet.
+// Photo adds a photo or a scan of the sign-in sheet (activities.AddPhoto).
 func (s *Handlers) Photo(c *kit.Ctx) error {
 	id := c.PathValue("id")
-	a, err := activities.Get(c.Context(), c.DB(), c.Actor, id)
+	_, fh, err := c.R.FormFile(activities.PhotoField)
 	if err != nil {
-		return err
-	}
-	if !a.Recordable() {
-		return apperr.New(apperr.BadRequest, "活动%s，不能再添加照片", a.StatusLabel)
-	}
-	_, fh, err := c.R.FormFile("photo")
-	if err != nil {
-		return apperr.Fields{"photo": "请选择照片"}.Err()
-	}
-	entity := EntityPhoto
-	if c.R.FormValue("kind") == "signin" {
-		entity = EntitySignin
+		return apperr.Fields{activities.PhotoField: "请选择照片"}.Err()
 	}
 	err = c.Write(func(tx *db.Tx) error {
-		_, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attachOwner(a, entity), "photo", fh)
+		_, err := activities.AddPhoto(c.Context(), tx, s.App.Attach, c.Actor, id, c.R.FormValue("kind") == "signin", fh)
 		return err
 	})
 	if err != nil {
