@@ -9,6 +9,7 @@ import (
 
 	"github.com/shegong/shegong/internal/activities"
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/attach"
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/auth"
 	"github.com/shegong/shegong/internal/authz"
@@ -47,7 +48,7 @@ func b64(seed byte) string {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, figures.Module, activities.Module)
+	d := dbtest.Open(t, audit.Module, org.Module, auth.Module, workforce.Module, recipients.Module, services.Module, figures.Module, attach.Module, activities.Module)
 	keys, err := secure.Parse([]byte("index " + b64(1) + "\nkey 1 " + b64(2) + "\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -492,4 +493,30 @@ func createVolunteer(ctx context.Context, d *db.DB, keys *secure.Keyring, in wor
 		return err
 	})
 	return v, err
+}
+
+// Next is what is still to be held from today through the given days;
+// List refuses a date it cannot read instead of comparing text.
+func TestNextAndListDates(t *testing.T) {
+	f := newFixture(t) // today is 2026-03-20
+	f.mustPlan("2026-03-20", "今天", activities.KindActivity)
+	f.mustPlan("2026-04-03", "两周末", activities.KindActivity)
+	f.mustPlan("2026-04-04", "两周后", activities.KindActivity)
+	gone := f.mustPlan("2026-03-25", "已取消", activities.KindActivity)
+	if _, err := f.tx2(func(tx *db.Tx) (activities.Activity, error) {
+		return activities.Cancel(f.ctx, tx, f.workerA, gone.ID, gone.Version, "下雨")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	next := activities.Next(14)
+	list, total, err := activities.List(f.ctx, f.db, f.workerA, next)
+	if err != nil || total != 2 || len(list) != 2 || list[0].Title != "今天" || list[1].Title != "两周末" {
+		t.Fatalf("next fortnight: %d %v %v", total, list, err)
+	}
+	if up, err := activities.Upcoming(f.ctx, f.db, f.workerA, 14, 1); err != nil || len(up) != 1 || up[0].Title != "今天" {
+		t.Fatalf("upcoming: %v %v", up, err)
+	}
+	_, _, err = activities.List(f.ctx, f.db, f.workerA, activities.Filter{From: "2026-3-1", To: "2026-03-32"})
+	wantField(t, err, "from")
+	wantField(t, err, "to")
 }

@@ -174,11 +174,19 @@ type Summary = Activity
 type Filter struct {
 	OrgID    string // a node: its subtree
 	Month    string // YYYY-MM: planned or held that month
-	From, To string // planned dates, inclusive
+	From, To string // planned dates (YYYY-MM-DD), inclusive
 	Kind     Kind
 	Status   Status
-	Limit    int // 1–500, 100 by default
+	Open     bool // still to be held: planned or postponed (with Status, that one only)
+	Limit    int  // 1–500, 100 by default
 	Offset   int
+}
+
+// Next selects the activities still to be held (Open) planned from
+// today through days days ahead, China time: Next(14) is what the home
+// page counts as 未来两周计划活动 and the list its card opens.
+func Next(days int) Filter {
+	return Filter{From: cst.Today(), To: cst.Now().AddDate(0, 0, days).Format(cst.DateLayout), Open: true}
 }
 
 // List is a page of activities in scope, by planned date, and the total.
@@ -207,11 +215,24 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ac
 		}
 		c.Add("a.planned_month = ?", f.Month)
 	}
+	fe := apperr.Fields{}
+	if f.From != "" && !cst.IsDate(f.From) {
+		fe.Add("from", "开始日期格式应为 年-月-日，如 2024-03-15")
+	}
+	if f.To != "" && !cst.IsDate(f.To) {
+		fe.Add("to", "结束日期格式应为 年-月-日，如 2024-03-15")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, 0, err
+	}
 	if f.From != "" {
 		c.Add("a.planned_on >= ?", f.From)
 	}
 	if f.To != "" {
 		c.Add("a.planned_on <= ?", f.To)
+	}
+	if f.Open {
+		c.Add("a.status IN (?, ?)", StatusPlanned, StatusPostponed)
 	}
 	if f.Kind != "" {
 		c.Add("a.kind = ?", f.Kind)
@@ -466,17 +487,13 @@ func CountyGrid(ctx context.Context, q db.Querier, actor *authz.Actor, orgID str
 }
 
 // Upcoming lists the activities still to be held in the actor's scope
-// from today for a number of days (activities.read), soonest first.
+// from today for a number of days (activities.read), soonest first, at
+// most limit (up to 500): the first page of List(Next(days)).
 func Upcoming(ctx context.Context, q db.Querier, actor *authz.Actor, days, limit int) ([]Activity, error) {
-	if err := actor.Require(authz.PermActivitiesRead); err != nil {
-		return nil, err
-	}
-	today := cst.Today()
-	to := cst.Now().AddDate(0, 0, days).Format(cst.DateLayout)
-	cond, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
-	rows, err := q.Query(ctx, selectActivity+` WHERE `+cond+` AND a.planned_on >= ? AND a.planned_on <= ? AND a.status IN ('planned', 'postponed')
-		ORDER BY a.planned_on, a.start_time, a.id LIMIT ?`, append(scopeArgs, today, to, limit)...)
-	return db.Collect(rows, err, scan)
+	f := Next(days)
+	f.Limit = limit
+	list, _, err := List(ctx, q, actor, f)
+	return list, err
 }
 
 // OfParticipant is the activity of a named participant's row (the

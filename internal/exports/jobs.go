@@ -192,33 +192,59 @@ func Count(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz
 // JSON for the kind's Build) for the actor; description says in Chinese
 // what the filter selects and total is the estimated rows (Count). The
 // runner picks it up (Runner.Wake makes that immediate).
-func Start(ctx context.Context, tx *db.Tx, actor *authz.Actor, kind string, params any, description string, total int) (Job, error) {
+//
+// id is the job's id: a UUIDv7 the client made when it drew the form
+// (ids.Valid; empty: a new one). The same id sent again by the same user
+// for the same kind, params and description — a double tap, a resend
+// after a lost answer — returns the job it queued (replayed true)
+// instead of queueing another, and is not counted against MaxPending.
+// Other content under an id already used is apperr.Conflict; a resend
+// after the job expired is apperr.Conflict too (ask for a new export).
+func Start(ctx context.Context, tx *db.Tx, actor *authz.Actor, id, kind string, params any, description string, total int) (job Job, replayed bool, err error) {
 	if _, err := kindFor(actor, kind); err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	if actor.UserID == "" {
-		return Job{}, apperr.ErrForbidden()
+		return Job{}, false, apperr.ErrForbidden()
+	}
+	p, err := json.Marshal(params)
+	if err != nil {
+		return Job{}, false, err
+	}
+	switch {
+	case id == "":
+		id = ids.New()
+	case !ids.Valid(id):
+		return Job{}, false, apperr.Fields{"id": "编号应为小写的 UUID"}.Err()
+	default:
+		j, err := get(ctx, tx, id)
+		switch {
+		case err == nil && (j.ownerID != actor.UserID || j.Kind != kind || j.params != string(p) || j.Description != description):
+			return Job{}, false, apperr.New(apperr.Conflict, "编号 %s 已用于另一个导出", id)
+		case err == nil && j.ExpiresAt <= cst.NowStamp():
+			return Job{}, false, apperr.New(apperr.Conflict, "这个导出已过期，请刷新页面后重新导出")
+		case err == nil:
+			return j, true, nil
+		case !apperr.Is(err, apperr.NotFound):
+			return Job{}, false, err
+		}
 	}
 	var pending int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM export_jobs WHERE owner_id = ? AND status IN (?, ?)`,
 		actor.UserID, StatusQueued, StatusRunning).Scan(&pending); err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	if pending >= MaxPending {
-		return Job{}, apperr.New(apperr.TooMany, "您已有 %d 个导出正在进行，请等其完成后再导出", pending)
-	}
-	p, err := json.Marshal(params)
-	if err != nil {
-		return Job{}, err
+		return Job{}, false, apperr.New(apperr.TooMany, "您已有 %d 个导出正在进行，请等其完成后再导出", pending)
 	}
 	now := cst.Now()
-	id := ids.New()
 	if _, err := tx.Exec(ctx, `INSERT INTO export_jobs (id, owner_id, kind, params, description, status, rows_total, org_path, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, actor.UserID, kind, string(p), description, StatusQueued, total, actor.OrgPath,
 		cst.Stamp(now), cst.Stamp(now.Add(Expiry))); err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
-	return get(ctx, tx, id)
+	j, err := get(ctx, tx, id)
+	return j, false, err
 }
 
 func get(ctx context.Context, q db.Querier, id string) (Job, error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/db/dbtest"
+	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/secure"
 )
@@ -124,7 +125,7 @@ func (f *fixture) start(t *testing.T, n int) Job {
 	var j Job
 	err = f.d.InTx(f.ctx, func(tx *db.Tx) error {
 		var err error
-		j, err = Start(f.ctx, tx, f.owner, "test_rows", testParams{N: n}, "站点：站", total)
+		j, _, err = Start(f.ctx, tx, f.owner, "", "test_rows", testParams{N: n}, "站点：站", total)
 		return err
 	})
 	if err != nil {
@@ -285,14 +286,14 @@ func TestStartNeedsTheKindsPermission(t *testing.T) {
 	f := newFixture(t)
 	volunteer := &authz.Actor{UserID: "u1", Role: authz.RoleVolunteer, OrgPath: "/o1/"}
 	err := f.d.InTx(f.ctx, func(tx *db.Tx) error {
-		_, err := Start(f.ctx, tx, volunteer, "test_rows", testParams{N: 1}, "", 1)
+		_, _, err := Start(f.ctx, tx, volunteer, "", "test_rows", testParams{N: 1}, "", 1)
 		return err
 	})
 	if !apperr.Is(err, apperr.Forbidden) {
 		t.Errorf("volunteer started an export: %v", err)
 	}
 	err = f.d.InTx(f.ctx, func(tx *db.Tx) error {
-		_, err := Start(f.ctx, tx, f.owner, "no_such_kind", testParams{N: 1}, "", 1)
+		_, _, err := Start(f.ctx, tx, f.owner, "", "no_such_kind", testParams{N: 1}, "", 1)
 		return err
 	})
 	if !apperr.Is(err, apperr.Invalid) {
@@ -303,7 +304,7 @@ func TestStartNeedsTheKindsPermission(t *testing.T) {
 		f.start(t, 1)
 	}
 	err = f.d.InTx(f.ctx, func(tx *db.Tx) error {
-		_, err := Start(f.ctx, tx, f.owner, "test_rows", testParams{N: 1}, "", 1)
+		_, _, err := Start(f.ctx, tx, f.owner, "", "test_rows", testParams{N: 1}, "", 1)
 		return err
 	})
 	if !apperr.Is(err, apperr.TooMany) {
@@ -313,6 +314,65 @@ func TestStartNeedsTheKindsPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.start(t, 1) // one finished: room for another
+}
+
+// A job carries the id its client made: the same request sent again
+// under it is the job already queued (not another, and not refused for
+// the pending limit); other content under it, another user's resend and
+// a malformed id are refused, and nothing more is queued.
+func TestStartReplaysAClientID(t *testing.T) {
+	defer func(n int) { MaxPending = n }(MaxPending)
+	MaxPending = 1
+	f := newFixture(t)
+	start := func(actor *authz.Actor, id string, n int, describe string) (Job, bool, error) {
+		var j Job
+		var replayed bool
+		err := f.d.InTx(f.ctx, func(tx *db.Tx) error {
+			var err error
+			j, replayed, err = Start(f.ctx, tx, actor, id, "test_rows", testParams{N: n}, describe, n)
+			return err
+		})
+		return j, replayed, err
+	}
+	id := ids.New()
+	first, replayed, err := start(f.owner, id, 10, "站点：站")
+	if err != nil || replayed || first.ID != id || first.Status != StatusQueued {
+		t.Fatalf("first: %+v %v %v", first, replayed, err)
+	}
+	again, replayed, err := start(f.owner, id, 10, "站点：站")
+	if err != nil || !replayed || again.ID != id || again.CreatedAt != first.CreatedAt {
+		t.Fatalf("resend: %+v %v %v", again, replayed, err)
+	}
+	for name, c := range map[string]struct {
+		actor    *authz.Actor
+		n        int
+		describe string
+		kind     apperr.Kind
+	}{
+		"other params":      {f.owner, 11, "站点：站", apperr.Conflict},
+		"other description": {f.owner, 10, "全部", apperr.Conflict},
+		"another user":      {f.other, 10, "站点：站", apperr.Conflict},
+	} {
+		if _, _, err := start(c.actor, id, c.n, c.describe); !apperr.Is(err, c.kind) {
+			t.Errorf("%s under the id: %v, want %s", name, err, c.kind)
+		}
+	}
+	if _, _, err := start(f.owner, strings.ToUpper(id), 10, "站点：站"); !apperr.Is(err, apperr.Invalid) {
+		t.Errorf("upper-case id: %v", err)
+	}
+	if _, _, err := start(f.owner, ids.New(), 10, "站点：站"); !apperr.Is(err, apperr.TooMany) {
+		t.Errorf("a second job over the limit of one: %v", err)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM export_jobs`); n != 1 {
+		t.Fatalf("%d jobs queued, want 1", n)
+	}
+	// Once the job has expired, its id is not a way to reach it.
+	if _, err := f.d.Exec(f.ctx, `UPDATE export_jobs SET expires_at = ?`, cst.NowStamp()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := start(f.owner, id, 10, "站点：站"); !apperr.Is(err, apperr.Conflict) {
+		t.Errorf("resend after expiry: %v", err)
+	}
 }
 
 func (f *fixture) count(t *testing.T, query string) int {

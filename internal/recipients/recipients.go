@@ -76,11 +76,11 @@ func init() {
 	// The stored masked copies, rebuilt by key rotation when a mask rule
 	// changes (migration 0011).
 	for _, m := range []secure.MaskedColumn{
-		{Table: "recipients", IDColumn: "id", Sealed: "id_enc", Masked: "id_masked", Mask: maskID},
-		{Table: "recipients", IDColumn: "id", Sealed: "phone_enc", Masked: "phone_masked", Mask: maskPhone},
+		{Table: "recipients", IDColumn: "id", Sealed: "id_enc", Masked: "id_masked", Mask: secure.MaskID},
+		{Table: "recipients", IDColumn: "id", Sealed: "phone_enc", Masked: "phone_masked", Mask: secure.MaskPhone},
 		{Table: "recipients", IDColumn: "id", Sealed: "hukou_address_enc", Masked: "hukou_address_masked", Mask: secure.MaskAddress},
 		{Table: "recipients", IDColumn: "id", Sealed: "current_address_enc", Masked: "current_address_masked", Mask: secure.MaskAddress},
-		{Table: "recipients", IDColumn: "id", Sealed: "guardian_phone_enc", Masked: "guardian_phone_masked", Mask: maskPhone},
+		{Table: "recipients", IDColumn: "id", Sealed: "guardian_phone_enc", Masked: "guardian_phone_masked", Mask: secure.MaskPhone},
 	} {
 		secure.RegisterMasked(m)
 	}
@@ -916,16 +916,16 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 		{"updated_at", now},
 		{"id_enc", keys.Seal(in.IDNumber)},
 		{"id_index", keys.BlindIndex("idcard", in.IDNumber)},
-		{"id_masked", maskID(in.IDNumber)},
+		{"id_masked", secure.MaskID(in.IDNumber)},
 		{"phone_enc", keys.Seal(in.Phone)},
 		{"phone_index", keys.BlindIndex("phone", in.Phone)},
-		{"phone_masked", maskPhone(in.Phone)},
+		{"phone_masked", secure.MaskPhone(in.Phone)},
 		{"hukou_address_enc", keys.Seal(in.HukouAddress)},
 		{"hukou_address_masked", secure.MaskAddress(in.HukouAddress)},
 		{"current_address_enc", keys.Seal(in.CurrentAddress)},
 		{"current_address_masked", secure.MaskAddress(in.CurrentAddress)},
 		{"guardian_phone_enc", keys.Seal(in.GuardianPhone)},
-		{"guardian_phone_masked", maskPhone(in.GuardianPhone)},
+		{"guardian_phone_masked", secure.MaskPhone(in.GuardianPhone)},
 		{"health_notes_enc", keys.Seal(in.HealthNotes)},
 	}
 }
@@ -950,20 +950,6 @@ func setSQL(cols []column) (string, []any) {
 		sets[i], args[i] = c.name+" = ?", c.value
 	}
 	return strings.Join(sets, ", "), args
-}
-
-func maskID(s string) string {
-	if s == "" {
-		return ""
-	}
-	return secure.MaskID(s)
-}
-
-func maskPhone(p string) string {
-	if p == "" {
-		return ""
-	}
-	return secure.MaskPhone(p)
 }
 
 func workerName(ctx context.Context, q db.Querier, id string) (string, error) {

@@ -28,6 +28,7 @@ import (
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/services"
+	"github.com/shegong/shegong/internal/validate"
 )
 
 //go:embed migrations/*.sql
@@ -299,7 +300,7 @@ func Send(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Act
 		return r, true, err
 	}
 	in.Reason, in.ConsentBy, in.ConsentOverride = strings.TrimSpace(in.Reason), strings.TrimSpace(in.ConsentBy), strings.TrimSpace(in.ConsentOverride)
-	if in.SentOn == "" {
+	if in.SentOn = strings.TrimSpace(in.SentOn); in.SentOn == "" {
 		in.SentOn = cst.Today()
 	}
 	var orgID string
@@ -347,18 +348,14 @@ func Send(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Act
 	}
 	switch {
 	case in.ConsentBy != "":
-		if t, err := cst.ParseDate(in.ConsentOn); err != nil || t.Format(cst.DateLayout) != in.ConsentOn || in.ConsentOn > cst.Today() {
-			fe.Add("consent_on", "请填写同意的日期（不晚于今天）")
-		}
+		in.ConsentOn, _, _ = validate.Date(fe, "consent_on", "同意日期", in.ConsentOn, true)
 		in.ConsentOverride = ""
 	case in.ConsentOverride != "":
 		in.ConsentOn = ""
 	default:
 		fe.Add("consent", "转介须经服务对象（或监护人）同意：请填写同意人和日期，或说明未取得同意的原因")
 	}
-	if t, err := cst.ParseDate(in.SentOn); err != nil || t.Format(cst.DateLayout) != in.SentOn || in.SentOn > cst.Today() {
-		fe.Add("sent_on", "转介日期不能晚于今天")
-	}
+	in.SentOn, _, _ = validate.Date(fe, "sent_on", "转介日期", in.SentOn, true)
 	if err := fe.Err(); err != nil {
 		return Referral{}, false, err
 	}
@@ -534,10 +531,10 @@ func Move(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Act
 	if in.Status == StatusCompleted && in.Result == "" {
 		fe.Add("result", "请填写转介结果")
 	}
-	if in.On == "" {
+	if in.On = strings.TrimSpace(in.On); in.On == "" {
 		in.On = cst.Today()
 	}
-	if in.On < f.SentOn || in.On > cst.Today() {
+	if on, _, ok := validate.Date(fe, "on", "日期", in.On, true); ok && on < f.SentOn {
 		fe.Add("on", "日期应在转介日期与今天之间")
 	}
 	if err := fe.Err(); err != nil {

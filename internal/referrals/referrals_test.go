@@ -168,4 +168,46 @@ func TestReferralStatesConsentAndFigures(t *testing.T) {
 			t.Errorf("%s = %d %v, want %d", key, v, err, want)
 		}
 	}
+
+	// Dates are checked by the one date rule (validate.Date), its
+	// messages naming the field; nothing is written.
+	before := 0
+	_ = d.QueryRow(ctx, `SELECT COUNT(*) FROM referrals`).Scan(&before)
+	for _, c := range []struct {
+		consentBy, consentOn, sentOn string
+		field, msg                   string
+	}{
+		{"本人", "", "", "consent_on", "请填写同意日期"},
+		{"本人", "2026-3-9", "", "consent_on", "同意日期格式应为 年-月-日，如 2024-03-15"},
+		{"本人", "2026-02-30", "", "consent_on", "同意日期格式应为 年-月-日，如 2024-03-15"},
+		{"本人", "2026-03-11", "", "consent_on", "同意日期不能晚于今天"},
+		{"本人", "2026-03-09", "2026-3-9", "sent_on", "转介日期格式应为 年-月-日，如 2024-03-15"},
+		{"本人", "2026-03-09", "1899-12-31", "sent_on", "转介日期不能早于 1900 年"},
+		{"本人", "2026-03-09", "2026-03-11", "sent_on", "转介日期不能晚于今天"},
+	} {
+		in := base
+		in.ConsentBy, in.ConsentOn, in.SentOn = c.consentBy, c.consentOn, c.sentOn
+		_, err := send(in)
+		if ae, ok := apperr.As(err); !ok || ae.Fields[c.field] != c.msg {
+			t.Errorf("consent on %q, sent on %q: %v, want %s: %s", c.consentOn, c.sentOn, err, c.field, c.msg)
+		}
+	}
+	if n := 0; d.QueryRow(ctx, `SELECT COUNT(*) FROM referrals`).Scan(&n) != nil || n != before {
+		t.Fatalf("refused sends wrote referrals: %d, before %d", n, before)
+	}
+	h, err := send(consented)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for on, msg := range map[string]string{
+		"2026-3-10":  "日期格式应为 年-月-日，如 2024-03-15",
+		"2026-03-1x": "日期格式应为 年-月-日，如 2024-03-15",
+		"2026-03-11": "日期不能晚于今天",
+		"2026-03-09": "日期应在转介日期与今天之间",
+	} {
+		_, err := move(worker, h, referrals.Answer{Status: referrals.StatusReceived, On: on})
+		if ae, ok := apperr.As(err); !ok || ae.Fields["on"] != msg {
+			t.Errorf("answered on %q: %v, want %s", on, err, msg)
+		}
+	}
 }

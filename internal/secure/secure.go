@@ -241,6 +241,7 @@ func (kr *Keyring) BlindIndex(purpose, value string) string {
 // between: ID numbers as first 6 + last 4, phones as first 3 + last 4. A
 // value too short to show both ends shows only its first character, and
 // a single character none: a masked value never shows a value whole.
+// An empty value stays empty (no value recorded, nothing to mask).
 func Mask(s string, keepStart, keepEnd int) string {
 	n := utf8.RuneCountInString(s)
 	if n == 0 {

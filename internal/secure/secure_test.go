@@ -68,6 +68,7 @@ func TestMask(t *testing.T) {
 		{secure.MaskPhone("12"), "1*"},
 		{secure.MaskID("1"), "*"},
 		{secure.MaskID(""), ""},
+		{secure.MaskPhone(""), ""},
 	}
 	for _, c := range cases {
 		if c.got != c.want {

@@ -153,3 +153,63 @@ func TestSmallDueExportIsSentAtOnce(t *testing.T) {
 		t.Fatalf("due export: %d %s", res.Status, res.Header)
 	}
 }
+
+var exportFormID = regexp.MustCompile(`action="/recipients/export"[^>]*>\s*<input type="hidden" name="csrf_token"[^>]*>\s*<input type="hidden" name="id" value="([0-9a-f-]{36})">`)
+
+// The export button's form carries the job's id: a double tap queues one
+// job, and both taps lead to it. The API replays a resent id the same
+// way (200 with the job) and refuses other content under it (409).
+func TestExportDoubleTapQueuesOneJob(t *testing.T) {
+	defer func(n int) { exports.SyncMax = n }(exports.SyncMax)
+	exports.SyncMax = 1
+	env := apptest.Start(t)
+	head := env.LoginDemo("zhanzhang")
+	list := head.Get("/recipients?category=" + url.QueryEscape("独居老人"))
+	m := exportFormID.FindStringSubmatch(list.Body)
+	if list.Status != 200 || m == nil {
+		t.Fatalf("the export form carries no id: %d %s", list.Status, list.Body)
+	}
+	id := m[1]
+	form := url.Values{"id": {id}, "category": {"独居老人"}}
+	for tap := 1; tap <= 2; tap++ {
+		res := head.PostForm("/recipients/export", form)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/exports/"+id {
+			t.Fatalf("tap %d: %d → %q", tap, res.Status, res.Header.Get("Location"))
+		}
+	}
+	jobs := func() int {
+		var n int
+		if err := env.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM export_jobs`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := jobs(); n != 1 {
+		t.Fatalf("%d jobs after a double tap, want 1", n)
+	}
+	if body := waitExport(t, head, id); !strings.Contains(body, `data-status="done"`) {
+		t.Fatalf("the job: %s", body)
+	}
+
+	api := env.APILoginDemo("zhanzhang")
+	apiID := "0190f5a2-7c1e-7a11-8c3d-5e6f7a8b9c0d"
+	req := map[string]any{"id": apiID, "kind": "visits_due", "params": map[string]any{"Window": "overdue"}, "description": "逾期"}
+	var first, again exports.Job
+	if res := api.JSON("POST", "/api/v1/exports", req); res.Status != http.StatusAccepted || json.Unmarshal([]byte(res.Body), &first) != nil || first.ID != apiID {
+		t.Fatalf("start: %d %s", res.Status, res.Body)
+	}
+	if res := api.JSON("POST", "/api/v1/exports", req); res.Status != http.StatusOK || json.Unmarshal([]byte(res.Body), &again) != nil || again.ID != apiID || again.CreatedAt != first.CreatedAt {
+		t.Fatalf("resend: %d %s", res.Status, res.Body)
+	}
+	req["description"] = "全部逾期"
+	if res := api.JSON("POST", "/api/v1/exports", req); res.Status != http.StatusConflict {
+		t.Errorf("other content under the id: %d %s", res.Status, res.Body)
+	}
+	req["id"] = "not-a-uuid"
+	if res := api.JSON("POST", "/api/v1/exports", req); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("malformed id: %d %s", res.Status, res.Body)
+	}
+	if n := jobs(); n != 2 {
+		t.Errorf("%d jobs, want 2", n)
+	}
+}

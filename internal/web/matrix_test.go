@@ -412,6 +412,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /my-service":                       everyone,
 	"GET /activities":                       business,
 	"GET /activities/grid":                  business,
+	"GET /activities/list":                  business,
 	"GET /activities/new":                   {head, worker},
 	"POST /activities":                      {head, worker},
 	"POST /activities/themes":               {head, worker},

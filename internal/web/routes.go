@@ -477,6 +477,7 @@ func activitiesModule(k *kit.Server) kit.Module {
 			kit.GET("/my-service", authz.PermHome, h.MyService),
 			kit.GET("/activities", read, h.Calendar),
 			kit.GET("/activities/grid", read, h.Grid),
+			kit.GET("/activities/list", read, h.List),
 			kit.GET("/activities/new", write, h.New),
 			kit.POST("/activities", write, h.Create),
 			kit.POST("/activities/themes", write, h.Theme),

@@ -8,6 +8,7 @@ package activitiesweb
 import (
 	"embed"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,66 @@ func (s *Handlers) Calendar(c *kit.Ctx) error {
 		Data: map[string]any{"Cal": cal, "View": view, "Weekdays": []string{"一", "二", "三", "四", "五", "六", "日"}}})
 }
 
+// OpenStatus is the status filter of the activities still to be held
+// (planned or postponed: activities.Filter.Open) in the list's query.
+const OpenStatus = "open"
+
+// filterFrom reads a list query (page and API): org, month, from, to,
+// kind, status (OpenStatus: still to be held).
+func filterFrom(q url.Values) activities.Filter {
+	f := activities.Filter{OrgID: q.Get("org"), Month: q.Get("month"), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Kind: activities.Kind(q.Get("kind"))}
+	if st := q.Get("status"); st == OpenStatus {
+		f.Open = true
+	} else {
+		f.Status = activities.Status(st)
+	}
+	return f
+}
+
+// ListLink is the address of the list page showing exactly what f
+// selects (its dates, node, kind and status).
+func ListLink(f activities.Filter) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"org": f.OrgID, "month": f.Month, "from": f.From, "to": f.To, "kind": string(f.Kind), "status": string(f.Status)} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Open && f.Status == "" {
+		q.Set("status", OpenStatus)
+	}
+	return "/activities/list?" + q.Encode()
+}
+
+func statusOptions() []kit.Option {
+	out := []kit.Option{{Code: OpenStatus, Label: "待开展（计划中、已延期）"}}
+	for _, st := range activities.Statuses {
+		out = append(out, kit.Option{Code: string(st), Label: st.Label()})
+	}
+	return out
+}
+
+// List is the activities in scope by planned date, filtered by planned
+// dates, status, kind and node; the home card 未来两周计划活动 opens it on
+// activities.Next(14).
+func (s *Handlers) List(c *kit.Ctx) error {
+	q := c.R.URL.Query()
+	p := kit.ListParamsFrom(c.R, 50)
+	f := filterFrom(q)
+	f.Limit, f.Offset = p.Size, p.Offset()
+	form := kit.NewForm(map[string]string{"from": q.Get("from"), "to": q.Get("to"), "status": q.Get("status"), "kind": q.Get("kind")})
+	data := map[string]any{"Org": f.OrgID, "Month": f.Month, "Statuses": statusOptions(), "Kinds": kindOptions()}
+	page := &kit.Page{Title: "活动列表", Form: form, Data: data}
+	items, total, err := activities.List(c.Context(), c.DB(), c.Actor, f)
+	if err != nil {
+		data["Pager"] = kit.NewPager(p, 0)
+		return c.RenderForm("activities_list", page, err)
+	}
+	data["Items"], data["Pager"] = items, kit.NewPager(p, total)
+	return c.Render("activities_list", page)
+}
+
 // Grid is the station × month grid of planned versus held.
 func (s *Handlers) Grid(c *kit.Ctx) error {
 	year := atoi(c.R.URL.Query().Get("year"))
@@ -150,21 +211,10 @@ func (s *Handlers) Show(c *kit.Ctx) error {
 		"Photos": s.photos(c, a.ID)}})
 }
 
-// Attachment owners: photos of an activity, and scans of its sign-in
-// sheet (internal/web/coreweb/attachments.go serves both through Get).
-const (
-	EntityPhoto  = "activity"
-	EntitySignin = "activity_signin"
-)
-
-func attachOwner(a activities.Activity, entity string) attach.Owner {
-	return attach.Owner{Entity: entity, ID: a.ID, OrgPath: a.OrgPath}
-}
-
 // photos are the activity's photos and sign-in scans.
 func (s *Handlers) photos(c *kit.Ctx, id string) map[string][]attach.Attachment {
 	out := map[string][]attach.Attachment{}
-	for _, e := range []string{EntityPhoto, EntitySignin} {
+	for _, e := range []string{activities.EntityPhoto, activities.EntitySignin} {
 		if list, err := s.App.Attach.List(c.Context(), c.DB(), e, id); err == nil {
 			out[e] = list
 		}
@@ -332,26 +382,15 @@ func (s *Handlers) Archive(c *kit.Ctx) error {
 	}, "活动已归档")
 }
 
-// Photo adds a photo or a scan of the sign-in sheet.
+// Photo adds a photo or a scan of the sign-in sheet (activities.AddPhoto).
 func (s *Handlers) Photo(c *kit.Ctx) error {
 	id := c.PathValue("id")
-	a, err := activities.Get(c.Context(), c.DB(), c.Actor, id)
+	_, fh, err := c.R.FormFile(activities.PhotoField)
 	if err != nil {
-		return err
-	}
-	if !a.Recordable() {
-		return apperr.New(apperr.BadRequest, "活动%s，不能再添加照片", a.StatusLabel)
-	}
-	_, fh, err := c.R.FormFile("photo")
-	if err != nil {
-		return apperr.Fields{"photo": "请选择照片"}.Err()
-	}
-	entity := EntityPhoto
-	if c.R.FormValue("kind") == "signin" {
-		entity = EntitySignin
+		return apperr.Fields{activities.PhotoField: "请选择照片"}.Err()
 	}
 	err = c.Write(func(tx *db.Tx) error {
-		_, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attachOwner(a, entity), "photo", fh)
+		_, err := activities.AddPhoto(c.Context(), tx, s.App.Attach, c.Actor, id, c.R.FormValue("kind") == "signin", fh)
 		return err
 	})
 	if err != nil {
@@ -392,10 +431,10 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 // API
 
 func (s *Handlers) ApiList(c *kit.Ctx) error {
-	q := c.R.URL.Query()
 	p := kit.ListParamsFrom(c.R, 100)
-	items, total, err := activities.List(c.Context(), c.DB(), c.Actor, activities.Filter{OrgID: q.Get("org"), Month: q.Get("month"), From: q.Get("from"),
-		To: q.Get("to"), Kind: activities.Kind(q.Get("kind")), Status: activities.Status(q.Get("status")), Limit: p.Size, Offset: p.Offset()})
+	f := filterFrom(c.R.URL.Query())
+	f.Limit, f.Offset = p.Size, p.Offset()
+	items, total, err := activities.List(c.Context(), c.DB(), c.Actor, f)
 	if err != nil {
 		return err
 	}
@@ -621,11 +660,15 @@ func (s *Handlers) HomeActivities(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermActivitiesRead) || c.Actor.Role == authz.RoleVolunteer {
 		return nil, nil
 	}
-	list, err := activities.Upcoming(c.Context(), c.DB(), c.Actor, 14, 200)
+	// The number is the total of the list the card opens: the same
+	// filter, in the actor's whole scope, across a month's end.
+	f := activities.Next(14)
+	f.Limit = 1
+	_, total, err := activities.List(c.Context(), c.DB(), c.Actor, f)
 	if err != nil {
 		return nil, err
 	}
 	sec := &kit.HomeSection{Key: "activities", Title: "社区活动", Order: 30,
-		Cards: []kit.HomeCard{{Label: "未来两周计划活动", Value: strconv.Itoa(len(list)), Link: "/activities"}}}
+		Cards: []kit.HomeCard{{Label: "未来两周计划活动", Value: strconv.Itoa(total), Link: ListLink(f)}}}
 	return sec, nil
 }

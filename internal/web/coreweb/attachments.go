@@ -61,16 +61,16 @@ var attachmentOwners = map[string]func(s *Handlers, c *kit.Ctx, ownerID string) 
 		return err
 	},
 	// Photos and sign-in sheets of community activities.
-	"activity": func(s *Handlers, c *kit.Ctx, id string) error {
+	activities.EntityPhoto: func(s *Handlers, c *kit.Ctx, id string) error {
 		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},
-	"activity_signin": func(s *Handlers, c *kit.Ctx, id string) error {
+	activities.EntitySignin: func(s *Handlers, c *kit.Ctx, id string) error {
 		_, err := activities.Get(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},
 	// Photos of group sessions.
-	"group_session": func(s *Handlers, c *kit.Ctx, id string) error {
+	groups.EntitySessionPhoto: func(s *Handlers, c *kit.Ctx, id string) error {
 		_, _, err := groups.GetSession(c.Context(), s.App.DB, c.Actor, id)
 		return err
 	},

@@ -31,16 +31,22 @@ var OpenAPI []byte
 
 // Start queues a background export for the request's user and sends
 // them to its progress page: a module's export handler calls it when
-// the export is bigger than exports.SyncMax rows.
-func Start(c *kit.Ctx, kind string, params any, describe string, total int) error {
+// the export is bigger than exports.SyncMax rows. id is the job id the
+// form carries (its create-id partial, kit.NewCreateForm): the same form
+// sent twice leads to the one job the first queued (exports.Start).
+func Start(c *kit.Ctx, id, kind string, params any, describe string, total int) error {
 	var job exports.Job
+	var replayed bool
 	err := c.Write(func(tx *db.Tx) error {
 		var err error
-		job, err = exports.Start(c.Context(), tx, c.Actor, kind, params, describe, total)
+		job, replayed, err = exports.Start(c.Context(), tx, c.Actor, id, kind, params, describe, total)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if replayed {
+		return c.Redirect("/exports/"+job.ID, "这个导出已在进行，完成后可在此下载（保留 24 小时）")
 	}
 	c.App().Exports.Wake()
 	return c.Redirect("/exports/"+job.ID, "共 "+strconv.Itoa(total)+" 条，已在后台导出，完成后可在此下载（保留 24 小时）")
@@ -119,6 +125,7 @@ func (l *lazyXLSX) Write(p []byte) (int, error) {
 // The API.
 
 type startRequest struct {
+	ID          string          `json:"id"`
 	Kind        string          `json:"kind"`
 	Params      json.RawMessage `json:"params"`
 	Description string          `json:"description"`
@@ -142,13 +149,17 @@ func (s *Handlers) APIStart(c *kit.Ctx) error {
 		return err
 	}
 	var job exports.Job
+	var replayed bool
 	err = c.Write(func(tx *db.Tx) error {
 		var err error
-		job, err = exports.Start(c.Context(), tx, c.Actor, in.Kind, in.Params, in.Description, n)
+		job, replayed, err = exports.Start(c.Context(), tx, c.Actor, in.ID, in.Kind, in.Params, in.Description, n)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if replayed {
+		return c.JSON(http.StatusOK, job)
 	}
 	c.App().Exports.Wake()
 	return c.JSON(http.StatusAccepted, job)

@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
-	"github.com/shegong/shegong/internal/attach"
-	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/groups"
@@ -349,7 +347,7 @@ func (s *Handlers) ShowSession(c *kit.Ctx) error {
 }
 
 func (s *Handlers) photos(c *kit.Ctx, id string) any {
-	list, _ := s.App.Attach.List(c.Context(), c.DB(), "group_session", id)
+	list, _ := s.App.Attach.List(c.Context(), c.DB(), groups.EntitySessionPhoto, id)
 	return list
 }
 
@@ -650,26 +648,19 @@ func (s *Handlers) ApiSettings(c *kit.Ctx) error {
 	return c.JSON(http.StatusOK, map[string]any{"org_id": in.OrgID, "lock_days": in.LockDays})
 }
 
-// Photo adds a photo to a session record (not after it locked, unless
-// the actor may unlock).
+// Photo adds a photo to a session record (groups.AddSessionPhoto).
 func (s *Handlers) Photo(c *kit.Ctx) error {
-	sess, g, err := groups.GetSession(c.Context(), c.DB(), c.Actor, c.PathValue("id"))
+	id := c.PathValue("id")
+	_, fh, err := c.R.FormFile(groups.PhotoField)
 	if err != nil {
-		return err
-	}
-	if sess.Locked && !c.Actor.Can(authz.PermGroupsUnlock) {
-		return apperr.New(apperr.Forbidden, "本节记录已于 %s 锁定，修改需由站长进行", sess.LocksOn)
-	}
-	_, fh, err := c.R.FormFile("photo")
-	if err != nil {
-		return apperr.Fields{"photo": "请选择照片"}.Err()
+		return apperr.Fields{groups.PhotoField: "请选择照片"}.Err()
 	}
 	err = c.Write(func(tx *db.Tx) error {
-		_, err := s.App.Attach.SaveImage(c.Context(), tx, c.Actor, attach.Owner{Entity: "group_session", ID: sess.ID, OrgPath: g.OrgPath}, "photo", fh)
+		_, err := groups.AddSessionPhoto(c.Context(), tx, s.App.Attach, c.Actor, id, fh)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/group-sessions/"+sess.ID, "已上传")
+	return c.Redirect("/group-sessions/"+id, "已上传")
 }

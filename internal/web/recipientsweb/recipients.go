@@ -152,6 +152,8 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 	slices.SortFunc(hidden, func(a, b kit.Option) int { return strings.Compare(a.Code+a.Label, b.Code+b.Label) })
 	data["Items"], data["Pager"], data["Capped"], data["Params"] = items, kit.NewPager(p, total), capped, p
 	data["VillageNames"], data["ExportFields"] = villageNames, hidden
+	// The export form carries the id of the job it may queue.
+	data["ExportForm"] = kit.NewCreateForm(nil)
 	data["CountCap"] = recipients.CountCap
 	data["Columns"] = recipients.ListColumns()
 	// The card's one main action: recording a visit, where the route
@@ -579,7 +581,7 @@ func (s *Handlers) RecipientHouseholdRemove(c *kit.Ctx) error {
 func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 	q := url.Values{}
 	for k, v := range c.R.PostForm {
-		if k != "csrf_token" && k != "full" {
+		if k != "csrf_token" && k != "full" && k != "id" {
 			q[k] = v
 		}
 	}
@@ -596,7 +598,7 @@ func (s *Handlers) RecipientExport(c *kit.Ctx) error {
 		return err
 	}
 	if n > exports.SyncMax {
-		return exportsweb.Start(c, recipients.ExportKind, params, params.Describe, n)
+		return exportsweb.Start(c, c.R.PostForm.Get("id"), recipients.ExportKind, params, params.Describe, n)
 	}
 	spool, err := exports.NewSpool()
 	if err != nil {

@@ -527,7 +527,7 @@ func (s *Handlers) VisitDueExportStart(c *kit.Ctx) error {
 		return err
 	}
 	if n > exports.SyncMax {
-		return exportsweb.Start(c, visits.DueExportKind, f, dueDescribe(c, f), n)
+		return exportsweb.Start(c, c.R.PostForm.Get("id"), visits.DueExportKind, f, dueDescribe(c, f), n)
 	}
 	return s.sendDueExport(c, f)
 }
