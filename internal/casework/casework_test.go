@@ -3,6 +3,9 @@ package casework_test
 import (
 	"context"
 	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -601,3 +604,87 @@ func TestTasksOverdueAndFigures(t *testing.T) {
 		}
 	}
 }
+
+// The case list: newest intake first, ties broken by id (descending),
+// pages that neither skip nor repeat, the stage and worker filters, and
+// the children rule (a leader sees neither a child's case nor it in the
+// total).
+func TestListOrderPagingChildren(t *testing.T) {
+	f := newFixture(t)
+	type want struct{ id, opened string }
+	var all []want
+	for i, day := range []string{"2026-03-01", "2026-03-05", "2026-03-05", "2026-03-05", "2026-02-20", "2026-03-08"} {
+		p := f.person("对象"+itoa(i), "1950-01-0"+itoa(i+1), f.stA)
+		c, err := f.open(f.workerA, casework.IntakeInput{RecipientID: p.ID, Source: "self", OpenedOn: day, Intake: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, want{c.ID, day})
+	}
+	child := f.person("小明", "2018-05-01", f.stA)
+	cc, err := f.open(f.workerA2, casework.IntakeInput{RecipientID: child.ID, Source: "self", OpenedOn: "2026-03-06", Intake: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, want{cc.ID, "2026-03-06"})
+	pB := f.person("钱大爷", "1948-02-03", f.stB)
+	if _, err := f.open(f.workerB, casework.IntakeInput{RecipientID: pB.ID, Source: "self", OpenedOn: "2026-03-09", Intake: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	// The first case is declined: no longer open.
+	declined := all[0].id
+	err = f.tx(func(tx *db.Tx) error {
+		_, err := casework.Decide(f.ctx, tx, f.workerA, declined, 1, casework.DecisionInput{Decision: "decline", Reason: "不符合条件", Referral: "民政所"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].opened != all[j].opened {
+			return all[i].opened > all[j].opened
+		}
+		return all[i].id > all[j].id
+	})
+	expect := func(actor *authz.Actor, flt casework.Filter, keep func(w want) bool) {
+		t.Helper()
+		var ids []string
+		for _, w := range all {
+			if keep(w) {
+				ids = append(ids, w.id)
+			}
+		}
+		var got []string
+		for off := 0; ; off += 2 {
+			flt.Limit, flt.Offset = 2, off
+			page, total, err := casework.List(f.ctx, f.db, actor, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(ids) {
+				t.Fatalf("%s %+v: total %d, want %d", actor.Username, flt, total, len(ids))
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, c := range page {
+				if c.RecipientName == "" || c.OrgName == "" || c.Number == "" {
+					t.Fatalf("page row without its joined fields: %+v", c)
+				}
+				got = append(got, c.ID)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(ids, ",") {
+			t.Fatalf("%s %+v:\n got %v\nwant %v", actor.Username, flt, got, ids)
+		}
+	}
+	everyone := func(want) bool { return true }
+	expect(f.head, casework.Filter{OrgID: f.stA.ID}, everyone)
+	expect(f.head, casework.Filter{OrgID: f.stA.ID, Stage: "open"}, func(w want) bool { return w.id != declined })
+	expect(f.head, casework.Filter{WorkerID: f.workerA2.UserID}, func(w want) bool { return w.id == cc.ID })
+	leader := &authz.Actor{UserID: "l", Username: "leader", Role: authz.RoleLeader, OrgPath: f.stA.Path}
+	expect(leader, casework.Filter{}, func(w want) bool { return w.id != cc.ID })
+	expect(leader, casework.Filter{Stage: "open"}, func(w want) bool { return w.id != cc.ID && w.id != declined })
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
