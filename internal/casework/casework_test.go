@@ -184,7 +184,7 @@ func (f *fixture) assess(actor *authz.Actor, id, day string, v int) (casework.As
 	var a casework.Assessment
 	err := f.tx(func(tx *db.Tx) error {
 		var err error
-		a, err = casework.AddAssessment(f.ctx, tx, f.keys, actor, id, casework.AssessmentInput{AssessedOn: day, History: "独居多年", Problems: "情绪低落，照料不足",
+		a, _, err = casework.AddAssessment(f.ctx, tx, f.keys, actor, id, casework.AssessmentInput{AssessedOn: day, History: "独居多年", Problems: "情绪低落，照料不足",
 			Strengths: "邻里关系好", Family: []casework.FamilyMember{{Relation: "儿子", Age: 45, Situation: "外出务工"}}, Scores: scores(casework.DefaultSettings(), v)})
 		return err
 	})
@@ -275,7 +275,7 @@ func TestCaseLifecycle(t *testing.T) {
 	}
 	// Assessment: every item scored.
 	err = f.tx(func(tx *db.Tx) error {
-		_, err := casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, c.ID, casework.AssessmentInput{AssessedOn: "2026-03-05", Problems: "x",
+		_, _, err := casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, c.ID, casework.AssessmentInput{AssessedOn: "2026-03-05", Problems: "x",
 			Scores: map[string]map[string]int{"self": {"身体健康": 3}}})
 		return err
 	})
@@ -344,10 +344,32 @@ func TestCaseLifecycle(t *testing.T) {
 	if err != nil || sr.Source != casework.LogSource || sr.Minutes != 60 || sr.Kind != services.KindCase || sr.RecipientID != p.ID {
 		t.Fatalf("service record %+v %v", sr, err)
 	}
-	// Reassessment: change is a number.
-	a2, err := f.assess(f.workerA, c.ID, "2026-03-10", 4)
-	if err != nil || a2.Change["self"] != 8 || a2.Change["family"] != 6 {
-		t.Fatalf("change %+v %v", a2.Change, err)
+	// Reassessment: change is a number. Sent twice (a double tap) with
+	// its client id: one assessment, the resend answered with it; other
+	// content under the id, or the id on another case, is a conflict.
+	reassess := casework.AssessmentInput{ID: ids.New(), AssessedOn: "2026-03-10", Problems: "情绪好转", Scores: scores(casework.DefaultSettings(), 4)}
+	addAssessment := func(caseID string, in casework.AssessmentInput) (a casework.Assessment, again bool, err error) {
+		err = f.tx(func(tx *db.Tx) error {
+			a, again, err = casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, caseID, in)
+			return err
+		})
+		return a, again, err
+	}
+	a2, resent, err := addAssessment(c.ID, reassess)
+	if err != nil || resent || a2.ID != reassess.ID || a2.Seq != 2 || a2.Change["self"] != 8 || a2.Change["family"] != 6 {
+		t.Fatalf("change %+v %v", a2, err)
+	}
+	a2r, resent, err := addAssessment(c.ID, reassess)
+	if err != nil || !resent || a2r.ID != a2.ID || a2r.Seq != 2 || a2r.Change["self"] != 8 || a2r.Problems != "情绪好转" {
+		t.Fatalf("resent assessment %+v %v %v", a2r, resent, err)
+	}
+	other := reassess
+	other.Problems = "另一份预估"
+	if _, _, err := addAssessment(c.ID, other); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other content under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM case_assessments WHERE case_id = ?`, c.ID); n != 2 {
+		t.Fatalf("%d assessments, want 2", n)
 	}
 	// Closing: a reason; goals met only after an evaluation.
 	err = f.tx(func(tx *db.Tx) error {
@@ -369,13 +391,30 @@ func TestCaseLifecycle(t *testing.T) {
 	if err != nil || len(file.Plan.Goals) != 2 || file.Intake == "" || len(file.Logs) != 1 {
 		t.Fatal(err)
 	}
-	err = f.tx(func(tx *db.Tx) error {
-		_, err := casework.AddEvaluation(f.ctx, tx, f.keys, f.workerA, c.ID, casework.EvaluationInput{EvaluatedOn: "2026-03-10", Summary: "情绪明显改善",
-			Attainment: map[string]int{file.Plan.Goals[0].ID: 5, file.Plan.Goals[1].ID: 3}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	// An evaluation sent twice is stored once; other content under its
+	// id is a conflict.
+	eval := casework.EvaluationInput{ID: ids.New(), EvaluatedOn: "2026-03-10", Summary: "情绪明显改善",
+		Attainment: map[string]int{file.Plan.Goals[0].ID: 5, file.Plan.Goals[1].ID: 3}}
+	evaluate := func(in casework.EvaluationInput) (e casework.Evaluation, again bool, err error) {
+		err = f.tx(func(tx *db.Tx) error {
+			e, again, err = casework.AddEvaluation(f.ctx, tx, f.keys, f.workerA, c.ID, in)
+			return err
+		})
+		return e, again, err
+	}
+	for i, wantAgain := range []bool{false, true} {
+		e, resent, err := evaluate(eval)
+		if err != nil || resent != wantAgain || e.ID != eval.ID || e.Summary != "情绪明显改善" || e.Attainment[file.Plan.Goals[0].ID] != 5 {
+			t.Fatalf("evaluation %d: %+v %v %v", i, e, resent, err)
+		}
+	}
+	otherEval := eval
+	otherEval.Summary = "另一份评估"
+	if _, _, err := evaluate(otherEval); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other evaluation under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM case_evaluations WHERE case_id = ?`, c.ID); n != 1 {
+		t.Fatalf("%d evaluations, want 1", n)
 	}
 	err = f.tx(func(tx *db.Tx) error {
 		req, err = casework.RequestClosure(f.ctx, tx, f.keys, f.workerA, c.ID, casework.ClosureInput{Reason: "goals_met", Summary: "目标基本达成", FollowUps: []string{"2026-04-10"}})

@@ -11,13 +11,13 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/secure"
 )
 
 // EvaluationInput is a 评估: attainment of every goal of the approved
 // plan (1 未达成 … 5 完全达成) and a summary.
 type EvaluationInput struct {
+	ID          string         `json:"id,omitempty"` // client-made UUIDv7; empty: made here
 	EvaluatedOn string         `json:"evaluated_on"`
 	Summary     string         `json:"summary"`
 	Attainment  map[string]int `json:"attainment"` // goal id → 1–5
@@ -34,20 +34,37 @@ type Evaluation struct {
 // AttainmentLabels name the scale.
 var AttainmentLabels = map[int]string{1: "未达成", 2: "少部分达成", 3: "部分达成", 4: "大部分达成", 5: "完全达成"}
 
-// AddEvaluation records an evaluation; refused before the plan is approved.
-func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, error) {
+// AddEvaluation records an evaluation; refused before the plan is
+// approved. A resend with the same id and content returns the stored
+// evaluation (replayed = true) and writes nothing; the same id with
+// other content, or on another case, is a Conflict (field "id").
+func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, bool, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	fe := apperr.Fields{}
+	id := newID(in.ID, fe)
+	in.EvaluatedOn, in.Summary = strings.TrimSpace(in.EvaluatedOn), strings.TrimSpace(in.Summary)
+	if in.Attainment == nil {
+		in.Attainment = map[string]int{}
+	}
+	hashed := in
+	hashed.ID = ""
+	hash := createHash(keys, "case-evaluation-create", hashed)
+	if in.ID != "" && len(fe) == 0 {
+		again, err := replayed(ctx, tx, "case_evaluations", id, caseID, hash, "评估")
+		if err != nil || again {
+			e, gerr := evaluation(ctx, tx, keys, caseID, id, err)
+			return e, again, gerr
+		}
+	}
 	if c.Stage != StageIntervention && c.Stage != StageEvaluation {
 		fe.Add("stage", "须在服务计划批准、开展介入后才能评估（当前阶段："+c.StageLabel+"）")
 	}
 	if !cst.IsDate(in.EvaluatedOn) || in.EvaluatedOn > cst.Today() || in.EvaluatedOn < c.OpenedOn {
 		fe.Add("evaluated_on", "评估日期应在接案日期与今天之间")
 	}
-	in.Summary = strings.TrimSpace(in.Summary)
 	if in.Summary == "" {
 		fe.Add("summary", "请填写评估总结")
 	}
@@ -57,7 +74,7 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		return id, err
 	})
 	if err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	for i, g := range goals {
 		if v := in.Attainment[g]; v < 1 || v > 5 {
@@ -65,25 +82,43 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		}
 	}
 	if err := fe.Err(); err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
-	id := ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO case_evaluations (id, case_id, evaluated_on, summary_enc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, caseID, in.EvaluatedOn, keys.Seal(in.Summary), actor.UserID, cst.NowStamp()); err != nil {
-		return Evaluation{}, err
+	if _, err := tx.Exec(ctx, `INSERT INTO case_evaluations (id, case_id, evaluated_on, summary_enc, create_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, caseID, in.EvaluatedOn, keys.Seal(in.Summary), hash, actor.UserID, cst.NowStamp()); err != nil {
+		return Evaluation{}, false, err
 	}
 	for _, g := range goals {
 		if _, err := tx.Exec(ctx, `INSERT INTO case_attainment (evaluation_id, goal_id, level) VALUES (?, ?, ?)`, id, g, in.Attainment[g]); err != nil {
-			return Evaluation{}, err
+			return Evaluation{}, false, err
 		}
 	}
 	if err := bump(ctx, tx, caseID, 0); err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	if _, err := afterWrite(ctx, tx, actor, c, "评估"); err != nil {
+		return Evaluation{}, false, err
+	}
+	e, err := evaluation(ctx, tx, keys, caseID, id, nil)
+	return e, false, err
+}
+
+// evaluation is one stored evaluation of a case (err, when not nil, is
+// returned as is).
+func evaluation(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string, err error) (Evaluation, error) {
+	if err != nil {
 		return Evaluation{}, err
 	}
-	return Evaluation{ID: id, EvaluatedOn: in.EvaluatedOn, Summary: in.Summary, Attainment: in.Attainment}, nil
+	all, err := caseEvaluations(ctx, q, keys, caseID)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	for _, e := range all {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return Evaluation{}, apperr.ErrNotFound("评估")
 }
 
 func caseEvaluations(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID string) ([]Evaluation, error) {

@@ -93,8 +93,31 @@ func (s *Handlers) ApiDecide(c *kit.Ctx) error {
 	})
 }
 
+// create runs one client-id create from a JSON body: 201 with the new
+// record, 200 with the stored one for a resend.
+func create[T, R any](s *Handlers, c *kit.Ctx, fn func(tx *db.Tx, in T) (R, bool, error)) error {
+	var in T
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var out R
+	var again bool
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		out, again, err = fn(tx, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if again {
+		return c.JSON(http.StatusOK, out)
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
 func (s *Handlers) ApiAssess(c *kit.Ctx) error {
-	return write(s, c, http.StatusCreated, func(tx *db.Tx, in casework.AssessmentInput) (any, error) {
+	return create(s, c, func(tx *db.Tx, in casework.AssessmentInput) (casework.Assessment, bool, error) {
 		return casework.AddAssessment(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 	})
 }
@@ -143,7 +166,7 @@ func (s *Handlers) ApiLog(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiEvaluate(c *kit.Ctx) error {
-	return write(s, c, http.StatusCreated, func(tx *db.Tx, in casework.EvaluationInput) (any, error) {
+	return create(s, c, func(tx *db.Tx, in casework.EvaluationInput) (casework.Evaluation, bool, error) {
 		return casework.AddEvaluation(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 	})
 }
