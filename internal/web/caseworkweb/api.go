@@ -215,22 +215,22 @@ func (s *Handlers) ApiTasks(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiSettings(c *kit.Ctx) error {
-	st, err := casework.SettingsFor(c.Context(), c.DB(), c.Actor.OrgPath)
+	r, err := casework.SettingsOf(c.Context(), c.DB(), c.Actor, c.Actor.OrgID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, r)
 }
 
 func (s *Handlers) ApiSettingsSave(c *kit.Ctx) error {
-	return write(s, c, http.StatusOK, func(tx *db.Tx, in struct {
-		OrgID string `json:"org_id"`
-		casework.Settings
-	}) (any, error) {
+	return write(s, c, http.StatusOK, func(tx *db.Tx, in casework.SettingsRecord) (any, error) {
 		if in.OrgID == "" {
 			in.OrgID = c.Actor.OrgID
 		}
-		return in.Settings, casework.SetSettings(c.Context(), tx, c.Actor, in.OrgID, in.Settings)
+		if _, err := casework.SetSettings(c.Context(), tx, c.Actor, in.OrgID, in.Version, in.Settings); err != nil {
+			return nil, err
+		}
+		return casework.SettingsOf(c.Context(), tx, c.Actor, in.OrgID)
 	})
 }
 
