@@ -214,30 +214,35 @@ func assessments(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		rows, err := q.Query(ctx, `SELECT domain, item, score FROM case_scores WHERE assessment_id = ?`, out[i].ID)
-		type sc struct {
-			d, item string
-			v       int
+	// Every assessment's scores in one query.
+	rows, err = q.Query(ctx, `SELECT s.assessment_id, s.domain, s.item, s.score FROM case_scores s JOIN case_assessments a ON a.id = s.assessment_id
+		WHERE a.case_id = ?`, caseID)
+	type sc struct {
+		a, d, item string
+		v          int
+	}
+	scores, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x sc, err error) {
+		err = r.Scan(&x.a, &x.d, &x.item, &x.v)
+		return x, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, a := range out {
+		idx[a.ID] = i
+	}
+	for _, x := range scores {
+		a := &out[idx[x.a]]
+		if a.Scores[x.d] == nil {
+			a.Scores[x.d] = map[string]int{}
 		}
-		scores, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x sc, err error) {
-			err = r.Scan(&x.d, &x.item, &x.v)
-			return x, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range scores {
-			if out[i].Scores[x.d] == nil {
-				out[i].Scores[x.d] = map[string]int{}
-			}
-			out[i].Scores[x.d][x.item] = x.v
-			out[i].Totals[x.d] += x.v
-		}
-		if i > 0 {
-			for d, t := range out[i].Totals {
-				out[i].Change[d] = t - out[i-1].Totals[d]
-			}
+		a.Scores[x.d][x.item] = x.v
+		a.Totals[x.d] += x.v
+	}
+	for i := 1; i < len(out); i++ {
+		for d, t := range out[i].Totals {
+			out[i].Change[d] = t - out[i-1].Totals[d]
 		}
 	}
 	return out, nil

@@ -134,24 +134,31 @@ func caseEvaluations(ctx context.Context, q db.Querier, keys *secure.Keyring, ca
 		}
 		return e, err
 	})
-	for i := range out {
-		rows, err := q.Query(ctx, `SELECT goal_id, level FROM case_attainment WHERE evaluation_id = ?`, out[i].ID)
-		type gl struct {
-			g string
-			l int
-		}
-		ls, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x gl, err error) {
-			err = r.Scan(&x.g, &x.l)
-			return x, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range ls {
-			out[i].Attainment[x.g] = x.l
-		}
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	// Every evaluation's attainments in one query.
+	rows, err = q.Query(ctx, `SELECT t.evaluation_id, t.goal_id, t.level FROM case_attainment t JOIN case_evaluations e ON e.id = t.evaluation_id
+		WHERE e.case_id = ?`, caseID)
+	type gl struct {
+		e, g string
+		l    int
+	}
+	ls, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x gl, err error) {
+		err = r.Scan(&x.e, &x.g, &x.l)
+		return x, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, e := range out {
+		idx[e.ID] = i
+	}
+	for _, x := range ls {
+		out[idx[x.e]].Attainment[x.g] = x.l
+	}
+	return out, nil
 }
 
 // ClosureInput asks to close a case (结案): reason, summary, follow-up dates.
