@@ -727,3 +727,74 @@ func TestListOrderPagingChildren(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A county's rules are saved against the version read (a stale save is
+// a conflict), a new domain gets a code, bad values name their field;
+// supervisors are listed with the stations they cover, and only a
+// supervisor account and a station may be assigned.
+func TestSettingsVersionAndSupervisions(t *testing.T) {
+	f := newFixture(t)
+	r, err := casework.SettingsOf(f.ctx, f.db, f.admin, f.county.ID)
+	if err != nil || r.Own || r.Version != 0 || r.Approver != "station_head" {
+		t.Fatalf("defaults %+v %v", r, err)
+	}
+	set := func(version int, s casework.Settings) (int, error) {
+		var v int
+		err := f.tx(func(tx *db.Tx) error {
+			var err error
+			v, err = casework.SetSettings(f.ctx, tx, f.admin, f.county.ID, version, s)
+			return err
+		})
+		return v, err
+	}
+	s := r.Settings
+	s.AssessDays = 0
+	_, err = set(0, s)
+	wantField(t, err, "assess_days")
+	s = r.Settings
+	s.Approver = "supervisor"
+	s.Domains = append(s.Domains, casework.Domain{Label: "居住环境", Items: []string{"住房", " 安全 "}})
+	if v, err := set(0, s); err != nil || v != 1 {
+		t.Fatal(v, err)
+	}
+	if _, err := set(0, s); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a stale save: %v", err)
+	}
+	got, err := casework.SettingsFor(f.ctx, f.db, f.stA.Path)
+	if err != nil || got.Approver != "supervisor" || len(got.Domains) != 4 || got.Domains[3].Key != "d1" || got.Domains[3].Items[1] != "安全" {
+		t.Fatalf("in force at the station: %+v %v", got, err)
+	}
+	if r, _ = casework.SettingsOf(f.ctx, f.db, f.admin, f.county.ID); !r.Own || r.Version != 1 {
+		t.Fatalf("after a save: %+v", r)
+	}
+	if _, err := casework.SettingsOf(f.ctx, f.db, f.workerA, f.county.ID); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("a station's worker reads the county's row: %v", err)
+	}
+
+	assign := func(actor *authz.Actor, user, station string, remove bool) error {
+		return f.tx(func(tx *db.Tx) error { return casework.AssignSupervisor(f.ctx, tx, actor, user, station, remove) })
+	}
+	wantField(t, assign(f.admin, f.workerA.UserID, f.stA.ID, false), "user_id")
+	wantField(t, assign(f.admin, f.supervisor.UserID, f.county.ID, false), "station_id")
+	if err := assign(f.head, f.supervisor.UserID, f.stA.ID, false); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("a station head assigns: %v", err)
+	}
+	for i := 0; i < 2; i++ { // the second is a no-op
+		if err := assign(f.admin, f.supervisor.UserID, f.stB.ID, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sups, err := casework.Supervisions(f.ctx, f.db, f.admin)
+	if err != nil || len(sups) != 1 || sups[0].Name != "吴督导" || len(sups[0].Stations) != 1 || sups[0].Stations[0].ID != f.stB.ID {
+		t.Fatalf("supervisions %+v %v", sups, err)
+	}
+	if err := assign(f.admin, f.supervisor.UserID, f.stB.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if sups, _ = casework.Supervisions(f.ctx, f.db, f.admin); len(sups[0].Stations) != 0 {
+		t.Fatalf("after removal %+v", sups)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity IN ('case_settings', 'supervisor_stations')`); n != 3 {
+		t.Fatalf("%d changes audited, want 3 (a save, an assignment, a removal)", n)
+	}
+}

@@ -288,7 +288,10 @@ func SetSettings(ctx context.Context, tx *db.Tx, actor *authz.Actor, orgID strin
 }
 
 // AssignSupervisor records that a supervisor (督导) covers a station;
-// remove undoes it. Requires casework.settings.
+// remove undoes it. Both are idempotent: what is already so is neither
+// written nor audited again. Requires casework.settings. Errors: field
+// errors on user_id (not a supervisor account) and station_id (not a
+// station), OutOfScope.
 func AssignSupervisor(ctx context.Context, tx *db.Tx, actor *authz.Actor, userID, stationID string, remove bool) error {
 	if err := actor.Require(authz.PermCaseworkSettings); err != nil {
 		return err
@@ -307,15 +310,19 @@ func AssignSupervisor(ctx context.Context, tx *db.Tx, actor *authz.Actor, userID
 	if err := actor.RequireScope(path); err != nil {
 		return err
 	}
+	var res sql.Result
 	var err error
 	if remove {
-		_, err = tx.Exec(ctx, `DELETE FROM supervisor_stations WHERE user_id = ? AND org_id = ?`, userID, stationID)
+		res, err = tx.Exec(ctx, `DELETE FROM supervisor_stations WHERE user_id = ? AND org_id = ?`, userID, stationID)
 	} else {
-		_, err = tx.Exec(ctx, `INSERT INTO supervisor_stations (user_id, org_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM supervisor_stations WHERE user_id = ? AND org_id = ?)`,
+		res, err = tx.Exec(ctx, `INSERT INTO supervisor_stations (user_id, org_id) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM supervisor_stations WHERE user_id = ? AND org_id = ?)`,
 			userID, stationID, userID, stationID)
 	}
 	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // already so (a resend, or a page drawn before another's change): nothing to record
 	}
 	what := "指派督导：" + name + " 负责 " + station
 	if remove {
