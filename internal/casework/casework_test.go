@@ -798,3 +798,75 @@ func TestSettingsVersionAndSupervisions(t *testing.T) {
 		t.Fatalf("%d changes audited, want 3 (a save, an assignment, a removal)", n)
 	}
 }
+
+// The task list: the earliest due first, ties broken by id, pages that
+// neither skip nor repeat, the worker and overdue filters, and the
+// children rule (a leader sees neither a child's task nor it in the
+// total).
+func TestTaskListOrderPagingChildren(t *testing.T) {
+	f := newFixture(t)
+	type want struct{ id, due, user string }
+	var all []want
+	add := func(worker *authz.Actor, birth, opened string) {
+		p := f.person("对象"+itoa(len(all)), birth, f.stA)
+		c, err := f.open(worker, casework.IntakeInput{RecipientID: p.ID, Source: "self", OpenedOn: opened, Intake: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.accept(worker, c)
+		_, h, err := casework.GetHistory(f.ctx, f.db, worker, c.ID)
+		if err != nil || len(h.Tasks) != 1 {
+			t.Fatalf("tasks %+v %v", h.Tasks, err)
+		}
+		all = append(all, want{h.Tasks[0].ID, h.Tasks[0].DueOn, worker.UserID})
+	}
+	for _, day := range []string{"2026-03-01", "2026-03-05", "2026-03-05", "2026-02-20", "2026-03-08", "2026-03-05"} {
+		add(f.workerA, "1950-01-01", day)
+	}
+	add(f.workerA2, "2018-05-01", "2026-03-02") // a child's case
+	child := all[len(all)-1].id
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].due != all[j].due {
+			return all[i].due < all[j].due
+		}
+		return all[i].id < all[j].id
+	})
+	expect := func(actor *authz.Actor, flt casework.TaskFilter, keep func(w want) bool) {
+		t.Helper()
+		var ids, got []string
+		for _, w := range all {
+			if keep(w) {
+				ids = append(ids, w.id)
+			}
+		}
+		for off := 0; ; off += 2 {
+			flt.Limit, flt.Offset = 2, off
+			page, total, err := casework.Tasks(f.ctx, f.db, actor, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(ids) {
+				t.Fatalf("%s %+v: total %d, want %d", actor.Username, flt, total, len(ids))
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, x := range page {
+				if x.CaseNumber == "" || x.OrgName == "" || x.WorkerName == "" {
+					t.Fatalf("page row without its joined fields: %+v", x)
+				}
+				got = append(got, x.ID)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(ids, ",") {
+			t.Fatalf("%s %+v:\n got %v\nwant %v", actor.Username, flt, got, ids)
+		}
+	}
+	today := cst.Today()
+	expect(f.head, casework.TaskFilter{OrgID: f.stA.ID}, func(want) bool { return true })
+	expect(f.head, casework.TaskFilter{OverdueOnly: true}, func(w want) bool { return w.due < today })
+	expect(f.head, casework.TaskFilter{UserID: f.workerA2.UserID}, func(w want) bool { return w.user == f.workerA2.UserID })
+	leader := &authz.Actor{UserID: "l", Username: "leader", Role: authz.RoleLeader, OrgPath: f.county.Path}
+	expect(leader, casework.TaskFilter{}, func(w want) bool { return w.id != child })
+	expect(f.workerB, casework.TaskFilter{}, func(want) bool { return false })
+}
