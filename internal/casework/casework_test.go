@@ -336,9 +336,30 @@ func TestCaseLifecycle(t *testing.T) {
 		t.Fatalf("after approval: %s", c.Stage)
 	}
 	// A log entry is a service record.
-	l, err := f.log(f.workerA, c.ID, casework.LogInput{LoggedAt: "2026-03-09 15:00", Kind: "home", Minutes: 60, Content: "家访，情绪疏导", NextStep: "链接助餐"})
+	logIn := casework.LogInput{ID: ids.New(), LoggedAt: "2026-03-09 15:00", Kind: "home", Minutes: 60, Content: "家访，情绪疏导", NextStep: "链接助餐"}
+	l, err := f.log(f.workerA, c.ID, logIn)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Sent again: the same entry, no second service record; other
+	// content under the id is a conflict.
+	err = f.tx(func(tx *db.Tx) error {
+		again, resent, err := casework.AddLog(f.ctx, tx, f.keys, f.workerA, c.ID, logIn)
+		if err == nil && (!resent || again.ID != l.ID) {
+			t.Errorf("log resend %+v %v", again, resent)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherLog := logIn
+	otherLog.Content = "电话回访"
+	if _, err := f.log(f.workerA, c.ID, otherLog); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other log content under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM service_records WHERE source_id = ?`, l.ID); n != 1 {
+		t.Fatalf("%d service records for one log entry", n)
 	}
 	sr, err := services.Get(f.ctx, f.db, f.keys, f.head, l.ID)
 	if err != nil || sr.Source != casework.LogSource || sr.Minutes != 60 || sr.Kind != services.KindCase || sr.RecipientID != p.ID {
