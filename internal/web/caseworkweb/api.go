@@ -3,7 +3,6 @@ package caseworkweb
 import (
 	"net/http"
 
-	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -240,9 +239,6 @@ func (s *Handlers) ApiSupervisor(c *kit.Ctx) error {
 		StationID string `json:"station_id"`
 		Remove    bool   `json:"remove"`
 	}) (any, error) {
-		if in.UserID == "" || in.StationID == "" {
-			return nil, apperr.Fields{"station_id": "请指定督导和站点"}.Err()
-		}
 		return in, casework.AssignSupervisor(c.Context(), tx, c.Actor, in.UserID, in.StationID, in.Remove)
 	})
 }

@@ -72,6 +72,12 @@ func TestCaseSettingsPage(t *testing.T) {
 	if r := admin.PostForm("/case-settings", form); r.Status != http.StatusConflict || !strings.Contains(r.Body, "已被他人修改") {
 		t.Fatalf("a save from a stale page: %d", r.Status)
 	}
+	// The API takes the version too.
+	body := map[string]any{"version": 0, "approver": "station_head", "assess_days": 7, "plan_days": 14, "high_assess_days": 3, "high_plan_days": 7,
+		"number_pattern": "{type}-{year}-{station}-{seq}", "type_code": "GA", "domains": []any{map[string]any{"label": "自身系统", "items": []string{"身体健康"}}}}
+	if r := api.JSON("PUT", "/api/v1/case-settings", body); r.Status != http.StatusConflict {
+		t.Fatalf("API save from version 0: %d %s", r.Status, r.Body)
+	}
 	page = admin.Get("/case-settings")
 	rm := url.Values{"version": {hidden(t, page.Body, "version")}, "remove_domain": {got.Domains[3].Key}}
 	if r := admin.PostForm("/case-settings", rm); r.Status != http.StatusSeeOther {
@@ -140,6 +146,10 @@ func TestSupervisorStationsPage(t *testing.T) {
 	}
 	if n := audited() - before; n != 2 {
 		t.Fatalf("%d assignment changes audited, want 2", n)
+	}
+	if r := env.APILoginDemo("admin").JSON("PUT", "/api/v1/supervisor-stations", map[string]any{"user_id": sup}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `"station_id"`) {
+		t.Fatalf("API without a station: %d %s", r.Status, r.Body)
 	}
 	if r := env.LoginDemo("zhanzhang").Get("/supervisor-stations"); r.Status != http.StatusForbidden {
 		t.Fatalf("station head: %d", r.Status)
