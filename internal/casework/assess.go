@@ -107,9 +107,12 @@ func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	hash := createHash(keys, "case-assessment-create", hashed)
 	if in.ID != "" && len(fe) == 0 {
 		again, err := replayed(ctx, tx, "case_assessments", id, caseID, hash, "预估")
-		if err != nil || again {
-			a, gerr := assessment(ctx, tx, keys, caseID, id, err)
-			return a, again, gerr
+		if err != nil {
+			return Assessment{}, false, err
+		}
+		if again {
+			x, err := assessment(ctx, tx, keys, caseID, id)
+			return x, true, err
 		}
 	}
 	s, err := SettingsFor(ctx, tx, c.OrgPath)
@@ -166,16 +169,13 @@ func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	if _, err := afterWrite(ctx, tx, actor, c, what); err != nil {
 		return Assessment{}, false, err
 	}
-	a, err := assessment(ctx, tx, keys, caseID, id, nil)
+	a, err := assessment(ctx, tx, keys, caseID, id)
 	return a, false, err
 }
 
 // assessment is one stored assessment of a case, with its totals and
-// change (err, when not nil, is returned as is).
-func assessment(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string, err error) (Assessment, error) {
-	if err != nil {
-		return Assessment{}, err
-	}
+// change.
+func assessment(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string) (Assessment, error) {
 	all, err := assessments(ctx, q, keys, caseID)
 	if err != nil {
 		return Assessment{}, err

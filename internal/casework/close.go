@@ -54,9 +54,12 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	hash := createHash(keys, "case-evaluation-create", hashed)
 	if in.ID != "" && len(fe) == 0 {
 		again, err := replayed(ctx, tx, "case_evaluations", id, caseID, hash, "评估")
-		if err != nil || again {
-			e, gerr := evaluation(ctx, tx, keys, caseID, id, err)
-			return e, again, gerr
+		if err != nil {
+			return Evaluation{}, false, err
+		}
+		if again {
+			x, err := evaluation(ctx, tx, keys, caseID, id)
+			return x, true, err
 		}
 	}
 	if c.Stage != StageIntervention && c.Stage != StageEvaluation {
@@ -99,16 +102,12 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 	if _, err := afterWrite(ctx, tx, actor, c, "评估"); err != nil {
 		return Evaluation{}, false, err
 	}
-	e, err := evaluation(ctx, tx, keys, caseID, id, nil)
+	e, err := evaluation(ctx, tx, keys, caseID, id)
 	return e, false, err
 }
 
-// evaluation is one stored evaluation of a case (err, when not nil, is
-// returned as is).
-func evaluation(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string, err error) (Evaluation, error) {
-	if err != nil {
-		return Evaluation{}, err
-	}
+// evaluation is one stored evaluation of a case.
+func evaluation(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string) (Evaluation, error) {
 	all, err := caseEvaluations(ctx, q, keys, caseID)
 	if err != nil {
 		return Evaluation{}, err
