@@ -354,6 +354,8 @@ var expectedMatrix = map[string][]authz.Role{
 	"PUT /api/v1/services/{id}":      {admin, head, worker},
 	"GET /api/v1/service-categories": {admin, head, worker, super, evalu},
 	"PUT /api/v1/service-categories": {admin},
+	"GET /service-categories":        {admin},
+	"POST /service-categories":       {admin},
 
 	// Casework (个案). Content is further restricted to the case's workers,
 	// the station head and the station's supervisor (casework.Open).
@@ -392,6 +394,10 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/case-settings":           {admin, head, worker, super, leader},
 	"PUT /api/v1/case-settings":           {admin},
 	"PUT /api/v1/supervisor-stations":     {admin},
+	"GET /case-settings":                  {admin},
+	"POST /case-settings":                 {admin},
+	"GET /supervisor-stations":            {admin},
+	"POST /supervisor-stations":           {admin},
 
 	// Referrals (转介) and the directory of agencies.
 	"GET /referrals":                     {admin, head, worker, super, leader},

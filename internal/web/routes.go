@@ -393,6 +393,8 @@ func servicesModule(k *kit.Server) kit.Module {
 			kit.PUT("/api/v1/services/{id}", write, h.ApiUpdate),
 			kit.GET("/api/v1/service-categories", read, h.ApiCategories),
 			kit.PUT("/api/v1/service-categories", authz.PermServicesCategories, h.ApiCategoriesSave),
+			kit.GET("/service-categories", authz.PermServicesCategories, h.CategoriesPage),
+			kit.POST("/service-categories", authz.PermServicesCategories, h.CategoriesSave),
 		},
 	}
 }
@@ -439,6 +441,10 @@ func caseworkModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/case-settings", read, h.ApiSettings),
 			kit.PUT("/api/v1/case-settings", settings, h.ApiSettingsSave),
 			kit.PUT("/api/v1/supervisor-stations", settings, h.ApiSupervisor),
+			kit.GET("/case-settings", settings, h.SettingsPage),
+			kit.POST("/case-settings", settings, h.SettingsSave),
+			kit.GET("/supervisor-stations", settings, h.SupervisorsPage),
+			kit.POST("/supervisor-stations", settings, h.SupervisorSave),
 		},
 	}
 }
