@@ -52,6 +52,14 @@ type TaskFilter struct {
 	Offset      int
 }
 
+// TasksAllVisible reports whether Tasks lists every task of the actor's
+// scope (no children rule or assignment rule narrows it), so a count of
+// the scope's tasks (the figure casework.overdue_tasks) is the list's.
+func TasksAllVisible(actor *authz.Actor) bool {
+	vc, _ := recipients.VisibleCond(actor, "r")
+	return vc == ""
+}
+
 // Tasks lists open tasks the actor may see (scope, children rule), the
 // most overdue first (due_on, then id), and their total.
 //

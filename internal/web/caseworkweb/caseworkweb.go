@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/web/kit"
 )
@@ -446,6 +447,9 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 		"Levels": casework.AttainmentLabels, "Sources": casework.SourceLabels, "Printed": cst.Today()}})
 }
 
+// pendingCap is the most pending approvals the home page counts.
+const pendingCap = 200
+
 // HomeCasework shows pending approvals and overdue tasks.
 func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermCaseworkRead) || c.Actor.Role == authz.RoleLeader {
@@ -454,11 +458,26 @@ func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	ctx := c.Context()
 	sec := &kit.HomeSection{Key: "casework", Title: "个案", Order: 15}
 	if c.Actor.Can(authz.PermCaseworkApprove) {
-		pend, err := casework.Pending(ctx, c.DB(), c.Actor, 200)
+		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap)
 		if err != nil {
 			return nil, err
 		}
-		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "待我审批", Value: strconv.Itoa(len(pend)), Link: "/cases/approvals"})
+		v := strconv.Itoa(len(pend))
+		if len(pend) == pendingCap {
+			v += "+" // a capped count says so
+		}
+		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "待我审批", Value: v, Link: "/cases/approvals"})
+	}
+	// A worker's own overdue tasks; anyone else's are the node's, from the
+	// figure's rollup, which counts what the task list lists for roles
+	// that see every case of their scope.
+	if c.Actor.Role != authz.RoleWorker && casework.TasksAllVisible(c.Actor) {
+		card, err := kit.FigureCard(c, "casework.overdue_tasks", "逾期任务", "/cases/tasks?overdue=1", figures.Month)
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, card)
+		return sec, nil
 	}
 	f := casework.TaskFilter{OverdueOnly: true, Limit: 1}
 	link := "/cases/tasks?overdue=1"
