@@ -490,6 +490,12 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/exports":               {admin, head, worker, evalu},
 	"GET /api/v1/exports/{id}":          {admin, head, worker, evalu},
 	"GET /api/v1/exports/{id}/download": {admin, head, worker, evalu},
+
+	// Pickers' searches (kit.Picker), each in the caller's scope.
+	"GET /pick/villages": everyone,
+	"GET /pick/stations": everyone,
+	"GET /pick/orgs":     everyone,
+	"GET /pick/workers":  wfRead,
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

@@ -26,7 +26,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k), exportsModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k), exportsModule(k), pickersModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -568,6 +568,18 @@ func exportsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/exports", authz.PermExportsOwn, h.APIList),
 			kit.GET("/api/v1/exports/{id}", authz.PermExportsOwn, h.APIShow),
 			kit.GET("/api/v1/exports/{id}/download", authz.PermExportsOwn, h.Download),
+		},
+	}
+}
+
+// 选择框的查找（kit.Picker）：村（社区）、社工、站点，各在本人辖区内
+func pickersModule(k *kit.Server) kit.Module {
+	return kit.Module{Name: "pickers",
+		Routes: []kit.Route{
+			kit.GET(kit.PickerPath(kit.PickVillages), authz.PermOrgRead, k.Pick(kit.PickVillages)),
+			kit.GET(kit.PickerPath(kit.PickStations), authz.PermOrgRead, k.Pick(kit.PickStations)),
+			kit.GET(kit.PickerPath(kit.PickOrgs), authz.PermOrgRead, k.Pick(kit.PickOrgs)),
+			kit.GET(kit.PickerPath(kit.PickWorkers), authz.PermWorkforceRead, k.Pick(kit.PickWorkers)),
 		},
 	}
 }
