@@ -86,14 +86,14 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
 	levels := append([]kit.Option{{Code: "any", Label: "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
 	levels = append(levels, kit.Option{Code: "none", Label: "未持证"})
 	return c.Render("workforce_workers", &kit.Page{Title: "社工花名册", Data: map[string]any{
-		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels, "StaffRule": workforce.StaffRule,
+		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units, "Levels": levels, "StaffRule": workforce.StaffRule,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
 		"SeesID": c.Actor.Can(authz.PermWorkforceManage), "Query": c.R.URL.RawQuery,
 	}})
@@ -417,12 +417,12 @@ func (s *Handlers) WfVolunteerList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
 	return c.Render("workforce_volunteers", &kit.Page{Title: "志愿者", Data: map[string]any{
-		"Volunteers": vs, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Statuses": wfOpts(workforce.VolunteerStatuses),
+		"Volunteers": vs, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units, "Statuses": wfOpts(workforce.VolunteerStatuses),
 	}})
 }
 
