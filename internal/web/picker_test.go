@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/web/kit"
+)
+
+type pickResult struct {
+	Items []kit.PickerOption `json:"items"`
+	More  bool               `json:"more"`
+}
+
+func pick(t *testing.T, c *apptest.Client, kind, q string) pickResult {
+	t.Helper()
+	res := c.Get("/pick/" + kind + "?q=" + url.QueryEscape(q))
+	if res.Status != http.StatusOK {
+		t.Fatalf("/pick/%s?q=%s: %d %s", kind, q, res.Status, res.Body)
+	}
+	var out pickResult
+	res.Decode(&out)
+	return out
+}
+
+func hasValue(items []kit.PickerOption, value string) bool {
+	for _, it := range items {
+		if it.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// A county's 200 villages are not drawn into the recipients page: the
+// village filter searches them by name, pinyin initials or code, 20 at a
+// time, within the actor's scope, and keeps its value when the page is
+// drawn again. Few options (the county's stations) stay a plain select.
+func TestPickersSearchInScope(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.LoginDemo("admin")
+
+	page := admin.Get("/recipients")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, `data-picker="/pick/villages"`) {
+		t.Fatalf("the recipients page has no village picker: %d", page.Status)
+	}
+	if strings.Contains(page.Body, `value="410622004200"`) {
+		t.Error("the recipients page still lists the county's villages")
+	}
+	if !strings.Contains(page.Body, `<select id="org" name="org" data-autosubmit>`) {
+		t.Error("the county's few stations are not a plain select")
+	}
+
+	for _, q := range []string{"赵庄", "zz", "ZZ", "41062200420"} {
+		if r := pick(t, admin, "villages", q); !hasValue(r.Items, "410622004200") {
+			t.Errorf("village search %q misses 赵庄: %+v", q, r.Items)
+		}
+	}
+	first := pick(t, admin, "villages", "")
+	if len(first.Items) != kit.PickerResults || !first.More {
+		t.Errorf("empty village search: %d items, more=%v; want %d and more", len(first.Items), first.More, kit.PickerResults)
+	}
+	if r := pick(t, admin, "villages", "没有这个村"); len(r.Items) != 0 || r.More {
+		t.Errorf("a name nobody has found %+v", r.Items)
+	}
+
+	// The chosen value is drawn with its label and filters the list.
+	filtered := admin.Get("/recipients?village=410622004200")
+	if !strings.Contains(filtered.Body, `name="village" value="410622004200"`) || !strings.Contains(filtered.Body, `value="赵庄村民委员会"`) {
+		t.Error("the village filter does not keep its value and label")
+	}
+	if !strings.Contains(filtered.Body, "杨春花") || strings.Contains(filtered.Body, "大石岩村民委员会</td>") {
+		t.Error("the village filter does not filter the list")
+	}
+
+	// A station head searches their township's villages and their
+	// station's workers only.
+	head := env.LoginDemo("zhanzhang")
+	if r := pick(t, head, "villages", "赵庄"); len(r.Items) != 0 {
+		t.Errorf("朝歌's station head finds 灵山's village: %+v", r.Items)
+	}
+	for _, it := range pick(t, head, "villages", "").Items {
+		if !strings.HasPrefix(it.Value, "410622001") {
+			t.Errorf("朝歌's station head is offered %s", it.Value)
+		}
+	}
+	workers := pick(t, head, "workers", "")
+	if len(workers.Items) == 0 {
+		t.Fatal("the station head finds no worker")
+	}
+	for _, it := range workers.Items {
+		if !strings.Contains(it.Label, "朝歌") {
+			t.Errorf("朝歌's station head is offered %s", it.Label)
+		}
+	}
+	all := pick(t, admin, "workers", "")
+	if len(all.Items) <= len(workers.Items) {
+		t.Errorf("the county administrator finds %d workers, the station head %d", len(all.Items), len(workers.Items))
+	}
+	if r := pick(t, admin, "stations", "lsjd"); len(r.Items) == 0 || !strings.Contains(r.Items[0].Label, "灵山") {
+		t.Errorf("station search by initials: %+v", r.Items)
+	}
+
+	// A volunteer may not search workers and is offered no worker filter.
+	volunteer := env.LoginDemo("zhiyuan")
+	if res := volunteer.Get("/pick/workers?q=z"); res.Status != http.StatusForbidden {
+		t.Errorf("volunteer's worker search: %d", res.Status)
+	}
+	if vp := volunteer.Get("/recipients"); vp.Status != http.StatusOK || strings.Contains(vp.Body, `name="worker"`) {
+		t.Errorf("volunteer's recipients page: %d, worker filter shown", vp.Status)
+	}
+}
