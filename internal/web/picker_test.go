@@ -5,8 +5,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/shegong/shegong/internal/apptest"
+	"github.com/shegong/shegong/internal/browsertest"
+	"github.com/shegong/shegong/internal/demo"
 	"github.com/shegong/shegong/internal/web/kit"
 )
 
@@ -111,5 +117,52 @@ func TestPickersSearchInScope(t *testing.T) {
 	}
 	if vp := volunteer.Get("/recipients"); vp.Status != http.StatusOK || strings.Contains(vp.Body, `name="worker"`) {
 		t.Errorf("volunteer's recipients page: %d, worker filter shown", vp.Status)
+	}
+}
+
+// On a 375-px phone a county administrator unfolds the filters, types a
+// village's name into its picker, chooses the suggestion with the
+// keyboard, and the list shows that village's people.
+func TestBrowserPickerFiltersTheList(t *testing.T) {
+	env := apptest.Start(t)
+	b := browsertest.New(t, 375, 740)
+	b.Login(t, env.URL, "admin", demo.Password)
+	rows := `[data-testid="recipients"] tbody tr`
+	option := `#village-list li[data-value="410622004200"]`
+	b.Do(t, chromedp.Navigate(env.URL+"/recipients"), chromedp.WaitVisible(chromedp.CSS(rows)),
+		chromedp.Click(chromedp.CSS(`details.fold > summary`)), chromedp.WaitVisible(chromedp.CSS("#village")),
+		chromedp.Click(chromedp.CSS("#village")), chromedp.SendKeys(chromedp.CSS("#village"), "赵庄"),
+		chromedp.WaitVisible(chromedp.CSS(option)))
+	if w := browsertest.Eval[float64](t, b, `document.querySelector("#village-list").getBoundingClientRect().right`); w > 375 {
+		t.Errorf("the suggestions reach %v px on a 375-px phone", w)
+	}
+	b.Do(t, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	// The choice submits the filter form: wait for the new page.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		done, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`location.search.includes("village=410622004200") && document.readyState === "complete"`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("choosing the village did not filter the list: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Do(t, chromedp.WaitVisible(chromedp.CSS(rows)))
+	if got := browsertest.Eval[string](t, b, `document.querySelector("#village").value`); got != "赵庄村民委员会" {
+		t.Errorf("the picker shows %q after the choice", got)
+	}
+	villages := browsertest.Eval[[]string](t, b, `Array.from(document.querySelectorAll('[data-testid="recipients"] tbody td[data-label="村（社区）"]')).map(td => td.textContent.trim())`)
+	if len(villages) == 0 {
+		t.Fatal("the filtered list is empty")
+	}
+	for _, v := range villages {
+		if v != "赵庄村民委员会" {
+			t.Errorf("the list filtered by 赵庄 shows a person of %q", v)
+		}
+	}
+	if !strings.Contains(b.Text(t, `[data-testid="recipients"]`), "杨春花") {
+		t.Error("杨春花 of 赵庄 is not listed")
 	}
 }
