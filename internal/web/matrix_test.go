@@ -496,6 +496,9 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /pick/stations": everyone,
 	"GET /pick/orgs":     everyone,
 	"GET /pick/workers":  wfRead,
+
+	// A volunteer's login account, from their page.
+	"POST /workforce/volunteers/{id}/account": {admin, head},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

@@ -328,6 +328,7 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.POST("/api/v1/workforce/volunteers", manage, h.ApiWfVolunteerCreate),
 			kit.GET("/api/v1/workforce/volunteers/{id}", read, h.ApiWfVolunteer),
 			kit.PUT("/api/v1/workforce/volunteers/{id}/account", manage, h.ApiWfVolunteerAccount),
+			kit.POST("/workforce/volunteers/{id}/account", manage, h.WfVolunteerAccountSet),
 			kit.PUT("/api/v1/workforce/volunteers/{id}", manage, h.ApiWfVolunteerUpdate),
 			kit.POST("/api/v1/workforce/volunteers/{id}/hours", manage, h.ApiWfHoursAdd),
 			kit.GET("/api/v1/workforce/trainings", read, h.ApiWfTrainings),

@@ -451,8 +451,31 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 	for _, l := range logs {
 		correctable[l.ID] = workforce.CanCorrectHours(c.Actor, l, v.OrgPath)
 	}
+	canManage := c.Actor.Can(authz.PermWorkforceManage)
 	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": workforce.HoursByMonth(logs),
-		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage), "Correctable": correctable}}
+		"Training": training, "CanManage": canManage, "Correctable": correctable}}
+	if canManage {
+		// The login account this volunteer uses: what they see of
+		// recipients follows this person's assignments.
+		accounts, err := workforce.VolunteerAccounts(c.Context(), c.DB(), c.Actor)
+		if err != nil {
+			return err
+		}
+		account := ""
+		for _, a := range accounts {
+			if a.Code == v.UserID {
+				account = a.Label
+			}
+		}
+		if v.UserID != "" && account == "" {
+			account = "（已停用或不在本辖区的账号）"
+			accounts = append(accounts, workforce.Option{Code: v.UserID, Label: account})
+		}
+		if _, ok := f.Values["user_id"]; !ok {
+			f.Values["user_id"] = v.UserID
+		}
+		p.Data.(map[string]any)["Accounts"], p.Data.(map[string]any)["Account"] = wfOpts(accounts), account
+	}
 	if status != http.StatusOK {
 		return c.RenderForm("workforce_volunteer", p, (apperr.Fields(f.Errors)).Err())
 	}
