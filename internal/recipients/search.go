@@ -505,7 +505,8 @@ func Workers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Worker, e
 // FindWorkers finds the active social workers and station heads in the
 // actor's scope for the "责任社工" picker: text "" lists them in tree
 // order; Latin letters match the pinyin initials of the name ("zs" finds
-// 张三), anything else a part of the name or the user name. It returns
+// 张三) or the start of the user name, anything else a part of the name
+// or the start of the user name. It returns
 // at most limit (1–200, default 20) and whether there are more. A nil
 // actor finds nothing.
 func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text string, limit int) ([]Worker, bool, error) {
@@ -529,7 +530,7 @@ func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text str
 			args = append(args, "%"+db.Like(text)+"%", db.Like(text)+"%")
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.org_id, o.name FROM users u JOIN org_units o ON o.id = u.org_id
+	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.org_id, o.name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
 		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name, u.id LIMIT ?`, append(args, max)...)
 	if err != nil {
 		return nil, false, err
@@ -538,10 +539,11 @@ func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text str
 	out := []Worker{}
 	for rows.Next() {
 		var w Worker
-		if err := rows.Scan(&w.ID, &w.Name, &w.OrgID, &w.OrgName); err != nil {
+		var username string
+		if err := rows.Scan(&w.ID, &w.Name, &w.OrgID, &w.OrgName, &username); err != nil {
 			return nil, false, err
 		}
-		if initials != "" && !strings.HasPrefix(pinyin.NameInitials(w.Name), initials) {
+		if initials != "" && !strings.HasPrefix(pinyin.NameInitials(w.Name), initials) && !strings.HasPrefix(strings.ToLower(username), initials) {
 			continue
 		}
 		if len(out) == limit {
