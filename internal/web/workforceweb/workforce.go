@@ -14,7 +14,6 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -34,22 +33,6 @@ func wfOpts(in []workforce.Option) []kit.Option {
 		out[i] = kit.Option(o)
 	}
 	return out
-}
-
-// wfUnitOpts lists the stations and rooms in scope (with the county and
-// above when above is set) for a picker.
-func (s *Handlers) wfUnitOpts(c *kit.Ctx, above bool) ([]kit.Option, error) {
-	opts, err := s.OrgOptions(c, true)
-	if err != nil {
-		return nil, err
-	}
-	var out []kit.Option
-	for _, o := range opts {
-		if o.Kind == org.KindStation || o.Kind == org.KindRoom || above {
-			out = append(out, kit.Option{Code: o.ID, Label: o.Indent + o.Name})
-		}
-	}
-	return out, nil
 }
 
 func (s *Handlers) wfWorkerOpts(c *kit.Ctx) ([]kit.Option, error) {
@@ -145,7 +128,7 @@ func (s *Handlers) wfWorkerPage(c *kit.Ctx, f *kit.Form, revealed *workforce.Rev
 }
 
 func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back, idHint, phoneHint string) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, false)
+	units, err := s.Picker(c, kit.PickStations, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +466,7 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 }
 
 func (s *Handlers) wfVolunteerFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back, phoneHint string) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, false)
+	units, err := s.Picker(c, kit.PickStations, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -640,7 +623,7 @@ func (s *Handlers) WfTrainingList(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfTrainingFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -749,7 +732,7 @@ func (s *Handlers) WfProgrammeList(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfProgrammeFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -954,7 +937,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", f.OrgID)
 	if err != nil {
 		return err
 	}
@@ -962,7 +945,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "Units": units, "Years": wfYearOpts(),
+	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "OrgPicker": units, "Years": wfYearOpts(),
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 
