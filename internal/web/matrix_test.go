@@ -496,6 +496,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /pick/stations": everyone,
 	"GET /pick/orgs":     everyone,
 	"GET /pick/workers":  wfRead,
+	"GET /pick/accounts": {admin, head},
 
 	// A volunteer's login account, from their page.
 	"POST /workforce/volunteers/{id}/account": {admin, head},

@@ -110,6 +110,15 @@ func TestPickersSearchInScope(t *testing.T) {
 		t.Errorf("station search by initials: %+v", r.Items)
 	}
 
+	// Accounts to link a roster worker to: by user name or name, for
+	// those who keep the roster only.
+	if r := pick(t, admin, "accounts", "zhiyuan"); len(r.Items) != 1 || !strings.Contains(r.Items[0].Label, "（zhiyuan）") {
+		t.Errorf("account search zhiyuan: %+v", r.Items)
+	}
+	if res := env.LoginDemo("shegong").Get("/pick/accounts?q=z"); res.Status != http.StatusForbidden {
+		t.Errorf("a worker's account search: %d", res.Status)
+	}
+
 	// A volunteer may not search workers and is offered no worker filter.
 	volunteer := env.LoginDemo("zhiyuan")
 	if res := volunteer.Get("/pick/workers?q=z"); res.Status != http.StatusForbidden {

@@ -581,6 +581,7 @@ func pickersModule(k *kit.Server) kit.Module {
 			kit.GET(kit.PickerPath(kit.PickStations), authz.PermOrgRead, k.Pick(kit.PickStations)),
 			kit.GET(kit.PickerPath(kit.PickOrgs), authz.PermOrgRead, k.Pick(kit.PickOrgs)),
 			kit.GET(kit.PickerPath(kit.PickWorkers), authz.PermWorkforceRead, k.Pick(kit.PickWorkers)),
+			kit.GET(kit.PickerPath(kit.PickAccounts), authz.PermWorkforceManage, k.Pick(kit.PickAccounts)),
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
+	"github.com/shegong/shegong/internal/workforce"
 )
 
 // Pickers: a choice among the villages, workers or stations of the
@@ -30,6 +31,7 @@ const (
 	PickWorkers  = "workers"  // active social workers and station heads (user ids)
 	PickStations = "stations" // active stations and rooms (org unit ids)
 	PickOrgs     = "orgs"     // every active node (org unit ids)
+	PickAccounts = "accounts" // active login accounts a worker of the roster may be linked to (user ids)
 )
 
 type pickerKind struct {
@@ -45,6 +47,7 @@ var pickerKinds = map[string]pickerKind{
 	PickWorkers:  {find: findWorkers, label: workerLabel},
 	PickStations: {find: findUnits(org.KindStation, org.KindRoom), label: unitLabel},
 	PickOrgs:     {find: findUnits(), label: unitLabel},
+	PickAccounts: {find: findAccounts, label: accountLabel},
 }
 
 // PickerPath is the search route of a kind; routes.go registers it with
@@ -219,4 +222,20 @@ func unitLabel(c *Ctx, id string) (string, error) {
 		return "", nil
 	}
 	return u.Name, nil
+}
+
+func findAccounts(c *Ctx, text string, limit int) ([]Option, bool, error) {
+	us, more, err := workforce.FindLinkableUsers(c.Context(), c.DB(), c.Actor, text, limit)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]Option, len(us))
+	for i, u := range us {
+		out[i] = Option(u)
+	}
+	return out, more, nil
+}
+
+func accountLabel(c *Ctx, id string) (string, error) {
+	return workforce.LinkableUserLabel(c.Context(), c.DB(), c.Actor, id)
 }

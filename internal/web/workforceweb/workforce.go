@@ -132,7 +132,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 	if err != nil {
 		return nil, err
 	}
-	users, err := workforce.LinkableUsers(c.Context(), c.DB(), c.Actor)
+	users, err := s.Picker(c, kit.PickAccounts, "user_id", f.Get("user_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 		title = "登记社工"
 	}
 	return &kit.Page{Title: title, Form: f, Data: map[string]any{
-		"Creating": creating, "Action": action, "Back": back, "Units": units, "Users": wfOpts(users),
+		"Creating": creating, "Action": action, "Back": back, "Units": units, "Users": users,
 		"Educations": wfOpts(workforce.Educations), "Posts": wfOpts(workforce.Posts), "Statuses": wfOpts(workforce.WorkerStatuses),
 		"Levels": wfOpts(workforce.Levels), "Sexes": []kit.Option{{Code: "男", Label: "男"}, {Code: "女", Label: "女"}},
 		"Stages": []kit.Option{{Code: workforce.StageCertificate, Label: "证书"}, {Code: workforce.StageExam, Label: "考试合格（仅高级）"}},
