@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
@@ -162,7 +163,9 @@ func scopeDivision(c *Ctx) (string, bool, error) {
 		return "", false, nil
 	}
 	u, err := org.Get(c.Context(), c.DB(), c.Actor.OrgID)
-	if err != nil {
+	if apperr.Is(err, apperr.NotFound) {
+		return "", false, nil
+	} else if err != nil {
 		return "", false, err
 	}
 	code := u.DivisionCode
