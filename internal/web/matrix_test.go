@@ -492,11 +492,12 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/exports/{id}/download": {admin, head, worker, evalu},
 
 	// Pickers' searches (kit.Picker), each in the caller's scope.
-	"GET /pick/villages": everyone,
-	"GET /pick/stations": everyone,
-	"GET /pick/orgs":     everyone,
-	"GET /pick/workers":  wfRead,
-	"GET /pick/accounts": {admin, head},
+	"GET /pick/villages":         everyone,
+	"GET /pick/stations":         everyone,
+	"GET /pick/orgs":             everyone,
+	"GET /pick/workers":          wfRead,
+	"GET /pick/accounts":         {admin, head},
+	"GET /pick/network-stations": everyone,
 
 	// A volunteer's login account, from their page.
 	"POST /workforce/volunteers/{id}/account": {admin, head},

@@ -110,6 +110,10 @@ func TestPickersSearchInScope(t *testing.T) {
 		t.Errorf("station search by initials: %+v", r.Items)
 	}
 
+	if r := pick(t, admin, "network-stations", "灵山"); len(r.Items) != 1 || !strings.Contains(r.Items[0].Label, "灵山") {
+		t.Errorf("directory station search 灵山: %+v", r.Items)
+	}
+
 	// Accounts to link a roster worker to: by user name or name, for
 	// those who keep the roster only.
 	if r := pick(t, admin, "accounts", "zhiyuan"); len(r.Items) != 1 || !strings.Contains(r.Items[0].Label, "（zhiyuan）") {

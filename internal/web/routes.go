@@ -582,6 +582,7 @@ func pickersModule(k *kit.Server) kit.Module {
 			kit.GET(kit.PickerPath(kit.PickOrgs), authz.PermOrgRead, k.Pick(kit.PickOrgs)),
 			kit.GET(kit.PickerPath(kit.PickWorkers), authz.PermWorkforceRead, k.Pick(kit.PickWorkers)),
 			kit.GET(kit.PickerPath(kit.PickAccounts), authz.PermWorkforceManage, k.Pick(kit.PickAccounts)),
+			kit.GET(kit.PickerPath(kit.PickNetwork), authz.PermNetworkRead, k.Pick(kit.PickNetwork)),
 		},
 	}
 }

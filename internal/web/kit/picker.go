@@ -6,6 +6,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/network"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/workforce"
@@ -28,11 +29,12 @@ const PickerResults = 20
 
 // Picker kinds: what a picker chooses among, in the actor's scope.
 const (
-	PickVillages = "villages" // villages (村级 division codes) under the actor's township, county or province
-	PickWorkers  = "workers"  // active social workers and station heads (user ids)
-	PickStations = "stations" // active stations and rooms (org unit ids)
-	PickOrgs     = "orgs"     // every active node (org unit ids)
-	PickAccounts = "accounts" // active login accounts a worker of the roster may be linked to (user ids)
+	PickVillages = "villages"         // villages (村级 division codes) under the actor's township, county or province
+	PickWorkers  = "workers"          // active social workers and station heads (user ids)
+	PickStations = "stations"         // active stations and rooms (org unit ids)
+	PickOrgs     = "orgs"             // every active node (org unit ids)
+	PickAccounts = "accounts"         // active login accounts a worker of the roster may be linked to (user ids)
+	PickNetwork  = "network-stations" // stations of the station directory (network station ids)
 )
 
 type pickerKind struct {
@@ -49,6 +51,7 @@ var pickerKinds = map[string]pickerKind{
 	PickStations: {find: findUnits(org.KindStation, org.KindRoom), label: unitLabel},
 	PickOrgs:     {find: findUnits(), label: unitLabel},
 	PickAccounts: {find: findAccounts, label: accountLabel},
+	PickNetwork:  {find: findNetworkStations, label: networkStationLabel},
 }
 
 // PickerPath is the search route of a kind; routes.go registers it with
@@ -241,4 +244,28 @@ func findAccounts(c *Ctx, text string, limit int) ([]Option, bool, error) {
 
 func accountLabel(c *Ctx, id string) (string, error) {
 	return workforce.LinkableUserLabel(c.Context(), c.DB(), c.Actor, id)
+}
+
+func findNetworkStations(c *Ctx, text string, limit int) ([]Option, bool, error) {
+	ss, _, err := network.ListStations(c.Context(), c.DB(), c.Actor, network.StationFilter{Text: strings.TrimSpace(text), Sort: "code", Limit: limit + 1})
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ss) > limit
+	if more {
+		ss = ss[:limit]
+	}
+	out := make([]Option, len(ss))
+	for i, st := range ss {
+		out[i] = Option{st.ID, st.Name}
+	}
+	return out, more, nil
+}
+
+func networkStationLabel(c *Ctx, id string) (string, error) {
+	st, err := network.GetStation(c.Context(), c.DB(), c.Actor, id)
+	if err != nil {
+		return "", nil
+	}
+	return st.Name, nil
 }
