@@ -498,6 +498,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /pick/workers":          wfRead,
 	"GET /pick/accounts":         {admin, head},
 	"GET /pick/network-stations": everyone,
+	"GET /pick/recipients":       {admin, head, worker, super, volun, evalu},
 
 	// A volunteer's login account, from their page.
 	"POST /workforce/volunteers/{id}/account": {admin, head},

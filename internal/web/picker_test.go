@@ -21,9 +21,15 @@ type pickResult struct {
 	More  bool               `json:"more"`
 }
 
+// pick searches a picker's route; q is the text, optionally followed by
+// "&within=…".
 func pick(t *testing.T, c *apptest.Client, kind, q string) pickResult {
 	t.Helper()
-	res := c.Get("/pick/" + kind + "?q=" + url.QueryEscape(q))
+	text, extra, _ := strings.Cut(q, "&")
+	if extra != "" {
+		extra = "&" + extra
+	}
+	res := c.Get("/pick/" + kind + "?q=" + url.QueryEscape(text) + extra)
 	if res.Status != http.StatusOK {
 		t.Fatalf("/pick/%s?q=%s: %d %s", kind, q, res.Status, res.Body)
 	}
@@ -112,6 +118,23 @@ func TestPickersSearchInScope(t *testing.T) {
 
 	if r := pick(t, admin, "network-stations", "灵山"); len(r.Items) != 1 || !strings.Contains(r.Items[0].Label, "灵山") {
 		t.Errorf("directory station search 灵山: %+v", r.Items)
+	}
+
+	// People of one station, e.g. to add to a group there.
+	ls := pick(t, admin, "stations", "灵山街道")
+	if len(ls.Items) == 0 {
+		t.Fatal("灵山街道 not found")
+	}
+	within := "&within=" + url.QueryEscape(ls.Items[0].Value)
+	if r := pick(t, admin, "recipients", "杨春花"+within); len(r.Items) != 1 || r.Items[0].Label != "杨春花" {
+		t.Errorf("杨春花 within 灵山: %+v", r.Items)
+	}
+	cg := pick(t, admin, "stations", "朝歌街道")
+	if r := pick(t, admin, "recipients", "杨春花&within="+url.QueryEscape(cg.Items[0].Value)); len(r.Items) != 0 {
+		t.Errorf("杨春花 found within 朝歌: %+v", r.Items)
+	}
+	if r := pick(t, head, "recipients", "杨春花"); len(r.Items) != 0 {
+		t.Errorf("朝歌's station head finds 灵山's 杨春花: %+v", r.Items)
 	}
 
 	// Accounts to link a roster worker to: by user name or name, for

@@ -583,6 +583,7 @@ func pickersModule(k *kit.Server) kit.Module {
 			kit.GET(kit.PickerPath(kit.PickWorkers), authz.PermWorkforceRead, k.Pick(kit.PickWorkers)),
 			kit.GET(kit.PickerPath(kit.PickAccounts), authz.PermWorkforceManage, k.Pick(kit.PickAccounts)),
 			kit.GET(kit.PickerPath(kit.PickNetwork), authz.PermNetworkRead, k.Pick(kit.PickNetwork)),
+			kit.GET(kit.PickerPath(kit.PickRecipients), authz.PermRecipientsRead, k.Pick(kit.PickRecipients)),
 		},
 	}
 }

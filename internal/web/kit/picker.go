@@ -2,6 +2,7 @@ package kit
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -35,23 +36,29 @@ const (
 	PickOrgs     = "orgs"             // every active node (org unit ids)
 	PickAccounts = "accounts"         // active login accounts a worker of the roster may be linked to (user ids)
 	PickNetwork  = "network-stations" // stations of the station directory (network station ids)
+	// PickRecipients: people of the registry the actor sees, within a
+	// station or room (recipient ids).
+	PickRecipients = "recipients"
 )
 
 type pickerKind struct {
-	// find lists options matching text ("" = the first ones in order),
-	// at most limit, and whether there are more.
-	find func(c *Ctx, text string, limit int) ([]Option, bool, error)
+	// find lists options matching text ("" = the first ones in order)
+	// within a node of the actor's scope ("" = the whole scope; kinds
+	// that cannot narrow ignore it), at most limit, and whether there
+	// are more.
+	find func(c *Ctx, text, within string, limit int) ([]Option, bool, error)
 	// label is the text a stored value shows ("" if unknown here).
 	label func(c *Ctx, value string) (string, error)
 }
 
 var pickerKinds = map[string]pickerKind{
-	PickVillages: {find: findVillages, label: villageLabel},
-	PickWorkers:  {find: findWorkers, label: workerLabel},
-	PickStations: {find: findUnits(org.KindStation, org.KindRoom), label: unitLabel},
-	PickOrgs:     {find: findUnits(), label: unitLabel},
-	PickAccounts: {find: findAccounts, label: accountLabel},
-	PickNetwork:  {find: findNetworkStations, label: networkStationLabel},
+	PickVillages:   {find: findVillages, label: villageLabel},
+	PickWorkers:    {find: findWorkers, label: workerLabel},
+	PickStations:   {find: findUnits(org.KindStation, org.KindRoom), label: unitLabel},
+	PickOrgs:       {find: findUnits(), label: unitLabel},
+	PickAccounts:   {find: findAccounts, label: accountLabel},
+	PickNetwork:    {find: findNetworkStations, label: networkStationLabel},
+	PickRecipients: {find: findRecipients, label: recipientLabel},
 }
 
 // PickerPath is the search route of a kind; routes.go registers it with
@@ -72,12 +79,21 @@ type Picker struct {
 // Picker prepares the picker of a form field or filter named name whose
 // current value is value.
 func (s *Server) Picker(c *Ctx, kind, name, value string) (Picker, error) {
+	return s.PickerWithin(c, kind, name, value, "")
+}
+
+// PickerWithin is Picker among the options under the node within (an
+// org unit id, e.g. a group's station), for kinds that narrow so.
+func (s *Server) PickerWithin(c *Ctx, kind, name, value, within string) (Picker, error) {
 	k, ok := pickerKinds[kind]
 	if !ok {
 		panic("kit: unknown picker kind " + kind)
 	}
 	p := Picker{Kind: kind, Name: name, Value: value, Src: PickerPath(kind)}
-	opts, more, err := k.find(c, "", PickerInline)
+	if within != "" {
+		p.Src += "?within=" + url.QueryEscape(within)
+	}
+	opts, more, err := k.find(c, "", within, PickerInline)
 	if err != nil {
 		return p, err
 	}
@@ -121,7 +137,7 @@ type PickerOption struct {
 	Label string `json:"label"`
 }
 
-// Pick answers a picker's search: GET ?q=text gives
+// Pick answers a picker's search: GET ?q=text[&within=node] gives
 // {"items": [{"value", "label"}…], "more": bool}, at most PickerResults.
 func (s *Server) Pick(kind string) func(*Ctx) error {
 	k, ok := pickerKinds[kind]
@@ -129,7 +145,8 @@ func (s *Server) Pick(kind string) func(*Ctx) error {
 		panic("kit: unknown picker kind " + kind)
 	}
 	return func(c *Ctx) error {
-		opts, more, err := k.find(c, c.R.URL.Query().Get("q"), PickerResults)
+		q := c.R.URL.Query()
+		opts, more, err := k.find(c, q.Get("q"), q.Get("within"), PickerResults)
 		if err != nil {
 			return err
 		}
@@ -142,7 +159,7 @@ func (s *Server) Pick(kind string) func(*Ctx) error {
 	}
 }
 
-func findVillages(c *Ctx, text string, limit int) ([]Option, bool, error) {
+func findVillages(c *Ctx, text, _ string, limit int) ([]Option, bool, error) {
 	under, ok, err := scopeDivision(c)
 	if err != nil || !ok {
 		return []Option{}, false, err
@@ -186,7 +203,7 @@ func villageLabel(c *Ctx, code string) (string, error) {
 	return d.Name, nil
 }
 
-func findWorkers(c *Ctx, text string, limit int) ([]Option, bool, error) {
+func findWorkers(c *Ctx, text, _ string, limit int) ([]Option, bool, error) {
 	ws, more, err := recipients.FindWorkers(c.Context(), c.DB(), c.Actor, text, limit)
 	if err != nil {
 		return nil, false, err
@@ -202,8 +219,8 @@ func workerLabel(c *Ctx, id string) (string, error) {
 	return recipients.WorkerLabel(c.Context(), c.DB(), c.Actor, id)
 }
 
-func findUnits(kinds ...org.Kind) func(c *Ctx, text string, limit int) ([]Option, bool, error) {
-	return func(c *Ctx, text string, limit int) ([]Option, bool, error) {
+func findUnits(kinds ...org.Kind) func(c *Ctx, text, within string, limit int) ([]Option, bool, error) {
+	return func(c *Ctx, text, _ string, limit int) ([]Option, bool, error) {
 		us, more, err := org.Find(c.Context(), c.DB(), c.Actor, text, kinds, limit)
 		if err != nil {
 			return nil, false, err
@@ -230,7 +247,7 @@ func unitLabel(c *Ctx, id string) (string, error) {
 	return u.Name, nil
 }
 
-func findAccounts(c *Ctx, text string, limit int) ([]Option, bool, error) {
+func findAccounts(c *Ctx, text, _ string, limit int) ([]Option, bool, error) {
 	us, more, err := workforce.FindLinkableUsers(c.Context(), c.DB(), c.Actor, text, limit)
 	if err != nil {
 		return nil, false, err
@@ -246,7 +263,7 @@ func accountLabel(c *Ctx, id string) (string, error) {
 	return workforce.LinkableUserLabel(c.Context(), c.DB(), c.Actor, id)
 }
 
-func findNetworkStations(c *Ctx, text string, limit int) ([]Option, bool, error) {
+func findNetworkStations(c *Ctx, text, _ string, limit int) ([]Option, bool, error) {
 	ss, _, err := network.ListStations(c.Context(), c.DB(), c.Actor, network.StationFilter{Text: strings.TrimSpace(text), Sort: "code", Limit: limit + 1})
 	if err != nil {
 		return nil, false, err
@@ -268,4 +285,29 @@ func networkStationLabel(c *Ctx, id string) (string, error) {
 		return "", nil
 	}
 	return st.Name, nil
+}
+
+func findRecipients(c *Ctx, text, within string, limit int) ([]Option, bool, error) {
+	rs, _, _, err := recipients.List(c.Context(), c.DB(), c.App().Keys, c.Actor, recipients.Filter{Text: strings.TrimSpace(text), OrgID: within,
+		Sort: "name", Limit: limit + 1})
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(rs) > limit
+	if more {
+		rs = rs[:limit]
+	}
+	out := make([]Option, len(rs))
+	for i, r := range rs {
+		out[i] = Option{r.ID, r.Name}
+	}
+	return out, more, nil
+}
+
+func recipientLabel(c *Ctx, id string) (string, error) {
+	r, err := recipients.Get(c.Context(), c.DB(), c.Actor, id)
+	if err != nil {
+		return "", nil
+	}
+	return r.Name, nil
 }

@@ -54,7 +54,7 @@
   });
 
   // Pickers (kit.Picker, partial "picker"): a text box that searches
-  // GET <data-picker>?q= as one types and puts the chosen value in the
+  // GET <data-picker> with q= as one types and puts the chosen value in the
   // hidden field before it. Arrow keys move, Enter chooses, Escape
   // closes; emptying the box clears the choice.
   function pickerParts(el) {
@@ -85,8 +85,9 @@
     var q = p.text.value.trim();
     var seq = String(Number(p.root.dataset.seq || "0") + 1);
     p.root.dataset.seq = seq;
-    var url = p.root.getAttribute("data-picker") + "?q=" + encodeURIComponent(q);
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    var url = new URL(p.root.getAttribute("data-picker"), window.location.href);
+    url.searchParams.set("q", q);
+    fetch(url.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { items: [], error: true }; })
       .then(function (data) {
         if (p.root.dataset.seq !== seq || document.activeElement !== p.text) { return; }
