@@ -201,4 +201,19 @@ func TestBrowserPickerFiltersTheList(t *testing.T) {
 	if !strings.Contains(b.Text(t, `[data-testid="recipients"]`), "杨春花") {
 		t.Error("杨春花 of 赵庄 is not listed")
 	}
+
+	// In the registration form the village is chosen by a tap on the
+	// suggestion; typing without choosing gives way to the choice made.
+	formOption := `#f-village_code-list li[data-value="410622004204"]`
+	b.Do(t, chromedp.Navigate(env.URL+"/recipients/new"), chromedp.WaitVisible(chromedp.CSS("#f-village_code")),
+		chromedp.Click(chromedp.CSS("#f-village_code")), chromedp.SendKeys(chromedp.CSS("#f-village_code"), "dsy"),
+		chromedp.WaitVisible(chromedp.CSS(formOption)), chromedp.Click(chromedp.CSS(formOption)))
+	if v := browsertest.Eval[string](t, b, `document.querySelector('input[type=hidden][name="village_code"]').value`); v != "410622004204" {
+		t.Errorf("the form's village after a tap: %q", v)
+	}
+	b.Do(t, chromedp.Click(chromedp.CSS("#f-village_code")), chromedp.SendKeys(chromedp.CSS("#f-village_code"), "没有"),
+		chromedp.Click(chromedp.CSS("#f-name")), chromedp.Sleep(400*time.Millisecond))
+	if v := browsertest.Eval[string](t, b, `document.querySelector("#f-village_code").value + "|" + document.querySelector('input[type=hidden][name="village_code"]').value`); v != "大石岩村民委员会|410622004204" {
+		t.Errorf("after typing without choosing: %q", v)
+	}
 }
