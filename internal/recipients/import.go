@@ -199,7 +199,7 @@ type importer struct {
 	home     *importUnit            // the actor's own station or room
 	workers  []importWorker
 	villages map[string]map[string][]string // township code → village key → codes
-	dups     *sql.Stmt                      // duplicateQuery, prepared for the run
+	dups     *sql.Stmt                      // personLookup, prepared for the run
 }
 
 func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (*importer, error) {
@@ -428,17 +428,25 @@ func (im *importer) input(ctx context.Context, row roster.Record) (Input, map[st
 // whole row) for id.
 func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 
-// duplicateQuery finds a row's person: two index seeks in one
-// statement, prepared once per run. The partial index on id_index is
-// used only when the query says the value is not ”.
-const duplicateQuery = `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE ` + idIndexCond + `
-	UNION ALL
-	SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`
-
 // importValue is a checked row, ready to write.
 type importValue struct {
 	c          checked
 	workerName string
+	// possible is how many possible duplicates the row has (the rule of
+	// personLookup), decidedBy who chose to import it all the same.
+	possible  int
+	decidedBy string
+}
+
+// importSummary is the audit text of an imported row: it speaks of a
+// possible duplicate only when a person decided to import it anyway,
+// and names them.
+func importSummary(v importValue) string {
+	s := "名册导入服务对象：" + v.c.in.Name
+	if v.possible > 0 && v.decidedBy != "" {
+		s += "（可能重复：已登记同名、同出生日期的 " + itoa(v.possible) + " 条记录；" + v.decidedBy + "核对后确认不是同一人，选择导入）"
+	}
+	return s
 }
 
 // importer is the roster import of recipients.
@@ -458,7 +466,7 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 				im.home = u
 			}
 			lk := newLookups()
-			if im.dups, err = db.Prepare(ctx, q, duplicateQuery); err != nil {
+			if im.dups, err = db.Prepare(ctx, q, personLookup); err != nil {
 				return roster.Rule[importValue]{}, err
 			}
 			return roster.Rule[importValue]{
@@ -467,7 +475,7 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 					return im.check(ctx, lk, row)
 				},
 				Write: func(ctx context.Context, tx *db.Tx, v importValue) error {
-					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, "名册导入服务对象："+v.c.in.Name, "")
+					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, importSummary(v), "")
 					return err
 				},
 			}, nil
@@ -511,55 +519,43 @@ func (im *importer) check(ctx context.Context, lk *lookups, row roster.Record) (
 		return out, nil
 	}
 	out.Key = card.Number
-	if errs["身份证号"] == "" {
-		name := strings.Join(strings.Fields(in.Name), "")
-		if err := im.duplicates(ctx, card, name, errs, &out); err != nil {
-			return out, err
+	if errs["身份证号"] != "" {
+		return out, nil
+	}
+	// The duplicate rule (personLookup): one indexed lookup.
+	name := c.in.Name
+	if name == "" {
+		name = strings.Join(strings.Fields(in.Name), "")
+	}
+	args := personArgs(im.keys, card.Number, name, card.Birth.Format(cst.DateLayout))
+	rows, err := im.dups.QueryContext(ctx, args...)
+	found, err := matchPerson(rows, err, im.actor, args[0].(string), "")
+	if err != nil {
+		return out, err
+	}
+	if m := found.SameID; m != nil {
+		orgName := ""
+		if found.SameIDSeen {
+			orgName = m.OrgName
 		}
+		errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
+	}
+	if n := len(found.Possible); n > 0 {
+		m := found.Possible[0]
+		where := m.OrgName
+		if n > 1 {
+			where += "等处"
+		}
+		out.Doubt = map[string]string{"姓名": "可能重复：" + where + "已登记同名、同出生日期（" + m.BirthDate + "）但身份证号不同的服务对象 " + itoa(n) +
+			" 人；请核对后选择“导入”（不是同一人）或“跳过”"}
 	}
 	if len(errs) == 0 {
-		out.Value = importValue{c: c, workerName: im.workerName(c.in.WorkerID)}
+		out.Value = importValue{c: c, workerName: im.workerName(c.in.WorkerID), possible: len(found.Possible)}
+		if len(found.Possible) > 0 && row.Decision == roster.DecideImport {
+			out.Value.decidedBy = im.actor.DisplayName + "（" + im.actor.Username + "）"
+		}
 	}
 	return out, nil
-}
-
-// duplicates looks a row's person up once, by the blind index of the
-// ID number or the same name and birth date (both indexed): the same
-// number is refused; the same name and birth date under another number
-// is noted for the user to look at (two people may share both; nobody
-// has decided yet that they are different).
-func (im *importer) duplicates(ctx context.Context, card validate.IDCard, name string, errs map[string]string, out *roster.Checked[importValue]) error {
-	index := im.keys.BlindIndex("idcard", card.Number)
-	birth := card.Birth.Format(cst.DateLayout)
-	rows, err := im.dups.QueryContext(ctx, index, name, birth, index)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx, born, orgID string
-		if err := rows.Scan(&idx, &born, &orgID); err != nil {
-			return err
-		}
-		// Units in scope only: another station's record is not described.
-		u := im.units[orgID]
-		mine := u != nil && u.ID == orgID && (!IsChild(born) || CanSeeChildren(im.actor))
-		orgName := ""
-		if mine {
-			orgName = u.Name
-		}
-		if idx == index {
-			errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
-			continue
-		}
-		if mine && name != "" {
-			if out.Notes == nil {
-				out.Notes = map[string]string{}
-			}
-			out.Notes["姓名"] = "可能重复：" + orgName + "已登记同名、同出生日期（" + born + "）但身份证号不同的服务对象，导入后请核对"
-		}
-	}
-	return rows.Err()
 }
 
 // CheckImport reads and checks an uploaded roster without writing
@@ -582,8 +578,23 @@ func Import(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Ac
 // with an empty 所属站点 go there; a filled one overrides it. A target
 // out of scope is refused (field "target").
 func ImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string) (ImportReport, error) {
-	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target})
+	return ImportDecided(ctx, d, keys, actor, filename, data, mode, target, nil)
 }
+
+// ImportDecided is ImportTo with the decisions a person took on the rows
+// in doubt (possible duplicates, ImportReport.Doubts of a check), by row
+// number: DecideImport or DecideSkip. A row in doubt without a decision
+// stops a writing run before anything is written (apperr.Invalid, fields
+// keyed "第5行·姓名").
+func ImportDecided(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string, decisions map[int]string) (ImportReport, error) {
+	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target, Decisions: decisions})
+}
+
+// Decisions on a possible duplicate of an import (roster.DecideImport…).
+const (
+	DecideImport = roster.DecideImport // 导入: not the same person, import the row
+	DecideSkip   = roster.DecideSkip   // 跳过: leave the row out
+)
 
 // batchTable holds the kept uploads (see roster.Batches).
 const batchTable = "recipient_import_batches"
@@ -604,9 +615,11 @@ func UploadImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *
 }
 
 // CommitImport imports a kept upload, once: mode "" uses the mode chosen
-// at upload (see roster.Importer.Commit).
-func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string) (ImportReport, error) {
-	return importerOf(keys).Commit(ctx, d, keys, actor, id, mode)
+// at upload; decisions answer its possible duplicates by row number
+// (DecideImport, DecideSkip), and a row in doubt without one stops the
+// commit before anything is written (see roster.Importer.Commit).
+func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string, decisions map[int]string) (ImportReport, error) {
+	return importerOf(keys).Commit(ctx, d, keys, actor, id, mode, decisions)
 }
 
 // RejectedOf returns the rows of a kept upload that are (or, once

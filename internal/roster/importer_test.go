@@ -77,6 +77,13 @@ func newImportFixture(t *testing.T) *importFixture {
 					if p.Name == "张三" {
 						c.Notes = map[string]string{"姓名": "可能重复"}
 					}
+					if p.Name == "李四" {
+						c.Doubt = map[string]string{"姓名": "可能重复：已有同名同出生日期的人"}
+						if row.Decision == roster.DecideImport {
+							p.Name += "（确认导入）"
+							c.Value = p
+						}
+					}
 					return c, nil
 				},
 				Write: func(ctx context.Context, tx *db.Tx, p person) error {
@@ -126,7 +133,7 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 {
 		t.Fatal("the upload wrote people")
 	}
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	if err != nil || rep.Imported != 2 || !rep.Committed || len(rep.Skipped) != 4 {
 		t.Fatalf("commit: %+v %v", rep, err)
 	}
@@ -139,7 +146,7 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 		t.Fatalf("audit summary %q", summary)
 	}
 	// Committing twice imports once.
-	if _, err := f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, ""); !apperr.Is(err, apperr.Conflict) {
+	if _, err := f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("second commit: %v", err)
 	}
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 2 {
@@ -182,7 +189,7 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 	}
 	// "All or nothing" with problems: refused, nothing written, the
 	// upload still open.
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	if !apperr.Is(err, apperr.Invalid) || rep.BatchID == "" || f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 {
 		t.Fatalf("all-or-nothing: %v %+v", err, rep)
 	}
@@ -191,7 +198,7 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 	}
 	// The valid rows: 0005 fails while being written and is rejected
 	// alone (on PostgreSQL the failed INSERT must not abort the rest).
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, roster.ModeValid)
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, roster.ModeValid, nil)
 	if err != nil || rep.Imported != 1 || rep.Invalid != 4 || rep.Fields()["第6行·身份证号"] != "已登记" {
 		t.Fatalf("valid rows: %+v %v", rep, err)
 	}
@@ -235,12 +242,68 @@ func TestImporterAllOrNothingWriteFailure(t *testing.T) {
 	if _, err := f.d.Exec(f.ctx, `INSERT INTO test_people (idno, name, station) VALUES ('0002', '别人', '')`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	_, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	ae, ok := apperr.As(err)
 	if !ok || ae.Kind != apperr.Invalid || ae.Fields["第3行·身份证号"] != "已登记" || !strings.Contains(ae.Message, "第 3 行未能导入") {
 		t.Fatalf("commit: %v", err)
 	}
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 1 || f.count(t, `SELECT COUNT(*) FROM test_import_batches WHERE committed_at <> ''`) != 0 {
 		t.Fatal("a failed all-or-nothing import wrote rows or used up the upload")
+	}
+}
+
+// A row in doubt is written only by a person's decision: none stops a
+// writing run before anything is written; 跳过 leaves the row out, in the
+// rejected rows with the reason; 导入 writes it, and the audit names who
+// decided.
+func TestImporterDoubtsDecidedPerRow(t *testing.T) {
+	f := newImportFixture(t)
+	data := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "0001"}, []any{"李四", "0002"}, []any{"李四", "0003"}, []any{"乙", "01"})
+	rep, err := f.im.Upload(f.ctx, f.d, f.keys, importer, "名册.xlsx", roster.ModeValid, data, roster.Options{})
+	if err != nil || rep.Valid != 3 || rep.Invalid != 1 || len(rep.Doubts) != 2 || rep.Undecided != 2 {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	if d := rep.Doubts[0]; d.Row != 3 || d.Key != "第3行·姓名" || d.Cell != "A3" || d.Decision != "" || !strings.Contains(d.Message, "可能重复") {
+		t.Fatalf("doubt %+v", d)
+	}
+	// Undecided, or decided in part: nothing written, the upload still open.
+	for _, decisions := range []map[int]string{nil, {3: roster.DecideImport}, {3: roster.DecideImport, 4: "maybe"}} {
+		rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", decisions)
+		ae, ok := apperr.As(err)
+		if !ok || ae.Kind != apperr.Invalid || ae.Fields["第4行·姓名"] == "" || !strings.Contains(ae.Message, "跳过") || rep.BatchID == "" || rep.Committed {
+			t.Fatalf("%v: %v %+v", decisions, err, rep)
+		}
+		if f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 || f.count(t, `SELECT COUNT(*) FROM test_import_batches WHERE committed_at <> ''`) != 0 {
+			t.Fatalf("%v: an undecided import wrote rows or used up the upload", decisions)
+		}
+	}
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", map[int]string{3: roster.DecideImport, 4: roster.DecideSkip})
+	if err != nil || rep.Imported != 2 || rep.Declined != 1 || rep.Undecided != 0 || rep.DecidedBy != "导入者（u1）" {
+		t.Fatalf("decided: %+v %v", rep, err)
+	}
+	if f.count(t, `SELECT COUNT(*) FROM test_people WHERE name = '李四（确认导入）'`) != 1 || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0003'`) != 0 {
+		t.Fatal("the decisions were not followed")
+	}
+	var summary string
+	_ = f.d.QueryRow(f.ctx, `SELECT summary FROM audit_log WHERE action = 'import'`).Scan(&summary)
+	if !strings.Contains(summary, "由 导入者（u1） 逐行决定：导入 1 行，跳过 1 行") || !strings.Contains(summary, "未导入 2 行") {
+		t.Fatalf("audit summary %q", summary)
+	}
+	rej, _, err := f.im.RejectedOf(f.ctx, f.d, f.keys, importer, rep.BatchID)
+	if err != nil || len(rej.Rows) != 2 || rej.Rows[0].Row != 4 || !strings.Contains(rej.Reason(rej.Rows[0]), "导入者核对后选择跳过") {
+		t.Fatalf("rejected %+v %v", rej, err)
+	}
+	// At once (Run), the decisions come with the request.
+	data = rostertest.File(t, []string{"姓名", "身份证号"}, []any{"李四", "0005"})
+	if _, err := f.im.Run(f.ctx, f.d, importer, "名册.xlsx", data, roster.ModeAll, roster.Options{}); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("run undecided: %v", err)
+	}
+	rep, err = f.im.Run(f.ctx, f.d, importer, "名册.xlsx", data, roster.ModeAll, roster.Options{Decisions: map[int]string{2: roster.DecideSkip}})
+	if err != nil || rep.Imported != 0 || rep.Declined != 1 || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0005'`) != 0 {
+		t.Fatalf("run skip: %+v %v", rep, err)
+	}
+	// Checking only reports the doubt, decided or not.
+	if rep, err = f.im.Check(f.ctx, f.d, importer, "名册.xlsx", data, roster.Options{}); err != nil || rep.Undecided != 1 {
+		t.Fatalf("check: %+v %v", rep, err)
 	}
 }
