@@ -22,10 +22,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
@@ -259,7 +261,7 @@ func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 // unit finds a station or room in scope by name or code.
 func (im *importer) unit(v string) (*importUnit, string) {
 	key := strings.Join(strings.Fields(v), "")
-	key = strings.NewReplacer("(", "（", ")", "）").Replace(key)
+	key = fullWidthBrackets.Replace(key)
 	if u := im.units[key]; u != nil && !im.unclear[key] {
 		return u, ""
 	}
@@ -348,6 +350,12 @@ func (im *importer) village(ctx context.Context, v string, u *importUnit) (strin
 	return v, "“" + v + "”不是“" + u.Name + "”所在乡镇（街道）的村（社区），请填写该乡镇（街道）内的村名或 12 位区划代码", nil
 }
 
+// Replacers built once: a roster runs them on every row.
+var (
+	fullWidthBrackets = strings.NewReplacer("(", "（", ")", "）")
+	grades            = strings.NewReplacer("1", "一", "2", "二", "3", "三", "4", "四")
+)
+
 var categorySplit = regexp.MustCompile(`[、，,；;\n]+`)
 
 // choice folds the ways a listed value is typed (half-width brackets,
@@ -357,8 +365,7 @@ func choice(v string, list []string) string {
 	if v == "" || slices.Contains(list, v) {
 		return v
 	}
-	w := strings.Join(strings.Fields(strings.NewReplacer("(", "（", ")", "）").Replace(v)), "")
-	grades := strings.NewReplacer("1", "一", "2", "二", "3", "三", "4", "四")
+	w := strings.Join(strings.Fields(fullWidthBrackets.Replace(v)), "")
 	for _, c := range []string{w, w + "族", grades.Replace(w), grades.Replace(w) + "级", strings.TrimSuffix(w, "性")} {
 		if slices.Contains(list, c) {
 			return c
@@ -436,6 +443,12 @@ type importValue struct {
 	// personLookup), decidedBy who chose to import it all the same.
 	possible  int
 	decidedBy string
+	// What Prepare made, outside the write lock: the new row's id and
+	// columns (personal data sealed; the stamps are set when written)
+	// and its audit entry.
+	id    string
+	cols  []column
+	entry audit.Entry
 }
 
 // importSummary is the audit text of an imported row: it speaks of a
@@ -478,8 +491,93 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, importSummary(v), "")
 					return err
 				},
+				Prepare: func(v importValue) importValue {
+					v.id, v.cols = newRecord(keys, actor, v.c, "", "")
+					v.entry = audit.Entry{Action: audit.ActionCreate, Entity: "recipient", EntityID: v.id, OrgPath: v.c.unit.Path,
+						Summary: importSummary(v), Changes: audit.Diff(nil, auditFields(v.c.in, v.c.unit.Name, v.workerName))}
+					return v
+				},
+				WriteMany: func(ctx context.Context, tx *db.Tx, vs []importValue) error {
+					return insertMany(ctx, tx, actor, vs)
+				},
 			}, nil
 		}}
+}
+
+// insertMany writes prepared rows as insert does one by one, in
+// multi-row INSERTs: the recipients, their category links (after the
+// rows, whose columns the links mirror), the registrations in the status
+// history, and the audit entries. An ID number registered since the
+// check fails the whole call with duplicateIDError (the caller then
+// writes row by row to name it).
+func insertMany(ctx context.Context, tx *db.Tx, actor *authz.Actor, vs []importValue) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	now := cst.NowStamp()
+	names := make([]string, len(vs[0].cols))
+	for i, c := range vs[0].cols {
+		names[i] = c.name
+	}
+	type link struct{ id, category string }
+	var links []link
+	history := make([][]any, 0, len(vs))
+	entries := make([]audit.Entry, 0, len(vs))
+	rows := make([][]any, 0, len(vs))
+	for _, v := range vs {
+		args := make([]any, len(v.cols))
+		for i, c := range v.cols {
+			args[i] = c.value
+			if c.name == "created_at" || c.name == "updated_at" {
+				args[i] = now
+			}
+		}
+		rows = append(rows, args)
+		for _, cat := range v.c.in.Categories {
+			links = append(links, link{v.id, cat})
+		}
+		in := v.c.in
+		history = append(history, []any{ids.New(), v.id, now, "registered", in.Status, in.StatusReason, in.StatusDate, actorID(actor)})
+		entries = append(entries, v.entry)
+	}
+	err := insertRows(ctx, tx, "recipients", names, rows)
+	if db.IsUniqueViolation(err) {
+		return duplicateIDError("")
+	}
+	if err != nil {
+		return err
+	}
+	linkRows := make([][]any, len(links))
+	for i, l := range links {
+		linkRows[i] = []any{l.id, l.category}
+	}
+	if err := insertRows(ctx, tx, "recipient_category_links", []string{"recipient_id", "category"}, linkRows); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "recipient_status_history",
+		[]string{"id", "recipient_id", "at", "kind", "status", "reason", "effective_on", "actor_id"}, history); err != nil {
+		return err
+	}
+	return audit.RecordMany(ctx, tx, actor, entries)
+}
+
+// insertRows writes rows of the named columns into table, in INSERTs of
+// up to 16,000 parameters (under every engine's limit).
+func insertRows(ctx context.Context, tx *db.Tx, table string, names []string, rows [][]any) error {
+	per := max(1, 16000/len(names))
+	row := "(" + db.Placeholders(len(names)) + ")"
+	for start := 0; start < len(rows); start += per {
+		part := rows[start:min(start+per, len(rows))]
+		args := make([]any, 0, len(part)*len(names))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		query := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
+		if _, err := tx.Exec(ctx, query, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // check turns a row into a checked recipient, or its problems.

@@ -927,6 +927,18 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 	}
 }
 
+// newRecord is the id and the columns of a new recipients row: the id
+// the input carries or a new one, then recordColumns and the create's
+// content fingerprint.
+func newRecord(keys *secure.Keyring, actor *authz.Actor, c checked, now, hash string) (string, []column) {
+	id := c.in.ID
+	if id == "" {
+		id = ids.New()
+	}
+	return id, append([]column{{"id", id}, {"version", 1}, {"created_by", actorID(actor)}, {"created_at", now}},
+		append(recordColumns(keys, c, now), column{"content_hash", hash})...)
+}
+
 // insertSQL is an INSERT of cols into table, with its arguments.
 func insertSQL(table string, cols []column) (string, []any) {
 	names := make([]string, len(cols))
@@ -1091,16 +1103,7 @@ func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 // fingerprint (Record), "" for an import.
 func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, c checked, workerName, summary, hash string) (string, error) {
 	in := c.in
-	id := in.ID
-	if id == "" {
-		id = ids.New()
-	}
-	now := cst.NowStamp()
-	createdBy := ""
-	if actor != nil {
-		createdBy = actor.UserID
-	}
-	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, append(recordColumns(keys, c, now), column{"content_hash", hash})...)
+	id, cols := newRecord(keys, actor, c, cst.NowStamp(), hash)
 	insert, args := insertSQL("recipients", cols)
 	_, err := q.Exec(ctx, insert, args...)
 	if db.IsUniqueViolation(err) {

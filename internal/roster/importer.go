@@ -69,6 +69,17 @@ type Rule[T any] struct {
 	// It runs after the check's read transaction has ended (and Close):
 	// it must use only tx, never the q Begin was given.
 	Write func(ctx context.Context, tx *db.Tx, v T) error
+	// WriteMany, if set, stores many checked values at once (multi-row
+	// INSERTs), as Write does one by one. When it returns an
+	// *apperr.Error (one of the rows cannot be written), its work is
+	// undone and the rows are written one by one with Write, which
+	// names the row.
+	WriteMany func(ctx context.Context, tx *db.Tx, vs []T) error
+	// Prepare, if set, does the work of writing a value that needs no
+	// database (sealing personal data, building the audit entry), after
+	// the check and before the write lock is taken; it runs only when
+	// the rows are to be written.
+	Prepare func(v T) T
 	// Close, if set, releases what Begin took (a prepared statement)
 	// when the check ends.
 	Close func()
@@ -252,6 +263,7 @@ func (im Importer[T]) Run(ctx context.Context, d *db.DB, actor *authz.Actor, fil
 	if err != nil {
 		return rep, err
 	}
+	prepare(rule, held)
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		return im.writeAll(ctx, tx, rule, actor, &rep, held)
 	})
@@ -350,6 +362,7 @@ func (im Importer[T]) Commit(ctx context.Context, d *db.DB, keys *secure.Keyring
 	}
 	rep, held, rule, err := im.checkAll(ctx, d, actor, b.Filename, sheet, mode, opts)
 	if err == nil {
+		prepare(rule, held)
 		err = d.InTx(ctx, func(tx *db.Tx) error {
 			if claimed, err := bs.Claim(ctx, tx, &b); err != nil {
 				return err
@@ -537,14 +550,29 @@ func (im Importer[T]) checkRows(ctx context.Context, rule Rule[T], actor *authz.
 // whole transaction).
 func (im Importer[T]) writeAll(ctx context.Context, tx *db.Tx, rule Rule[T], actor *authz.Actor, rep *Report, held []heldRow[T]) error {
 	rep.Imported = 0
+	if rule.WriteMany != nil && len(held) > 0 {
+		vs := make([]T, len(held))
+		for i, h := range held {
+			vs[i] = h.v
+		}
+		err := tx.InSavepoint(ctx, func() error { return rule.WriteMany(ctx, tx, vs) })
+		if _, rowFault := apperr.As(err); err != nil && !rowFault {
+			return err
+		}
+		if err == nil {
+			rep.Imported = len(held)
+			held = nil
+		}
+		// else: a row cannot be written; one by one, to name it.
+	}
 	if rep.Mode == ModeAll {
 		for _, h := range held {
 			if err := im.writeOne(ctx, tx, rule, h); err != nil {
 				return err
 			}
 		}
-		rep.Imported = len(held)
-	} else {
+		rep.Imported += len(held)
+	} else if len(held) > 0 {
 		err := tx.InSavepoint(ctx, func() error {
 			for _, h := range held {
 				if err := rule.Write(ctx, tx, h.v); err != nil {
@@ -577,6 +605,17 @@ func (im Importer[T]) writeAll(ctx context.Context, tx *db.Tx, rule Rule[T], act
 	}
 	return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionImport, Entity: im.Entity, OrgPath: actor.OrgPath,
 		Summary: summary, Changes: changes})
+}
+
+// prepare runs the rule's Prepare over the rows to write, outside the
+// write lock.
+func prepare[T any](rule Rule[T], held []heldRow[T]) {
+	if rule.Prepare == nil {
+		return
+	}
+	for i := range held {
+		held[i].v = rule.Prepare(held[i].v)
+	}
 }
 
 // writeOne writes a row of an "all or nothing" import: a row that fails

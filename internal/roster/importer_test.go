@@ -32,11 +32,15 @@ type importFixture struct {
 	// taken is an ID number Check does not know about but the table
 	// already has: a row registered "a moment ago" by someone else.
 	began []roster.Options
+	// many: the rule writes with WriteMany (multi-row INSERTs), falling
+	// back to Write to name a row that cannot be written.
+	many     bool
+	prepared int
 }
 
-func newImportFixture(t *testing.T) *importFixture {
+func newImportFixture(t *testing.T, many ...bool) *importFixture {
 	t.Helper()
-	f := &importFixture{ctx: context.Background(), d: dbtest.Open(t, audit.Module)}
+	f := &importFixture{ctx: context.Background(), d: dbtest.Open(t, audit.Module), many: len(many) > 0 && many[0]}
 	for _, ddl := range []string{
 		`CREATE TABLE test_import_batches (id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, org_path TEXT NOT NULL, filename TEXT NOT NULL,
 			mode TEXT NOT NULL DEFAULT '', content TEXT NOT NULL, created_at TEXT NOT NULL, committed_at TEXT NOT NULL DEFAULT '',
@@ -61,7 +65,7 @@ func newImportFixture(t *testing.T) *importFixture {
 	f.im = roster.Importer[person]{Spec: spec, Table: "test_import_batches", Entity: "test_person", KeyColumn: "身份证号",
 		Begin: func(ctx context.Context, q db.Querier, actor *authz.Actor, opts roster.Options) (roster.Rule[person], error) {
 			f.began = append(f.began, opts)
-			return roster.Rule[person]{
+			rule := roster.Rule[person]{
 				Check: func(ctx context.Context, row roster.Record) (roster.Checked[person], error) {
 					p := person{Name: row.Cells[0], IDNo: row.Cells[1], Station: row.Cells[3]}
 					if p.Station == "" {
@@ -93,7 +97,26 @@ func newImportFixture(t *testing.T) *importFixture {
 					}
 					return err
 				},
-			}, nil
+			}
+			if f.many {
+				rule.Prepare = func(p person) person { f.prepared++; return p }
+				rule.WriteMany = func(ctx context.Context, tx *db.Tx, ps []person) error {
+					query, args := `INSERT INTO test_people (idno, name, station) VALUES `, []any{}
+					for i, p := range ps {
+						if i > 0 {
+							query += ", "
+						}
+						query += "(?, ?, ?)"
+						args = append(args, p.IDNo, p.Name, p.Station)
+					}
+					_, err := tx.Exec(ctx, query, args...)
+					if db.IsUniqueViolation(err) {
+						return apperr.New(apperr.Conflict, "有人已登记")
+					}
+					return err
+				}
+			}
+			return rule, nil
 		}}
 	return f
 }
@@ -155,7 +178,13 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 }
 
 func TestImporterModesAndRejectedRows(t *testing.T) {
-	f := newImportFixture(t)
+	for _, many := range []bool{false, true} {
+		t.Run(map[bool]string{false: "row by row", true: "many at once"}[many], func(t *testing.T) { importerModesAndRejectedRows(t, many) })
+	}
+}
+
+func importerModesAndRejectedRows(t *testing.T, many bool) {
+	f := newImportFixture(t, many)
 	data := rostertest.File(t, []string{"身份证号", "自定义列", "姓名", "出生年月"},
 		[]any{"0001", "a", "甲", "1950-01-01"},
 		[]any{"01", "b", "乙", ""},           // bad ID
@@ -202,6 +231,9 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 	if err != nil || rep.Imported != 1 || rep.Invalid != 4 || rep.Fields()["第6行·身份证号"] != "已登记" {
 		t.Fatalf("valid rows: %+v %v", rep, err)
 	}
+	if many && f.prepared != 2 {
+		t.Fatalf("prepared %d rows, want the 2 valid rows of the one writing run", f.prepared)
+	}
 	var station string
 	if err := f.d.QueryRow(f.ctx, `SELECT station FROM test_people WHERE idno = '0001'`).Scan(&station); err != nil || station != "灵山" {
 		t.Fatalf("the upload's target reached the commit: %q %v (%+v)", station, err, f.began)
@@ -233,7 +265,13 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 // In "all or nothing" a row that fails while being written (registered
 // by someone else since the check) fails the whole import, naming it.
 func TestImporterAllOrNothingWriteFailure(t *testing.T) {
-	f := newImportFixture(t)
+	for _, many := range []bool{false, true} {
+		t.Run(map[bool]string{false: "row by row", true: "many at once"}[many], func(t *testing.T) { importerAllOrNothingWriteFailure(t, many) })
+	}
+}
+
+func importerAllOrNothingWriteFailure(t *testing.T, many bool) {
+	f := newImportFixture(t, many)
 	data := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "0001"}, []any{"乙", "0002"})
 	rep, err := f.im.Upload(f.ctx, f.d, f.keys, importer, "名册.xlsx", roster.ModeAll, data, roster.Options{})
 	if err != nil || rep.Valid != 2 {
