@@ -6,9 +6,11 @@ package recipients
 // The upload, staging, modes, report and rejected rows are the roster
 // package's (roster.Importer); this file gives the columns and the row
 // rule: a row is turned into an Input, checked by the field rules of
-// Create, refused when its ID number is registered and noted when the
-// same name and birth date are registered under another number (one
-// indexed lookup), and written by Create's insert.
+// Create and by the duplicate rule of registration (personLookup, one
+// indexed lookup): refused when its ID number is registered, in doubt —
+// imported or skipped by a person's decision — when the same name and
+// birth date are registered under another number; it is written by
+// Create's insert, or many rows at once by insertMany.
 
 import (
 	"context"
@@ -118,6 +120,7 @@ type ImportReport = roster.Report
 func ImportTemplate(ctx context.Context, q db.Querier, actor *authz.Actor) ([]byte, error) {
 	notes := []string{
 		"每行一人，从第 2 行开始填写；带 * 的列必填。同一身份证号只能登记一次（系统中已登记的、或文件中重复的都不会导入）。",
+		"姓名和出生日期与已登记的服务对象相同、身份证号不同的行是“可能重复”：检查结果逐行列出，由您核对后选择“导入”或“跳过”。",
 		fmt.Sprintf("一次最多 %d 行，文件不超过 %s。上传后先逐行检查，确认后才导入。", MaxImportRows, SizeLabel(MaxImportBytes)),
 	}
 	// The choices that depend on who downloads: their stations and their

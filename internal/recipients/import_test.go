@@ -66,6 +66,16 @@ func TestImportGoodRoster(t *testing.T) {
 	if f.recipientCount() != before+3 || f.auditCount("create") != creates+3 || f.auditCount("import") != 1 {
 		t.Fatalf("after commit: %d new, %d create entries, %d import entries", f.recipientCount()-before, f.auditCount("create")-creates, f.auditCount("import"))
 	}
+	// The category links of the bulk write mirror their recipient's
+	// columns (filled by the database, migration 0006).
+	if n := f.count(`SELECT COUNT(*) FROM recipient_category_links l JOIN recipients r ON r.id = l.recipient_id
+		WHERE r.name IN ('甲老人', '乙女士', '丙儿童')`); n != 5 {
+		t.Fatalf("links of the imported people: %d, want 5", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM recipient_category_links l JOIN recipients r ON r.id = l.recipient_id
+		WHERE l.org_id <> r.org_id OR l.name <> r.name OR l.birth_date <> r.birth_date OR l.status <> r.status`); n != 0 {
+		t.Fatalf("%d links do not mirror their recipient", n)
+	}
 	// Found by the full ID number, shown masked, categories in the
 	// county's order, village and worker resolved from names.
 	got := f.list(admin, recipients.Filter{Text: idA})

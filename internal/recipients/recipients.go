@@ -465,8 +465,9 @@ type Input struct {
 	ConsentMethod  string `json:"consent_method"`
 	ConsentPurpose string `json:"consent_purpose"` // default DefaultConsentPurpose
 	// ConfirmDuplicate says the user has seen the possible duplicates
-	// (same name and birth date, or a similar name in the same village)
-	// and this is a different person. A same ID number is never accepted.
+	// (the duplicate rule, personLookup: same name and birth date under
+	// another ID number) and this is a different person. A same ID
+	// number is never accepted.
 	ConfirmDuplicate bool     `json:"confirm_duplicate"`
 	Clear            []string `json:"clear,omitempty"`
 }
