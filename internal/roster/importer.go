@@ -522,6 +522,9 @@ func (im Importer[T]) checkRows(ctx context.Context, rule Rule[T], actor *authz.
 			}
 			d := Doubt{Row: row.Row, Key: ds[0].Key, Place: ds[0].Place, Cell: ds[0].Cell, Message: strings.Join(msgs, "；"), Decision: row.Decision}
 			rep.Doubts = append(rep.Doubts, d)
+			if row.Decision != "" {
+				rep.DecidedBy = actor.DisplayName + "（" + actor.Username + "）"
+			}
 			switch row.Decision {
 			case DecideSkip:
 				rep.Declined++
@@ -531,9 +534,6 @@ func (im Importer[T]) checkRows(ctx context.Context, rule Rule[T], actor *authz.
 				rep.Undecided++
 				continue
 			}
-		}
-		if row.Decision != "" {
-			rep.DecidedBy = actor.DisplayName + "（" + actor.Username + "）"
 		}
 		held = append(held, heldRow[T]{row.Row, c.Value})
 	}

@@ -337,7 +337,7 @@ func TestImporterDoubtsDecidedPerRow(t *testing.T) {
 		t.Fatalf("run undecided: %v", err)
 	}
 	rep, err = f.im.Run(f.ctx, f.d, importer, "名册.xlsx", data, roster.ModeAll, roster.Options{Decisions: map[int]string{2: roster.DecideSkip}})
-	if err != nil || rep.Imported != 0 || rep.Declined != 1 || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0005'`) != 0 {
+	if err != nil || rep.Imported != 0 || rep.Declined != 1 || rep.DecidedBy != "导入者（u1）" || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0005'`) != 0 {
 		t.Fatalf("run skip: %+v %v", rep, err)
 	}
 	// Checking only reports the doubt, decided or not.
