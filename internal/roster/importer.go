@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/audit"
@@ -78,7 +80,8 @@ type Rule[T any] struct {
 	// Prepare, if set, does the work of writing a value that needs no
 	// database (sealing personal data, building the audit entry), after
 	// the check and before the write lock is taken; it runs only when
-	// the rows are to be written.
+	// the rows are to be written, on several rows at once (it must be
+	// safe for concurrent use).
 	Prepare func(v T) T
 	// Close, if set, releases what Begin took (a prepared statement)
 	// when the check ends.
@@ -418,7 +421,7 @@ func (im Importer[T]) RejectedOf(ctx context.Context, d *db.DB, keys *secure.Key
 	return rej, b.Filename, err
 }
 
-// checkRun checks the rows read in one read transaction (a consistent
+// run checks the rows read in one read transaction (a consistent
 // snapshot that never takes the write lock), for the report only.
 func (im Importer[T]) run(ctx context.Context, d *db.DB, actor *authz.Actor, filename string, sheet Sheet, mode string, opts Options) (Report, error) {
 	rep, _, _, err := im.checkAll(ctx, d, actor, filename, sheet, mode, opts)
@@ -608,14 +611,24 @@ func (im Importer[T]) writeAll(ctx context.Context, tx *db.Tx, rule Rule[T], act
 }
 
 // prepare runs the rule's Prepare over the rows to write, outside the
-// write lock.
+// write lock, on every processor for a large roster (sealing 50,000
+// rows is most of a second on one).
 func prepare[T any](rule Rule[T], held []heldRow[T]) {
 	if rule.Prepare == nil {
 		return
 	}
-	for i := range held {
-		held[i].v = rule.Prepare(held[i].v)
+	workers := min(runtime.GOMAXPROCS(0), len(held)/1000+1)
+	per := (len(held) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for start := 0; start < len(held); start += per {
+		part := held[start:min(start+per, len(held))]
+		wg.Go(func() {
+			for i := range part {
+				part[i].v = rule.Prepare(part[i].v)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // writeOne writes a row of an "all or nothing" import: a row that fails
