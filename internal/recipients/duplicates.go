@@ -2,6 +2,7 @@ package recipients
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/shegong/shegong/internal/authz"
@@ -55,37 +56,145 @@ func FindDuplicates(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 	return findDuplicates(ctx, q, keys, actor, dq)
 }
 
+// The duplicate rule of registration and the roster import, in one
+// place (issue: one rule for both):
+//   - an ID number is registered once in the whole system: a record with
+//     the same number is refused, wherever it is;
+//   - a record the actor may see with the same name and birth date under
+//     another ID number (or none) is a possible duplicate, which a person
+//     decides on: 确认不是同一人 on the registration form, 导入 or 跳过 per
+//     row of an import.
+//
+// Both look a person up with personLookup: one statement, two index
+// seeks (recipients_id_index on the blind index of the number,
+// recipients_name_birth on name and birth date), never a search.
+const personLookup = `SELECT r.id, r.id_index, r.birth_date, o.path, o.name FROM recipients r JOIN org_units o ON o.id = r.org_id
+	WHERE ` + idIndexCond + `
+	UNION ALL
+	SELECT r.id, r.id_index, r.birth_date, o.path, o.name FROM recipients r JOIN org_units o ON o.id = r.org_id
+	WHERE r.name = ? AND r.birth_date = ?`
+
+// personArgs are personLookup's arguments for a person: the blind index
+// of their ID number ("" when they have none: nothing matches it), their
+// name (as stored: no white space) and birth date.
+func personArgs(keys *secure.Keyring, idNumber, name, birthDate string) []any {
+	index := ""
+	if idNumber != "" {
+		index = keys.BlindIndex("idcard", idNumber)
+	}
+	return []any{index, name, birthDate}
+}
+
+// personMatch is a record personLookup found.
+type personMatch struct {
+	ID, IDIndex, BirthDate, OrgPath, OrgName string
+}
+
+// personMatches is the rule's verdict on one person.
+type personMatches struct {
+	// SameID is the record holding the ID number, nil if none; SameIDSeen
+	// says whether the actor may see it (else the refusal does not name
+	// its station).
+	SameID     *personMatch
+	SameIDSeen bool
+	// Possible are the records the actor may see with the same name and
+	// birth date under another ID number.
+	Possible []personMatch
+}
+
+// matchPerson reads personLookup's rows (run with personArgs) and
+// applies the rule for actor (nil: the system, who sees every record).
+// excludeID is a record to leave out (the one being edited).
+func matchPerson(rows *sql.Rows, err error, actor *authz.Actor, index, excludeID string) (personMatches, error) {
+	var out personMatches
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	seen := map[string]bool{excludeID: true}
+	for rows.Next() {
+		var m personMatch
+		if err := rows.Scan(&m.ID, &m.IDIndex, &m.BirthDate, &m.OrgPath, &m.OrgName); err != nil {
+			return out, err
+		}
+		if seen[m.ID] {
+			continue // found by both seeks: the same ID number
+		}
+		seen[m.ID] = true
+		visible := actor == nil || actor.Covers(m.OrgPath) && !Hidden(actor, m.BirthDate)
+		switch {
+		case index != "" && m.IDIndex == index:
+			out.SameID, out.SameIDSeen = &m, visible
+		case visible:
+			out.Possible = append(out.Possible, m)
+		}
+	}
+	return out, rows.Err()
+}
+
+// lookupPerson applies the duplicate rule to one person on q.
+func lookupPerson(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, idNumber, name, birthDate, excludeID string) (personMatches, error) {
+	args := personArgs(keys, idNumber, name, birthDate)
+	rows, err := q.Query(ctx, personLookup, args...)
+	return matchPerson(rows, err, actor, args[0].(string), excludeID)
+}
+
+// sameNameBirthReason is how a possible duplicate by the rule is named.
+const sameNameBirthReason = "姓名和出生日期相同"
+
 func findDuplicates(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, dq DuplicateQuery) ([]Duplicate, error) {
 	var out []Duplicate
-	seen := map[string]bool{dq.ExcludeID: true}
-	if dq.IDNumber != "" {
-		// Across the whole system: an ID number is registered once.
-		rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+idIndexCond, keys.BlindIndex("idcard", dq.IDNumber))
-		if err != nil {
+	// The rule (personLookup), then the records it found, for the form.
+	var found personMatches
+	if dq.IDNumber != "" || dq.Name != "" && dq.BirthDate != "" {
+		var err error
+		if found, err = lookupPerson(ctx, q, keys, actor, dq.IDNumber, dq.Name, dq.BirthDate, dq.ExcludeID); err != nil {
 			return nil, err
-		}
-		found, err := scanAll(rows)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range found {
-			if seen[r.ID] {
-				continue
-			}
-			seen[r.ID] = true
-			d := Duplicate{Kind: DupSameID, Reason: "身份证号相同", OrgName: r.OrgName}
-			if actor == nil || checkVisible(actor, r) == nil {
-				r := r
-				d.Visible, d.Recipient = true, &r
-			}
-			out = append(out, d)
 		}
 	}
-	if dq.Name == "" {
+	var want []any
+	if found.SameID != nil {
+		want = append(want, found.SameID.ID)
+	}
+	for _, m := range found.Possible {
+		want = append(want, m.ID)
+	}
+	byID := map[string]Recipient{}
+	if len(want) > 0 {
+		rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE r.id IN (`+db.Placeholders(len(want))+`)`, want...)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := scanAll(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			byID[r.ID] = r
+		}
+	}
+	seen := map[string]bool{dq.ExcludeID: true}
+	if m := found.SameID; m != nil {
+		seen[m.ID] = true
+		d := Duplicate{Kind: DupSameID, Reason: "身份证号相同", OrgName: m.OrgName}
+		if r, ok := byID[m.ID]; ok && found.SameIDSeen {
+			d.Visible, d.Recipient = true, &r
+		}
+		out = append(out, d)
+	}
+	for _, m := range found.Possible {
+		r, ok := byID[m.ID]
+		if !ok || len(out) >= 20 {
+			continue
+		}
+		seen[m.ID] = true
+		out = append(out, Duplicate{Kind: DupSameNameBirth, Reason: sameNameBirthReason, Visible: true, OrgName: r.OrgName, Recipient: &r})
+	}
+	if dq.Name == "" || dq.VillageCode == "" {
 		return out, nil
 	}
-	// Same name and birth date, and similar names in the same village:
-	// only among records the actor may see.
+	// A hint for the form while typing, not the rule: similar names in
+	// the same village, among records the actor may see.
 	var conds []string
 	var args []any
 	if actor != nil {
@@ -94,43 +203,29 @@ func findDuplicates(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 			return nil, err
 		}
 	}
-	search := func(kind, reason, cond string, a ...any) error {
-		all := append(append([]string{"1 = 1"}, conds...), cond)
-		rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(all, " AND ")+` ORDER BY r.name, r.id LIMIT 20`, append(append([]any(nil), args...), a...)...)
-		if err != nil {
-			return err
-		}
-		found, err := scanAll(rows)
-		if err != nil {
-			return err
-		}
-		for _, r := range found {
-			if seen[r.ID] {
-				continue
-			}
-			seen[r.ID] = true
-			r := r
-			out = append(out, Duplicate{Kind: kind, Reason: reason, Visible: true, OrgName: r.OrgName, Recipient: &r})
-		}
-		return nil
+	// Similar: the same pinyin initials (张三 / 章三), or the same
+	// surname and first given-name character (张三 / 张三丰).
+	initials := pinyin.NameInitials(dq.Name)
+	runes := []rune(dq.Name)
+	prefix := string(runes[:min(len(runes), 2)])
+	pc, pa := prefixCond(q.Dialect(), "r.name", prefix)
+	all := append(append([]string{"1 = 1"}, conds...), "r.village_code = ? AND (r.name_initials = ? OR ("+pc+"))")
+	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(all, " AND ")+` ORDER BY r.name, r.id LIMIT 20`,
+		append(append(args, dq.VillageCode, initials), pa...)...)
+	if err != nil {
+		return nil, err
 	}
-	if dq.BirthDate != "" {
-		if err := search(DupSameNameBirth, "姓名和出生日期相同", "r.name = ? AND r.birth_date = ?", dq.Name, dq.BirthDate); err != nil {
-			return nil, err
-		}
+	similar, err := scanAll(rows)
+	if err != nil {
+		return nil, err
 	}
-	if dq.VillageCode != "" {
-		// Similar: the same pinyin initials (张三 / 章三), or the same
-		// surname and first given-name character (张三 / 张三丰).
-		initials := pinyin.NameInitials(dq.Name)
-		runes := []rune(dq.Name)
-		prefix := string(runes[:min(len(runes), 2)])
-		pc, pa := prefixCond(q.Dialect(), "r.name", prefix)
-		cond := "r.village_code = ? AND (r.name_initials = ? OR (" + pc + "))"
-		a := append([]any{dq.VillageCode, initials}, pa...)
-		if err := search(DupSimilarName, "同村姓名相近", cond, a...); err != nil {
-			return nil, err
+	for _, r := range similar {
+		if seen[r.ID] {
+			continue
 		}
+		seen[r.ID] = true
+		r := r
+		out = append(out, Duplicate{Kind: DupSimilarName, Reason: "同村姓名相近", Visible: true, OrgName: r.OrgName, Recipient: &r})
 	}
 	return out, nil
 }

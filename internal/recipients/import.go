@@ -6,9 +6,11 @@ package recipients
 // The upload, staging, modes, report and rejected rows are the roster
 // package's (roster.Importer); this file gives the columns and the row
 // rule: a row is turned into an Input, checked by the field rules of
-// Create, refused when its ID number is registered and noted when the
-// same name and birth date are registered under another number (one
-// indexed lookup), and written by Create's insert.
+// Create and by the duplicate rule of registration (personLookup, one
+// indexed lookup): refused when its ID number is registered, in doubt —
+// imported or skipped by a person's decision — when the same name and
+// birth date are registered under another number; it is written by
+// Create's insert, or many rows at once by insertMany.
 
 import (
 	"context"
@@ -22,10 +24,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/division"
+	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
@@ -116,6 +120,7 @@ type ImportReport = roster.Report
 func ImportTemplate(ctx context.Context, q db.Querier, actor *authz.Actor) ([]byte, error) {
 	notes := []string{
 		"每行一人，从第 2 行开始填写；带 * 的列必填。同一身份证号只能登记一次（系统中已登记的、或文件中重复的都不会导入）。",
+		"姓名和出生日期与已登记的服务对象相同、身份证号不同的行是“可能重复”：检查结果逐行列出，由您核对后选择“导入”或“跳过”。",
 		fmt.Sprintf("一次最多 %d 行，文件不超过 %s。上传后先逐行检查，确认后才导入。", MaxImportRows, SizeLabel(MaxImportBytes)),
 	}
 	// The choices that depend on who downloads: their stations and their
@@ -199,7 +204,7 @@ type importer struct {
 	home     *importUnit            // the actor's own station or room
 	workers  []importWorker
 	villages map[string]map[string][]string // township code → village key → codes
-	dups     *sql.Stmt                      // duplicateQuery, prepared for the run
+	dups     *sql.Stmt                      // personLookup, prepared for the run
 }
 
 func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor) (*importer, error) {
@@ -259,7 +264,7 @@ func newImporter(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 // unit finds a station or room in scope by name or code.
 func (im *importer) unit(v string) (*importUnit, string) {
 	key := strings.Join(strings.Fields(v), "")
-	key = strings.NewReplacer("(", "（", ")", "）").Replace(key)
+	key = fullWidthBrackets.Replace(key)
 	if u := im.units[key]; u != nil && !im.unclear[key] {
 		return u, ""
 	}
@@ -348,6 +353,12 @@ func (im *importer) village(ctx context.Context, v string, u *importUnit) (strin
 	return v, "“" + v + "”不是“" + u.Name + "”所在乡镇（街道）的村（社区），请填写该乡镇（街道）内的村名或 12 位区划代码", nil
 }
 
+// Replacers built once: a roster runs them on every row.
+var (
+	fullWidthBrackets = strings.NewReplacer("(", "（", ")", "）")
+	grades            = strings.NewReplacer("1", "一", "2", "二", "3", "三", "4", "四")
+)
+
 var categorySplit = regexp.MustCompile(`[、，,；;\n]+`)
 
 // choice folds the ways a listed value is typed (half-width brackets,
@@ -357,8 +368,7 @@ func choice(v string, list []string) string {
 	if v == "" || slices.Contains(list, v) {
 		return v
 	}
-	w := strings.Join(strings.Fields(strings.NewReplacer("(", "（", ")", "）").Replace(v)), "")
-	grades := strings.NewReplacer("1", "一", "2", "二", "3", "三", "4", "四")
+	w := strings.Join(strings.Fields(fullWidthBrackets.Replace(v)), "")
 	for _, c := range []string{w, w + "族", grades.Replace(w), grades.Replace(w) + "级", strings.TrimSuffix(w, "性")} {
 		if slices.Contains(list, c) {
 			return c
@@ -428,17 +438,31 @@ func (im *importer) input(ctx context.Context, row roster.Record) (Input, map[st
 // whole row) for id.
 func headerOfField(field string) string { return ImportColumns.HeaderOf(field) }
 
-// duplicateQuery finds a row's person: two index seeks in one
-// statement, prepared once per run. The partial index on id_index is
-// used only when the query says the value is not ”.
-const duplicateQuery = `SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE ` + idIndexCond + `
-	UNION ALL
-	SELECT r.id_index, r.birth_date, r.org_id FROM recipients r WHERE r.name = ? AND r.birth_date = ? AND r.id_index <> ?`
-
 // importValue is a checked row, ready to write.
 type importValue struct {
 	c          checked
 	workerName string
+	// possible is how many possible duplicates the row has (the rule of
+	// personLookup), decidedBy who chose to import it all the same.
+	possible  int
+	decidedBy string
+	// What Prepare made, outside the write lock: the new row's id and
+	// columns (personal data sealed; the stamps are set when written)
+	// and its audit entry.
+	id    string
+	cols  []column
+	entry audit.Entry
+}
+
+// importSummary is the audit text of an imported row: it speaks of a
+// possible duplicate only when a person decided to import it anyway,
+// and names them.
+func importSummary(v importValue) string {
+	s := "名册导入服务对象：" + v.c.in.Name
+	if v.possible > 0 && v.decidedBy != "" {
+		s += "（可能重复：已登记同名、同出生日期的 " + itoa(v.possible) + " 条记录；" + v.decidedBy + "核对后确认不是同一人，选择导入）"
+	}
+	return s
 }
 
 // importer is the roster import of recipients.
@@ -458,7 +482,7 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 				im.home = u
 			}
 			lk := newLookups()
-			if im.dups, err = db.Prepare(ctx, q, duplicateQuery); err != nil {
+			if im.dups, err = db.Prepare(ctx, q, personLookup); err != nil {
 				return roster.Rule[importValue]{}, err
 			}
 			return roster.Rule[importValue]{
@@ -467,11 +491,96 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 					return im.check(ctx, lk, row)
 				},
 				Write: func(ctx context.Context, tx *db.Tx, v importValue) error {
-					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, "名册导入服务对象："+v.c.in.Name, "")
+					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, importSummary(v), "")
 					return err
+				},
+				Prepare: func(v importValue) importValue {
+					v.id, v.cols = newRecord(keys, actor, v.c, "", "")
+					v.entry = audit.Entry{Action: audit.ActionCreate, Entity: "recipient", EntityID: v.id, OrgPath: v.c.unit.Path,
+						Summary: importSummary(v), Changes: audit.Diff(nil, auditFields(v.c.in, v.c.unit.Name, v.workerName))}
+					return v
+				},
+				WriteMany: func(ctx context.Context, tx *db.Tx, vs []importValue) error {
+					return insertMany(ctx, tx, actor, vs)
 				},
 			}, nil
 		}}
+}
+
+// insertMany writes prepared rows as insert does one by one, in
+// multi-row INSERTs: the recipients, their category links (after the
+// rows, whose columns the links mirror), the registrations in the status
+// history, and the audit entries. An ID number registered since the
+// check fails the whole call with duplicateIDError (the caller then
+// writes row by row to name it).
+func insertMany(ctx context.Context, tx *db.Tx, actor *authz.Actor, vs []importValue) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	now := cst.NowStamp()
+	names := make([]string, len(vs[0].cols))
+	for i, c := range vs[0].cols {
+		names[i] = c.name
+	}
+	type link struct{ id, category string }
+	var links []link
+	history := make([][]any, 0, len(vs))
+	entries := make([]audit.Entry, 0, len(vs))
+	rows := make([][]any, 0, len(vs))
+	for _, v := range vs {
+		args := make([]any, len(v.cols))
+		for i, c := range v.cols {
+			args[i] = c.value
+			if c.name == "created_at" || c.name == "updated_at" {
+				args[i] = now
+			}
+		}
+		rows = append(rows, args)
+		for _, cat := range v.c.in.Categories {
+			links = append(links, link{v.id, cat})
+		}
+		in := v.c.in
+		history = append(history, []any{ids.New(), v.id, now, "registered", in.Status, in.StatusReason, in.StatusDate, actorID(actor)})
+		entries = append(entries, v.entry)
+	}
+	err := insertRows(ctx, tx, "recipients", names, rows)
+	if db.IsUniqueViolation(err) {
+		return duplicateIDError("")
+	}
+	if err != nil {
+		return err
+	}
+	linkRows := make([][]any, len(links))
+	for i, l := range links {
+		linkRows[i] = []any{l.id, l.category}
+	}
+	if err := insertRows(ctx, tx, "recipient_category_links", []string{"recipient_id", "category"}, linkRows); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "recipient_status_history",
+		[]string{"id", "recipient_id", "at", "kind", "status", "reason", "effective_on", "actor_id"}, history); err != nil {
+		return err
+	}
+	return audit.RecordMany(ctx, tx, actor, entries)
+}
+
+// insertRows writes rows of the named columns into table, in INSERTs of
+// up to 16,000 parameters (under every engine's limit).
+func insertRows(ctx context.Context, tx *db.Tx, table string, names []string, rows [][]any) error {
+	per := max(1, 16000/len(names))
+	row := "(" + db.Placeholders(len(names)) + ")"
+	for start := 0; start < len(rows); start += per {
+		part := rows[start:min(start+per, len(rows))]
+		args := make([]any, 0, len(part)*len(names))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		query := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
+		if _, err := tx.Exec(ctx, query, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // check turns a row into a checked recipient, or its problems.
@@ -511,55 +620,43 @@ func (im *importer) check(ctx context.Context, lk *lookups, row roster.Record) (
 		return out, nil
 	}
 	out.Key = card.Number
-	if errs["身份证号"] == "" {
-		name := strings.Join(strings.Fields(in.Name), "")
-		if err := im.duplicates(ctx, card, name, errs, &out); err != nil {
-			return out, err
+	if errs["身份证号"] != "" {
+		return out, nil
+	}
+	// The duplicate rule (personLookup): one indexed lookup.
+	name := c.in.Name
+	if name == "" {
+		name = strings.Join(strings.Fields(in.Name), "")
+	}
+	args := personArgs(im.keys, card.Number, name, card.Birth.Format(cst.DateLayout))
+	rows, err := im.dups.QueryContext(ctx, args...)
+	found, err := matchPerson(rows, err, im.actor, args[0].(string), "")
+	if err != nil {
+		return out, err
+	}
+	if m := found.SameID; m != nil {
+		orgName := ""
+		if found.SameIDSeen {
+			orgName = m.OrgName
 		}
+		errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
+	}
+	if n := len(found.Possible); n > 0 {
+		m := found.Possible[0]
+		where := m.OrgName
+		if n > 1 {
+			where += "等处"
+		}
+		out.Doubt = map[string]string{"姓名": "可能重复：" + where + "已登记同名、同出生日期（" + m.BirthDate + "）但身份证号不同的服务对象 " + itoa(n) +
+			" 人；请核对后选择“导入”（不是同一人）或“跳过”"}
 	}
 	if len(errs) == 0 {
-		out.Value = importValue{c: c, workerName: im.workerName(c.in.WorkerID)}
+		out.Value = importValue{c: c, workerName: im.workerName(c.in.WorkerID), possible: len(found.Possible)}
+		if len(found.Possible) > 0 && row.Decision == roster.DecideImport {
+			out.Value.decidedBy = im.actor.DisplayName + "（" + im.actor.Username + "）"
+		}
 	}
 	return out, nil
-}
-
-// duplicates looks a row's person up once, by the blind index of the
-// ID number or the same name and birth date (both indexed): the same
-// number is refused; the same name and birth date under another number
-// is noted for the user to look at (two people may share both; nobody
-// has decided yet that they are different).
-func (im *importer) duplicates(ctx context.Context, card validate.IDCard, name string, errs map[string]string, out *roster.Checked[importValue]) error {
-	index := im.keys.BlindIndex("idcard", card.Number)
-	birth := card.Birth.Format(cst.DateLayout)
-	rows, err := im.dups.QueryContext(ctx, index, name, birth, index)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx, born, orgID string
-		if err := rows.Scan(&idx, &born, &orgID); err != nil {
-			return err
-		}
-		// Units in scope only: another station's record is not described.
-		u := im.units[orgID]
-		mine := u != nil && u.ID == orgID && (!IsChild(born) || CanSeeChildren(im.actor))
-		orgName := ""
-		if mine {
-			orgName = u.Name
-		}
-		if idx == index {
-			errs["身份证号"] = duplicateIDError(orgName).(*apperr.Error).Message
-			continue
-		}
-		if mine && name != "" {
-			if out.Notes == nil {
-				out.Notes = map[string]string{}
-			}
-			out.Notes["姓名"] = "可能重复：" + orgName + "已登记同名、同出生日期（" + born + "）但身份证号不同的服务对象，导入后请核对"
-		}
-	}
-	return rows.Err()
 }
 
 // CheckImport reads and checks an uploaded roster without writing
@@ -582,8 +679,23 @@ func Import(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Ac
 // with an empty 所属站点 go there; a filled one overrides it. A target
 // out of scope is refused (field "target").
 func ImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string) (ImportReport, error) {
-	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target})
+	return ImportDecided(ctx, d, keys, actor, filename, data, mode, target, nil)
 }
+
+// ImportDecided is ImportTo with the decisions a person took on the rows
+// in doubt (possible duplicates, ImportReport.Doubts of a check), by row
+// number: DecideImport or DecideSkip. A row in doubt without a decision
+// stops a writing run before anything is written (apperr.Invalid, fields
+// keyed "第5行·姓名").
+func ImportDecided(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, filename string, data []byte, mode, target string, decisions map[int]string) (ImportReport, error) {
+	return importerOf(keys).Run(ctx, d, actor, filename, data, mode, roster.Options{Target: target, Decisions: decisions})
+}
+
+// Decisions on a possible duplicate of an import (roster.DecideImport…).
+const (
+	DecideImport = roster.DecideImport // 导入: not the same person, import the row
+	DecideSkip   = roster.DecideSkip   // 跳过: leave the row out
+)
 
 // batchTable holds the kept uploads (see roster.Batches).
 const batchTable = "recipient_import_batches"
@@ -604,9 +716,11 @@ func UploadImportTo(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *
 }
 
 // CommitImport imports a kept upload, once: mode "" uses the mode chosen
-// at upload (see roster.Importer.Commit).
-func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string) (ImportReport, error) {
-	return importerOf(keys).Commit(ctx, d, keys, actor, id, mode)
+// at upload; decisions answer its possible duplicates by row number
+// (DecideImport, DecideSkip), and a row in doubt without one stops the
+// commit before anything is written (see roster.Importer.Commit).
+func CommitImport(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id, mode string, decisions map[int]string) (ImportReport, error) {
+	return importerOf(keys).Commit(ctx, d, keys, actor, id, mode, decisions)
 }
 
 // RejectedOf returns the rows of a kept upload that are (or, once

@@ -62,7 +62,7 @@ func benchImport(b *testing.B, n int) {
 		}
 		check, checkCPU = check+time.Since(start), checkCPU+cpuTime()-cpu
 		start, cpu = time.Now(), cpuTime()
-		rep, err = recipients.CommitImport(f.ctx, env.App.DB, env.App.Keys, admin, rep.BatchID, "")
+		rep, err = recipients.CommitImport(f.ctx, env.App.DB, env.App.Keys, admin, rep.BatchID, "", nil)
 		if err != nil || rep.Imported != n {
 			b.Fatalf("commit: %v %d", err, rep.Imported)
 		}

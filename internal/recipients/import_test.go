@@ -2,6 +2,7 @@ package recipients_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,12 +59,22 @@ func TestImportGoodRoster(t *testing.T) {
 	if f.recipientCount() != before {
 		t.Fatal("the check wrote recipients")
 	}
-	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", nil)
 	if err != nil || rep.Imported != 3 || !rep.Committed {
 		t.Fatalf("commit: %+v %v", rep, err)
 	}
 	if f.recipientCount() != before+3 || f.auditCount("create") != creates+3 || f.auditCount("import") != 1 {
 		t.Fatalf("after commit: %d new, %d create entries, %d import entries", f.recipientCount()-before, f.auditCount("create")-creates, f.auditCount("import"))
+	}
+	// The category links of the bulk write mirror their recipient's
+	// columns (filled by the database, migration 0006).
+	if n := f.count(`SELECT COUNT(*) FROM recipient_category_links l JOIN recipients r ON r.id = l.recipient_id
+		WHERE r.name IN ('甲老人', '乙女士', '丙儿童')`); n != 5 {
+		t.Fatalf("links of the imported people: %d, want 5", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM recipient_category_links l JOIN recipients r ON r.id = l.recipient_id
+		WHERE l.org_id <> r.org_id OR l.name <> r.name OR l.birth_date <> r.birth_date OR l.status <> r.status`); n != 0 {
+		t.Fatalf("%d links do not mirror their recipient", n)
 	}
 	// Found by the full ID number, shown masked, categories in the
 	// county's order, village and worker resolved from names.
@@ -86,12 +97,12 @@ func TestImportGoodRoster(t *testing.T) {
 		t.Fatalf("丙儿童: %+v", c)
 	}
 	// Committing twice imports once.
-	_, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	_, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", nil)
 	if !apperr.Is(err, apperr.Conflict) || f.recipientCount() != before+3 || f.auditCount("import") != 1 {
 		t.Fatalf("second commit: %v, %d new", err, f.recipientCount()-before)
 	}
 	// Nobody else may use the batch.
-	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, f.actor("zhanzhang"), rep.BatchID, ""); !apperr.Is(err, apperr.NotFound) {
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, f.actor("zhanzhang"), rep.BatchID, "", nil); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("another user's batch: %v", err)
 	}
 	// The same file again: every row is now a registered ID number.
@@ -335,12 +346,12 @@ func TestImportCommitModes(t *testing.T) {
 	before := f.recipientCount()
 	// "All or nothing" with a bad row: refused, nothing written, the
 	// batch stays open.
-	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "")
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", nil)
 	if !apperr.Is(err, apperr.Invalid) || rep.BatchID == "" || f.recipientCount() != before {
 		t.Fatalf("all-or-nothing commit: %v %+v", err, rep)
 	}
 	// The user then takes the valid rows.
-	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid)
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid, nil)
 	if err != nil || rep.Imported != 1 || f.recipientCount() != before+1 {
 		t.Fatalf("valid commit: %+v %v", rep, err)
 	}
@@ -356,7 +367,7 @@ func TestImportCommitModes(t *testing.T) {
 	if f.count(`SELECT COUNT(*) FROM recipient_import_batches WHERE content <> ''`) != 0 {
 		t.Fatal("the committed file is still kept")
 	}
-	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid); !apperr.Is(err, apperr.Conflict) {
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, recipients.ImportValid, nil); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("second commit: %v", err)
 	}
 	if f.recipientCount() != before+1 {
@@ -402,7 +413,7 @@ func TestImportUploadExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.recipientCount()
-	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, ""); !apperr.Is(err, apperr.NotFound) {
+	if _, err := recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", nil); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("commit of an expired upload: %v", err)
 	}
 	if f.recipientCount() != before {
@@ -461,25 +472,70 @@ func TestImportBirthDateAgainstIDNumber(t *testing.T) {
 	}
 }
 
-// A same name and birth date under another ID number is a note in the
-// report, not an error: the row is imported, and its audit entry does
-// not claim a confirmation nobody gave.
-func TestImportPossibleDuplicateIsANote(t *testing.T) {
+// A same name and birth date under another ID number (the duplicate
+// rule registration uses) is a doubt a person decides per row: without a
+// decision nothing is written; 跳过 leaves the row out, in the rejected
+// rows with the reason; 导入 writes it, and only then does the audit speak
+// of a confirmation, naming who gave it.
+func TestImportPossibleDuplicateDecidedPerRow(t *testing.T) {
 	f := start(t)
 	admin := f.actor("admin")
 	f.mustCreate(admin, f.input("同名人", "1958-08-08"))
+	f.mustCreate(admin, f.input("重名者", "1961-01-01"))
 	data := rostertest.File(t, []string{"姓名", "身份证号", "所属站点", "村（社区）"},
-		[]any{"同名人", fakeID("1958-08-08", true), "朝歌街道社工站", "西街村"})
-	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data, recipients.ImportAll)
-	if err != nil || rep.Imported != 1 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0].Message, "可能重复") ||
-		rep.Notes[0].Key != "第2行·姓名" {
-		t.Fatalf("import: %+v %v", rep, err)
+		[]any{"同名人", fakeID("1958-08-08", true), "朝歌街道社工站", "西街村"},
+		[]any{"新来者", fakeID("1970-07-07", true), "朝歌街道社工站", "西街村"},
+		[]any{"重名者", fakeID("1961-01-01", false), "朝歌街道社工站", "西街村"})
+	rep, err := recipients.UploadImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", recipients.ImportAll, data)
+	if err != nil || rep.Valid != 3 || len(rep.Doubts) != 2 || rep.Undecided != 2 || rep.Doubts[0].Key != "第2行·姓名" ||
+		!strings.Contains(rep.Doubts[0].Message, "可能重复：朝歌街道社工站已登记同名、同出生日期（1958-08-08）") {
+		t.Fatalf("upload: %+v %v", rep, err)
 	}
-	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary LIKE ?`, "%同名人%已确认%"); n != 0 {
-		t.Fatalf("%d audit entries claim a confirmation", n)
+	before := f.recipientCount()
+	// Undecided: refused, nothing written, the upload kept for a decision.
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", map[int]string{2: recipients.DecideImport})
+	if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Invalid || ae.Fields["第4行·姓名"] == "" || ae.Fields["第2行·姓名"] != "" || rep.BatchID == "" {
+		t.Fatalf("undecided: %v %+v", err, rep)
 	}
-	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`, "名册导入服务对象：同名人"); n != 1 {
+	if f.recipientCount() != before {
+		t.Fatal("an undecided import wrote rows")
+	}
+	rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "",
+		map[int]string{2: recipients.DecideImport, 4: recipients.DecideSkip})
+	if err != nil || rep.Imported != 2 || rep.Declined != 1 || f.recipientCount() != before+2 {
+		t.Fatalf("decided: %+v %v", rep, err)
+	}
+	if got := f.list(admin, recipients.Filter{Name: "重名者"}); len(got) != 1 {
+		t.Fatalf("the skipped row was written: %d", len(got))
+	}
+	// The audit: the row imported anyway names who decided; the plain row
+	// claims nothing; the import entry counts the decisions.
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`,
+		"名册导入服务对象：同名人（可能重复：已登记同名、同出生日期的 1 条记录；"+admin.DisplayName+"（admin）核对后确认不是同一人，选择导入）"); n != 1 {
+		t.Fatalf("decided row's audit entries: %d", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`, "名册导入服务对象：新来者"); n != 1 {
+		t.Fatalf("plain row's audit entries: %d", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary LIKE ?`, "%确认%"); n != 1 {
+		t.Fatalf("entries claiming a confirmation: %d", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND summary LIKE ?`, "%可能重复 2 行，由 "+admin.DisplayName+"（admin） 逐行决定：导入 1 行，跳过 1 行%"); n != 1 {
 		t.Fatalf("import audit entries: %d", n)
+	}
+	rej, _, err := recipients.RejectedOf(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID)
+	if err != nil || len(rej.Rows) != 1 || rej.Rows[0].Row != 4 || !strings.Contains(rej.Reason(rej.Rows[0]), "核对后选择跳过") {
+		t.Fatalf("rejected rows: %+v %v", rej.Rows, err)
+	}
+	// At once (the API's way), with the decisions in the request.
+	again := rostertest.File(t, []string{"姓名", "身份证号", "所属站点", "村（社区）"},
+		[]any{"同名人", fakeID("1958-08-08", false), "朝歌街道社工站", "西街村"})
+	if _, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", again, recipients.ImportValid); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("at once, undecided: %v", err)
+	}
+	rep, err = recipients.ImportDecided(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", again, recipients.ImportValid, "", map[int]string{2: recipients.DecideSkip})
+	if err != nil || rep.Imported != 0 || rep.Declined != 1 || f.recipientCount() != before+2 {
+		t.Fatalf("at once, skipped: %+v %v", rep, err)
 	}
 }
 
@@ -500,7 +556,7 @@ func TestImportUploadTarget(t *testing.T) {
 	if err != nil || rep.Valid != 2 || rep.Target != f.lingshan.ID {
 		t.Fatalf("upload: %+v %v", rep, err)
 	}
-	if rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, ""); err != nil || rep.Imported != 2 {
+	if rep, err = recipients.CommitImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, rep.BatchID, "", nil); err != nil || rep.Imported != 2 {
 		t.Fatalf("commit: %+v %v", rep, err)
 	}
 	if got := f.list(admin, recipients.Filter{Name: "归灵山"}); len(got) != 1 || got[0].OrgID != f.lingshan.ID {
@@ -532,5 +588,56 @@ func TestLookupKind(t *testing.T) {
 		if got := recipients.LookupKind(text); got != want {
 			t.Errorf("LookupKind(%q) = %q, want %q", text, got, want)
 		}
+	}
+}
+
+// The duplicate rule is one indexed lookup per person, never a search:
+// both seeks of personLookup use an index (the blind index of the ID
+// number; name and birth date), on both engines.
+func TestDuplicateRuleIsAnIndexedLookup(t *testing.T) {
+	f := start(t)
+	d := f.env.App.DB
+	args := []any{"abc", "同名人", "1958-08-08"}
+	var plan []string
+	err := d.InTx(f.ctx, func(tx *db.Tx) error {
+		query := "EXPLAIN QUERY PLAN " + recipients.PersonLookup
+		if d.Dialect() == db.Postgres {
+			// A test database is small enough to read whole; forbid it to
+			// see which indexes the query can use.
+			if _, err := tx.Exec(f.ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				return err
+			}
+			query = "EXPLAIN " + recipients.PersonLookup
+		}
+		rows, err := tx.Query(f.ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	for _, index := range []string{"recipients_id_index", "recipients_name_birth"} {
+		if !strings.Contains(text, index) {
+			t.Errorf("the lookup does not use %s:\n%s", index, text)
+		}
+	}
+	if strings.Contains(text, "SCAN r") || strings.Contains(text, "Seq Scan on recipients") {
+		t.Errorf("the lookup reads recipients whole:\n%s", text)
 	}
 }

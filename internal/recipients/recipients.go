@@ -468,8 +468,9 @@ type Input struct {
 	ConsentMethod  string `json:"consent_method"`
 	ConsentPurpose string `json:"consent_purpose"` // default DefaultConsentPurpose
 	// ConfirmDuplicate says the user has seen the possible duplicates
-	// (same name and birth date, or a similar name in the same village)
-	// and this is a different person. A same ID number is never accepted.
+	// (the duplicate rule, personLookup: same name and birth date under
+	// another ID number) and this is a different person. A same ID
+	// number is never accepted.
 	ConfirmDuplicate bool     `json:"confirm_duplicate"`
 	Clear            []string `json:"clear,omitempty"`
 }
@@ -930,6 +931,18 @@ func recordColumns(keys *secure.Keyring, c checked, now string) []column {
 	}
 }
 
+// newRecord is the id and the columns of a new recipients row: the id
+// the input carries or a new one, then recordColumns and the create's
+// content fingerprint.
+func newRecord(keys *secure.Keyring, actor *authz.Actor, c checked, now, hash string) (string, []column) {
+	id := c.in.ID
+	if id == "" {
+		id = ids.New()
+	}
+	return id, append([]column{{"id", id}, {"version", 1}, {"created_by", actorID(actor)}, {"created_at", now}},
+		append(recordColumns(keys, c, now), column{"content_hash", hash})...)
+}
+
 // insertSQL is an INSERT of cols into table, with its arguments.
 func insertSQL(table string, cols []column) (string, []any) {
 	names := make([]string, len(cols))
@@ -971,28 +984,33 @@ func duplicateIDError(orgName string) error {
 }
 
 // checkCreate is every check Create makes before writing: the field
-// rules of check, the refusal of an ID number already registered, and
-// the possible duplicates the user must have confirmed.
-func checkCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (checked, []Duplicate, error) {
+// rules of check, then the duplicate rule (personLookup, one indexed
+// lookup): an ID number already registered is refused, and a possible
+// duplicate (same name and birth date, another ID number) must have been
+// confirmed by the user. It returns how many possible duplicates the
+// user confirmed.
+func checkCreate(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input) (checked, int, error) {
 	c, err := check(ctx, q, actor, in, nil)
 	if err != nil {
-		return c, nil, err
+		return c, 0, err
 	}
 	in = c.in
-	dups, err := findDuplicates(ctx, q, keys, actor, DuplicateQuery{Name: in.Name, BirthDate: in.BirthDate, IDNumber: in.IDNumber, VillageCode: in.VillageCode})
+	found, err := lookupPerson(ctx, q, keys, actor, in.IDNumber, in.Name, in.BirthDate, "")
 	if err != nil {
-		return c, nil, err
+		return c, 0, err
 	}
-	for _, d := range dups {
-		if d.Kind == DupSameID {
-			return c, nil, duplicateIDError(d.OrgName)
+	if m := found.SameID; m != nil {
+		orgName := ""
+		if found.SameIDSeen {
+			orgName = m.OrgName
 		}
+		return c, 0, duplicateIDError(orgName)
 	}
-	if len(dups) > 0 && !in.ConfirmDuplicate {
-		msg := "可能与已登记的服务对象重复：" + dups[0].Reason + "。请打开已有记录核对；确认不是同一人后勾选“确认不是同一人”再保存"
-		return c, nil, &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: map[string]string{"confirm_duplicate": "请核对可能重复的记录后确认"}}
+	if len(found.Possible) > 0 && !in.ConfirmDuplicate {
+		msg := "可能与已登记的服务对象重复：" + sameNameBirthReason + "。请打开已有记录核对；确认不是同一人后勾选“确认不是同一人”再保存"
+		return c, 0, &apperr.Error{Kind: apperr.Conflict, Message: msg, Fields: map[string]string{"confirm_duplicate": "请核对可能重复的记录后确认"}}
 	}
-	return c, dups, nil
+	return c, len(found.Possible), nil
 }
 
 // ValidateCreate runs the checks of Create without writing anything
@@ -1050,7 +1068,7 @@ func Record(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 }
 
 func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, in Input, hash string) (Recipient, error) {
-	c, dups, err := checkCreate(ctx, q, keys, actor, in)
+	c, confirmed, err := checkCreate(ctx, q, keys, actor, in)
 	if err != nil {
 		return Recipient{}, err
 	}
@@ -1059,9 +1077,9 @@ func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 		return Recipient{}, err
 	}
 	summary := "登记服务对象：" + c.in.Name
-	if len(dups) > 0 {
+	if confirmed > 0 {
 		// The user ticked 确认不是同一人 having seen them.
-		summary += "（已确认不是可能重复的 " + itoa(len(dups)) + " 条记录中的人）"
+		summary += "（已确认不是可能重复的 " + itoa(confirmed) + " 条记录中的人）"
 	}
 	id, err := insert(ctx, q, keys, actor, c, wn, summary, hash)
 	if err != nil {
@@ -1075,16 +1093,7 @@ func create(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *auth
 // fingerprint (Record), "" for an import.
 func insert(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, c checked, workerName, summary, hash string) (string, error) {
 	in := c.in
-	id := in.ID
-	if id == "" {
-		id = ids.New()
-	}
-	now := cst.NowStamp()
-	createdBy := ""
-	if actor != nil {
-		createdBy = actor.UserID
-	}
-	cols := append([]column{{"id", id}, {"version", 1}, {"created_by", createdBy}, {"created_at", now}}, append(recordColumns(keys, c, now), column{"content_hash", hash})...)
+	id, cols := newRecord(keys, actor, c, cst.NowStamp(), hash)
 	insert, args := insertSQL("recipients", cols)
 	_, err := q.Exec(ctx, insert, args...)
 	if db.IsUniqueViolation(err) {

@@ -310,6 +310,18 @@ func TestDuplicatePrompts(t *testing.T) {
 	}
 	in.ConfirmDuplicate = true
 	f.mustCreate(worker, in)
+	// The audit records the confirmation the user gave, and only then.
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`, "登记服务对象：卫青（已确认不是可能重复的 1 条记录中的人）"); n != 1 {
+		t.Fatalf("confirmed registrations in the audit: %d", n)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND summary = ?`, "登记服务对象：卫青"); n != 1 {
+		t.Fatalf("the first registration claims a confirmation: %d", n)
+	}
+	// A similar name in the same village is a hint on the form, not the
+	// duplicate rule: it is saved without a confirmation.
+	similar := f.input("魏清", "1960-06-06")
+	similar.VillageCode = "410622001200"
+	f.mustCreate(worker, similar)
 
 	// The same ID number is refused outright, even confirmed, even from
 	// another station that cannot see the first record.

@@ -32,11 +32,15 @@ type importFixture struct {
 	// taken is an ID number Check does not know about but the table
 	// already has: a row registered "a moment ago" by someone else.
 	began []roster.Options
+	// many: the rule writes with WriteMany (multi-row INSERTs), falling
+	// back to Write to name a row that cannot be written.
+	many     bool
+	prepared int
 }
 
-func newImportFixture(t *testing.T) *importFixture {
+func newImportFixture(t *testing.T, many ...bool) *importFixture {
 	t.Helper()
-	f := &importFixture{ctx: context.Background(), d: dbtest.Open(t, audit.Module)}
+	f := &importFixture{ctx: context.Background(), d: dbtest.Open(t, audit.Module), many: len(many) > 0 && many[0]}
 	for _, ddl := range []string{
 		`CREATE TABLE test_import_batches (id TEXT PRIMARY KEY, actor_id TEXT NOT NULL, org_path TEXT NOT NULL, filename TEXT NOT NULL,
 			mode TEXT NOT NULL DEFAULT '', content TEXT NOT NULL, created_at TEXT NOT NULL, committed_at TEXT NOT NULL DEFAULT '',
@@ -61,7 +65,7 @@ func newImportFixture(t *testing.T) *importFixture {
 	f.im = roster.Importer[person]{Spec: spec, Table: "test_import_batches", Entity: "test_person", KeyColumn: "身份证号",
 		Begin: func(ctx context.Context, q db.Querier, actor *authz.Actor, opts roster.Options) (roster.Rule[person], error) {
 			f.began = append(f.began, opts)
-			return roster.Rule[person]{
+			rule := roster.Rule[person]{
 				Check: func(ctx context.Context, row roster.Record) (roster.Checked[person], error) {
 					p := person{Name: row.Cells[0], IDNo: row.Cells[1], Station: row.Cells[3]}
 					if p.Station == "" {
@@ -77,6 +81,13 @@ func newImportFixture(t *testing.T) *importFixture {
 					if p.Name == "张三" {
 						c.Notes = map[string]string{"姓名": "可能重复"}
 					}
+					if p.Name == "李四" {
+						c.Doubt = map[string]string{"姓名": "可能重复：已有同名同出生日期的人"}
+						if row.Decision == roster.DecideImport {
+							p.Name += "（确认导入）"
+							c.Value = p
+						}
+					}
 					return c, nil
 				},
 				Write: func(ctx context.Context, tx *db.Tx, p person) error {
@@ -86,7 +97,26 @@ func newImportFixture(t *testing.T) *importFixture {
 					}
 					return err
 				},
-			}, nil
+			}
+			if f.many {
+				rule.Prepare = func(p person) person { f.prepared++; return p }
+				rule.WriteMany = func(ctx context.Context, tx *db.Tx, ps []person) error {
+					query, args := `INSERT INTO test_people (idno, name, station) VALUES `, []any{}
+					for i, p := range ps {
+						if i > 0 {
+							query += ", "
+						}
+						query += "(?, ?, ?)"
+						args = append(args, p.IDNo, p.Name, p.Station)
+					}
+					_, err := tx.Exec(ctx, query, args...)
+					if db.IsUniqueViolation(err) {
+						return apperr.New(apperr.Conflict, "有人已登记")
+					}
+					return err
+				}
+			}
+			return rule, nil
 		}}
 	return f
 }
@@ -126,7 +156,7 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 {
 		t.Fatal("the upload wrote people")
 	}
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	if err != nil || rep.Imported != 2 || !rep.Committed || len(rep.Skipped) != 4 {
 		t.Fatalf("commit: %+v %v", rep, err)
 	}
@@ -139,7 +169,7 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 		t.Fatalf("audit summary %q", summary)
 	}
 	// Committing twice imports once.
-	if _, err := f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, ""); !apperr.Is(err, apperr.Conflict) {
+	if _, err := f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("second commit: %v", err)
 	}
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 2 {
@@ -148,7 +178,13 @@ func TestImporterAllOrNothingOnARealRoster(t *testing.T) {
 }
 
 func TestImporterModesAndRejectedRows(t *testing.T) {
-	f := newImportFixture(t)
+	for _, many := range []bool{false, true} {
+		t.Run(map[bool]string{false: "row by row", true: "many at once"}[many], func(t *testing.T) { importerModesAndRejectedRows(t, many) })
+	}
+}
+
+func importerModesAndRejectedRows(t *testing.T, many bool) {
+	f := newImportFixture(t, many)
 	data := rostertest.File(t, []string{"身份证号", "自定义列", "姓名", "出生年月"},
 		[]any{"0001", "a", "甲", "1950-01-01"},
 		[]any{"01", "b", "乙", ""},           // bad ID
@@ -182,7 +218,7 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 	}
 	// "All or nothing" with problems: refused, nothing written, the
 	// upload still open.
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	if !apperr.Is(err, apperr.Invalid) || rep.BatchID == "" || f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 {
 		t.Fatalf("all-or-nothing: %v %+v", err, rep)
 	}
@@ -191,9 +227,12 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 	}
 	// The valid rows: 0005 fails while being written and is rejected
 	// alone (on PostgreSQL the failed INSERT must not abort the rest).
-	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, roster.ModeValid)
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, roster.ModeValid, nil)
 	if err != nil || rep.Imported != 1 || rep.Invalid != 4 || rep.Fields()["第6行·身份证号"] != "已登记" {
 		t.Fatalf("valid rows: %+v %v", rep, err)
+	}
+	if many && f.prepared != 2 {
+		t.Fatalf("prepared %d rows, want the 2 valid rows of the one writing run", f.prepared)
 	}
 	var station string
 	if err := f.d.QueryRow(f.ctx, `SELECT station FROM test_people WHERE idno = '0001'`).Scan(&station); err != nil || station != "灵山" {
@@ -226,7 +265,13 @@ func TestImporterModesAndRejectedRows(t *testing.T) {
 // In "all or nothing" a row that fails while being written (registered
 // by someone else since the check) fails the whole import, naming it.
 func TestImporterAllOrNothingWriteFailure(t *testing.T) {
-	f := newImportFixture(t)
+	for _, many := range []bool{false, true} {
+		t.Run(map[bool]string{false: "row by row", true: "many at once"}[many], func(t *testing.T) { importerAllOrNothingWriteFailure(t, many) })
+	}
+}
+
+func importerAllOrNothingWriteFailure(t *testing.T, many bool) {
+	f := newImportFixture(t, many)
 	data := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "0001"}, []any{"乙", "0002"})
 	rep, err := f.im.Upload(f.ctx, f.d, f.keys, importer, "名册.xlsx", roster.ModeAll, data, roster.Options{})
 	if err != nil || rep.Valid != 2 {
@@ -235,12 +280,68 @@ func TestImporterAllOrNothingWriteFailure(t *testing.T) {
 	if _, err := f.d.Exec(f.ctx, `INSERT INTO test_people (idno, name, station) VALUES ('0002', '别人', '')`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "")
+	_, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", nil)
 	ae, ok := apperr.As(err)
 	if !ok || ae.Kind != apperr.Invalid || ae.Fields["第3行·身份证号"] != "已登记" || !strings.Contains(ae.Message, "第 3 行未能导入") {
 		t.Fatalf("commit: %v", err)
 	}
 	if f.count(t, `SELECT COUNT(*) FROM test_people`) != 1 || f.count(t, `SELECT COUNT(*) FROM test_import_batches WHERE committed_at <> ''`) != 0 {
 		t.Fatal("a failed all-or-nothing import wrote rows or used up the upload")
+	}
+}
+
+// A row in doubt is written only by a person's decision: none stops a
+// writing run before anything is written; 跳过 leaves the row out, in the
+// rejected rows with the reason; 导入 writes it, and the audit names who
+// decided.
+func TestImporterDoubtsDecidedPerRow(t *testing.T) {
+	f := newImportFixture(t)
+	data := rostertest.File(t, []string{"姓名", "身份证号"}, []any{"甲", "0001"}, []any{"李四", "0002"}, []any{"李四", "0003"}, []any{"乙", "01"})
+	rep, err := f.im.Upload(f.ctx, f.d, f.keys, importer, "名册.xlsx", roster.ModeValid, data, roster.Options{})
+	if err != nil || rep.Valid != 3 || rep.Invalid != 1 || len(rep.Doubts) != 2 || rep.Undecided != 2 {
+		t.Fatalf("upload: %+v %v", rep, err)
+	}
+	if d := rep.Doubts[0]; d.Row != 3 || d.Key != "第3行·姓名" || d.Cell != "A3" || d.Decision != "" || !strings.Contains(d.Message, "可能重复") {
+		t.Fatalf("doubt %+v", d)
+	}
+	// Undecided, or decided in part: nothing written, the upload still open.
+	for _, decisions := range []map[int]string{nil, {3: roster.DecideImport}, {3: roster.DecideImport, 4: "maybe"}} {
+		rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", decisions)
+		ae, ok := apperr.As(err)
+		if !ok || ae.Kind != apperr.Invalid || ae.Fields["第4行·姓名"] == "" || !strings.Contains(ae.Message, "跳过") || rep.BatchID == "" || rep.Committed {
+			t.Fatalf("%v: %v %+v", decisions, err, rep)
+		}
+		if f.count(t, `SELECT COUNT(*) FROM test_people`) != 0 || f.count(t, `SELECT COUNT(*) FROM test_import_batches WHERE committed_at <> ''`) != 0 {
+			t.Fatalf("%v: an undecided import wrote rows or used up the upload", decisions)
+		}
+	}
+	rep, err = f.im.Commit(f.ctx, f.d, f.keys, importer, rep.BatchID, "", map[int]string{3: roster.DecideImport, 4: roster.DecideSkip})
+	if err != nil || rep.Imported != 2 || rep.Declined != 1 || rep.Undecided != 0 || rep.DecidedBy != "导入者（u1）" {
+		t.Fatalf("decided: %+v %v", rep, err)
+	}
+	if f.count(t, `SELECT COUNT(*) FROM test_people WHERE name = '李四（确认导入）'`) != 1 || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0003'`) != 0 {
+		t.Fatal("the decisions were not followed")
+	}
+	var summary string
+	_ = f.d.QueryRow(f.ctx, `SELECT summary FROM audit_log WHERE action = 'import'`).Scan(&summary)
+	if !strings.Contains(summary, "由 导入者（u1） 逐行决定：导入 1 行，跳过 1 行") || !strings.Contains(summary, "未导入 2 行") {
+		t.Fatalf("audit summary %q", summary)
+	}
+	rej, _, err := f.im.RejectedOf(f.ctx, f.d, f.keys, importer, rep.BatchID)
+	if err != nil || len(rej.Rows) != 2 || rej.Rows[0].Row != 4 || !strings.Contains(rej.Reason(rej.Rows[0]), "导入者核对后选择跳过") {
+		t.Fatalf("rejected %+v %v", rej, err)
+	}
+	// At once (Run), the decisions come with the request.
+	data = rostertest.File(t, []string{"姓名", "身份证号"}, []any{"李四", "0005"})
+	if _, err := f.im.Run(f.ctx, f.d, importer, "名册.xlsx", data, roster.ModeAll, roster.Options{}); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("run undecided: %v", err)
+	}
+	rep, err = f.im.Run(f.ctx, f.d, importer, "名册.xlsx", data, roster.ModeAll, roster.Options{Decisions: map[int]string{2: roster.DecideSkip}})
+	if err != nil || rep.Imported != 0 || rep.Declined != 1 || rep.DecidedBy != "导入者（u1）" || f.count(t, `SELECT COUNT(*) FROM test_people WHERE idno = '0005'`) != 0 {
+		t.Fatalf("run skip: %+v %v", rep, err)
+	}
+	// Checking only reports the doubt, decided or not.
+	if rep, err = f.im.Check(f.ctx, f.d, importer, "名册.xlsx", data, roster.Options{}); err != nil || rep.Undecided != 1 {
+		t.Fatalf("check: %+v %v", rep, err)
 	}
 }

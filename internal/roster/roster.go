@@ -239,6 +239,10 @@ type Record struct {
 	// order (dates of the template's date columns as read), so the
 	// rejected-rows file gives back the user's own columns.
 	Raw []string `json:"raw,omitempty"`
+	// Decision is a person's answer to the row's doubt (DecideImport,
+	// DecideSkip, "" none), set from Options.Decisions before the rule
+	// checks the row.
+	Decision string `json:"decision,omitempty"`
 }
 
 // CellError is one problem of an uploaded roster.

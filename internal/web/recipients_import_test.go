@@ -222,3 +222,90 @@ func riRosterHeader(t *testing.T, header ...string) []byte {
 	_ = x.Write(&buf)
 	return buf.Bytes()
 }
+
+// A possible duplicate (same name and birth date as a registered person,
+// another ID number) is decided per row before the commit, on the report
+// page (导入 / 跳过) and in the API (import_rows, skip_rows): undecided rows
+// stop the commit, skipped rows are not written, and the audit names who
+// chose to import one anyway.
+func TestRecipientImportDuplicateDecisions(t *testing.T) {
+	env := apptest.Start(t)
+	station := chaogeStationID(t, env)
+	api := env.APILoginDemo("admin")
+	for _, p := range []struct{ name, id string }{{"查重甲", riID("1949-04-04", "171")}, {"查重乙", riID("1952-05-05", "171")}} {
+		res := api.JSON("POST", "/api/v1/recipients", map[string]any{"org_id": station, "name": p.name, "id_number": p.id, "village_code": "410622001201"})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", p.name, res.Status, res.Body)
+		}
+	}
+	audits := func(like string) int {
+		var n int
+		if err := env.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE summary LIKE ?`, like).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// The page: a choice per flagged row.
+	web := env.LoginDemo("admin")
+	file := riRoster(t,
+		[]any{"查重甲", riID("1949-04-04", "193"), "", "西街村", "", "朝歌街道社工站", ""},
+		[]any{"查重乙", riID("1952-05-05", "193"), "", "西街村", "", "朝歌街道社工站", ""},
+		[]any{"不重者", riID("1966-06-06", "193"), "", "西街村", "", "朝歌街道社工站", ""})
+	res := riUpload(web, "名册.xlsx", recipients.ImportAll, file)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `data-testid="import-doubts"`) ||
+		!strings.Contains(res.Body, `name="decision_2" value="import" required`) || !strings.Contains(res.Body, `name="decision_3" value="skip" required`) {
+		t.Fatalf("upload: %d %s", res.Status, res.Body)
+	}
+	batch, before := riBatch(t, res.Body), riCount(t, env)
+	commit := func(form url.Values) *apptest.Response {
+		form.Set("mode", recipients.ImportAll)
+		return web.PostForm("/recipients/import/"+batch+"/commit", form)
+	}
+	res = commit(url.Values{"decision_2": {"import"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "请逐行核对并选择“导入”或“跳过”") || riCount(t, env) != before ||
+		!strings.Contains(res.Body, `name="decision_2" value="import" required checked`) {
+		t.Fatalf("undecided: %d %s", res.Status, res.Body)
+	}
+	if res = commit(url.Values{"decision_2": {"import"}, "decision_3": {"perhaps"}}); res.Status != http.StatusBadRequest || riCount(t, env) != before {
+		t.Fatalf("a bad decision: %d", res.Status)
+	}
+	res = commit(url.Values{"decision_2": {"import"}, "decision_3": {"skip"}})
+	if res.Status != http.StatusOK || riCount(t, env) != before+2 || !strings.Contains(res.Body, `data-testid="import-decisions"`) ||
+		!strings.Contains(res.Body, "已按您的选择跳过") {
+		t.Fatalf("decided: %d %s", res.Status, res.Body)
+	}
+	if audits("名册导入服务对象：查重甲（可能重复%（admin）核对后确认不是同一人，选择导入）") != 1 || audits("名册导入服务对象：查重乙%") != 0 ||
+		audits("名册导入服务对象：不重者") != 1 {
+		t.Fatal("the audit does not record the decisions as taken")
+	}
+
+	// The API: check shows the doubts; a writing run needs every decision.
+	file = riRoster(t,
+		[]any{"查重甲", riID("1949-04-04", "215"), "", "西街村", "", "朝歌街道社工站", ""},
+		[]any{"查重乙", riID("1952-05-05", "215"), "", "西街村", "", "朝歌街道社工站", ""})
+	post := func(query string) *apptest.Response {
+		return api.Request("POST", "/api/v1/recipients/import?"+query, "application/octet-stream", bytes.NewReader(file))
+	}
+	res = post("mode=check")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `"doubts":[{"row":2,"key":"第2行·姓名"`) || !strings.Contains(res.Body, `"undecided":2`) {
+		t.Fatalf("check: %d %s", res.Status, res.Body)
+	}
+	before = riCount(t, env)
+	if res = post("mode=all&import_rows=2"); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "第3行·姓名") || riCount(t, env) != before {
+		t.Fatalf("undecided: %d %s", res.Status, res.Body)
+	}
+	if res = post("mode=all&import_rows=2&skip_rows=2,3"); res.Status != http.StatusBadRequest {
+		t.Fatalf("a row both imported and skipped: %d %s", res.Status, res.Body)
+	}
+	if res = post("mode=all&import_rows=x"); res.Status != http.StatusBadRequest {
+		t.Fatalf("a bad row number: %d %s", res.Status, res.Body)
+	}
+	res = post("mode=all&skip_rows=2&import_rows=3")
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, `"imported":1`) || !strings.Contains(res.Body, `"declined":1`) || riCount(t, env) != before+1 {
+		t.Fatalf("decided: %d %s", res.Status, res.Body)
+	}
+	if audits("名册导入服务对象：查重乙（可能重复%（admin）核对后确认不是同一人，选择导入）") != 1 {
+		t.Fatal("the API's decision is not in the audit")
+	}
+}

@@ -226,7 +226,7 @@ func StageRosterTo(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 // CommitBatch imports the valid rows of a staged upload, once, keeping
 // the rejected rows for download (see roster.Importer.Commit).
 func CommitBatch(ctx context.Context, d *db.DB, keys *secure.Keyring, actor *authz.Actor, id string) (ImportReport, error) {
-	return importer(keys).Commit(ctx, d, keys, actor, id, ImportValid)
+	return importer(keys).Commit(ctx, d, keys, actor, id, ImportValid, nil)
 }
 
 // RejectedOf returns the rows of a staged upload that are (or, once

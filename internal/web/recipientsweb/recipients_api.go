@@ -3,6 +3,7 @@ package recipientsweb
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/shegong/shegong/internal/web/kit"
@@ -282,8 +283,11 @@ func (s *Handlers) ApiHouseholdUpdate(c *kit.Ctx) error {
 // ApiRecipientImport takes the roster .xlsx as the request body (or a
 // multipart "file" field), ?mode=check|all|valid (default all),
 // ?filename= and ?target= (the org id of the station or room rows with an
-// empty 所属站点 belong to). With mode all and any problem nothing is
-// written: 422 with fields keyed "第3行·身份证号".
+// empty 所属站点 belong to), and the decisions on the rows in doubt
+// (report.doubts of a check) by row number: ?import_rows=5,9 (导入)
+// and ?skip_rows=7 (跳过). With mode all and any problem, or a row in
+// doubt without a decision, nothing is written: 422 with fields keyed
+// "第3行·身份证号".
 func (s *Handlers) ApiRecipientImport(c *kit.Ctx) error {
 	q := c.R.URL.Query()
 	mode := q.Get("mode")
@@ -308,7 +312,23 @@ func (s *Handlers) ApiRecipientImport(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := recipients.ImportTo(c.Context(), s.App.DB, s.App.Keys, c.Actor, name, data, mode, q.Get("target"))
+	decisions := map[int]string{}
+	for param, decision := range map[string]string{"import_rows": recipients.DecideImport, "skip_rows": recipients.DecideSkip} {
+		for _, n := range strings.Split(q.Get(param), ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			row, err := strconv.Atoi(n)
+			if err != nil || row < 1 {
+				return &apperr.Error{Kind: apperr.BadRequest, Message: param + " 应为逗号分隔的行号", Fields: map[string]string{param: "应为逗号分隔的行号，如 5,9"}}
+			}
+			if _, twice := decisions[row]; twice {
+				return &apperr.Error{Kind: apperr.BadRequest, Message: "第 " + n + " 行不能既导入又跳过", Fields: map[string]string{param: "第 " + n + " 行同时出现在 import_rows 和 skip_rows 中"}}
+			}
+			decisions[row] = decision
+		}
+	}
+	rep, err := recipients.ImportDecided(c.Context(), s.App.DB, s.App.Keys, c.Actor, name, data, mode, q.Get("target"), decisions)
 	if err != nil {
 		return err
 	}

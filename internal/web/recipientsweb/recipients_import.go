@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/shegong/shegong/internal/web/kit"
@@ -49,8 +51,29 @@ func recipientImportData(rep *recipients.ImportReport, mode string, targets []ki
 		}
 		data["Shown"], data["More"] = shown, len(rep.Errors)-len(shown)
 		data["ModeLabel"] = recipients.ImportModeLabel(rep.Mode)
+		data["DoubtsImported"] = len(rep.Doubts) - rep.Declined
+		data["Undecided"] = rep.Undecided > 0 && rep.BatchID != "" && rep.Mode != recipients.ImportCheck
 	}
+	data["DecideImport"], data["DecideSkip"] = recipients.DecideImport, recipients.DecideSkip
 	return data
+}
+
+// formDecisions reads the report page's choices on the rows in doubt:
+// decision_<row> = import | skip.
+func formDecisions(form url.Values) (map[int]string, error) {
+	out := map[int]string{}
+	for key, vals := range form {
+		n, ok := strings.CutPrefix(key, "decision_")
+		if !ok || len(vals) == 0 || vals[0] == "" {
+			continue
+		}
+		row, err := strconv.Atoi(n)
+		if err != nil || row < 1 || vals[0] != recipients.DecideImport && vals[0] != recipients.DecideSkip {
+			return nil, apperr.New(apperr.BadRequest, "可能重复行的处理应为“导入”或“跳过”")
+		}
+		out[row] = vals[0]
+	}
+	return out, nil
 }
 
 func (s *Handlers) RecipientImportPage(c *kit.Ctx) error {
@@ -109,7 +132,11 @@ func (s *Handlers) RecipientImportUpload(c *kit.Ctx) error {
 
 func (s *Handlers) RecipientImportCommit(c *kit.Ctx) error {
 	mode := c.R.PostFormValue("mode")
-	rep, err := recipients.CommitImport(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"), mode)
+	decisions, err := formDecisions(c.R.PostForm)
+	if err != nil {
+		return err
+	}
+	rep, err := recipients.CommitImport(c.Context(), s.App.DB, s.App.Keys, c.Actor, c.PathValue("id"), mode, decisions)
 	targets, terr := s.StationOptions(c)
 	if terr != nil {
 		return terr
@@ -124,6 +151,9 @@ func (s *Handlers) RecipientImportCommit(c *kit.Ctx) error {
 		return err
 	}
 	flash := fmt.Sprintf("已导入服务对象名册“%s”：%d 人", rep.Filename, rep.Imported)
+	if rep.Declined > 0 {
+		flash += fmt.Sprintf("；可能重复的 %d 行已按您的选择跳过", rep.Declined)
+	}
 	if rep.Invalid > 0 {
 		flash += fmt.Sprintf("；%d 行未导入，可下载含错误原因的文件修改后重新上传", rep.Invalid)
 	}
