@@ -276,7 +276,7 @@ func workforceModule(k *kit.Server) kit.Module {
 		Home: []kit.HomeBuilder{h.HomeWorkforce},
 		Routes: []kit.Route{
 			kit.GET("/workforce/workers", read, h.WfWorkerList),
-			kit.GET("/workforce/workers.xlsx", read, h.WfWorkerExport),
+			kit.POST("/workforce/workers/export", read, h.WfWorkerExport),
 			kit.GET("/workforce/workers/new", manage, h.WfWorkerNew),
 			kit.POST("/workforce/workers", manage, h.WfWorkerCreate),
 			kit.GET("/workforce/workers/{id}", read, h.WfWorkerShow),

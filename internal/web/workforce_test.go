@@ -231,7 +231,7 @@ func TestWorkforcePermissions(t *testing.T) {
 	}
 	// The exported roster follows the same rule.
 	for user, wantID := range map[string]bool{"shegong": false, "zhanzhang": true} {
-		res := env.LoginDemo(user).Get("/workforce/workers.xlsx")
+		res := env.LoginDemo(user).PostForm("/workforce/workers/export", url.Values{})
 		x, err := excelize.OpenReader(strings.NewReader(res.Body))
 		if err != nil {
 			t.Fatalf("%s export: %d %v", user, res.Status, err)

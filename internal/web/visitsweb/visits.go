@@ -2,7 +2,6 @@ package visitsweb
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -512,17 +511,7 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 		// The export button is a form repeating the list's filters, with
 		// the id of the background job it may queue (a double tap queues
 		// one job).
-		var hidden []kit.Option
-		for k, vs := range p.Query {
-			if k == "page" || k == "size" || k == "id" || k == "csrf_token" {
-				continue
-			}
-			for _, v := range vs {
-				hidden = append(hidden, kit.Option{Code: k, Label: v})
-			}
-		}
-		slices.SortFunc(hidden, func(a, b kit.Option) int { return strings.Compare(a.Code+"="+a.Label, b.Code+"="+b.Label) })
-		data["ExportForm"], data["ExportFields"] = kit.NewCreateForm(nil), hidden
+		data["ExportForm"], data["ExportFields"] = kit.NewCreateForm(nil), kit.FilterFields(p.Query)
 	}
 	data["FiltersActive"] = p.Query.Get("org") != "" || p.Query.Get("tier") != "" || p.Query.Get("mine") == "1"
 	return c.Render("visits_due", &kit.Page{Title: title, Data: data})
