@@ -313,6 +313,10 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 	if rows, _ := x.GetRows("各站点"); len(rows) != 11 || rows[0][0] != "站点" {
 		t.Fatalf("export sheet: %v", rows)
 	}
+	var logged int
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND entity = 'wf_stats'`).Scan(&logged); err != nil || logged != 1 {
+		t.Fatalf("statistics export audited %d times (%v)", logged, err)
+	}
 	// Every workforce page renders for the county administrator.
 	admin := env.LoginDemo("admin")
 	for _, p := range []string{"/workforce/workers", "/workforce/workers?level=any&sort=age&dir=desc", "/workforce/volunteers", "/workforce/trainings",

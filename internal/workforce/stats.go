@@ -381,11 +381,14 @@ func unitsUnder(ctx context.Context, q db.Querier, path string) (map[string]org.
 }
 
 // ExportStatistics writes the statistics as an .xlsx workbook with
-// Chinese headers, and records the export in tx.
-func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f StatsFilter) ([]byte, string, error) {
-	st, err := Statistics(ctx, tx, actor, f)
+// Chinese headers (a few summary sheets, one row per station at most, so
+// built in memory) and returns it with its file name and the audit entry
+// of the export. It writes nothing: compute it in a read transaction,
+// then record the entry in a short write transaction before sending.
+func ExportStatistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFilter) ([]byte, string, audit.Entry, error) {
+	st, err := Statistics(ctx, q, actor, f)
 	if err != nil {
-		return nil, "", err
+		return nil, "", audit.Entry{}, err
 	}
 	x := excelize.NewFile()
 	defer x.Close()
@@ -448,10 +451,9 @@ func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Stat
 	_ = x.DeleteSheet("Sheet1")
 	var buf bytes.Buffer
 	if err := x.Write(&buf); err != nil {
-		return nil, "", err
+		return nil, "", audit.Entry{}, err
 	}
 	name := fmt.Sprintf("社工队伍统计_%s_%d.xlsx", strings.ReplaceAll(st.ScopeName, "/", "_"), st.Year)
-	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: actor.OrgPath,
-		Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"})
-	return buf.Bytes(), name, err
+	return buf.Bytes(), name, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: actor.OrgPath,
+		Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"}, nil
 }

@@ -1019,14 +1019,21 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 
+// WfStatsExport computes the statistics in a read transaction and
+// records the export in a short write afterwards: the write lock is not
+// held while the figures are computed.
 func (s *Handlers) WfStatsExport(c *kit.Ctx) error {
 	var body []byte
 	var name string
-	err := c.Write(func(tx *db.Tx) error {
+	var entry audit.Entry
+	err := c.Read(func(q db.Querier) error {
 		var err error
-		body, name, err = workforce.ExportStatistics(c.Context(), tx, c.Actor, wfStatsFilter(c))
+		body, name, entry, err = workforce.ExportStatistics(c.Context(), q, c.Actor, wfStatsFilter(c))
 		return err
 	})
+	if err == nil {
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
+	}
 	if err != nil {
 		return err
 	}
