@@ -167,11 +167,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 }
 
 // RollChildCutoff moves the rollups' children line to today's
-// (recipients.RollChildCutoff) in a short write transaction; a no-op
-// read when it already is.
+// (recipients.RollChildCutoff) in a short write transaction, taken only
+// when the line has to move (a read says so).
 func (a *App) RollChildCutoff(ctx context.Context) error {
+	now := cst.Now()
+	if due, err := recipients.ChildCutoffDue(ctx, a.DB, now); err != nil || !due {
+		return err
+	}
 	return a.DB.InTx(ctx, func(tx *db.Tx) error {
-		n, err := recipients.RollChildCutoff(ctx, tx, cst.Now())
+		n, err := recipients.RollChildCutoff(ctx, tx, now)
 		if n > 0 {
 			a.Log.Info("people counted in a new class of the children rule", "people", n)
 		}

@@ -44,6 +44,12 @@ const (
 	PermRecipientsCategories Permission = "recipients.categories" // the county's list of recipient categories
 	PermRecipientsAssign     Permission = "recipients.assign"     // assign people to volunteers for a task (station heads)
 	PermRecipientsHandover   Permission = "recipients.handover"   // hand a leaving worker's people (cases, tasks…) over to another worker
+	// Households and a person's timeline, for the roles whose row of
+	// recipients.FieldAccess shows the household and the status (a
+	// volunteer sees neither): the menu and the person page offer them
+	// only to those roles.
+	PermHouseholdsRead     Permission = "households.read"     // the households list, a household, a person's household panel
+	PermRecipientsTimeline Permission = "recipients.timeline" // a person's timeline (status, household, every module's records)
 
 	// Station and room details, service organisations, the standardisation
 	// checklist and coverage (package network). Scope decides which
@@ -157,6 +163,8 @@ var policy = map[Permission][]Role{
 	PermRecipientsCategories: {RoleAdmin},
 	PermRecipientsAssign:     {RoleAdmin, RoleStationHead},
 	PermRecipientsHandover:   {RoleAdmin, RoleStationHead},
+	PermHouseholdsRead:       {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
+	PermRecipientsTimeline:   {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator},
 
 	PermNetworkRead:     everyone,
 	PermNetworkEdit:     {RoleAdmin, RoleStationHead},

@@ -9,7 +9,6 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/secure"
 )
 
@@ -25,6 +24,7 @@ type FamilyMember struct {
 // (sealed together) and a score 1–5 for every sub-item of every domain
 // of the county's settings.
 type AssessmentInput struct {
+	ID         string                    `json:"id,omitempty"` // client-made UUIDv7; empty: made here
 	AssessedOn string                    `json:"assessed_on"`
 	History    string                    `json:"history"`
 	Family     []FamilyMember            `json:"family"`
@@ -88,24 +88,43 @@ func atoi(s string) int {
 
 // AddAssessment records a 预估 (the first, or a later one: scores are
 // kept, so change is a number). Refused at 接案 before acceptance and
-// after closing.
-func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in AssessmentInput) (Assessment, error) {
+// after closing. A resend with the same id and content returns the
+// stored assessment (replayed = true) and writes nothing; the same id
+// with other content, or on another case, is a Conflict (field "id").
+func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in AssessmentInput) (Assessment, bool, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
+	}
+	fe := apperr.Fields{}
+	id := newID(in.ID, fe)
+	in.AssessedOn, in.History, in.Problems, in.Strengths = strings.TrimSpace(in.AssessedOn), strings.TrimSpace(in.History), strings.TrimSpace(in.Problems), strings.TrimSpace(in.Strengths)
+	if in.Family == nil {
+		in.Family = []FamilyMember{}
+	}
+	hashed := in
+	hashed.ID = ""
+	hash := createHash(keys, "case-assessment-create", hashed)
+	if in.ID != "" && len(fe) == 0 {
+		again, err := replayed(ctx, tx, "case_assessments", id, caseID, hash, "预估")
+		if err != nil {
+			return Assessment{}, false, err
+		}
+		if again {
+			x, err := assessment(ctx, tx, keys, caseID, id)
+			return x, true, err
+		}
 	}
 	s, err := SettingsFor(ctx, tx, c.OrgPath)
 	if err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
 	}
-	fe := apperr.Fields{}
 	if c.Stage == StageIntake || !c.Stage.Open() {
 		fe.Add("stage", "当前阶段（"+c.StageLabel+"）不能预估：须先接案，且个案未结案")
 	}
 	if !cst.IsDate(in.AssessedOn) || in.AssessedOn > cst.Today() || in.AssessedOn < c.OpenedOn {
 		fe.Add("assessed_on", "预估日期应在接案日期与今天之间")
 	}
-	in.History, in.Problems, in.Strengths = strings.TrimSpace(in.History), strings.TrimSpace(in.Problems), strings.TrimSpace(in.Strengths)
 	if in.Problems == "" {
 		fe.Add("problems", "请填写问题分析")
 	}
@@ -122,40 +141,51 @@ func AddAssessment(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		}
 	}
 	if err := fe.Err(); err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
 	}
 	var seq int
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM case_assessments WHERE case_id = ?`, caseID).Scan(&seq); err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
 	}
 	b, _ := json.Marshal(assessmentContent{History: in.History, Family: in.Family, Problems: in.Problems, Strengths: in.Strengths})
-	id := ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO case_assessments (id, case_id, seq, assessed_on, content_enc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		id, caseID, seq, in.AssessedOn, keys.Seal(string(b)), actor.UserID, cst.NowStamp()); err != nil {
-		return Assessment{}, err
+	if _, err := tx.Exec(ctx, `INSERT INTO case_assessments (id, case_id, seq, assessed_on, content_enc, create_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, caseID, seq, in.AssessedOn, keys.Seal(string(b)), hash, actor.UserID, cst.NowStamp()); err != nil {
+		return Assessment{}, false, err
 	}
 	for _, d := range s.Domains {
 		for _, item := range d.Items {
 			if _, err := tx.Exec(ctx, `INSERT INTO case_scores (assessment_id, domain, item, score) VALUES (?, ?, ?, ?)`, id, d.Key, item, in.Scores[d.Key][item]); err != nil {
-				return Assessment{}, err
+				return Assessment{}, false, err
 			}
 		}
 	}
 	if err := bump(ctx, tx, caseID, 0); err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
 	}
 	what := "预估"
 	if seq > 1 {
 		what = "再次预估（第 " + itoa(seq) + " 次）"
 	}
 	if _, err := afterWrite(ctx, tx, actor, c, what); err != nil {
-		return Assessment{}, err
+		return Assessment{}, false, err
 	}
-	all, err := assessments(ctx, tx, keys, caseID)
+	a, err := assessment(ctx, tx, keys, caseID, id)
+	return a, false, err
+}
+
+// assessment is one stored assessment of a case, with its totals and
+// change.
+func assessment(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string) (Assessment, error) {
+	all, err := assessments(ctx, q, keys, caseID)
 	if err != nil {
 		return Assessment{}, err
 	}
-	return all[len(all)-1], nil
+	for _, a := range all {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return Assessment{}, apperr.ErrNotFound("预估")
 }
 
 // assessments are a case's assessments in order, with totals and change.
@@ -184,30 +214,35 @@ func assessments(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		rows, err := q.Query(ctx, `SELECT domain, item, score FROM case_scores WHERE assessment_id = ?`, out[i].ID)
-		type sc struct {
-			d, item string
-			v       int
+	// Every assessment's scores in one query.
+	rows, err = q.Query(ctx, `SELECT s.assessment_id, s.domain, s.item, s.score FROM case_scores s JOIN case_assessments a ON a.id = s.assessment_id
+		WHERE a.case_id = ?`, caseID)
+	type sc struct {
+		a, d, item string
+		v          int
+	}
+	scores, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x sc, err error) {
+		err = r.Scan(&x.a, &x.d, &x.item, &x.v)
+		return x, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, a := range out {
+		idx[a.ID] = i
+	}
+	for _, x := range scores {
+		a := &out[idx[x.a]]
+		if a.Scores[x.d] == nil {
+			a.Scores[x.d] = map[string]int{}
 		}
-		scores, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x sc, err error) {
-			err = r.Scan(&x.d, &x.item, &x.v)
-			return x, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range scores {
-			if out[i].Scores[x.d] == nil {
-				out[i].Scores[x.d] = map[string]int{}
-			}
-			out[i].Scores[x.d][x.item] = x.v
-			out[i].Totals[x.d] += x.v
-		}
-		if i > 0 {
-			for d, t := range out[i].Totals {
-				out[i].Change[d] = t - out[i-1].Totals[d]
-			}
+		a.Scores[x.d][x.item] = x.v
+		a.Totals[x.d] += x.v
+	}
+	for i := 1; i < len(out); i++ {
+		for d, t := range out[i].Totals {
+			out[i].Change[d] = t - out[i-1].Totals[d]
 		}
 	}
 	return out, nil

@@ -282,7 +282,15 @@ type Filter struct {
 }
 
 // List is a page of cases (metadata, no workers) the actor may read,
-// newest intake first, and the total.
+// newest intake first (opened_on, then id, both descending), and the
+// total.
+//
+// The page is chosen on cases alone — scope, stage, filters and the
+// children rule all inside one subquery served by cases_list (org_id,
+// stage, opened_on, id) — and only the page's rows are joined to their
+// station, recipient, plan and closure: a station with thousands of
+// cases among millions of records reads its index entries, not every
+// case's recipient row.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Case, int, error) {
 	if err := actor.Require(authz.PermCaseworkRead); err != nil {
 		return nil, 0, err
@@ -293,9 +301,6 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ca
 		return nil, 0, err
 	}
 	c.Add(cond, args...)
-	if vc, args := recipients.VisibleCond(actor, "r"); vc != "" {
-		c.Add(vc, args...)
-	}
 	switch f.Stage {
 	case "":
 	case "open":
@@ -309,17 +314,28 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ca
 	if f.RecipientID != "" {
 		c.Add("(c.recipient_id = ? OR c.id IN (SELECT case_id FROM case_members WHERE recipient_id = ?))", f.RecipientID, f.RecipientID)
 	}
+	if vc, args := recipients.VisibleCond(actor, "r"); vc != "" {
+		c.Add("EXISTS (SELECT 1 FROM recipients r WHERE r.id = c.recipient_id AND "+vc+")", args...)
+	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	out, total, err := db.Page(ctx, q, db.PageQuery{
-		Count:  `SELECT COUNT(*) FROM cases c JOIN recipients r ON r.id = c.recipient_id`,
-		Select: caseSelect, Where: c, Order: "c.opened_on DESC, c.id DESC", Limit: f.Limit, Offset: max(f.Offset, 0),
-	}, scanCase)
+	w, wargs := c.Where(), c.Args()
+	var total int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM cases c`+w, wargs...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	const order = ` ORDER BY c.opened_on DESC, c.id DESC`
+	page := `SELECT c.id FROM cases c` + w + order + ` LIMIT ? OFFSET ?`
+	rows, err := q.Query(ctx, caseSelect+` WHERE c.id IN (`+page+`)`+order, append(wargs, f.Limit, max(f.Offset, 0))...)
+	out, err := db.Collect(rows, err, scanCase)
+	if err != nil {
+		return nil, 0, err
+	}
 	for i := range out {
 		out[i].Workers, out[i].MemberIDs = []Worker{}, []string{}
 	}
-	return out, total, err
+	return out, total, nil
 }
 
 // underNode restricts column (an org id column) to the subtree of node

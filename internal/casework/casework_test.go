@@ -3,6 +3,9 @@ package casework_test
 import (
 	"context"
 	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,7 +184,7 @@ func (f *fixture) assess(actor *authz.Actor, id, day string, v int) (casework.As
 	var a casework.Assessment
 	err := f.tx(func(tx *db.Tx) error {
 		var err error
-		a, err = casework.AddAssessment(f.ctx, tx, f.keys, actor, id, casework.AssessmentInput{AssessedOn: day, History: "独居多年", Problems: "情绪低落，照料不足",
+		a, _, err = casework.AddAssessment(f.ctx, tx, f.keys, actor, id, casework.AssessmentInput{AssessedOn: day, History: "独居多年", Problems: "情绪低落，照料不足",
 			Strengths: "邻里关系好", Family: []casework.FamilyMember{{Relation: "儿子", Age: 45, Situation: "外出务工"}}, Scores: scores(casework.DefaultSettings(), v)})
 		return err
 	})
@@ -272,7 +275,7 @@ func TestCaseLifecycle(t *testing.T) {
 	}
 	// Assessment: every item scored.
 	err = f.tx(func(tx *db.Tx) error {
-		_, err := casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, c.ID, casework.AssessmentInput{AssessedOn: "2026-03-05", Problems: "x",
+		_, _, err := casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, c.ID, casework.AssessmentInput{AssessedOn: "2026-03-05", Problems: "x",
 			Scores: map[string]map[string]int{"self": {"身体健康": 3}}})
 		return err
 	})
@@ -333,18 +336,61 @@ func TestCaseLifecycle(t *testing.T) {
 		t.Fatalf("after approval: %s", c.Stage)
 	}
 	// A log entry is a service record.
-	l, err := f.log(f.workerA, c.ID, casework.LogInput{LoggedAt: "2026-03-09 15:00", Kind: "home", Minutes: 60, Content: "家访，情绪疏导", NextStep: "链接助餐"})
+	logIn := casework.LogInput{ID: ids.New(), LoggedAt: "2026-03-09 15:00", Kind: "home", Minutes: 60, Content: "家访，情绪疏导", NextStep: "链接助餐"}
+	l, err := f.log(f.workerA, c.ID, logIn)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Sent again: the same entry, no second service record; other
+	// content under the id is a conflict.
+	err = f.tx(func(tx *db.Tx) error {
+		again, resent, err := casework.AddLog(f.ctx, tx, f.keys, f.workerA, c.ID, logIn)
+		if err == nil && (!resent || again.ID != l.ID) {
+			t.Errorf("log resend %+v %v", again, resent)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherLog := logIn
+	otherLog.Content = "电话回访"
+	if _, err := f.log(f.workerA, c.ID, otherLog); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other log content under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM service_records WHERE source_id = ?`, l.ID); n != 1 {
+		t.Fatalf("%d service records for one log entry", n)
 	}
 	sr, err := services.Get(f.ctx, f.db, f.keys, f.head, l.ID)
 	if err != nil || sr.Source != casework.LogSource || sr.Minutes != 60 || sr.Kind != services.KindCase || sr.RecipientID != p.ID {
 		t.Fatalf("service record %+v %v", sr, err)
 	}
-	// Reassessment: change is a number.
-	a2, err := f.assess(f.workerA, c.ID, "2026-03-10", 4)
-	if err != nil || a2.Change["self"] != 8 || a2.Change["family"] != 6 {
-		t.Fatalf("change %+v %v", a2.Change, err)
+	// Reassessment: change is a number. Sent twice (a double tap) with
+	// its client id: one assessment, the resend answered with it; other
+	// content under the id, or the id on another case, is a conflict.
+	reassess := casework.AssessmentInput{ID: ids.New(), AssessedOn: "2026-03-10", Problems: "情绪好转", Scores: scores(casework.DefaultSettings(), 4)}
+	addAssessment := func(caseID string, in casework.AssessmentInput) (a casework.Assessment, again bool, err error) {
+		err = f.tx(func(tx *db.Tx) error {
+			a, again, err = casework.AddAssessment(f.ctx, tx, f.keys, f.workerA, caseID, in)
+			return err
+		})
+		return a, again, err
+	}
+	a2, resent, err := addAssessment(c.ID, reassess)
+	if err != nil || resent || a2.ID != reassess.ID || a2.Seq != 2 || a2.Change["self"] != 8 || a2.Change["family"] != 6 {
+		t.Fatalf("change %+v %v", a2, err)
+	}
+	a2r, resent, err := addAssessment(c.ID, reassess)
+	if err != nil || !resent || a2r.ID != a2.ID || a2r.Seq != 2 || a2r.Change["self"] != 8 || a2r.Problems != "情绪好转" {
+		t.Fatalf("resent assessment %+v %v %v", a2r, resent, err)
+	}
+	other := reassess
+	other.Problems = "另一份预估"
+	if _, _, err := addAssessment(c.ID, other); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other content under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM case_assessments WHERE case_id = ?`, c.ID); n != 2 {
+		t.Fatalf("%d assessments, want 2", n)
 	}
 	// Closing: a reason; goals met only after an evaluation.
 	err = f.tx(func(tx *db.Tx) error {
@@ -366,13 +412,30 @@ func TestCaseLifecycle(t *testing.T) {
 	if err != nil || len(file.Plan.Goals) != 2 || file.Intake == "" || len(file.Logs) != 1 {
 		t.Fatal(err)
 	}
-	err = f.tx(func(tx *db.Tx) error {
-		_, err := casework.AddEvaluation(f.ctx, tx, f.keys, f.workerA, c.ID, casework.EvaluationInput{EvaluatedOn: "2026-03-10", Summary: "情绪明显改善",
-			Attainment: map[string]int{file.Plan.Goals[0].ID: 5, file.Plan.Goals[1].ID: 3}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	// An evaluation sent twice is stored once; other content under its
+	// id is a conflict.
+	eval := casework.EvaluationInput{ID: ids.New(), EvaluatedOn: "2026-03-10", Summary: "情绪明显改善",
+		Attainment: map[string]int{file.Plan.Goals[0].ID: 5, file.Plan.Goals[1].ID: 3}}
+	evaluate := func(in casework.EvaluationInput) (e casework.Evaluation, again bool, err error) {
+		err = f.tx(func(tx *db.Tx) error {
+			e, again, err = casework.AddEvaluation(f.ctx, tx, f.keys, f.workerA, c.ID, in)
+			return err
+		})
+		return e, again, err
+	}
+	for i, wantAgain := range []bool{false, true} {
+		e, resent, err := evaluate(eval)
+		if err != nil || resent != wantAgain || e.ID != eval.ID || e.Summary != "情绪明显改善" || e.Attainment[file.Plan.Goals[0].ID] != 5 {
+			t.Fatalf("evaluation %d: %+v %v %v", i, e, resent, err)
+		}
+	}
+	otherEval := eval
+	otherEval.Summary = "另一份评估"
+	if _, _, err := evaluate(otherEval); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("other evaluation under the id: %v", err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM case_evaluations WHERE case_id = ?`, c.ID); n != 1 {
+		t.Fatalf("%d evaluations, want 1", n)
 	}
 	err = f.tx(func(tx *db.Tx) error {
 		req, err = casework.RequestClosure(f.ctx, tx, f.keys, f.workerA, c.ID, casework.ClosureInput{Reason: "goals_met", Summary: "目标基本达成", FollowUps: []string{"2026-04-10"}})
@@ -600,4 +663,231 @@ func TestTasksOverdueAndFigures(t *testing.T) {
 			t.Errorf("%s drill-down %d %v", key, len(recs), err)
 		}
 	}
+}
+
+// The case list: newest intake first, ties broken by id (descending),
+// pages that neither skip nor repeat, the stage and worker filters, and
+// the children rule (a leader sees neither a child's case nor it in the
+// total).
+func TestListOrderPagingChildren(t *testing.T) {
+	f := newFixture(t)
+	type want struct{ id, opened string }
+	var all []want
+	for i, day := range []string{"2026-03-01", "2026-03-05", "2026-03-05", "2026-03-05", "2026-02-20", "2026-03-08"} {
+		p := f.person("对象"+itoa(i), "1950-01-0"+itoa(i+1), f.stA)
+		c, err := f.open(f.workerA, casework.IntakeInput{RecipientID: p.ID, Source: "self", OpenedOn: day, Intake: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, want{c.ID, day})
+	}
+	child := f.person("小明", "2018-05-01", f.stA)
+	cc, err := f.open(f.workerA2, casework.IntakeInput{RecipientID: child.ID, Source: "self", OpenedOn: "2026-03-06", Intake: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, want{cc.ID, "2026-03-06"})
+	pB := f.person("钱大爷", "1948-02-03", f.stB)
+	if _, err := f.open(f.workerB, casework.IntakeInput{RecipientID: pB.ID, Source: "self", OpenedOn: "2026-03-09", Intake: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	// The first case is declined: no longer open.
+	declined := all[0].id
+	err = f.tx(func(tx *db.Tx) error {
+		_, err := casework.Decide(f.ctx, tx, f.workerA, declined, 1, casework.DecisionInput{Decision: "decline", Reason: "不符合条件", Referral: "民政所"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].opened != all[j].opened {
+			return all[i].opened > all[j].opened
+		}
+		return all[i].id > all[j].id
+	})
+	expect := func(actor *authz.Actor, flt casework.Filter, keep func(w want) bool) {
+		t.Helper()
+		var ids []string
+		for _, w := range all {
+			if keep(w) {
+				ids = append(ids, w.id)
+			}
+		}
+		var got []string
+		for off := 0; ; off += 2 {
+			flt.Limit, flt.Offset = 2, off
+			page, total, err := casework.List(f.ctx, f.db, actor, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(ids) {
+				t.Fatalf("%s %+v: total %d, want %d", actor.Username, flt, total, len(ids))
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, c := range page {
+				if c.RecipientName == "" || c.OrgName == "" || c.Number == "" {
+					t.Fatalf("page row without its joined fields: %+v", c)
+				}
+				got = append(got, c.ID)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(ids, ",") {
+			t.Fatalf("%s %+v:\n got %v\nwant %v", actor.Username, flt, got, ids)
+		}
+	}
+	everyone := func(want) bool { return true }
+	expect(f.head, casework.Filter{OrgID: f.stA.ID}, everyone)
+	expect(f.head, casework.Filter{OrgID: f.stA.ID, Stage: "open"}, func(w want) bool { return w.id != declined })
+	expect(f.head, casework.Filter{WorkerID: f.workerA2.UserID}, func(w want) bool { return w.id == cc.ID })
+	leader := &authz.Actor{UserID: "l", Username: "leader", Role: authz.RoleLeader, OrgPath: f.stA.Path}
+	expect(leader, casework.Filter{}, func(w want) bool { return w.id != cc.ID })
+	expect(leader, casework.Filter{Stage: "open"}, func(w want) bool { return w.id != cc.ID && w.id != declined })
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// A county's rules are saved against the version read (a stale save is
+// a conflict), a new domain gets a code, bad values name their field;
+// supervisors are listed with the stations they cover, and only a
+// supervisor account and a station may be assigned.
+func TestSettingsVersionAndSupervisions(t *testing.T) {
+	f := newFixture(t)
+	r, err := casework.SettingsOf(f.ctx, f.db, f.admin, f.county.ID)
+	if err != nil || r.Own || r.Version != 0 || r.Approver != "station_head" {
+		t.Fatalf("defaults %+v %v", r, err)
+	}
+	set := func(version int, s casework.Settings) (int, error) {
+		var v int
+		err := f.tx(func(tx *db.Tx) error {
+			var err error
+			v, err = casework.SetSettings(f.ctx, tx, f.admin, f.county.ID, version, s)
+			return err
+		})
+		return v, err
+	}
+	s := r.Settings
+	s.AssessDays = 0
+	_, err = set(0, s)
+	wantField(t, err, "assess_days")
+	s = r.Settings
+	s.Approver = "supervisor"
+	s.Domains = append(s.Domains, casework.Domain{Label: "居住环境", Items: []string{"住房", " 安全 "}})
+	if v, err := set(0, s); err != nil || v != 1 {
+		t.Fatal(v, err)
+	}
+	if _, err := set(0, s); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a stale save: %v", err)
+	}
+	got, err := casework.SettingsFor(f.ctx, f.db, f.stA.Path)
+	if err != nil || got.Approver != "supervisor" || len(got.Domains) != 4 || got.Domains[3].Key != "d1" || got.Domains[3].Items[1] != "安全" {
+		t.Fatalf("in force at the station: %+v %v", got, err)
+	}
+	if r, _ = casework.SettingsOf(f.ctx, f.db, f.admin, f.county.ID); !r.Own || r.Version != 1 {
+		t.Fatalf("after a save: %+v", r)
+	}
+	if _, err := casework.SettingsOf(f.ctx, f.db, f.workerA, f.county.ID); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("a station's worker reads the county's row: %v", err)
+	}
+
+	assign := func(actor *authz.Actor, user, station string, remove bool) error {
+		return f.tx(func(tx *db.Tx) error { return casework.AssignSupervisor(f.ctx, tx, actor, user, station, remove) })
+	}
+	wantField(t, assign(f.admin, f.workerA.UserID, f.stA.ID, false), "user_id")
+	wantField(t, assign(f.admin, f.supervisor.UserID, f.county.ID, false), "station_id")
+	if err := assign(f.head, f.supervisor.UserID, f.stA.ID, false); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("a station head assigns: %v", err)
+	}
+	for i := 0; i < 2; i++ { // the second is a no-op
+		if err := assign(f.admin, f.supervisor.UserID, f.stB.ID, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sups, err := casework.Supervisions(f.ctx, f.db, f.admin)
+	if err != nil || len(sups) != 1 || sups[0].Name != "吴督导" || len(sups[0].Stations) != 1 || sups[0].Stations[0].ID != f.stB.ID {
+		t.Fatalf("supervisions %+v %v", sups, err)
+	}
+	if err := assign(f.admin, f.supervisor.UserID, f.stB.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if sups, _ = casework.Supervisions(f.ctx, f.db, f.admin); len(sups[0].Stations) != 0 {
+		t.Fatalf("after removal %+v", sups)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity IN ('case_settings', 'supervisor_stations')`); n != 3 {
+		t.Fatalf("%d changes audited, want 3 (a save, an assignment, a removal)", n)
+	}
+}
+
+// The task list: the earliest due first, ties broken by id, pages that
+// neither skip nor repeat, the worker and overdue filters, and the
+// children rule (a leader sees neither a child's task nor it in the
+// total).
+func TestTaskListOrderPagingChildren(t *testing.T) {
+	f := newFixture(t)
+	type want struct{ id, due, user string }
+	var all []want
+	add := func(worker *authz.Actor, birth, opened string) {
+		p := f.person("对象"+itoa(len(all)), birth, f.stA)
+		c, err := f.open(worker, casework.IntakeInput{RecipientID: p.ID, Source: "self", OpenedOn: opened, Intake: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.accept(worker, c)
+		_, h, err := casework.GetHistory(f.ctx, f.db, worker, c.ID)
+		if err != nil || len(h.Tasks) != 1 {
+			t.Fatalf("tasks %+v %v", h.Tasks, err)
+		}
+		all = append(all, want{h.Tasks[0].ID, h.Tasks[0].DueOn, worker.UserID})
+	}
+	for _, day := range []string{"2026-03-01", "2026-03-05", "2026-03-05", "2026-02-20", "2026-03-08", "2026-03-05"} {
+		add(f.workerA, "1950-01-01", day)
+	}
+	add(f.workerA2, "2018-05-01", "2026-03-02") // a child's case
+	child := all[len(all)-1].id
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].due != all[j].due {
+			return all[i].due < all[j].due
+		}
+		return all[i].id < all[j].id
+	})
+	expect := func(actor *authz.Actor, flt casework.TaskFilter, keep func(w want) bool) {
+		t.Helper()
+		var ids, got []string
+		for _, w := range all {
+			if keep(w) {
+				ids = append(ids, w.id)
+			}
+		}
+		for off := 0; ; off += 2 {
+			flt.Limit, flt.Offset = 2, off
+			page, total, err := casework.Tasks(f.ctx, f.db, actor, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != len(ids) {
+				t.Fatalf("%s %+v: total %d, want %d", actor.Username, flt, total, len(ids))
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, x := range page {
+				if x.CaseNumber == "" || x.OrgName == "" || x.WorkerName == "" {
+					t.Fatalf("page row without its joined fields: %+v", x)
+				}
+				got = append(got, x.ID)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(ids, ",") {
+			t.Fatalf("%s %+v:\n got %v\nwant %v", actor.Username, flt, got, ids)
+		}
+	}
+	today := cst.Today()
+	expect(f.head, casework.TaskFilter{OrgID: f.stA.ID}, func(want) bool { return true })
+	expect(f.head, casework.TaskFilter{OverdueOnly: true}, func(w want) bool { return w.due < today })
+	expect(f.head, casework.TaskFilter{UserID: f.workerA2.UserID}, func(w want) bool { return w.user == f.workerA2.UserID })
+	leader := &authz.Actor{UserID: "l", Username: "leader", Role: authz.RoleLeader, OrgPath: f.county.Path}
+	expect(leader, casework.TaskFilter{}, func(w want) bool { return w.id != child })
+	expect(f.workerB, casework.TaskFilter{}, func(want) bool { return false })
 }

@@ -11,13 +11,13 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/secure"
 )
 
 // EvaluationInput is a 评估: attainment of every goal of the approved
 // plan (1 未达成 … 5 完全达成) and a summary.
 type EvaluationInput struct {
+	ID          string         `json:"id,omitempty"` // client-made UUIDv7; empty: made here
 	EvaluatedOn string         `json:"evaluated_on"`
 	Summary     string         `json:"summary"`
 	Attainment  map[string]int `json:"attainment"` // goal id → 1–5
@@ -34,20 +34,40 @@ type Evaluation struct {
 // AttainmentLabels name the scale.
 var AttainmentLabels = map[int]string{1: "未达成", 2: "少部分达成", 3: "部分达成", 4: "大部分达成", 5: "完全达成"}
 
-// AddEvaluation records an evaluation; refused before the plan is approved.
-func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, error) {
+// AddEvaluation records an evaluation; refused before the plan is
+// approved. A resend with the same id and content returns the stored
+// evaluation (replayed = true) and writes nothing; the same id with
+// other content, or on another case, is a Conflict (field "id").
+func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in EvaluationInput) (Evaluation, bool, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	fe := apperr.Fields{}
+	id := newID(in.ID, fe)
+	in.EvaluatedOn, in.Summary = strings.TrimSpace(in.EvaluatedOn), strings.TrimSpace(in.Summary)
+	if in.Attainment == nil {
+		in.Attainment = map[string]int{}
+	}
+	hashed := in
+	hashed.ID = ""
+	hash := createHash(keys, "case-evaluation-create", hashed)
+	if in.ID != "" && len(fe) == 0 {
+		again, err := replayed(ctx, tx, "case_evaluations", id, caseID, hash, "评估")
+		if err != nil {
+			return Evaluation{}, false, err
+		}
+		if again {
+			x, err := evaluation(ctx, tx, keys, caseID, id)
+			return x, true, err
+		}
+	}
 	if c.Stage != StageIntervention && c.Stage != StageEvaluation {
 		fe.Add("stage", "须在服务计划批准、开展介入后才能评估（当前阶段："+c.StageLabel+"）")
 	}
 	if !cst.IsDate(in.EvaluatedOn) || in.EvaluatedOn > cst.Today() || in.EvaluatedOn < c.OpenedOn {
 		fe.Add("evaluated_on", "评估日期应在接案日期与今天之间")
 	}
-	in.Summary = strings.TrimSpace(in.Summary)
 	if in.Summary == "" {
 		fe.Add("summary", "请填写评估总结")
 	}
@@ -57,7 +77,7 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		return id, err
 	})
 	if err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	for i, g := range goals {
 		if v := in.Attainment[g]; v < 1 || v > 5 {
@@ -65,25 +85,39 @@ func AddEvaluation(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *
 		}
 	}
 	if err := fe.Err(); err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
-	id := ids.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO case_evaluations (id, case_id, evaluated_on, summary_enc, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		id, caseID, in.EvaluatedOn, keys.Seal(in.Summary), actor.UserID, cst.NowStamp()); err != nil {
-		return Evaluation{}, err
+	if _, err := tx.Exec(ctx, `INSERT INTO case_evaluations (id, case_id, evaluated_on, summary_enc, create_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		id, caseID, in.EvaluatedOn, keys.Seal(in.Summary), hash, actor.UserID, cst.NowStamp()); err != nil {
+		return Evaluation{}, false, err
 	}
 	for _, g := range goals {
 		if _, err := tx.Exec(ctx, `INSERT INTO case_attainment (evaluation_id, goal_id, level) VALUES (?, ?, ?)`, id, g, in.Attainment[g]); err != nil {
-			return Evaluation{}, err
+			return Evaluation{}, false, err
 		}
 	}
 	if err := bump(ctx, tx, caseID, 0); err != nil {
-		return Evaluation{}, err
+		return Evaluation{}, false, err
 	}
 	if _, err := afterWrite(ctx, tx, actor, c, "评估"); err != nil {
+		return Evaluation{}, false, err
+	}
+	e, err := evaluation(ctx, tx, keys, caseID, id)
+	return e, false, err
+}
+
+// evaluation is one stored evaluation of a case.
+func evaluation(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID, id string) (Evaluation, error) {
+	all, err := caseEvaluations(ctx, q, keys, caseID)
+	if err != nil {
 		return Evaluation{}, err
 	}
-	return Evaluation{ID: id, EvaluatedOn: in.EvaluatedOn, Summary: in.Summary, Attainment: in.Attainment}, nil
+	for _, e := range all {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return Evaluation{}, apperr.ErrNotFound("评估")
 }
 
 func caseEvaluations(ctx context.Context, q db.Querier, keys *secure.Keyring, caseID string) ([]Evaluation, error) {
@@ -99,24 +133,31 @@ func caseEvaluations(ctx context.Context, q db.Querier, keys *secure.Keyring, ca
 		}
 		return e, err
 	})
-	for i := range out {
-		rows, err := q.Query(ctx, `SELECT goal_id, level FROM case_attainment WHERE evaluation_id = ?`, out[i].ID)
-		type gl struct {
-			g string
-			l int
-		}
-		ls, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x gl, err error) {
-			err = r.Scan(&x.g, &x.l)
-			return x, err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range ls {
-			out[i].Attainment[x.g] = x.l
-		}
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	// Every evaluation's attainments in one query.
+	rows, err = q.Query(ctx, `SELECT t.evaluation_id, t.goal_id, t.level FROM case_attainment t JOIN case_evaluations e ON e.id = t.evaluation_id
+		WHERE e.case_id = ?`, caseID)
+	type gl struct {
+		e, g string
+		l    int
+	}
+	ls, err := db.Collect(rows, err, func(r interface{ Scan(...any) error }) (x gl, err error) {
+		err = r.Scan(&x.e, &x.g, &x.l)
+		return x, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	idx := map[string]int{}
+	for i, e := range out {
+		idx[e.ID] = i
+	}
+	for _, x := range ls {
+		out[idx[x.e]].Attainment[x.g] = x.l
+	}
+	return out, nil
 }
 
 // ClosureInput asks to close a case (结案): reason, summary, follow-up dates.

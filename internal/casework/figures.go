@@ -34,10 +34,11 @@ func init() {
 	plans := caseCount("p.approved_on", "p.approved_on")
 	plans.from = ` FROM org_units o JOIN cases c ON c.org_id = o.id JOIN case_plans p ON p.case_id = c.id`
 	reg("casework.plans_approved", "批准服务计划数", "份", figures.Flow, plans.value, plans.records)
+	// By the task's node, as the rollup task_counts and the task list count.
 	overdue := caseCount("", "t.due_on", "t.done_on = ''", "t.due_on < ?")
-	overdue.from = ` FROM org_units o JOIN cases c ON c.org_id = o.id JOIN case_tasks t ON t.case_id = c.id`
+	overdue.from = ` FROM org_units o JOIN case_tasks t ON t.org_id = o.id JOIN cases c ON c.id = t.case_id`
 	overdue.today = true
-	reg("casework.overdue_tasks", "逾期个案任务数", "项", figures.Stock, overdue.value, overdue.records)
+	reg("casework.overdue_tasks", "逾期个案任务数", "项", figures.Stock, overdueTasks, overdue.records)
 	goals := caseCount("e.evaluated_on", "e.evaluated_on", "a.level >= 4")
 	goals.from = ` FROM org_units o JOIN cases c ON c.org_id = o.id JOIN case_evaluations e ON e.case_id = c.id JOIN case_attainment a ON a.evaluation_id = e.id`
 	reg("casework.goals_attained", "目标达成数（大部分及以上）", "个", figures.Flow, goals.value, goals.records)
@@ -115,6 +116,18 @@ func (f *count) records(ctx context.Context, q db.Querier, actor *authz.Actor, p
 		}
 		return figures.Record{ID: id, Label: number + "·" + stage.Label(), Date: day, Link: "/cases/" + id, Amount: 1}, nil
 	})
+}
+
+// overdueTasks reads the rollup task_counts: the open tasks under the
+// node due before today.
+func overdueTasks(ctx context.Context, q db.Querier, actor *authz.Actor, _ figures.Period, orgID string) (int64, error) {
+	n, err := figures.Scope(ctx, q, actor, orgID)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	err = q.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM task_counts WHERE node_id = ? AND due < ?`, n.ID, cst.Today()).Scan(&v)
+	return v, err
 }
 
 func medianDays(ctx context.Context, q db.Querier, actor *authz.Actor, p figures.Period, orgID string) (int64, error) {

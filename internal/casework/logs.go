@@ -64,7 +64,9 @@ func (l Log) LoggedAtLocal() string { return cst.ShowStamp(l.LoggedAt) }
 // AddLog records an intervention entry and its service record, in tx.
 // Refused before the case is accepted, after it is closed (a follow-up
 // entry is allowed while follow-ups are due), in the future or before
-// intake. A repeat with the same id returns the saved entry.
+// intake. A resend with the same id and content returns the saved entry
+// (replayed = true); the same id with other content, or on another case,
+// is a Conflict (field "id").
 func AddLog(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, caseID string, in LogInput) (Log, bool, error) {
 	c, err := forWrite(ctx, tx, actor, caseID)
 	if err != nil {
@@ -72,20 +74,24 @@ func AddLog(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.A
 	}
 	fe := apperr.Fields{}
 	id := newID(in.ID, fe)
-	if in.ID != "" {
-		var owner string
-		err := tx.QueryRow(ctx, `SELECT case_id FROM case_logs WHERE id = ?`, id).Scan(&owner)
-		if err == nil {
-			if owner != caseID {
-				return Log{}, false, apperr.New(apperr.Conflict, "编号 %s 已用于另一条记录", id)
-			}
+	in.LoggedAt, in.Content, in.NextStep = strings.TrimSpace(in.LoggedAt), strings.TrimSpace(in.Content), strings.TrimSpace(in.NextStep)
+	hashed := in
+	hashed.ID = ""
+	hash := createHash(keys, "case-log-create", hashed)
+	if in.ID != "" && len(fe) == 0 {
+		var owner, saved string
+		err := tx.QueryRow(ctx, `SELECT case_id, create_hash FROM case_logs WHERE id = ?`, id).Scan(&owner, &saved)
+		switch {
+		case err == nil && owner == caseID && (saved == "" || saved == hash):
 			l, err := getLog(ctx, tx, keys, id)
 			return l, true, err
-		} else if !errors.Is(err, sql.ErrNoRows) {
+		case err == nil:
+			return Log{}, false, &apperr.Error{Kind: apperr.Conflict, Message: "记录编号 " + id + " 已用于另一条内容不同的个案服务记录",
+				Fields: map[string]string{"id": "记录编号已存在"}}
+		case !errors.Is(err, sql.ErrNoRows):
 			return Log{}, false, err
 		}
 	}
-	in.Content, in.NextStep = strings.TrimSpace(in.Content), strings.TrimSpace(in.NextStep)
 	if c.Stage == StageIntake || c.Stage == StageDeclined || c.Stage == StageReferred || c.Stage == StageClosed {
 		fe.Add("stage", "当前阶段（"+c.StageLabel+"）不能记录介入服务：须已接案且未结案")
 	}
@@ -114,8 +120,8 @@ func AddLog(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.A
 		return Log{}, false, err
 	}
 	stamp := cst.Stamp(at)
-	if _, err := tx.Exec(ctx, `INSERT INTO case_logs (id, version, case_id, logged_at, kind, minutes, content_enc, next_step_enc, created_by, created_at)
-		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, stamp, in.Kind, in.Minutes, keys.Seal(in.Content), keys.Seal(in.NextStep), actor.UserID, cst.NowStamp()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO case_logs (id, version, case_id, logged_at, kind, minutes, content_enc, next_step_enc, create_hash, created_by, created_at)
+		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, caseID, stamp, in.Kind, in.Minutes, keys.Seal(in.Content), keys.Seal(in.NextStep), hash, actor.UserID, cst.NowStamp()); err != nil {
 		return Log{}, false, err
 	}
 	category := in.Category

@@ -52,8 +52,21 @@ type TaskFilter struct {
 	Offset      int
 }
 
+// TasksAllVisible reports whether Tasks lists every task of the actor's
+// scope (no children rule or assignment rule narrows it), so a count of
+// the scope's tasks (the figure casework.overdue_tasks) is the list's.
+func TasksAllVisible(actor *authz.Actor) bool {
+	vc, _ := recipients.VisibleCond(actor, "r")
+	return vc == ""
+}
+
 // Tasks lists open tasks the actor may see (scope, children rule), the
-// most overdue first, and their total.
+// most overdue first (due_on, then id), and their total.
+//
+// As for List, the page is chosen on case_tasks alone — scope, filters
+// and the children rule in one subquery served by case_tasks_open or
+// case_tasks_mine (… done_on, due_on, id) — and only the page's rows are
+// joined to their case, station and worker.
 func Tasks(ctx context.Context, q db.Querier, actor *authz.Actor, f TaskFilter) ([]Task, int, error) {
 	if err := actor.Require(authz.PermCaseworkRead); err != nil {
 		return nil, 0, err
@@ -73,13 +86,22 @@ func Tasks(ctx context.Context, q db.Querier, actor *authz.Actor, f TaskFilter) 
 	}
 	c.Add(cond, args...)
 	if vc, args := recipients.VisibleCond(actor, "r"); vc != "" {
-		c.Add("EXISTS (SELECT 1 FROM recipients r WHERE r.id = c.recipient_id AND "+vc+")", args...)
+		c.Add("EXISTS (SELECT 1 FROM cases tc JOIN recipients r ON r.id = tc.recipient_id WHERE tc.id = t.case_id AND "+vc+")", args...)
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return db.Page(ctx, q, db.PageQuery{
-		Count:  `SELECT COUNT(*) FROM case_tasks t JOIN cases c ON c.id = t.case_id`,
-		Select: taskSelect, Where: c, Order: "t.due_on, t.id", Limit: f.Limit, Offset: max(f.Offset, 0),
-	}, scanTask(today))
+	w, wargs := c.Where(), c.Args()
+	var total int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM case_tasks t`+w, wargs...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	const order = ` ORDER BY t.due_on, t.id`
+	page := `SELECT t.id FROM case_tasks t` + w + order + ` LIMIT ? OFFSET ?`
+	rows, err := q.Query(ctx, taskSelect+` WHERE t.id IN (`+page+`)`+order, append(wargs, f.Limit, max(f.Offset, 0))...)
+	out, err := db.Collect(rows, err, scanTask(today))
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
 }

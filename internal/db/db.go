@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,6 +64,49 @@ type DB struct {
 	// it fails with apperr.Busy (503, 系统繁忙) instead of hanging the
 	// request; Open sets DefaultWriteWait.
 	WriteWait time.Duration
+	reads     readStmts // SQLite only
+}
+
+// readStmts keeps the read pool's statements prepared, by query text.
+// The SQLite driver parses every statement it is not given prepared, and
+// parsing was a quarter of a home page's time; a *sql.Stmt of the pool
+// is prepared once per connection and shared by every request. Queries
+// built with a varying number of placeholders make new texts, so the
+// cache is bounded (maxReadStmts) and a text beyond it runs unprepared.
+// Statements are never evicted: closing one would wait for the rows of
+// any request reading it. PostgreSQL's driver keeps its own cache.
+type readStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxReadStmts bounds the read statements kept prepared.
+const maxReadStmts = 1024
+
+// readStmt returns the prepared statement for a read query on SQLite,
+// nil on PostgreSQL, beyond maxReadStmts, or when preparing fails (the
+// plain call then reports the error).
+func (d *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if d.dialect != SQLite {
+		return nil
+	}
+	d.reads.mu.Lock()
+	defer d.reads.mu.Unlock()
+	if st, ok := d.reads.m[query]; ok {
+		return st
+	}
+	if len(d.reads.m) >= maxReadStmts {
+		return nil
+	}
+	st, err := d.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if d.reads.m == nil {
+		d.reads.m = map[string]*sql.Stmt{}
+	}
+	d.reads.m[query] = st
+	return st
 }
 
 // DefaultWriteWait bounds a write's wait for the SQLite writer: longer
@@ -190,6 +234,12 @@ func (d *DB) Dialect() Dialect { return d.dialect }
 
 // Close closes the connections.
 func (d *DB) Close() error {
+	d.reads.mu.Lock()
+	for _, st := range d.reads.m {
+		st.Close()
+	}
+	d.reads.m = nil
+	d.reads.mu.Unlock()
 	err := d.pool.Close()
 	if d.read != d.pool {
 		err = errors.Join(err, d.read.Close())
@@ -217,11 +267,17 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Query reads from the read pool; it never waits for a writer.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := d.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.read.QueryContext(ctx, Rebind(d.dialect, query), args...)
 }
 
 // QueryRow reads one row from the read pool; it never waits for a writer.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := d.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.read.QueryRowContext(ctx, Rebind(d.dialect, query), args...)
 }
 
@@ -232,6 +288,7 @@ type Tx struct {
 	undo       []func()
 	savepoints int
 	stmts      map[string]*sql.Stmt // SQLite: statements prepared in this transaction
+	read       *DB                  // a ReadTx's database: its queries use the read statements
 }
 
 // maxTxStmts bounds the statements a transaction keeps prepared.
@@ -313,11 +370,35 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, Rebind(t.dialect, query), args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, query), args...)
+}
+
+// readStmt is, in a ReadTx on SQLite, the read pool's prepared statement
+// for query, when one is kept, bound to this transaction (the
+// connection's own prepared statement when it has one); nil otherwise.
+// It never prepares one: that takes a second connection of the pool,
+// which transactions holding all of them would wait for forever.
+func (t *Tx) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if t.read == nil {
+		return nil
+	}
+	t.read.reads.mu.Lock()
+	st := t.read.reads.m[query]
+	t.read.reads.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
 }
 
 // Prepare prepares a query on q, a pool or a transaction, for a caller
@@ -387,7 +468,7 @@ func (d *DB) ReadTx(ctx context.Context, fn func(q Querier) error) error {
 	// Nothing to keep: ending it with a rollback is the same as a commit
 	// and cannot fail on a statement fn tried and the engine refused.
 	defer sqlTx.Rollback() //nolint:errcheck
-	return fn(&Tx{tx: sqlTx, dialect: d.dialect})
+	return fn(&Tx{tx: sqlTx, dialect: d.dialect, read: d})
 }
 
 // Rebind rewrites `?` placeholders to `$1, $2…` for PostgreSQL. Question

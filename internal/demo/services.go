@@ -223,7 +223,7 @@ func (d *caseDemo) run(worker, head *authz.Actor, station string, plans []string
 		if plan == "assessment_overdue" {
 			continue
 		}
-		if _, err := casework.AddAssessment(ctx, tx, d.a.Keys, worker, c.ID, casework.AssessmentInput{AssessedOn: d.day(opened - 3), History: "务农多年，子女外出。",
+		if _, _, err := casework.AddAssessment(ctx, tx, d.a.Keys, worker, c.ID, casework.AssessmentInput{AssessedOn: d.day(opened - 3), History: "务农多年，子女外出。",
 			Problems: "情绪低落，社会交往少，照料不足。", Strengths: "邻里关系好，本人愿意改变。", Scores: scores(2),
 			Family: []casework.FamilyMember{{Relation: "子女", Age: 42, Situation: "外出务工"}}}); err != nil {
 			return err
@@ -265,7 +265,7 @@ func (d *caseDemo) run(worker, head *authz.Actor, station string, plans []string
 		if plan == "intervention" || plan == "evaluation_overdue" {
 			continue
 		}
-		if _, err := casework.AddAssessment(ctx, tx, d.a.Keys, worker, c.ID, casework.AssessmentInput{AssessedOn: d.day(opened - 50), Problems: "情绪明显好转。", Scores: scores(3)}); err != nil {
+		if _, _, err := casework.AddAssessment(ctx, tx, d.a.Keys, worker, c.ID, casework.AssessmentInput{AssessedOn: d.day(opened - 50), Problems: "情绪明显好转。", Scores: scores(3)}); err != nil {
 			return err
 		}
 		f, err := casework.Open(ctx, tx, d.a.Keys, worker, c.ID)
@@ -276,7 +276,7 @@ func (d *caseDemo) run(worker, head *authz.Actor, station string, plans []string
 		for gi, g := range f.Plan.Goals {
 			att[g.ID] = 5 - gi
 		}
-		if _, err := casework.AddEvaluation(ctx, tx, d.a.Keys, worker, c.ID, casework.EvaluationInput{EvaluatedOn: d.day(max(opened-60, 0)), Summary: "目标基本达成，服务对象情绪稳定，已融入邻里互助小组。", Attainment: att}); err != nil {
+		if _, _, err := casework.AddEvaluation(ctx, tx, d.a.Keys, worker, c.ID, casework.EvaluationInput{EvaluatedOn: d.day(max(opened-60, 0)), Summary: "目标基本达成，服务对象情绪稳定，已融入邻里互助小组。", Attainment: att}); err != nil {
 			return err
 		}
 		var follow []string

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/pinyin"
 )
 
 //go:embed migrations/*.sql
@@ -321,4 +322,72 @@ func isDigits(s string) bool {
 // atoi3 reads three ASCII digits.
 func atoi3(s string) int {
 	return int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
+}
+
+// FindVillages finds the villages (村级) whose code starts with under
+// ("" for all), for a picker: text "" lists them in code order; digits
+// match the start of the code; Latin letters the pinyin initials of the
+// name ("zzc" finds 赵庄村); anything else a part of the name. It
+// returns at most limit (1–200, default 20) and whether there are more.
+func FindVillages(ctx context.Context, q db.Querier, under, text string, limit int) ([]Division, bool, error) {
+	under, text = strings.TrimSpace(under), strings.TrimSpace(text)
+	switch {
+	case limit <= 0:
+		limit = 20
+	case limit > 200:
+		limit = 200
+	}
+	if !isDigits(under) && under != "" || len(under) > 12 {
+		return []Division{}, false, nil
+	}
+	// Codes are digit strings: "starts with p" is a primary-key range.
+	lo, hi := under, under+strings.Repeat("9", 12-len(under))
+	where, args := `level = ? AND code >= ? AND code <= ?`, []any{LevelVillage, lo, hi}
+	if initials := strings.ToLower(text); text != "" && isLetters(text) {
+		// Pinyin initials are not stored: read the names under the prefix
+		// (a county has a few hundred villages) and match them here.
+		all, err := list(ctx, q, `SELECT `+columns+` FROM divisions WHERE `+where+` ORDER BY code LIMIT 20000`, args...)
+		if err != nil {
+			return nil, false, err
+		}
+		out := []Division{}
+		for _, d := range all {
+			if strings.HasPrefix(pinyin.Initials(d.Name), initials) {
+				if len(out) == limit {
+					return out, true, nil
+				}
+				out = append(out, d)
+			}
+		}
+		return out, false, nil
+	}
+	switch {
+	case isDigits(text):
+		if len(text) > 12 || !strings.HasPrefix(text, under) && !strings.HasPrefix(under, text) {
+			return []Division{}, false, nil
+		}
+		if len(text) > len(under) {
+			args[1], args[2] = text, text+strings.Repeat("9", 12-len(text))
+		}
+	case text != "":
+		where += ` AND name LIKE ? ESCAPE '\'`
+		args = append(args, "%"+db.Like(text)+"%")
+	}
+	out, err := list(ctx, q, `SELECT `+columns+` FROM divisions WHERE `+where+` ORDER BY code LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -511,3 +511,55 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// A picker finds the villages under a code by name, pinyin initials or
+// code, a page at a time, and nothing outside it.
+func TestFindVillages(t *testing.T) {
+	ctx := context.Background()
+	d := loaded(t)
+	find := func(under, text string, limit int) ([]division.Division, bool) {
+		t.Helper()
+		vs, more, err := division.FindVillages(ctx, d, under, text, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs, more
+	}
+	all, more := find("410622", "", 200)
+	if len(all) != 200 || !more {
+		t.Errorf("淇县's villages, 200 at most: %d, more=%v", len(all), more)
+	}
+	if page, more := find("410622", "", 0); len(page) != 20 || !more || page[0].Code != all[0].Code {
+		t.Errorf("default page: %d, more=%v", len(page), more)
+	}
+	for _, c := range []struct{ under, text, want string }{
+		{"410622", "赵庄", "410622004200"},
+		{"410622", "zzc", "410622004200"},
+		{"410622", "ZZ", "410622004200"},
+		{"410622004", "41062200420", "410622004200"},
+		{"410622004", "4106", "410622004200"},
+		{"", "赵庄", "410622004200"},
+	} {
+		vs, _ := find(c.under, c.text, 20)
+		found := false
+		for _, v := range vs {
+			found = found || v.Code == c.want
+			if !strings.HasPrefix(v.Code, c.under) || v.Level != division.LevelVillage {
+				t.Errorf("%q under %q gives %s %s", c.text, c.under, v.Code, v.Level)
+			}
+		}
+		if !found {
+			t.Errorf("%q under %q misses %s", c.text, c.under, c.want)
+		}
+	}
+	for _, c := range []struct{ under, text string }{
+		{"410622001", "赵庄"},        // 赵庄 is in 灵山街道, not 朝歌
+		{"410622001", "410622004"}, // a code outside
+		{"410622", "50%"},          // LIKE characters are text
+		{"4106x", ""},              // not a code
+	} {
+		if vs, more := find(c.under, c.text, 20); len(vs) != 0 || more {
+			t.Errorf("%q under %q finds %d", c.text, c.under, len(vs))
+		}
+	}
+}

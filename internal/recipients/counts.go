@@ -57,14 +57,11 @@ func OnChildCutoff(h CutoffHook) { cutoffHooks = append(cutoffHooks, h) }
 // moved. Cheap when the line is already today's (one row read): run it
 // at start and every minute, so the classes change at midnight.
 func RollChildCutoff(ctx context.Context, tx *db.Tx, now time.Time) (int64, error) {
-	day, want := now.In(cst.Loc).Format(cst.DateLayout), ChildCutoffOn(now)
-	var setFor, have string
-	if err := tx.QueryRow(ctx, `SELECT day, child_after FROM child_cutoff WHERE id = 1`).Scan(&setFor, &have); err != nil {
+	due, have, err := childCutoffDue(ctx, tx, now)
+	if err != nil || !due {
 		return 0, err
 	}
-	if setFor == day && have == want {
-		return 0, nil
-	}
+	day, want := now.In(cst.Loc).Format(cst.DateLayout), ChildCutoffOn(now)
 	var moved int64
 	if have != want {
 		// Normally the line only moves forward: people born in (have, want]
@@ -88,8 +85,23 @@ func RollChildCutoff(ctx context.Context, tx *db.Tx, now time.Time) (int64, erro
 			}
 		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE child_cutoff SET day = ?, child_after = ? WHERE id = 1`, day, want)
+	_, err = tx.Exec(ctx, `UPDATE child_cutoff SET day = ?, child_after = ? WHERE id = 1`, day, want)
 	return moved, err
+}
+
+// ChildCutoffDue reports whether RollChildCutoff has work to do at now:
+// a read, so a caller checks before it takes the write lock.
+func ChildCutoffDue(ctx context.Context, q db.Querier, now time.Time) (bool, error) {
+	due, _, err := childCutoffDue(ctx, q, now)
+	return due, err
+}
+
+func childCutoffDue(ctx context.Context, q db.Querier, now time.Time) (due bool, have string, err error) {
+	var setFor string
+	if err := q.QueryRow(ctx, `SELECT day, child_after FROM child_cutoff WHERE id = 1`).Scan(&setFor, &have); err != nil {
+		return false, "", err
+	}
+	return setFor != now.In(cst.Loc).Format(cst.DateLayout) || have != ChildCutoffOn(now), have, nil
 }
 
 // moveCounts moves the people born in (from, to] to class hidden in

@@ -2,6 +2,8 @@ package recipients
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"regexp"
 	"strings"
 	"unicode"
@@ -9,6 +11,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -497,4 +500,85 @@ func Workers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Worker, e
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// FindWorkers finds the active social workers and station heads in the
+// actor's scope for the "责任社工" picker: text "" lists them in tree
+// order; Latin letters match the pinyin initials of the name ("zs" finds
+// 张三) or the start of the user name, anything else a part of the name
+// or the start of the user name. It returns
+// at most limit (1–200, default 20) and whether there are more. A nil
+// actor finds nothing.
+func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text string, limit int) ([]Worker, bool, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case limit <= 0:
+		limit = 20
+	case limit > 200:
+		limit = 200
+	}
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	initials := ""
+	max := limit + 1
+	if text != "" {
+		if isLatin(text) {
+			// Initials are not stored for accounts: a province has a few
+			// thousand workers, read in scope and matched here.
+			initials, max = strings.ToLower(text), 20000
+		} else {
+			cond += ` AND (u.display_name LIKE ? ESCAPE '\' OR u.username LIKE ? ESCAPE '\')`
+			args = append(args, "%"+db.Like(text)+"%", db.Like(text)+"%")
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.org_id, o.name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
+		WHERE `+cond+` AND u.active = 1 AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name, u.id LIMIT ?`, append(args, max)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := []Worker{}
+	for rows.Next() {
+		var w Worker
+		var username string
+		if err := rows.Scan(&w.ID, &w.Name, &w.OrgID, &w.OrgName, &username); err != nil {
+			return nil, false, err
+		}
+		if initials != "" && !strings.HasPrefix(pinyin.NameInitials(w.Name), initials) && !strings.HasPrefix(strings.ToLower(username), initials) {
+			continue
+		}
+		if len(out) == limit {
+			return out, true, rows.Err()
+		}
+		out = append(out, w)
+	}
+	return out, false, rows.Err()
+}
+
+// WorkerLabel is the picker label of a worker account in the actor's
+// scope ("张三（朝歌街道社工站）"), or "" when there is none (left, out of
+// scope, another role).
+func WorkerLabel(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	var name, orgName string
+	err := q.QueryRow(ctx, `SELECT u.display_name, o.name FROM users u JOIN org_units o ON o.id = u.org_id
+		WHERE u.id = ? AND `+cond, append([]any{id}, args...)...).Scan(&name, &orgName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return name + "（" + orgName + "）", nil
+}
+
+func isLatin(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }

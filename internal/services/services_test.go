@@ -232,12 +232,40 @@ func TestBadInput(t *testing.T) {
 	if _, _, err := f.create(f.volunteer, ok); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("volunteer: %v", err)
 	}
-	// The county's own list replaces the defaults.
-	err := f.db.InTx(f.ctx, func(tx *db.Tx) error {
-		return services.SetCategories(f.ctx, tx, f.admin, f.county.ID, []services.Category{{Code: "elder", Label: "养老服务"}})
-	})
-	if err != nil {
-		t.Fatal(err)
+	// The county's own list replaces the defaults; saves are guarded by
+	// the version the edit started from, and a category typed without a
+	// code gets one.
+	set := func(version int, cats ...services.Category) (int, error) {
+		var v int
+		err := f.db.InTx(f.ctx, func(tx *db.Tx) error {
+			var err error
+			v, err = services.SetCategories(f.ctx, tx, f.admin, f.county.ID, version, cats)
+			return err
+		})
+		return v, err
+	}
+	if l, err := services.CategoriesOf(f.ctx, f.db, f.admin, f.county.ID); err != nil || l.Own || l.Version != 0 || len(l.Items) != len(services.DefaultCategories) {
+		t.Fatalf("defaults %+v %v", l, err)
+	}
+	if v, err := set(0, services.Category{Code: "elder", Label: "养老服务"}, services.Category{Label: "助餐"}); err != nil || v != 1 {
+		t.Fatal(v, err)
+	}
+	if _, err := set(0, services.Category{Code: "elder", Label: "养老"}); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a save from a stale page: %v", err)
+	}
+	_, err := set(1, services.Category{Label: "养老服务"}, services.Category{Label: "养老服务"})
+	wantField(t, err, "categories")
+	if v, err := set(1, services.Category{Code: "elder", Label: "养老服务"}); err != nil || v != 2 {
+		t.Fatal(v, err)
+	}
+	if l, err := services.CategoriesOf(f.ctx, f.db, f.workerA, f.county.ID); !apperr.Is(err, apperr.OutOfScope) {
+		t.Fatalf("a station's worker reads the county's list: %+v %v", l, err)
+	}
+	if l, _ := services.CategoriesOf(f.ctx, f.db, f.admin, f.county.ID); !l.Own || l.Version != 2 || len(l.Items) != 1 {
+		t.Fatalf("after saves %+v", l)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM audit_log WHERE entity = 'service_categories'`); n != 2 {
+		t.Fatalf("%d saves audited, want 2", n)
 	}
 	_, _, err = f.create(f.workerA, ok)
 	wantField(t, err, "category")

@@ -110,9 +110,9 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /recipients/{id}/edit":              {admin, head, worker},
 	"POST /recipients/{id}":                  {admin, head, worker},
 	"POST /recipients/{id}/reveal":           {admin, head, worker},
-	"GET /recipients/{id}/household":         {admin, head, worker, super, volun, evalu},
-	"GET /recipients/{id}/timeline":          {admin, head, worker, super, volun, evalu},
-	"GET /api/v1/recipients/{id}/timeline":   {admin, head, worker, super, volun, evalu},
+	"GET /recipients/{id}/household":         {admin, head, worker, super, evalu},
+	"GET /recipients/{id}/timeline":          {admin, head, worker, super, evalu},
+	"GET /api/v1/recipients/{id}/timeline":   {admin, head, worker, super, evalu},
 	"POST /recipients/{id}/household":        {admin, head, worker},
 	"POST /recipients/{id}/household/remove": {admin, head, worker},
 	"GET /recipient-categories":              {admin},
@@ -125,12 +125,12 @@ var expectedMatrix = map[string][]authz.Role{
 	"PATCH /api/v1/recipients/{id}":          {admin, head, worker},
 	"POST /api/v1/recipients/{id}/reveal":    {admin, head, worker},
 	"GET /api/v1/recipient-categories":       {admin, head, worker, super, volun, evalu},
-	"GET /api/v1/households":                 {admin, head, worker, super, volun, evalu},
+	"GET /api/v1/households":                 {admin, head, worker, super, evalu},
 	"POST /api/v1/households":                {admin, head, worker},
-	"GET /api/v1/households/{id}":            {admin, head, worker, super, volun, evalu},
+	"GET /api/v1/households/{id}":            {admin, head, worker, super, evalu},
 	"PATCH /api/v1/households/{id}":          {admin, head, worker},
-	"GET /households":                        {admin, head, worker, super, volun, evalu},
-	"GET /households/{id}":                   {admin, head, worker, super, volun, evalu},
+	"GET /households":                        {admin, head, worker, super, evalu},
+	"GET /households/{id}":                   {admin, head, worker, super, evalu},
 	"POST /recipients/{id}/consent-scan":     {admin, head, worker},
 	"GET /handover":                          {admin, head},
 	"POST /handover":                         {admin, head},
@@ -353,6 +353,8 @@ var expectedMatrix = map[string][]authz.Role{
 	"PUT /api/v1/services/{id}":      {admin, head, worker},
 	"GET /api/v1/service-categories": {admin, head, worker, super, evalu},
 	"PUT /api/v1/service-categories": {admin},
+	"GET /service-categories":        {admin},
+	"POST /service-categories":       {admin},
 
 	// Casework (个案). Content is further restricted to the case's workers,
 	// the station head and the station's supervisor (casework.Open).
@@ -391,6 +393,10 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/case-settings":           {admin, head, worker, super, leader},
 	"PUT /api/v1/case-settings":           {admin},
 	"PUT /api/v1/supervisor-stations":     {admin},
+	"GET /case-settings":                  {admin},
+	"POST /case-settings":                 {admin},
+	"GET /supervisor-stations":            {admin},
+	"POST /supervisor-stations":           {admin},
 
 	// Referrals (转介) and the directory of agencies.
 	"GET /referrals":                     {admin, head, worker, super, leader},
@@ -490,6 +496,18 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/exports":               {admin, head, worker, super, evalu, leader},
 	"GET /api/v1/exports/{id}":          {admin, head, worker, super, evalu, leader},
 	"GET /api/v1/exports/{id}/download": {admin, head, worker, super, evalu, leader},
+
+	// Pickers' searches (kit.Picker), each in the caller's scope.
+	"GET /pick/villages":         everyone,
+	"GET /pick/stations":         everyone,
+	"GET /pick/orgs":             everyone,
+	"GET /pick/workers":          wfRead,
+	"GET /pick/accounts":         {admin, head},
+	"GET /pick/network-stations": everyone,
+	"GET /pick/recipients":       {admin, head, worker, super, volun, evalu},
+
+	// A volunteer's login account, from their page.
+	"POST /workforce/volunteers/{id}/account": {admin, head},
 }
 
 func allowed(roles []authz.Role, r authz.Role) bool {

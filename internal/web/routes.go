@@ -26,7 +26,7 @@ import (
 
 // modules lists the blocks in menu order.
 func modules(k *kit.Server) []kit.Module {
-	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k), exportsModule(k)}
+	return []kit.Module{coreModule(k), recipientsModule(k), visitsModule(k), networkModule(k), workforceModule(k), servicesModule(k), caseworkModule(k), referralsModule(k), activitiesModule(k), groupsModule(k), figuresModule(k), exportsModule(k), pickersModule(k)}
 }
 
 // 账号、登录、组织架构、审计、首页、附件
@@ -112,10 +112,10 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.GET("/recipients/{id}/edit", authz.PermRecipientsManage, h.RecipientEdit),
 			kit.POST("/recipients/{id}", authz.PermRecipientsManage, h.RecipientUpdate),
 			kit.POST("/recipients/{id}/reveal", authz.PermRecipientsReveal, h.RecipientReveal),
-			kit.GET("/recipients/{id}/household", authz.PermRecipientsRead, h.HouseholdPanel),
+			kit.GET("/recipients/{id}/household", authz.PermHouseholdsRead, h.HouseholdPanel),
 			kit.POST("/recipients/{id}/household", authz.PermRecipientsManage, h.RecipientHouseholdAdd),
-			kit.GET("/recipients/{id}/timeline", authz.PermRecipientsRead, h.TimelinePanel),
-			kit.GET("/api/v1/recipients/{id}/timeline", authz.PermRecipientsRead, h.APITimeline),
+			kit.GET("/recipients/{id}/timeline", authz.PermRecipientsTimeline, h.TimelinePanel),
+			kit.GET("/api/v1/recipients/{id}/timeline", authz.PermRecipientsTimeline, h.APITimeline),
 			kit.POST("/recipients/{id}/household/remove", authz.PermRecipientsManage, h.RecipientHouseholdRemove),
 			kit.GET("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategories),
 			kit.POST("/recipient-categories", authz.PermRecipientsCategories, h.RecipientCategoryAdd),
@@ -127,9 +127,9 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.PATCH("/api/v1/recipients/{id}", authz.PermRecipientsManage, h.ApiRecipientUpdate),
 			kit.POST("/api/v1/recipients/{id}/reveal", authz.PermRecipientsReveal, h.ApiRecipientReveal),
 			kit.GET("/api/v1/recipient-categories", authz.PermRecipientsRead, h.ApiRecipientCategories),
-			kit.GET("/api/v1/households", authz.PermRecipientsRead, h.ApiHouseholds),
+			kit.GET("/api/v1/households", authz.PermHouseholdsRead, h.ApiHouseholds),
 			kit.POST("/api/v1/households", authz.PermRecipientsManage, h.ApiHouseholdCreate),
-			kit.GET("/api/v1/households/{id}", authz.PermRecipientsRead, h.ApiHousehold),
+			kit.GET("/api/v1/households/{id}", authz.PermHouseholdsRead, h.ApiHousehold),
 			kit.PATCH("/api/v1/households/{id}", authz.PermRecipientsManage, h.ApiHouseholdUpdate),
 			kit.GET("/recipients/import", manage, h.RecipientImportPage),
 			kit.GET("/recipients/import/template.xlsx", manage, h.RecipientImportTemplate),
@@ -137,8 +137,8 @@ func recipientsModule(k *kit.Server) kit.Module {
 			kit.POST("/recipients/import/{id}/commit", manage, h.RecipientImportCommit),
 			kit.GET("/recipients/import/{id}/rejected.xlsx", manage, h.RecipientImportRejected),
 			kit.POST("/api/v1/recipients/import", manage, h.ApiRecipientImport).Upload(recipientsweb.UploadLimit()),
-			kit.GET("/households", authz.PermRecipientsRead, h.HouseholdList),
-			kit.GET("/households/{id}", authz.PermRecipientsRead, h.HouseholdShow),
+			kit.GET("/households", authz.PermHouseholdsRead, h.HouseholdList),
+			kit.GET("/households/{id}", authz.PermHouseholdsRead, h.HouseholdShow),
 			kit.GET("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentsPanel),
 			kit.POST("/recipients/{id}/assignments", authz.PermRecipientsAssign, h.AssignmentCreate),
 			kit.POST("/recipients/{id}/assignments/{aid}/end", authz.PermRecipientsAssign, h.AssignmentEnd),
@@ -327,6 +327,7 @@ func workforceModule(k *kit.Server) kit.Module {
 			kit.POST("/api/v1/workforce/volunteers", manage, h.ApiWfVolunteerCreate),
 			kit.GET("/api/v1/workforce/volunteers/{id}", read, h.ApiWfVolunteer),
 			kit.PUT("/api/v1/workforce/volunteers/{id}/account", manage, h.ApiWfVolunteerAccount),
+			kit.POST("/workforce/volunteers/{id}/account", manage, h.WfVolunteerAccountSet),
 			kit.PUT("/api/v1/workforce/volunteers/{id}", manage, h.ApiWfVolunteerUpdate),
 			kit.POST("/api/v1/workforce/volunteers/{id}/hours", manage, h.ApiWfHoursAdd),
 			kit.GET("/api/v1/workforce/trainings", read, h.ApiWfTrainings),
@@ -392,6 +393,8 @@ func servicesModule(k *kit.Server) kit.Module {
 			kit.PUT("/api/v1/services/{id}", write, h.ApiUpdate),
 			kit.GET("/api/v1/service-categories", read, h.ApiCategories),
 			kit.PUT("/api/v1/service-categories", authz.PermServicesCategories, h.ApiCategoriesSave),
+			kit.GET("/service-categories", authz.PermServicesCategories, h.CategoriesPage),
+			kit.POST("/service-categories", authz.PermServicesCategories, h.CategoriesSave),
 		},
 	}
 }
@@ -438,6 +441,10 @@ func caseworkModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/case-settings", read, h.ApiSettings),
 			kit.PUT("/api/v1/case-settings", settings, h.ApiSettingsSave),
 			kit.PUT("/api/v1/supervisor-stations", settings, h.ApiSupervisor),
+			kit.GET("/case-settings", settings, h.SettingsPage),
+			kit.POST("/case-settings", settings, h.SettingsSave),
+			kit.GET("/supervisor-stations", settings, h.SupervisorsPage),
+			kit.POST("/supervisor-stations", settings, h.SupervisorSave),
 		},
 	}
 }
@@ -568,6 +575,21 @@ func exportsModule(k *kit.Server) kit.Module {
 			kit.GET("/api/v1/exports", authz.PermExportsOwn, h.APIList),
 			kit.GET("/api/v1/exports/{id}", authz.PermExportsOwn, h.APIShow),
 			kit.GET("/api/v1/exports/{id}/download", authz.PermExportsOwn, h.Download),
+		},
+	}
+}
+
+// 选择框的查找（kit.Picker）：村（社区）、社工、站点，各在本人辖区内
+func pickersModule(k *kit.Server) kit.Module {
+	return kit.Module{Name: "pickers",
+		Routes: []kit.Route{
+			kit.GET(kit.PickerPath(kit.PickVillages), authz.PermOrgRead, k.Pick(kit.PickVillages)),
+			kit.GET(kit.PickerPath(kit.PickStations), authz.PermOrgRead, k.Pick(kit.PickStations)),
+			kit.GET(kit.PickerPath(kit.PickOrgs), authz.PermOrgRead, k.Pick(kit.PickOrgs)),
+			kit.GET(kit.PickerPath(kit.PickWorkers), authz.PermWorkforceRead, k.Pick(kit.PickWorkers)),
+			kit.GET(kit.PickerPath(kit.PickAccounts), authz.PermWorkforceManage, k.Pick(kit.PickAccounts)),
+			kit.GET(kit.PickerPath(kit.PickNetwork), authz.PermNetworkRead, k.Pick(kit.PickNetwork)),
+			kit.GET(kit.PickerPath(kit.PickRecipients), authz.PermRecipientsRead, k.Pick(kit.PickRecipients)),
 		},
 	}
 }

@@ -508,3 +508,17 @@ func LinkVolunteerAccount(ctx context.Context, tx *db.Tx, actor *authz.Actor, vo
 	}
 	return getVolunteer(ctx, tx, volunteerID)
 }
+
+// VolunteerAccounts lists the active accounts of the volunteer role in
+// the actor's scope, which LinkVolunteerAccount accepts, as options
+// "姓名（用户名）" in tree order.
+func VolunteerAccounts(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Option, error) {
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
+		WHERE `+cond+` AND u.active = 1 AND u.role = ? ORDER BY o.path, u.username LIMIT 1000`, append(args, string(authz.RoleVolunteer))...)
+	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Option, error) {
+		var id, name, username string
+		err := row.Scan(&id, &name, &username)
+		return Option{id, name + "（" + username + "）"}, err
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
+	"github.com/shegong/shegong/internal/pinyin"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -799,14 +800,76 @@ func qualificationsFor(ctx context.Context, q db.Querier, workerIDs []string) (m
 	return out, nil
 }
 
-// LinkableUsers lists the accounts in scope a worker may be linked to.
-func LinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Option, error) {
+// FindLinkableUsers finds the active accounts in the actor's scope a
+// worker may be linked to, for a picker: text "" lists them in tree
+// order; Latin letters match the pinyin initials of the name or the
+// start of the user name, anything else a part of the name or the start
+// of the user name. Options are "姓名（用户名）"; it returns at most limit
+// (1–200, default 20) and whether there are more.
+func FindLinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor, text string, limit int) ([]Option, bool, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case limit <= 0:
+		limit = 20
+	case limit > 200:
+		limit = 200
+	}
 	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	latin, max := "", limit+1
+	if text != "" {
+		if isLatin(text) {
+			// Initials are not stored: read the accounts in scope (a
+			// province has a few thousand) and match them here.
+			latin, max = strings.ToLower(text), 20000
+		} else {
+			cond += ` AND (u.display_name LIKE ? ESCAPE '\' OR u.username LIKE ? ESCAPE '\')`
+			args = append(args, "%"+db.Like(text)+"%", db.Like(text)+"%")
+		}
+	}
 	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id
-		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT 1000`, args...)
-	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (Option, error) {
+		WHERE `+cond+` AND u.active = 1 ORDER BY o.path, u.username LIMIT ?`, append(args, max)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := []Option{}
+	for rows.Next() {
 		var id, name, username string
-		err := row.Scan(&id, &name, &username)
-		return Option{id, name + "（" + username + "）"}, err
-	})
+		if err := rows.Scan(&id, &name, &username); err != nil {
+			return nil, false, err
+		}
+		if latin != "" && !strings.HasPrefix(pinyin.NameInitials(name), latin) && !strings.HasPrefix(strings.ToLower(username), latin) {
+			continue
+		}
+		if len(out) == limit {
+			return out, true, rows.Err()
+		}
+		out = append(out, Option{id, name + "（" + username + "）"})
+	}
+	return out, false, rows.Err()
+}
+
+// LinkableUserLabel is the picker label of an account in the actor's
+// scope ("姓名（用户名）"), or "" when there is none.
+func LinkableUserLabel(ctx context.Context, q db.Querier, actor *authz.Actor, id string) (string, error) {
+	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
+	var name, username string
+	err := q.QueryRow(ctx, `SELECT u.display_name, u.username FROM users u JOIN org_units o ON o.id = u.org_id WHERE u.id = ? AND `+cond,
+		append([]any{id}, args...)...).Scan(&name, &username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return name + "（" + username + "）", nil
+}
+
+func isLatin(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -3,7 +3,6 @@ package caseworkweb
 import (
 	"net/http"
 
-	"github.com/shegong/shegong/internal/apperr"
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -93,8 +92,31 @@ func (s *Handlers) ApiDecide(c *kit.Ctx) error {
 	})
 }
 
+// create runs one client-id create from a JSON body: 201 with the new
+// record, 200 with the stored one for a resend.
+func create[T, R any](s *Handlers, c *kit.Ctx, fn func(tx *db.Tx, in T) (R, bool, error)) error {
+	var in T
+	if err := c.DecodeJSON(&in); err != nil {
+		return err
+	}
+	var out R
+	var again bool
+	err := c.Write(func(tx *db.Tx) error {
+		var err error
+		out, again, err = fn(tx, in)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if again {
+		return c.JSON(http.StatusOK, out)
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
 func (s *Handlers) ApiAssess(c *kit.Ctx) error {
-	return write(s, c, http.StatusCreated, func(tx *db.Tx, in casework.AssessmentInput) (any, error) {
+	return create(s, c, func(tx *db.Tx, in casework.AssessmentInput) (casework.Assessment, bool, error) {
 		return casework.AddAssessment(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 	})
 }
@@ -143,7 +165,7 @@ func (s *Handlers) ApiLog(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiEvaluate(c *kit.Ctx) error {
-	return write(s, c, http.StatusCreated, func(tx *db.Tx, in casework.EvaluationInput) (any, error) {
+	return create(s, c, func(tx *db.Tx, in casework.EvaluationInput) (casework.Evaluation, bool, error) {
 		return casework.AddEvaluation(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 	})
 }
@@ -192,22 +214,22 @@ func (s *Handlers) ApiTasks(c *kit.Ctx) error {
 }
 
 func (s *Handlers) ApiSettings(c *kit.Ctx) error {
-	st, err := casework.SettingsFor(c.Context(), c.DB(), c.Actor.OrgPath)
+	r, err := casework.SettingsOf(c.Context(), c.DB(), c.Actor, c.Actor.OrgID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return c.JSON(http.StatusOK, r)
 }
 
 func (s *Handlers) ApiSettingsSave(c *kit.Ctx) error {
-	return write(s, c, http.StatusOK, func(tx *db.Tx, in struct {
-		OrgID string `json:"org_id"`
-		casework.Settings
-	}) (any, error) {
+	return write(s, c, http.StatusOK, func(tx *db.Tx, in casework.SettingsRecord) (any, error) {
 		if in.OrgID == "" {
 			in.OrgID = c.Actor.OrgID
 		}
-		return in.Settings, casework.SetSettings(c.Context(), tx, c.Actor, in.OrgID, in.Settings)
+		if _, err := casework.SetSettings(c.Context(), tx, c.Actor, in.OrgID, in.Version, in.Settings); err != nil {
+			return nil, err
+		}
+		return casework.SettingsOf(c.Context(), tx, c.Actor, in.OrgID)
 	})
 }
 
@@ -217,9 +239,6 @@ func (s *Handlers) ApiSupervisor(c *kit.Ctx) error {
 		StationID string `json:"station_id"`
 		Remove    bool   `json:"remove"`
 	}) (any, error) {
-		if in.UserID == "" || in.StationID == "" {
-			return nil, apperr.Fields{"station_id": "请指定督导和站点"}.Err()
-		}
 		return in, casework.AssignSupervisor(c.Context(), tx, c.Actor, in.UserID, in.StationID, in.Remove)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,8 +94,17 @@ func TestCasePagesAndAPI(t *testing.T) {
 	}
 	scores := map[string]map[string]int{"self": {"身体健康": 2, "心理情绪": 2, "生活自理": 3, "经济状况": 2}, "family": {"家庭关系": 3, "照料支持": 2, "家庭经济": 2},
 		"social": {"社会交往": 2, "社区参与": 1, "政策与资源": 2}}
-	if res = api.JSON("POST", "/api/v1/cases/"+c.ID+"/assessments", map[string]any{"assessed_on": cst.Today(), "problems": "照料不足", "scores": scores}); res.Status != http.StatusCreated {
-		t.Fatalf("assess: %d %s", res.Status, res.Body)
+	// An assessment with its client id: a resend answers 200 with it,
+	// other content under the id 409.
+	assessment := map[string]any{"id": "0190f5a4-7b1c-7c3e-8a2b-1234567890ac", "assessed_on": cst.Today(), "problems": "照料不足", "scores": scores}
+	for _, want := range []int{http.StatusCreated, http.StatusOK} {
+		if res = api.JSON("POST", "/api/v1/cases/"+c.ID+"/assessments", assessment); res.Status != want || !strings.Contains(res.Body, "1234567890ac") {
+			t.Fatalf("assess: %d (want %d) %s", res.Status, want, res.Body)
+		}
+	}
+	assessment["problems"] = "另一份"
+	if res = api.JSON("POST", "/api/v1/cases/"+c.ID+"/assessments", assessment); res.Status != http.StatusConflict {
+		t.Fatalf("other assessment under the id: %d %s", res.Status, res.Body)
 	}
 	goal := map[string]any{"domain": "self", "text": "每周外出两次", "measures": "陪同散步", "due_on": cst.Today()}
 	if res = api.JSON("PUT", "/api/v1/cases/"+c.ID+"/plan", map[string]any{"version": 0, "strategy": "陪伴", "goals": []any{goal}}); res.Status != http.StatusOK {
@@ -117,6 +127,29 @@ func TestCasePagesAndAPI(t *testing.T) {
 	api.Get("/api/v1/cases/" + c.ID).Decode(&got)
 	if got.Case.Stage != "intervention" {
 		t.Fatalf("stage %s", got.Case.Stage)
+	}
+	// The evaluation form, tapped twice: one evaluation.
+	var file struct {
+		Plan struct {
+			Goals []struct{ ID string }
+		}
+		Evaluations []struct{ ID string }
+	}
+	page = worker.Get("/cases/" + c.ID)
+	m := regexp.MustCompile(`name="evaluation_id" value="([0-9a-f-]{36})"`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatal("the evaluation form carries no record id")
+	}
+	api.Get("/api/v1/cases/" + c.ID + "/file").Decode(&file)
+	form := url.Values{"evaluation_id": {m[1]}, "evaluated_on": {cst.Today()}, "summary": {"目标部分达成"}, "attainment." + file.Plan.Goals[0].ID: {"4"}}
+	for i := 0; i < 2; i++ {
+		if r := worker.PostForm("/cases/"+c.ID+"/evaluations", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("evaluation tap %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	api.Get("/api/v1/cases/" + c.ID + "/file").Decode(&file)
+	if len(file.Evaluations) != 1 || file.Evaluations[0].ID != m[1] {
+		t.Fatalf("evaluations after a double tap: %+v", file.Evaluations)
 	}
 	// A log in the future is refused; the form page shows the message.
 	tomorrow := cst.Now().AddDate(0, 0, 1).Format("2006-01-02 15:04")

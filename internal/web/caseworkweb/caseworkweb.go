@@ -15,6 +15,8 @@ import (
 	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/figures"
+	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/web/kit"
 )
 
@@ -199,7 +201,23 @@ func (s *Handlers) Show(c *kit.Ctx) error {
 		return err
 	}
 	f := kit.NewCreateForm(map[string]string{"assessed_on": v.Today, "evaluated_on": v.Today, "logged_at": v.Now}) // the log form's id
+	ensureCreateIDs(f)
 	return c.Render("casework_show", &kit.Page{Title: "个案 " + v.Case.Number, Form: f, Data: v})
+}
+
+// createIDKeys are the ids of the case page's create forms besides the
+// log's (kit's "id"): each form carries its own, made when drawn and kept
+// when the page is drawn again after an error, so a double tap or a
+// resend stores one record.
+var createIDKeys = []string{"assessment_id", "evaluation_id"}
+
+func ensureCreateIDs(f *kit.Form) {
+	kit.EnsureCreateID(f)
+	for _, k := range createIDKeys {
+		if f.Values[k] == "" {
+			f.Values[k] = ids.New()
+		}
+	}
 }
 
 // act runs a stage's write and comes back to the case page, or shows
@@ -213,6 +231,7 @@ func (s *Handlers) act(c *kit.Ctx, flash string, fn func(tx *db.Tx, f *kit.Form)
 		if lerr != nil {
 			return lerr
 		}
+		ensureCreateIDs(f)
 		return c.RenderForm("casework_show", &kit.Page{Title: "个案 " + v.Case.Number, Form: f, Data: v}, err)
 	}
 	return c.Redirect("/cases/"+id, flash)
@@ -263,7 +282,7 @@ func (s *Handlers) Assess(c *kit.Ctx) error {
 		if err != nil {
 			return err
 		}
-		in := casework.AssessmentInput{AssessedOn: f.Get("assessed_on"), History: f.Get("history"), Problems: f.Get("problems"),
+		in := casework.AssessmentInput{ID: f.Get("assessment_id"), AssessedOn: f.Get("assessed_on"), History: f.Get("history"), Problems: f.Get("problems"),
 			Strengths: f.Get("strengths"), Scores: map[string]map[string]int{}}
 		for _, d := range st.Domains {
 			in.Scores[d.Key] = map[string]int{}
@@ -285,7 +304,7 @@ func (s *Handlers) Assess(c *kit.Ctx) error {
 			}
 			in.Family = append(in.Family, m)
 		}
-		_, err = casework.AddAssessment(c.Context(), tx, s.App.Keys, c.Actor, cs.ID, in)
+		_, _, err = casework.AddAssessment(c.Context(), tx, s.App.Keys, c.Actor, cs.ID, in)
 		return err
 	})
 }
@@ -337,13 +356,13 @@ func (s *Handlers) AddLog(c *kit.Ctx) error {
 
 func (s *Handlers) Evaluate(c *kit.Ctx) error {
 	return s.act(c, "已记录评估", func(tx *db.Tx, f *kit.Form) error {
-		in := casework.EvaluationInput{EvaluatedOn: f.Get("evaluated_on"), Summary: f.Get("summary"), Attainment: map[string]int{}}
+		in := casework.EvaluationInput{ID: f.Get("evaluation_id"), EvaluatedOn: f.Get("evaluated_on"), Summary: f.Get("summary"), Attainment: map[string]int{}}
 		for k, vs := range c.R.PostForm {
 			if g, ok := strings.CutPrefix(k, "attainment."); ok && len(vs) > 0 {
 				in.Attainment[g] = atoi(vs[0])
 			}
 		}
-		_, err := casework.AddEvaluation(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
+		_, _, err := casework.AddEvaluation(c.Context(), tx, s.App.Keys, c.Actor, c.PathValue("id"), in)
 		return err
 	})
 }
@@ -380,6 +399,7 @@ func (s *Handlers) Answer(c *kit.Ctx) error {
 		if lerr != nil {
 			return lerr
 		}
+		ensureCreateIDs(f)
 		return c.RenderForm("casework_show", &kit.Page{Title: "个案 " + v.Case.Number, Form: f, Data: v}, err)
 	}
 	msg := "已批准"
@@ -427,6 +447,9 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 		"Levels": casework.AttainmentLabels, "Sources": casework.SourceLabels, "Printed": cst.Today()}})
 }
 
+// pendingCap is the most pending approvals the home page counts.
+const pendingCap = 200
+
 // HomeCasework shows pending approvals and overdue tasks.
 func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermCaseworkRead) || c.Actor.Role == authz.RoleLeader {
@@ -435,11 +458,26 @@ func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	ctx := c.Context()
 	sec := &kit.HomeSection{Key: "casework", Title: "个案", Order: 15}
 	if c.Actor.Can(authz.PermCaseworkApprove) {
-		pend, err := casework.Pending(ctx, c.DB(), c.Actor, 200)
+		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap)
 		if err != nil {
 			return nil, err
 		}
-		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "待我审批", Value: strconv.Itoa(len(pend)), Link: "/cases/approvals"})
+		v := strconv.Itoa(len(pend))
+		if len(pend) == pendingCap {
+			v += "+" // a capped count says so
+		}
+		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "待我审批", Value: v, Link: "/cases/approvals"})
+	}
+	// A worker's own overdue tasks; anyone else's are the node's, from the
+	// figure's rollup, which counts what the task list lists for roles
+	// that see every case of their scope.
+	if c.Actor.Role != authz.RoleWorker && casework.TasksAllVisible(c.Actor) {
+		card, err := kit.FigureCard(c, "casework.overdue_tasks", "逾期任务", "/cases/tasks?overdue=1", figures.Month)
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, card)
+		return sec, nil
 	}
 	f := casework.TaskFilter{OverdueOnly: true, Limit: 1}
 	link := "/cases/tasks?overdue=1"

@@ -50,7 +50,7 @@ func (s *Handlers) OrgShow(c *kit.Ctx) error {
 }
 
 func (s *Handlers) orgFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back string) (*kit.Page, error) {
-	opts, err := s.OrgOptions(c, true)
+	opts, err := s.Picker(c, kit.PickOrgs, "parent_id", f.Get("parent_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Handlers) orgFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, b
 		title = "新增机构"
 	}
 	return &kit.Page{Title: title, Form: f, Data: map[string]any{
-		"Creating": creating, "Action": action, "Back": back, "Orgs": opts, "Kinds": org.Kinds[1:],
+		"Creating": creating, "Action": action, "Back": back, "OrgPicker": opts, "Kinds": org.Kinds[1:],
 	}}, nil
 }
 

@@ -22,11 +22,11 @@ func (s *Handlers) UserList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opts, err := s.OrgOptions(c, false)
+	opts, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
-	return c.Render("users", &kit.Page{Title: "用户管理", Data: map[string]any{"Users": users, "Pager": kit.NewPager(p, total), "Params": p, "Orgs": opts}})
+	return c.Render("users", &kit.Page{Title: "用户管理", Data: map[string]any{"Users": users, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": opts}})
 }
 
 func (s *Handlers) UserShow(c *kit.Ctx) error {
@@ -38,7 +38,7 @@ func (s *Handlers) UserShow(c *kit.Ctx) error {
 }
 
 func (s *Handlers) userFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back string) (*kit.Page, error) {
-	opts, err := s.OrgOptions(c, true)
+	opts, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (s *Handlers) userFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, 
 	if creating {
 		title, hint = "新增用户", ""
 	}
-	return &kit.Page{Title: title, Form: f, Data: map[string]any{"Creating": creating, "Action": action, "Back": back, "Orgs": opts, "PhoneHint": hint}}, nil
+	return &kit.Page{Title: title, Form: f, Data: map[string]any{"Creating": creating, "Action": action, "Back": back, "OrgPicker": opts, "PhoneHint": hint}}, nil
 }
 
 func (s *Handlers) UserNew(c *kit.Ctx) error {

@@ -102,12 +102,12 @@ func (s *Handlers) List(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	orgs, err := s.OrgOptions(c, true)
+	orgs, err := s.Picker(c, kit.PickOrgs, "org", orgID)
 	if err != nil {
 		return err
 	}
 	return c.Render("figures_list", &kit.Page{Title: "统计指标", Data: map[string]any{
-		"Values": vals, "Period": p, "Org": orgID, "Orgs": orgs, "Periods": periodChoices(p)}})
+		"Values": vals, "Period": p, "Org": orgID, "OrgPicker": orgs, "Periods": periodChoices(p)}})
 }
 
 // Show is one figure's value and the records it counts.

@@ -14,7 +14,6 @@ import (
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/groups"
-	"github.com/shegong/shegong/internal/recipients"
 	"github.com/shegong/shegong/internal/web/kit"
 	"github.com/shegong/shegong/internal/workforce"
 )
@@ -155,15 +154,17 @@ func (s *Handlers) showPage(c *kit.Ctx, id string, f *kit.Form) (*kit.Page, erro
 	if err != nil {
 		return nil, err
 	}
-	var people []recipients.Recipient
+	if f == nil {
+		f = kit.NewCreateForm(map[string]string{"joined_on": cst.Today()}) // the add-member form's id
+	}
+	var people *kit.Picker
 	if c.Actor.Can("groups.write") {
-		people, _, _, err = recipients.List(ctx, c.DB(), s.App.Keys, c.Actor, recipients.Filter{OrgID: g.OrgID, Limit: 200})
+		// The people of the group's station, searched as one types.
+		pk, err := s.PickerWithin(c, kit.PickRecipients, "recipient_id", f.Get("recipient_id"), g.OrgID)
 		if err != nil {
 			return nil, err
 		}
-	}
-	if f == nil {
-		f = kit.NewCreateForm(map[string]string{"joined_on": cst.Today()}) // the add-member form's id
+		people = &pk
 	}
 	return &kit.Page{Title: g.Name, Form: f, Data: map[string]any{"G": g, "Members": members, "Sessions": sessions, "E": e, "People": people,
 		"Attendance": groups.Percent(e.AttendanceRate), "Completion": groups.Percent(e.CompletionRate), "Goals": groups.Percent(e.GoalRate),

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/shegong/shegong/internal/authz"
@@ -34,7 +35,7 @@ type navLink struct {
 var navItems = []navItem{
 	{"", "首页", "/", authz.PermHome},
 	{"服务对象", "服务对象名册", "/recipients", authz.PermRecipientsRead},
-	{"服务对象", "家庭", "/households", authz.PermRecipientsRead},
+	{"服务对象", "家庭", "/households", authz.PermHouseholdsRead},
 	{"服务对象", "登记服务对象", "/recipients/new", authz.PermRecipientsManage},
 	{"服务对象", "对象类别", "/recipient-categories", authz.PermRecipientsCategories},
 	{"探访排查", "我的待探访", "/visits/due?mine=1", authz.PermVisitsWrite},
@@ -48,6 +49,9 @@ var navItems = []navItem{
 	{"服务开展", "个案", "/cases", authz.PermCaseworkRead},
 	{"服务开展", "个案任务", "/cases/tasks", authz.PermCaseworkRead},
 	{"服务开展", "待我审批", "/cases/approvals", authz.PermCaseworkApprove},
+	{"服务开展", "个案工作规则", "/case-settings", authz.PermCaseworkSettings},
+	{"服务开展", "督导负责站点", "/supervisor-stations", authz.PermCaseworkSettings},
+	{"服务开展", "服务内容分类", "/service-categories", authz.PermServicesCategories},
 	{"服务开展", "转介", "/referrals", authz.PermReferralsRead},
 	{"服务开展", "转介资源目录", "/agencies", authz.PermReferralsRead},
 	{"服务开展", "社区活动日历", "/activities", authz.PermActivitiesRead},
@@ -115,4 +119,37 @@ func navFor(actor *authz.Actor, current, currentQuery string) []navGroup {
 		}
 	}
 	return groups
+}
+
+// checkNav refuses a menu that shows a link to a role its page refuses:
+// every entry's permission must be held only by roles that the GET
+// route of its page lets in (an entry may show to fewer, as 我的待探访
+// does). Mount runs it, so a route whose permission is narrowed takes
+// its menu entry along or the server does not start.
+func checkNav(routes []Route) error {
+	for _, it := range navItems {
+		path, _, _ := strings.Cut(it.Href, "?")
+		pattern := path
+		if path == "/" {
+			pattern = "/{$}"
+		}
+		var rt *Route
+		for i := range routes {
+			if routes[i].Method == "GET" && routes[i].Pattern == pattern {
+				rt = &routes[i]
+			}
+		}
+		if rt == nil {
+			return fmt.Errorf("menu entry %s (%s) has no GET route", it.Label, it.Href)
+		}
+		if rt.Perm == "" {
+			continue
+		}
+		for _, role := range authz.Roles {
+			if authz.Allowed(role, it.Perm) && !authz.Allowed(role, rt.Perm) {
+				return fmt.Errorf("menu entry %s (%s) shows to %s, whom its route (%s) refuses", it.Label, it.Href, role, rt.Perm)
+			}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shegong/shegong/internal/authz"
@@ -52,5 +53,31 @@ func TestNavFoldsLongMenus(t *testing.T) {
 		if !o {
 			t.Errorf("a volunteer's short menu folds %q", label)
 		}
+	}
+}
+
+// A menu entry shown to a role its page refuses stops the server.
+func TestCheckNavRefusesALinkItsRouteRefuses(t *testing.T) {
+	var routes []Route
+	for _, it := range navItems {
+		path, _, _ := strings.Cut(it.Href, "?")
+		if path == "/" {
+			path = "/{$}"
+		}
+		routes = append(routes, GET(path, it.Perm, nil))
+	}
+	if err := checkNav(routes); err != nil {
+		t.Fatalf("a menu matching its routes: %v", err)
+	}
+	for i := range routes {
+		if routes[i].Pattern == "/households" {
+			routes[i].Perm = authz.PermRecipientsManage
+		}
+	}
+	if err := checkNav(routes); err == nil || !strings.Contains(err.Error(), "/households") {
+		t.Errorf("the households entry shown to roles its route refuses: %v", err)
+	}
+	if err := checkNav(routes[1:]); err == nil {
+		t.Error("a menu entry without a route passes")
 	}
 }

@@ -101,6 +101,9 @@ func (s *Server) Mount(mods []Module) error {
 			s.add(rt)
 		}
 	}
+	if err := checkNav(s.routes); err != nil {
+		return err
+	}
 	pages, err := loadPages(s.funcs(), tmpls)
 	if err != nil {
 		return err

@@ -64,44 +64,6 @@ func (s *Server) StationOptions(c *Ctx) ([]OrgOption, error) {
 	return out, nil
 }
 
-// VillageGroup is one township's villages in a picker.
-type VillageGroup struct {
-	Label    string
-	Villages []Option
-}
-
-// villageOptions lists the villages of the townships of the given
-// stations and rooms, from the division code list. Villages missing from
-// the list (a county whose villages were not imported) leave the picker
-// empty and the form falls back to typing the code.
-func (s *Server) VillageOptions(c *Ctx, units []OrgOption) []VillageGroup {
-	var groups []VillageGroup
-	seen := map[string]bool{}
-	for _, u := range units {
-		if len(u.DivisionCode) < 9 {
-			continue
-		}
-		town := u.DivisionCode[:9]
-		if seen[town] {
-			continue
-		}
-		seen[town] = true
-		kids, err := division.Children(c.Context(), s.App.DB, town)
-		if err != nil || len(kids) == 0 {
-			continue
-		}
-		g := VillageGroup{Label: u.Name}
-		if d, err := division.Get(c.Context(), s.App.DB, town); err == nil {
-			g.Label = d.Name
-		}
-		for _, k := range kids {
-			g.Villages = append(g.Villages, Option{k.Code, k.Name})
-		}
-		groups = append(groups, g)
-	}
-	return groups
-}
-
 // villageName is a village's name from the code list ("" if unknown).
 func (s *Server) VillageName(c *Ctx, code string) string {
 	if code == "" {

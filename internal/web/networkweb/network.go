@@ -259,12 +259,12 @@ func (s *Handlers) RoomList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	stations, _, err := network.ListStations(c.Context(), s.App.DB, c.Actor, network.StationFilter{Limit: network.MaxListLimit})
+	stations, err := s.Picker(c, kit.PickNetwork, "station", q.Get("station"))
 	if err != nil {
 		return err
 	}
 	return c.Render("network_rooms", &kit.Page{Title: "社工室", Data: map[string]any{
-		"Rooms": rooms, "Pager": kit.NewPager(p, total), "Params": p, "Stations": stations,
+		"Rooms": rooms, "Pager": kit.NewPager(p, total), "Params": p, "StationPicker": stations,
 	}})
 }
 

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"strconv"
 
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
@@ -151,12 +152,18 @@ func (s *Handlers) OrganisationDelete(c *kit.Ctx) error {
 // ---- coverage ----
 
 // homeCoverage puts the county's coverage on the home page of those who
-// follow it (administrators, supervisors, evaluators, leaders).
+// follow it (administrators, supervisors, evaluators, leaders) in a
+// county. Above the county there is no one county to show: the coverage
+// page lists them.
 func (s *Handlers) HomeCoverage(c *kit.Ctx) (*kit.HomeSection, error) {
 	if !c.Actor.Can(authz.PermNetworkCoverage) {
 		return nil, nil
 	}
-	cov, err := network.CountyCoverage(c.Context(), s.App.DB, c.Actor, "")
+	county, err := org.CountyOf(c.Context(), c.DB(), c.Actor.OrgPath)
+	if err != nil || county.ID == "" {
+		return nil, err
+	}
+	cov, err := network.CountyCoverage(c.Context(), s.App.DB, c.Actor, county.ID)
 	if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.OutOfScope) {
 		return nil, nil // no county in scope (a platform with none yet)
 	}

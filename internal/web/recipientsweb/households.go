@@ -25,7 +25,7 @@ func (s *Handlers) HouseholdList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.StationOptions(c)
+	units, err := s.Picker(c, kit.PickStations, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (s *Handlers) HouseholdList(c *kit.Ctx) error {
 		rows = append(rows, householdRow{Household: h, MemberCount: len(h.Members) + h.HiddenMembers})
 	}
 	return c.Render("households", &kit.Page{Title: "家庭", Data: map[string]any{
-		"Items": rows, "Pager": kit.NewPager(p, total), "Params": p, "Orgs": units}})
+		"Items": rows, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units}})
 }
 
 // householdMemberRow is a member with their status in words.

@@ -129,14 +129,18 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data, err := s.recipientFilterData(c)
+	q := p.Query
+	data, err := s.recipientFilterData(c, q.Get("org"), q.Get("village"), q.Get("worker"))
 	if err != nil {
 		return err
 	}
+	// Village names of the rows shown (the picker no longer lists them all).
 	villageNames := map[string]string{}
-	for _, g := range data["Villages"].([]kit.VillageGroup) {
-		for _, v := range g.Villages {
-			villageNames[v.Code] = v.Label
+	for _, it := range items {
+		if _, ok := villageNames[it.VillageCode]; it.VillageCode != "" && !ok {
+			if villageNames[it.VillageCode], err = s.PickerLabel(c, kit.PickVillages, it.VillageCode); err != nil {
+				return err
+			}
 		}
 	}
 	// The export form repeats the current filters as hidden fields.
@@ -169,9 +173,17 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 	return c.Render("recipients_list", &kit.Page{Title: "服务对象", Data: data})
 }
 
-// recipientFilterData is what the filter form and the entry form offer.
-func (s *Handlers) recipientFilterData(c *kit.Ctx) (map[string]any, error) {
-	units, err := s.StationOptions(c)
+// recipientFilterData is what the filter form and the entry form offer:
+// the pickers of station, village and worker (with their current
+// values) and the lists of categories, statuses and other modules'
+// filters. The worker picker is there only for roles that may search
+// workers.
+func (s *Handlers) recipientFilterData(c *kit.Ctx, org, village, worker string) (map[string]any, error) {
+	orgs, err := s.Picker(c, kit.PickStations, "org", org)
+	if err != nil {
+		return nil, err
+	}
+	villages, err := s.Picker(c, kit.PickVillages, "village", village)
 	if err != nil {
 		return nil, err
 	}
@@ -179,20 +191,29 @@ func (s *Handlers) recipientFilterData(c *kit.Ctx) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	workers, err := recipients.Workers(c.Context(), s.App.DB, c.Actor)
-	if err != nil {
-		return nil, err
+	data := map[string]any{"OrgPicker": orgs, "VillagePicker": villages, "Categories": cats,
+		"Statuses": statusOptions(), "Extensions": recipients.ListFilters()}
+	if s.RouteAllowed(c, "GET", kit.PickerPath(kit.PickWorkers)) {
+		workers, err := s.Picker(c, kit.PickWorkers, "worker", worker)
+		if err != nil {
+			return nil, err
+		}
+		data["WorkerPicker"] = workers
 	}
-	ext := recipients.ListFilters()
-	return map[string]any{"Orgs": units, "Villages": s.VillageOptions(c, units), "Categories": cats, "Workers": workers,
-		"Statuses": statusOptions(), "Extensions": ext}, nil
+	return data, nil
 }
 
 // recipientFormPage builds the entry or edit form.
 func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back string, r *recipients.Recipient) (*kit.Page, error) {
-	data, err := s.recipientFilterData(c)
+	data, err := s.recipientFilterData(c, f.Get("org_id"), f.Get("village_code"), f.Get("worker_id"))
 	if err != nil {
 		return nil, err
+	}
+	for key, name := range map[string]string{"OrgPicker": "org_id", "VillagePicker": "village_code", "WorkerPicker": "worker_id"} {
+		if p, ok := data[key].(kit.Picker); ok {
+			p.Name = name
+			data[key] = p
+		}
 	}
 	// A category no longer offered stays checkable on a record that has it.
 	if cats := f.Multi["categories"]; len(cats) > 0 {
@@ -204,14 +225,6 @@ func (s *Handlers) recipientFormPage(c *kit.Ctx, f *kit.Form, creating bool, act
 		}
 		data["Categories"] = list
 	}
-	// Keep a typed village code selectable even if the list lacks it.
-	known := false
-	for _, g := range data["Villages"].([]kit.VillageGroup) {
-		for _, v := range g.Villages {
-			known = known || v.Code == f.Get("village_code")
-		}
-	}
-	data["VillageKnown"] = known
 	title := "登记服务对象"
 	if !creating {
 		title = "编辑服务对象"

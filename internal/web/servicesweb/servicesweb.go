@@ -183,31 +183,3 @@ func (s *Handlers) ApiUpdate(c *kit.Ctx) error {
 	}
 	return c.JSON(http.StatusOK, r)
 }
-
-func (s *Handlers) ApiCategories(c *kit.Ctx) error {
-	cats, err := services.Categories(c.Context(), c.DB(), c.Actor.OrgPath)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": cats})
-}
-
-func (s *Handlers) ApiCategoriesSave(c *kit.Ctx) error {
-	var in struct {
-		OrgID      string              `json:"org_id"`
-		Categories []services.Category `json:"categories"`
-	}
-	if err := c.DecodeJSON(&in); err != nil {
-		return err
-	}
-	if in.OrgID == "" {
-		in.OrgID = c.Actor.OrgID
-	}
-	err := c.Write(func(tx *db.Tx) error {
-		return services.SetCategories(c.Context(), tx, c.Actor, in.OrgID, in.Categories)
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": in.Categories})
-}

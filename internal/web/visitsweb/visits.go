@@ -46,21 +46,20 @@ func (s *Handlers) visitFormPage(c *kit.Ctx, f *kit.Form, title, action, back st
 	}
 	if person == nil && editing == nil {
 		// Registering a person met on the visit.
-		opts, err := s.OrgOptions(c, true)
+		units, err := s.Picker(c, kit.PickStations, "new_recipient.org_id", f.Get("new_recipient.org_id"))
 		if err != nil {
 			return nil, err
 		}
-		var units []kit.OrgOption
-		for _, o := range opts {
-			if o.Kind == org.KindStation || o.Kind == org.KindRoom {
-				units = append(units, o)
-			}
+		villages, err := s.Picker(c, kit.PickVillages, "new_recipient.village_code", f.Get("new_recipient.village_code"))
+		if err != nil {
+			return nil, err
 		}
+		data["VillagePicker"] = villages
 		cats, err := recipients.CategoriesFor(ctx, s.App.DB, c.Actor)
 		if err != nil {
 			return nil, err
 		}
-		data["Units"], data["Categories"], data["Sexes"] = units, cats, recipients.Sexes
+		data["OrgPicker"], data["Categories"], data["Sexes"] = units, cats, recipients.Sexes
 	}
 	if editing != nil {
 		photos, err := s.visitPhotos(c, editing.ID)
@@ -355,12 +354,12 @@ func (s *Handlers) VisitList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opts, err := s.OrgOptions(c, false)
+	opts, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
 	return c.Render("visits_list", &kit.Page{Title: "探访记录", Data: map[string]any{"Visits": items, "Pager": kit.NewPager(p, total), "Params": p,
-		"Capped": capped, "CountCap": visits.CountCap, "Orgs": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
+		"Capped": capped, "CountCap": visits.CountCap, "OrgPicker": opts, "Methods": visits.Methods, "Tiers": visits.Tiers}})
 }
 
 // visitPanel is the visits panel of a recipient's page (loaded by htmx):
@@ -496,7 +495,7 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 		name(items)
 	}
 	data["Villages"] = villages
-	opts, err := s.OrgOptions(c, true)
+	opts, err := s.Picker(c, kit.PickOrgs, "org", c.R.URL.Query().Get("org"))
 	if err != nil {
 		return err
 	}
@@ -505,7 +504,7 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 		title = "我的待探访"
 	}
 	now := cst.Now()
-	data["Windows"], data["Tiers"], data["Orgs"], data["Today"] = visits.Windows, visits.Tiers, opts, cst.Today()
+	data["Windows"], data["Tiers"], data["OrgPicker"], data["Today"] = visits.Windows, visits.Tiers, opts, cst.Today()
 	data["TodayWeekday"], data["WeekEnd"] = visits.WeekdayOf(now), visits.WeekEndLabel(now)
 	if c.Actor.Can(authz.PermVisitsExport) {
 		// The export button is a form repeating the list's filters, with

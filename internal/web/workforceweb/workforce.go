@@ -39,22 +39,6 @@ func wfOpts(in []workforce.Option) []kit.Option {
 	return out
 }
 
-// wfUnitOpts lists the stations and rooms in scope (with the county and
-// above when above is set) for a picker.
-func (s *Handlers) wfUnitOpts(c *kit.Ctx, above bool) ([]kit.Option, error) {
-	opts, err := s.OrgOptions(c, true)
-	if err != nil {
-		return nil, err
-	}
-	var out []kit.Option
-	for _, o := range opts {
-		if o.Kind == org.KindStation || o.Kind == org.KindRoom || above {
-			out = append(out, kit.Option{Code: o.ID, Label: o.Indent + o.Name})
-		}
-	}
-	return out, nil
-}
-
 func (s *Handlers) wfWorkerOpts(c *kit.Ctx) ([]kit.Option, error) {
 	ws, _, err := workforce.ListWorkers(c.Context(), c.DB(), s.App.Keys, c.Actor, workforce.WorkerFilter{Status: "active", Limit: -1})
 	if err != nil {
@@ -89,14 +73,14 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
 	levels := append([]kit.Option{{Code: "any", Label: "持证（任一等级）"}}, wfOpts(workforce.Levels)...)
 	levels = append(levels, kit.Option{Code: "none", Label: "未持证"})
 	return c.Render("workforce_workers", &kit.Page{Title: "社工花名册", Data: map[string]any{
-		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Levels": levels, "StaffRule": workforce.StaffRule,
+		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units, "Levels": levels, "StaffRule": workforce.StaffRule,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
 		"SeesID": c.Actor.Can(authz.PermWorkforceManage),
 		// The export form repeats the list's filters, with the id of the
@@ -221,11 +205,11 @@ func (s *Handlers) wfWorkerPage(c *kit.Ctx, f *kit.Form, revealed *workforce.Rev
 }
 
 func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back, idHint, phoneHint string) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, false)
+	units, err := s.Picker(c, kit.PickStations, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
-	users, err := workforce.LinkableUsers(c.Context(), c.DB(), c.Actor)
+	users, err := s.Picker(c, kit.PickAccounts, "user_id", f.Get("user_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +218,7 @@ func (s *Handlers) wfWorkerFormPage(c *kit.Ctx, f *kit.Form, creating bool, acti
 		title = "登记社工"
 	}
 	return &kit.Page{Title: title, Form: f, Data: map[string]any{
-		"Creating": creating, "Action": action, "Back": back, "Units": units, "Users": wfOpts(users),
+		"Creating": creating, "Action": action, "Back": back, "Units": units, "Users": users,
 		"Educations": wfOpts(workforce.Educations), "Posts": wfOpts(workforce.Posts), "Statuses": wfOpts(workforce.WorkerStatuses),
 		"Levels": wfOpts(workforce.Levels), "Sexes": []kit.Option{{Code: "男", Label: "男"}, {Code: "女", Label: "女"}},
 		"Stages": []kit.Option{{Code: workforce.StageCertificate, Label: "证书"}, {Code: workforce.StageExam, Label: "考试合格（仅高级）"}},
@@ -493,12 +477,12 @@ func (s *Handlers) WfVolunteerList(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", p.Query.Get("org"))
 	if err != nil {
 		return err
 	}
 	return c.Render("workforce_volunteers", &kit.Page{Title: "志愿者", Data: map[string]any{
-		"Volunteers": vs, "Pager": kit.NewPager(p, total), "Params": p, "Units": units, "Statuses": wfOpts(workforce.VolunteerStatuses),
+		"Volunteers": vs, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units, "Statuses": wfOpts(workforce.VolunteerStatuses),
 	}})
 }
 
@@ -527,8 +511,31 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 	for _, l := range logs {
 		correctable[l.ID] = workforce.CanCorrectHours(c.Actor, l, v.OrgPath)
 	}
+	canManage := c.Actor.Can(authz.PermWorkforceManage)
 	p := &kit.Page{Title: v.Name, Form: f, Data: map[string]any{"Volunteer": v, "Logs": logs, "Months": workforce.HoursByMonth(logs),
-		"Training": training, "CanManage": c.Actor.Can(authz.PermWorkforceManage), "Correctable": correctable}}
+		"Training": training, "CanManage": canManage, "Correctable": correctable}}
+	if canManage {
+		// The login account this volunteer uses: what they see of
+		// recipients follows this person's assignments.
+		accounts, err := workforce.VolunteerAccounts(c.Context(), c.DB(), c.Actor)
+		if err != nil {
+			return err
+		}
+		account := ""
+		for _, a := range accounts {
+			if a.Code == v.UserID {
+				account = a.Label
+			}
+		}
+		if v.UserID != "" && account == "" {
+			account = "（已停用或不在本辖区的账号）"
+			accounts = append(accounts, workforce.Option{Code: v.UserID, Label: account})
+		}
+		if _, ok := f.Values["user_id"]; !ok {
+			f.Values["user_id"] = v.UserID
+		}
+		p.Data.(map[string]any)["Accounts"], p.Data.(map[string]any)["Account"] = wfOpts(accounts), account
+	}
 	if status != http.StatusOK {
 		return c.RenderForm("workforce_volunteer", p, (apperr.Fields(f.Errors)).Err())
 	}
@@ -536,7 +543,7 @@ func (s *Handlers) wfVolunteerPage(c *kit.Ctx, f *kit.Form, status int) error {
 }
 
 func (s *Handlers) wfVolunteerFormPage(c *kit.Ctx, f *kit.Form, creating bool, action, back, phoneHint string) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, false)
+	units, err := s.Picker(c, kit.PickStations, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -693,7 +700,7 @@ func (s *Handlers) WfTrainingList(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfTrainingFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -802,7 +809,7 @@ func (s *Handlers) WfProgrammeList(c *kit.Ctx) error {
 }
 
 func (s *Handlers) wfProgrammeFormPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -1007,7 +1014,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org", f.OrgID)
 	if err != nil {
 		return err
 	}
@@ -1015,7 +1022,7 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "Units": units, "Years": wfYearOpts(),
+	return c.Render("workforce_stats", &kit.Page{Title: "队伍统计", Data: map[string]any{"StaffRule": workforce.StaffRule, "Stats": st, "OrgPicker": units, "Years": wfYearOpts(),
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 

@@ -23,7 +23,7 @@ func wfTrainingInput(f *kit.Form) workforce.TrainingInput {
 }
 
 func (s *Handlers) wfTrainingEditPage(c *kit.Ctx, id string, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func wfProgrammeInput(f *kit.Form) workforce.ProgrammeInput {
 }
 
 func (s *Handlers) wfProgrammeEditPage(c *kit.Ctx, id string, f *kit.Form) (*kit.Page, error) {
-	units, err := s.wfUnitOpts(c, true)
+	units, err := s.Picker(c, kit.PickOrgs, "org_id", f.Get("org_id"))
 	if err != nil {
 		return nil, err
 	}
