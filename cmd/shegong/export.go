@@ -22,14 +22,14 @@ import (
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("export", stderr)
 	user := f.fs.String("user", "", "以该账号的角色与范围导出（必填）")
-	kind := f.fs.String("kind", "recipients", "导出类型：recipients（服务对象名册）或 visits_due（待探访名单）")
-	params := f.fs.String("params", "{}", `导出条件（JSON），如 recipients：{"full":true,"filter":{"Category":"低保对象"}}；visits_due：{"Window":"overdue"}`)
+	kind := f.fs.String("kind", "recipients", "导出类型：recipients（服务对象名册）、visits_due（待探访名单）或 wf_workers（社工花名册）")
+	params := f.fs.String("params", "{}", `导出条件（JSON），如 recipients：{"full":true,"filter":{"Category":"低保对象"}}；visits_due：{"Window":"overdue"}；wf_workers：{"Level":"any"}`)
 	out := f.fs.String("out", "", "写入的 xlsx 文件（必填；不得已存在）")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *user == "" || *out == "" {
-		return errors.New("usage: shegong export --user NAME --out FILE.xlsx [--kind recipients|visits_due] [--params JSON]")
+		return errors.New("usage: shegong export --user NAME --out FILE.xlsx [--kind recipients|visits_due|wf_workers] [--params JSON]")
 	}
 	k, ok := exports.KindOf(*kind)
 	if !ok {

@@ -57,7 +57,7 @@ func commands() []command {
 		{"retention", "离开服务（迁出、死亡、结束服务）满县定保存期限（默认 3 年）的人员信息匿名化：retention [--dry-run]", runRetention},
 		{"gen", "生成模拟数据（基准测试用，勿用于正式库）：gen --recipients N --visits N；账号为演示账号，只在演示模式下能登录", runGen},
 		{"bench", "在 gen 生成的库上测量查询、页面与接口的耗时（p50/p95/p99，经真实服务与登录）及导入名册时的争用", runBench},
-		{"export", "以某账号导出名册到服务器上的文件：export --user NAME --out FILE.xlsx [--kind recipients|visits_due] [--params JSON]", runExport},
+		{"export", "以某账号导出名册到服务器上的文件：export --user NAME --out FILE.xlsx [--kind recipients|visits_due|wf_workers] [--params JSON]", runExport},
 	}
 }
 

@@ -5,12 +5,14 @@
 package audit
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"embed"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 
 	"github.com/shegong/shegong/internal/authz"
@@ -232,6 +234,23 @@ type Filter struct {
 // total that match. Entries about the system itself (no org path) are
 // seen only by actors scoped at the top of the tree.
 func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Entry, int, error) {
+	c := listConds(q, actor, f)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return db.Page(ctx, q, db.PageQuery{
+		Count:  `SELECT COUNT(*) FROM audit_log`,
+		Select: `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result FROM audit_log`,
+		Where:  c,
+		Order:  "id DESC",
+		Limit:  f.Limit,
+		Offset: f.Offset,
+	}, scanEntry)
+}
+
+// listConds is the condition of the entries f selects in the actor's
+// scope (List and Export alike).
+func listConds(q db.Querier, actor *authz.Actor, f Filter) db.Conds {
 	var c db.Conds
 	cond, args := actor.ScopeCond(q.Dialect(), "org_path")
 	c.Add("("+cond+" OR org_path = '')", args...)
@@ -261,17 +280,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]En
 		p := "%" + db.Like(f.Text) + "%"
 		c.Add(`(summary LIKE ? ESCAPE '\' OR actor_name LIKE ? ESCAPE '\')`, p, p)
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	return db.Page(ctx, q, db.PageQuery{
-		Count:  `SELECT COUNT(*) FROM audit_log`,
-		Select: `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result FROM audit_log`,
-		Where:  c,
-		Order:  "id DESC",
-		Limit:  f.Limit,
-		Offset: f.Offset,
-	}, scanEntry)
+	return c
 }
 
 func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
@@ -286,52 +295,68 @@ func scanEntry(row interface{ Scan(...any) error }) (Entry, error) {
 	return e, nil
 }
 
-// ExportLimit is the most entries one export holds.
-const ExportLimit = 100000
-
-// Export writes the entries matching f (within the actor's scope,
-// newest first, at most ExportLimit) as CSV (UTF-8 with a byte-order
-// mark, so spreadsheet programs read the Chinese), and records the
-// export in the log in tx. Callers check authz.PermAuditRead.
-func Export(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Filter) ([]byte, int, error) {
+// ExportCSV writes every entry f selects in the actor's scope, newest
+// first, as CSV (UTF-8 with a byte-order mark, so spreadsheet programs
+// read the Chinese) to w, and returns the rows written and the entry
+// that records the export. It writes nothing to the database: run it in
+// a read transaction (one query, streamed row by row, however long the
+// log), record the entry in a short write transaction and send w's bytes
+// only if that succeeds (w is best a spool file). Needs
+// authz.PermAuditRead.
+func ExportCSV(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter, w io.Writer) (int, Entry, error) {
 	if err := actor.Require(authz.PermAuditRead); err != nil {
-		return nil, 0, err
+		return 0, Entry{}, err
 	}
-	f.Offset, f.Limit = 0, 200
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"时间", "操作人", "操作", "对象", "对象编号", "内容", "变更", "结果", "IP", "客户端", "链序号", "哈希"})
+	c := listConds(q, actor, f)
+	rows, err := q.Query(ctx, `SELECT id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result,
+		seq, hash FROM audit_log`+c.Where()+` ORDER BY id DESC`, c.Args()...)
+	if err != nil {
+		return 0, Entry{}, err
+	}
+	defer rows.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString("\ufeff"); err != nil {
+		return 0, Entry{}, err
+	}
+	cw := csv.NewWriter(bw)
+	if err := cw.Write([]string{"时间", "操作人", "操作", "对象", "对象编号", "内容", "变更", "结果", "IP", "客户端", "链序号", "哈希"}); err != nil {
+		return 0, Entry{}, err
+	}
 	n := 0
-	for n < ExportLimit {
-		page, _, err := List(ctx, tx, actor, f)
-		if err != nil {
-			return nil, 0, err
+	var changes strings.Builder
+	for rows.Next() {
+		var e Entry
+		var raw, hash string
+		var seq int64
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.OrgPath, &e.Summary, &raw, &e.IP,
+			&e.UserAgent, &e.Result, &seq, &hash); err != nil {
+			return 0, Entry{}, err
 		}
-		for _, e := range page {
-			changes := ""
-			for _, c := range e.Changes {
-				changes += fmt.Sprintf("%s：%s → %s；", c.Label, c.Before, c.After)
+		changes.Reset()
+		if raw != "" {
+			var cs []Change
+			_ = json.Unmarshal([]byte(raw), &cs)
+			for _, ch := range cs {
+				fmt.Fprintf(&changes, "%s：%s → %s；", ch.Label, ch.Before, ch.After)
 			}
-			var seq int64
-			var hash string
-			if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_log WHERE id = ?`, e.ID).Scan(&seq, &hash); err != nil {
-				return nil, 0, err
-			}
-			at, _ := cst.ParseStamp(e.At)
-			_ = w.Write([]string{at.In(cst.Loc).Format("2006-01-02 15:04:05"), e.ActorName, ActionLabel(e.Action), e.Entity, e.EntityID, e.Summary,
-				changes, e.Result, e.IP, e.UserAgent, fmt.Sprint(seq), hash})
-			n++
 		}
-		if len(page) < f.Limit {
-			break
+		at, _ := cst.ParseStamp(e.At)
+		if err := cw.Write([]string{at.In(cst.Loc).Format("2006-01-02 15:04:05"), e.ActorName, ActionLabel(e.Action), e.Entity, e.EntityID, e.Summary,
+			changes.String(), e.Result, e.IP, e.UserAgent, strconv.FormatInt(seq, 10), hash}); err != nil {
+			return 0, Entry{}, err
 		}
-		f.Offset += f.Limit
+		n++
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, 0, err
+	if err := rows.Err(); err != nil {
+		return 0, Entry{}, err
 	}
-	return buf.Bytes(), n, Record(ctx, tx, actor, Entry{Action: ActionExport, Entity: "audit_log", OrgPath: actor.OrgPath, Result: ResultOK,
-		Summary: fmt.Sprintf("导出审计日志 %d 条", n)})
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return 0, Entry{}, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, Entry{}, err
+	}
+	return n, Entry{Action: ActionExport, Entity: "audit_log", OrgPath: actor.OrgPath, Result: ResultOK,
+		Summary: fmt.Sprintf("导出审计日志 %d 条", n)}, nil
 }

@@ -124,8 +124,8 @@ const (
 	PermGroupsSettings Permission = "groups.settings" // county measurement scales and the lock period
 	// Background exports (package exports): one's own export jobs, their
 	// progress and files. Asking for one needs the export permission of
-	// its module (recipients.export, visits.export), checked again at
-	// download.
+	// its module (recipients.export, visits.export, workforce.read for
+	// the workers roster), checked again at download.
 	PermExportsOwn Permission = "exports.own"
 )
 
@@ -211,7 +211,7 @@ var policy = map[Permission][]Role{
 	PermGroupsSettings: {RoleAdmin},
 
 	// Whoever holds a module's export permission.
-	PermExportsOwn: {RoleAdmin, RoleStationHead, RoleWorker, RoleEvaluator},
+	PermExportsOwn: {RoleAdmin, RoleStationHead, RoleWorker, RoleSupervisor, RoleEvaluator, RoleLeader},
 }
 
 var lookup = func() map[Role]map[Permission]bool {

@@ -313,31 +313,24 @@ type percentCell float64
 
 var percentFormat = "0.0%"
 
-// ExportCoverage computes a county's coverage from one snapshot, writes
-// it to w as a workbook, then records the export in the audit log in a
-// short write transaction (the write lock is not held while the figures
-// are computed): pass a buffer, so that nothing is sent unless the export
-// is recorded.
-func ExportCoverage(ctx context.Context, d *db.DB, actor *authz.Actor, countyID string, w io.Writer) (Coverage, error) {
-	var cov Coverage
-	var county org.Unit
-	err := d.ReadTx(ctx, func(q db.Querier) error {
-		var err error
-		if cov, err = CountyCoverage(ctx, q, actor, countyID); err != nil {
-			return err
-		}
-		county, err = org.Get(ctx, q, cov.CountyID)
-		return err
-	})
+// ExportCoverage computes a county's coverage in q (pass a read
+// transaction: one snapshot, no write lock while the figures are
+// computed), writes it to w as a workbook (a township per row, built in
+// memory: a county has tens of them) and returns it with the audit entry
+// of the export, which the caller records in a short write transaction
+// before sending w's bytes (w is best a buffer or spool).
+func ExportCoverage(ctx context.Context, q db.Querier, actor *authz.Actor, countyID string, w io.Writer) (Coverage, audit.Entry, error) {
+	cov, err := CountyCoverage(ctx, q, actor, countyID)
 	if err != nil {
-		return cov, err
+		return cov, audit.Entry{}, err
+	}
+	county, err := org.Get(ctx, q, cov.CountyID)
+	if err != nil {
+		return cov, audit.Entry{}, err
 	}
 	if err := WriteCoverageXLSX(w, cov); err != nil {
-		return cov, err
+		return cov, audit.Entry{}, err
 	}
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "coverage", EntityID: cov.CountyID, OrgPath: county.Path,
-			Summary: "导出社工站覆盖情况：" + cov.CountyName + "（" + fmt.Sprint(len(cov.Townships)) + " 个乡镇/街道）"})
-	})
-	return cov, err
+	return cov, audit.Entry{Action: audit.ActionExport, Entity: "coverage", EntityID: cov.CountyID, OrgPath: county.Path,
+		Summary: "导出社工站覆盖情况：" + cov.CountyName + "（" + fmt.Sprint(len(cov.Townships)) + " 个乡镇/街道）"}, nil
 }

@@ -382,17 +382,6 @@ func MyCounts(ctx context.Context, q db.Querier, actor *authz.Actor) (Counts, er
 	return c, err
 }
 
-// ExportDue writes the due list (every row the filter selects) as an
-// Excel workbook to w and records the export in the audit log, on q
-// (pass a transaction). It returns the rows written.
-func ExportDue(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter, w io.Writer) (int, error) {
-	n, entry, err := BuildDueExport(ctx, q, actor, f, w, nil)
-	if err != nil {
-		return 0, err
-	}
-	return n, audit.Record(ctx, q, actor, entry)
-}
-
 // CountDueExport is how many rows an export of f would hold (for a
 // progress bar, or to decide whether it runs as a background job).
 func CountDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f DueFilter) (int, error) {
@@ -409,8 +398,8 @@ func CountDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f Due
 	return n, err
 }
 
-// BuildDueExport streams the workbook of ExportDue to w without writing
-// to the database, and returns its row count and the audit entry to
+// BuildDueExport streams the due list (every row the filter selects) as
+// an Excel workbook to w without writing to the database, and returns its row count and the audit entry to
 // record: run it in db.ReadTx, record the entry with audit.Record in a
 // short write transaction, and send w's bytes only if that succeeds (w
 // is best an exports.Spool). Every row the filter selects is written, in

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/shegong/shegong/internal/apptest"
 	"github.com/shegong/shegong/internal/exports"
+	"github.com/shegong/shegong/internal/visits"
 )
 
 var exportPage = regexp.MustCompile(`^/exports/([0-9a-f-]{36})$`)
@@ -144,13 +147,135 @@ func TestExportJobsOverTheAPI(t *testing.T) {
 	}
 }
 
-// The due list's button sends a small list at once.
+// The due list's button sends a small list at once: every row the list
+// holds, with the days overdue written as numbers, audited with the
+// filter.
 func TestSmallDueExportIsSentAtOnce(t *testing.T) {
 	env := apptest.Start(t)
 	head := env.LoginDemo("zhanzhang")
-	res := head.PostForm("/visits/due/export", url.Values{"window": {"overdue"}})
-	if res.Status != 200 || !strings.HasPrefix(res.Body, "PK") {
+	var want struct {
+		Items []visits.DueItem `json:"items"`
+		Total int              `json:"total"`
+	}
+	if res := env.APILoginDemo("zhanzhang").Get("/api/v1/visits/due?window=overdue&limit=200"); res.Status != 200 {
+		t.Fatalf("due list: %d %s", res.Status, res.Body)
+	} else {
+		res.Decode(&want)
+	}
+	if want.Total == 0 || want.Total > exports.SyncMax || len(want.Items) != want.Total {
+		t.Fatalf("the demo station's overdue list: %d of %d", len(want.Items), want.Total)
+	}
+	page := head.Get("/visits/due?window=overdue")
+	m := dueFormID.FindStringSubmatch(page.Body)
+	if page.Status != 200 || m == nil || strings.Contains(page.Body, "due.xlsx") {
+		t.Fatalf("the due page's export form: %d %s", page.Status, page.Body)
+	}
+	res := head.PostForm("/visits/due/export", url.Values{"id": {m[1]}, "window": {"overdue"}})
+	if res.Status != 200 || !strings.HasPrefix(res.Body, "PK") || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("due export: %d %s", res.Status, res.Header)
+	}
+	wb, err := excelize.OpenReader(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := wb.GetSheetName(0)
+	rows, err := wb.GetRows(sheet)
+	if err != nil || len(rows) != want.Total+1 || strings.Join(rows[0], ",") != strings.Join(visits.DueExportHeaders, ",") {
+		t.Fatalf("%d rows for %d people (%v): %q", len(rows), want.Total, err, rows)
+	}
+	var got, expected []string
+	for _, r := range rows[1:] {
+		got = append(got, strings.Join([]string{r[0], r[1], r[5], r[6]}, "|"))
+	}
+	for _, it := range want.Items {
+		expected = append(expected, strings.Join([]string{it.Name, it.OrgName, it.NextVisitDue, strconv.Itoa(it.DaysOverdue)}, "|"))
+	}
+	slices.Sort(got)
+	slices.Sort(expected)
+	if !slices.Equal(got, expected) {
+		t.Errorf("exported rows %q, want %q", got, expected)
+	}
+	if typ, err := wb.GetCellType(sheet, "G2"); err != nil || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+		t.Errorf("days overdue written as text (%v, %v)", typ, err)
+	}
+	if n := jobCount(t, env); n != 0 {
+		t.Errorf("%d jobs for a small export", n)
+	}
+	var summary string
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT summary FROM audit_log WHERE action = 'export' AND entity = 'visit_due'`).Scan(&summary); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(summary, strconv.Itoa(want.Total)+" 人") || !strings.Contains(summary, "筛选") {
+		t.Errorf("audit summary %q", summary)
+	}
+
+	// A role without the export permission sees no button and is refused.
+	worker := env.LoginDemo("shegong")
+	if page := worker.Get("/visits/due?window=overdue"); page.Status != 200 || strings.Contains(page.Body, `action="/visits/due/export"`) {
+		t.Errorf("the worker's due page offers the export: %d", page.Status)
+	}
+	if res := worker.PostForm("/visits/due/export", url.Values{"window": {"overdue"}}); res.Status != http.StatusForbidden {
+		t.Errorf("the worker's due export: %d", res.Status)
+	}
+}
+
+var dueFormID = regexp.MustCompile(`action="/visits/due/export"[^>]*>\s*<input type="hidden" name="csrf_token"[^>]*>\s*<input type="hidden" name="id" value="([0-9a-f-]{36})">`)
+
+func jobCount(t *testing.T, env *apptest.Env) int {
+	t.Helper()
+	var n int
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM export_jobs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The due list's button carries the list's filters and the job's id: a
+// large list becomes one background job however often it is tapped,
+// and the file holds the filtered list.
+func TestDueExportDoubleTapQueuesOneJob(t *testing.T) {
+	defer func(n int) { exports.SyncMax = n }(exports.SyncMax)
+	exports.SyncMax = 1
+	env := apptest.Start(t)
+	head := env.LoginDemo("zhanzhang")
+	page := head.Get("/visits/due?window=overdue&page=1")
+	m := dueFormID.FindStringSubmatch(page.Body)
+	if page.Status != 200 || m == nil {
+		t.Fatalf("the due page's export form: %d %s", page.Status, page.Body)
+	}
+	form := page.Body[strings.Index(page.Body, `action="/visits/due/export"`):]
+	form = form[:strings.Index(form, "</form>")]
+	if !strings.Contains(form, `name="window" value="overdue"`) || strings.Contains(form, `name="page"`) {
+		t.Errorf("the form does not repeat the list's filters: %s", form)
+	}
+	id := m[1]
+	for tap := 1; tap <= 2; tap++ {
+		res := head.PostForm("/visits/due/export", url.Values{"id": {id}, "window": {"overdue"}})
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/exports/"+id {
+			t.Fatalf("tap %d: %d → %q %s", tap, res.Status, res.Header.Get("Location"), res.Body)
+		}
+	}
+	if n := jobCount(t, env); n != 1 {
+		t.Fatalf("%d jobs after a double tap, want 1", n)
+	}
+	if p := head.Get("/exports/" + id); p.Status != 200 || !strings.Contains(p.Body, `data-testid="export-progress"`) {
+		t.Fatalf("progress page: %d %s", p.Status, p.Body)
+	}
+	if body := waitExport(t, head, id); !strings.Contains(body, `data-status="done"`) {
+		t.Fatalf("the job: %s", body)
+	}
+	var want struct {
+		Total int `json:"total"`
+	}
+	env.APILoginDemo("zhanzhang").Get("/api/v1/visits/due?window=overdue&limit=1").Decode(&want)
+	dl := head.Get("/exports/" + id + "/download")
+	wb, err := excelize.OpenReader(strings.NewReader(dl.Body))
+	if dl.Status != 200 || err != nil {
+		t.Fatalf("download: %d %v", dl.Status, err)
+	}
+	rows, _ := wb.GetRows(wb.GetSheetName(0))
+	if want.Total < 2 || len(rows) != want.Total+1 {
+		t.Errorf("%d rows in the job's file, want %d and a header", len(rows), want.Total)
 	}
 }
 

@@ -210,7 +210,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /api/v1/coverage":                       {admin, super, evalu, leader},
 
 	// The workforce (队伍建设).
-	"GET /workforce/workers.xlsx":                                wfRead,
+	"POST /workforce/workers/export":                             wfRead,
 	"GET /workforce/workers":                                     wfRead,
 	"GET /workforce/workers/new":                                 {admin, head},
 	"POST /workforce/workers":                                    {admin, head},
@@ -305,7 +305,6 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /visits/pick":                           {admin, head, worker},
 	"POST /visits":                               {admin, head, worker},
 	"GET /visits/due":                            {admin, head, worker, super, evalu},
-	"GET /visits/due.xlsx":                       {admin, head},
 	"GET /figures":                               wfRead,
 	"GET /figures/{key}":                         wfRead,
 	"GET /api/v1/figures":                        wfRead,
@@ -489,14 +488,14 @@ var expectedMatrix = map[string][]authz.Role{
 
 	// Background exports (我的导出): one's own jobs; starting one needs
 	// the module's export permission too.
-	"GET /exports":                      {admin, head, worker, evalu},
-	"GET /exports/{id}":                 {admin, head, worker, evalu},
-	"GET /exports/{id}/progress":        {admin, head, worker, evalu},
-	"GET /exports/{id}/download":        {admin, head, worker, evalu},
-	"POST /api/v1/exports":              {admin, head, worker, evalu},
-	"GET /api/v1/exports":               {admin, head, worker, evalu},
-	"GET /api/v1/exports/{id}":          {admin, head, worker, evalu},
-	"GET /api/v1/exports/{id}/download": {admin, head, worker, evalu},
+	"GET /exports":                      {admin, head, worker, super, evalu, leader},
+	"GET /exports/{id}":                 {admin, head, worker, super, evalu, leader},
+	"GET /exports/{id}/progress":        {admin, head, worker, super, evalu, leader},
+	"GET /exports/{id}/download":        {admin, head, worker, super, evalu, leader},
+	"POST /api/v1/exports":              {admin, head, worker, super, evalu, leader},
+	"GET /api/v1/exports":               {admin, head, worker, super, evalu, leader},
+	"GET /api/v1/exports/{id}":          {admin, head, worker, super, evalu, leader},
+	"GET /api/v1/exports/{id}/download": {admin, head, worker, super, evalu, leader},
 
 	// Pickers' searches (kit.Picker), each in the caller's scope.
 	"GET /pick/villages":         everyone,

@@ -231,8 +231,7 @@ func visitsModule(k *kit.Server) kit.Module {
 			kit.GET("/visits/pick", authz.PermVisitsWrite, h.VisitPick),
 			kit.POST("/visits", authz.PermVisitsWrite, h.VisitCreate).Upload(visitsweb.UploadLimit),
 			kit.GET("/visits/due", authz.PermVisitsRead, h.VisitDue),
-			kit.GET("/visits/due.xlsx", authz.PermVisitsExport, h.VisitDueExport),
-			kit.POST("/visits/due/export", authz.PermVisitsExport, h.VisitDueExportStart),
+			kit.POST("/visits/due/export", authz.PermVisitsExport, h.VisitDueExport),
 			kit.GET("/visits/overview", authz.PermVisitsStats, h.VisitOverview),
 			kit.GET("/visits/{id}", authz.PermVisitsRead, h.VisitShow),
 			kit.GET("/visits/{id}/edit", authz.PermVisitsWrite, h.VisitEdit),
@@ -277,7 +276,7 @@ func workforceModule(k *kit.Server) kit.Module {
 		Home: []kit.HomeBuilder{h.HomeWorkforce},
 		Routes: []kit.Route{
 			kit.GET("/workforce/workers", read, h.WfWorkerList),
-			kit.GET("/workforce/workers.xlsx", read, h.WfWorkerExport),
+			kit.POST("/workforce/workers/export", read, h.WfWorkerExport),
 			kit.GET("/workforce/workers/new", manage, h.WfWorkerNew),
 			kit.POST("/workforce/workers", manage, h.WfWorkerCreate),
 			kit.GET("/workforce/workers/{id}", read, h.WfWorkerShow),

@@ -231,7 +231,7 @@ func TestWorkforcePermissions(t *testing.T) {
 	}
 	// The exported roster follows the same rule.
 	for user, wantID := range map[string]bool{"shegong": false, "zhanzhang": true} {
-		res := env.LoginDemo(user).Get("/workforce/workers.xlsx")
+		res := env.LoginDemo(user).PostForm("/workforce/workers/export", url.Values{})
 		x, err := excelize.OpenReader(strings.NewReader(res.Body))
 		if err != nil {
 			t.Fatalf("%s export: %d %v", user, res.Status, err)
@@ -312,6 +312,10 @@ func TestWorkforceFormsKeepValuesAndStatistics(t *testing.T) {
 	}
 	if rows, _ := x.GetRows("各站点"); len(rows) != 11 || rows[0][0] != "站点" {
 		t.Fatalf("export sheet: %v", rows)
+	}
+	var logged int
+	if err := env.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND entity = 'wf_stats'`).Scan(&logged); err != nil || logged != 1 {
+		t.Fatalf("statistics export audited %d times (%v)", logged, err)
 	}
 	// Every workforce page renders for the county administrator.
 	admin := env.LoginDemo("admin")

@@ -15,9 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
-	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/org"
-	"github.com/shegong/shegong/internal/secure"
 )
 
 // TrendFrom is the first year the trend shows (earlier records still
@@ -383,11 +381,14 @@ func unitsUnder(ctx context.Context, q db.Querier, path string) (map[string]org.
 }
 
 // ExportStatistics writes the statistics as an .xlsx workbook with
-// Chinese headers, and records the export in tx.
-func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f StatsFilter) ([]byte, string, error) {
-	st, err := Statistics(ctx, tx, actor, f)
+// Chinese headers (a few summary sheets, one row per station at most, so
+// built in memory) and returns it with its file name and the audit entry
+// of the export. It writes nothing: compute it in a read transaction,
+// then record the entry in a short write transaction before sending.
+func ExportStatistics(ctx context.Context, q db.Querier, actor *authz.Actor, f StatsFilter) ([]byte, string, audit.Entry, error) {
+	st, err := Statistics(ctx, q, actor, f)
 	if err != nil {
-		return nil, "", err
+		return nil, "", audit.Entry{}, err
 	}
 	x := excelize.NewFile()
 	defer x.Close()
@@ -450,59 +451,9 @@ func ExportStatistics(ctx context.Context, tx *db.Tx, actor *authz.Actor, f Stat
 	_ = x.DeleteSheet("Sheet1")
 	var buf bytes.Buffer
 	if err := x.Write(&buf); err != nil {
-		return nil, "", err
+		return nil, "", audit.Entry{}, err
 	}
 	name := fmt.Sprintf("社工队伍统计_%s_%d.xlsx", strings.ReplaceAll(st.ScopeName, "/", "_"), st.Year)
-	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: actor.OrgPath,
-		Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"})
-	return buf.Bytes(), name, err
-}
-
-// ExportWorkers writes the roster that matches f as an .xlsx workbook
-// (ID numbers masked, and left out for readers who may not see them),
-// and records the export in tx.
-func ExportWorkers(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]byte, error) {
-	if actor == nil {
-		return nil, apperr.ErrOutOfScope() // the export is recorded at the actor's node
-	}
-	f.Offset, f.Limit = 0, -1
-	workers, _, err := ListWorkers(ctx, tx, keys, actor, f)
-	if err != nil {
-		return nil, err
-	}
-	seesID := actor.Can(authz.PermWorkforceManage)
-	header := []string{"姓名", "性别", "出生日期", "年龄"}
-	if seesID {
-		header = append(header, "身份证号（脱敏）")
-	}
-	header = append(header, "手机号（脱敏）", "学历", "专业", "岗位", "所属站点", "工作单位", "入职日期", "离职日期", "状态", "持证等级", "资格证书")
-	// Streamed: a province's roster of tens of thousands would otherwise
-	// sit in memory as excelize's cell model.
-	book, err := exports.NewBook("社工花名册", header, exports.Width{From: 1, To: len(header), Width: 14})
-	if err != nil {
-		return nil, err
-	}
-	defer book.Close()
-	for _, w := range workers {
-		row := []any{w.Name, w.Sex, w.BirthDate, w.Age}
-		if seesID {
-			row = append(row, w.IDNumber)
-		}
-		var quals []string
-		for _, q := range w.Qualifications {
-			quals = append(quals, q.Label()+" "+q.ObtainedOn)
-		}
-		row = append(row, w.Phone, w.EducationLabel(), w.Major, w.PostLabel(), w.OrgName, w.Employer, w.HiredOn, w.LeftOn, w.StatusLabel(),
-			w.LevelLabel, strings.Join(quals, "；"))
-		if err := book.Add(row); err != nil {
-			return nil, err
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := book.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	err = audit.Record(ctx, tx, actor, audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", OrgPath: actor.OrgPath,
-		Summary: fmt.Sprintf("导出社工花名册：%d 人", len(workers))})
-	return buf.Bytes(), err
+	return buf.Bytes(), name, audit.Entry{Action: audit.ActionExport, Entity: "wf_stats", EntityID: st.Total.OrgID, OrgPath: actor.OrgPath,
+		Summary: "导出社工队伍统计：" + st.ScopeName + " " + strconv.Itoa(st.Year) + " 年"}, nil
 }

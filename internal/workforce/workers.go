@@ -707,9 +707,9 @@ func ListWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	return out, total, nil
 }
 
-// listWorkers is ListWorkers without opening anything sealed: keys are
-// needed only to search by ID number or phone (f.Text).
-func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
+// workerConds is the condition of the workers in the actor's scope that
+// f selects (list, count and export alike).
+func workerConds(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) (db.Conds, error) {
 	var c db.Conds
 	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "o.path")
 	c.Add(scope, scopeArgs...)
@@ -721,10 +721,10 @@ func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	if f.OrgID != "" {
 		u, err := org.Get(ctx, q, f.OrgID)
 		if err != nil {
-			return nil, 0, err
+			return c, err
 		}
 		if err := actor.RequireScope(u.Path); err != nil {
-			return nil, 0, err
+			return c, err
 		}
 		c.Add("o.path LIKE ?", u.Path+"%")
 	}
@@ -742,6 +742,16 @@ func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	}
 	if f.Post != "" {
 		c.Add("w.post = ?", f.Post)
+	}
+	return c, nil
+}
+
+// listWorkers is ListWorkers without opening anything sealed: keys are
+// needed only to search by ID number or phone (f.Text).
+func listWorkers(ctx context.Context, q db.Querier, keys *secure.Keyring, actor *authz.Actor, f WorkerFilter) ([]Worker, int, error) {
+	c, err := workerConds(ctx, q, keys, actor, f)
+	if err != nil {
+		return nil, 0, err
 	}
 	if f.Limit == 0 || f.Limit > 200 {
 		f.Limit = 20

@@ -3,6 +3,7 @@ package kit
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,4 +137,22 @@ type ListJSON struct {
 	TotalCapped bool `json:"total_capped"`
 	Limit       int  `json:"limit"`
 	Offset      int  `json:"offset"`
+}
+
+// FilterFields are a list's filters (its query without paging) as
+// hidden fields for its export form, which posts them to the export
+// with the job id of kit.NewCreateForm; sorted, so a page draws them the
+// same way every time.
+func FilterFields(q url.Values) []Option {
+	var out []Option
+	for k, vs := range q {
+		if k == "page" || k == "size" || k == "limit" || k == "offset" || k == "id" || k == "csrf_token" {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, Option{Code: k, Label: v})
+		}
+	}
+	slices.SortFunc(out, func(a, b Option) int { return strings.Compare(a.Code+"="+a.Label, b.Code+"="+b.Label) })
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/network"
@@ -203,9 +204,20 @@ func (s *Handlers) CoveragePage(c *kit.Ctx) error {
 	}})
 }
 
+// CoverageExport computes the county's coverage in a read transaction,
+// records the export in a short write afterwards, then sends the file.
 func (s *Handlers) CoverageExport(c *kit.Ctx) error {
 	var buf bytes.Buffer
-	cov, err := network.ExportCoverage(c.Context(), s.App.DB, c.Actor, c.R.URL.Query().Get("county"), &buf)
+	var cov network.Coverage
+	var entry audit.Entry
+	err := c.Read(func(q db.Querier) error {
+		var err error
+		cov, entry, err = network.ExportCoverage(c.Context(), q, c.Actor, c.R.URL.Query().Get("county"), &buf)
+		return err
+	})
+	if err == nil {
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
+	}
 	if err != nil {
 		return err
 	}

@@ -506,15 +506,21 @@ func (s *Handlers) VisitDue(c *kit.Ctx) error {
 	now := cst.Now()
 	data["Windows"], data["Tiers"], data["OrgPicker"], data["Today"] = visits.Windows, visits.Tiers, opts, cst.Today()
 	data["TodayWeekday"], data["WeekEnd"] = visits.WeekdayOf(now), visits.WeekEndLabel(now)
-	data["CanExport"], data["ExportQuery"] = c.Actor.Can(authz.PermVisitsExport), c.R.URL.RawQuery
+	if c.Actor.Can(authz.PermVisitsExport) {
+		// The export button is a form repeating the list's filters, with
+		// the id of the background job it may queue (a double tap queues
+		// one job).
+		data["ExportForm"], data["ExportFields"] = kit.NewCreateForm(nil), kit.FilterFields(p.Query)
+	}
 	data["FiltersActive"] = p.Query.Get("org") != "" || p.Query.Get("tier") != "" || p.Query.Get("mine") == "1"
 	return c.Render("visits_due", &kit.Page{Title: title, Data: data})
 }
 
-// VisitDueExportStart is the list page's export button: a list of at
-// most exports.SyncMax people is sent at once, a longer one becomes a
-// background export with a progress page.
-func (s *Handlers) VisitDueExportStart(c *kit.Ctx) error {
+// VisitDueExport is the due page's export button (a POST form with the
+// list's filters and the create id of the job it may queue): a list of
+// at most exports.SyncMax people is sent at once, a longer one becomes a
+// background export with a progress page, as the recipients export.
+func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 	f := dueFilterFrom(c, c.R.PostForm)
 	var n int
 	err := c.Read(func(q db.Querier) error {
@@ -549,15 +555,7 @@ func dueDescribe(c *kit.Ctx, f visits.DueFilter) string {
 	return strings.Join(parts, "，")
 }
 
-func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
-	return s.sendDueExport(c, dueFilterFrom(c, c.R.URL.Query()))
-}
-
 func (s *Handlers) sendDueExport(c *kit.Ctx, f visits.DueFilter) error {
-	h := c.W.Header()
-	h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	h.Set("Content-Disposition", `attachment; filename="visits-due-`+cst.Today()+`.xlsx"; filename*=UTF-8''`+url.PathEscape("待探访名单-"+cst.Today()+".xlsx"))
-	h.Set("Cache-Control", "no-store")
 	// The workbook is streamed to a temporary file from one snapshot, and
 	// sent only once the audit entry is written, so an export is logged
 	// when sent.
@@ -573,15 +571,14 @@ func (s *Handlers) sendDueExport(c *kit.Ctx, f visits.DueFilter) error {
 		return err
 	})
 	if err == nil {
+		entry.Summary += "；筛选：" + dueDescribe(c, f)
 		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
 	}
 	if err != nil {
-		h.Del("Content-Disposition")
 		return err
 	}
-	h.Set("Content-Length", strconv.FormatInt(spool.Size(), 10))
-	_, err = spool.SendTo(c.W)
-	return err
+	kit.SendXLSX(c.W, "待探访名单-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", spool)
+	return nil
 }
 
 func (s *Handlers) VisitOverview(c *kit.Ctx) error {

@@ -8,12 +8,16 @@ import (
 	"strings"
 
 	"github.com/shegong/shegong/internal/figures"
+	"github.com/shegong/shegong/internal/web/exportsweb"
 	"github.com/shegong/shegong/internal/web/kit"
 
 	"github.com/shegong/shegong/internal/apperr"
+	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/exports"
+	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/workforce"
 )
 
@@ -78,21 +82,94 @@ func (s *Handlers) WfWorkerList(c *kit.Ctx) error {
 	return c.Render("workforce_workers", &kit.Page{Title: "社工花名册", Data: map[string]any{
 		"Workers": ws, "Pager": kit.NewPager(p, total), "Params": p, "OrgPicker": units, "Levels": levels, "StaffRule": workforce.StaffRule,
 		"Statuses": wfOpts(workforce.WorkerStatuses), "Posts": wfOpts(workforce.Posts),
-		"SeesID": c.Actor.Can(authz.PermWorkforceManage), "Query": c.R.URL.RawQuery,
+		"SeesID": c.Actor.Can(authz.PermWorkforceManage),
+		// The export form repeats the list's filters, with the id of the
+		// job it may queue.
+		"ExportForm": kit.NewCreateForm(nil), "ExportFields": kit.FilterFields(p.Query),
 	}})
 }
 
+// WfWorkerExport is the roster page's export button (a POST form with
+// the list's filters and the create id of the job it may queue): up to
+// exports.SyncMax workers the workbook is sent at once, a longer roster
+// becomes a background export with a progress page.
 func (s *Handlers) WfWorkerExport(c *kit.Ctx) error {
-	var body []byte
-	err := c.Write(func(tx *db.Tx) error {
+	q := c.R.PostForm
+	p := kit.ListParams{Q: strings.TrimSpace(q.Get("q")), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Query: q, Page: 1, Size: 1}
+	f := wfWorkerFilter(p)
+	f.Offset, f.Limit = 0, 0
+	var n int
+	err := c.Read(func(rq db.Querier) error {
 		var err error
-		body, err = workforce.ExportWorkers(c.Context(), tx, s.App.Keys, c.Actor, wfWorkerFilter(kit.ListParamsFrom(c.R, 20)))
+		n, err = exports.Count(c.Context(), rq, s.App.Keys, c.Actor, workforce.WorkersExportKind, f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return kit.SendFile(c, "社工花名册_"+cst.Today()+".xlsx", kit.XLSX, body)
+	if n > exports.SyncMax {
+		return exportsweb.Start(c, q.Get("id"), workforce.WorkersExportKind, f, wfWorkerDescribe(c, f), n)
+	}
+	spool, err := exports.NewSpool()
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
+	var entry audit.Entry
+	err = c.Read(func(rq db.Querier) error {
+		var err error
+		_, entry, err = workforce.BuildWorkersExport(c.Context(), rq, s.App.Keys, c.Actor, f, spool, nil)
+		return err
+	})
+	if err == nil {
+		if d := wfWorkerDescribe(c, f); d != "" {
+			entry.Summary += "；筛选：" + d
+		}
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
+	}
+	if err != nil {
+		return err
+	}
+	kit.SendXLSX(c.W, "社工花名册-"+strings.ReplaceAll(cst.Today(), "-", "")+".xlsx", spool)
+	return nil
+}
+
+// wfWorkerDescribe says what a roster export selects, for the job list
+// and the audit log ("" for the whole roster in scope).
+func wfWorkerDescribe(c *kit.Ctx, f workforce.WorkerFilter) string {
+	var parts []string
+	if f.Text != "" {
+		parts = append(parts, "搜索："+f.Text)
+	}
+	if f.OrgID != "" {
+		if u, err := org.Get(c.Context(), c.DB(), f.OrgID); err == nil {
+			parts = append(parts, "站点："+u.Name)
+		}
+	}
+	label := func(opts []workforce.Option, code string) string {
+		for _, o := range opts {
+			if o.Code == code {
+				return o.Label
+			}
+		}
+		return code
+	}
+	switch f.Level {
+	case "":
+	case "any":
+		parts = append(parts, "持证（任一等级）")
+	case "none":
+		parts = append(parts, "未持证")
+	default:
+		parts = append(parts, "持证等级："+workforce.LevelLabel(f.Level))
+	}
+	if f.Post != "" {
+		parts = append(parts, "岗位："+label(workforce.Posts, f.Post))
+	}
+	if f.Status != "" {
+		parts = append(parts, "状态："+label(workforce.WorkerStatuses, f.Status))
+	}
+	return strings.Join(parts, "，")
 }
 
 func (s *Handlers) WfWorkerShow(c *kit.Ctx) error {
@@ -949,14 +1026,21 @@ func (s *Handlers) WfStats(c *kit.Ctx) error {
 		"Org": f.OrgID, "Year": strconv.Itoa(st.Year), "Charts": charts, "Query": c.R.URL.RawQuery}})
 }
 
+// WfStatsExport computes the statistics in a read transaction and
+// records the export in a short write afterwards: the write lock is not
+// held while the figures are computed.
 func (s *Handlers) WfStatsExport(c *kit.Ctx) error {
 	var body []byte
 	var name string
-	err := c.Write(func(tx *db.Tx) error {
+	var entry audit.Entry
+	err := c.Read(func(q db.Querier) error {
 		var err error
-		body, name, err = workforce.ExportStatistics(c.Context(), tx, c.Actor, wfStatsFilter(c))
+		body, name, entry, err = workforce.ExportStatistics(c.Context(), q, c.Actor, wfStatsFilter(c))
 		return err
 	})
+	if err == nil {
+		err = c.Write(func(tx *db.Tx) error { return audit.Record(c.Context(), tx, c.Actor, entry) })
+	}
 	if err != nil {
 		return err
 	}
