@@ -73,6 +73,8 @@ type DB struct {
 // is prepared once per connection and shared by every request. Queries
 // built with a varying number of placeholders make new texts, so the
 // cache is bounded (maxReadStmts) and a text beyond it runs unprepared.
+// Transactions do not use them: within one, the same text run again
+// while its first rows are still open would share a statement mid-step.
 // Statements are never evicted: closing one would wait for the rows of
 // any request reading it. PostgreSQL's driver keeps its own cache.
 type readStmts struct {
@@ -90,17 +92,28 @@ func (d *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	if d.dialect != SQLite {
 		return nil
 	}
+	// Preparing takes a connection of the pool: never while holding the
+	// lock, or requests holding every connection and waiting for the lock
+	// would wait forever.
 	d.reads.mu.Lock()
-	defer d.reads.mu.Unlock()
-	if st, ok := d.reads.m[query]; ok {
+	st, ok := d.reads.m[query]
+	full := len(d.reads.m) >= maxReadStmts
+	d.reads.mu.Unlock()
+	if ok {
 		return st
 	}
-	if len(d.reads.m) >= maxReadStmts {
+	if full {
 		return nil
 	}
 	st, err := d.read.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
+	}
+	d.reads.mu.Lock()
+	defer d.reads.mu.Unlock()
+	if prev, ok := d.reads.m[query]; ok {
+		st.Close() // prepared meanwhile by another request
+		return prev
 	}
 	if d.reads.m == nil {
 		d.reads.m = map[string]*sql.Stmt{}
@@ -288,7 +301,6 @@ type Tx struct {
 	undo       []func()
 	savepoints int
 	stmts      map[string]*sql.Stmt // SQLite: statements prepared in this transaction
-	read       *DB                  // a ReadTx's database: its queries use the read statements
 }
 
 // maxTxStmts bounds the statements a transaction keeps prepared.
@@ -370,35 +382,11 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.readStmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
 	return t.tx.QueryContext(ctx, Rebind(t.dialect, query), args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.readStmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, query), args...)
-}
-
-// readStmt is, in a ReadTx on SQLite, the read pool's prepared statement
-// for query, when one is kept, bound to this transaction (the
-// connection's own prepared statement when it has one); nil otherwise.
-// It never prepares one: that takes a second connection of the pool,
-// which transactions holding all of them would wait for forever.
-func (t *Tx) readStmt(ctx context.Context, query string) *sql.Stmt {
-	if t.read == nil {
-		return nil
-	}
-	t.read.reads.mu.Lock()
-	st := t.read.reads.m[query]
-	t.read.reads.mu.Unlock()
-	if st == nil {
-		return nil
-	}
-	return t.tx.StmtContext(ctx, st)
 }
 
 // Prepare prepares a query on q, a pool or a transaction, for a caller
@@ -468,7 +456,7 @@ func (d *DB) ReadTx(ctx context.Context, fn func(q Querier) error) error {
 	// Nothing to keep: ending it with a rollback is the same as a commit
 	// and cannot fail on a statement fn tried and the engine refused.
 	defer sqlTx.Rollback() //nolint:errcheck
-	return fn(&Tx{tx: sqlTx, dialect: d.dialect, read: d})
+	return fn(&Tx{tx: sqlTx, dialect: d.dialect})
 }
 
 // Rebind rewrites `?` placeholders to `$1, $2…` for PostgreSQL. Question

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -239,5 +240,62 @@ func TestSavepointAndPanicKeepTheWriter(t *testing.T) {
 	}
 	if n := count(t, ctx, d); n != 3 {
 		t.Fatalf("%d rows, want 3", n)
+	}
+}
+
+// Reads sharing the prepared statements never wait on each other: every
+// read connection held by a read transaction that runs queries no one
+// ran before, while plain reads prepare new texts too, all finish; and a
+// transaction runs the same text again while its first rows are open.
+func TestPreparedReadsNeverWaitOnEachOther(t *testing.T) {
+	d, ctx := openThings(t)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var id int
+	if err := d.QueryRow(ctx, "SELECT id FROM things").Scan(&id); err != nil { // now kept prepared
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for i := range 8 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			errs <- d.ReadTx(ctx, func(q db.Querier) error {
+				for j := range 5 {
+					var n int
+					if err := q.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*) + %d FROM things WHERE %d = %d", j, i, i)).Scan(&n); err != nil {
+						return err
+					}
+				}
+				if q.Dialect() != db.SQLite {
+					return nil // a PostgreSQL connection reads one result at a time
+				}
+				rows, err := q.Query(ctx, "SELECT id FROM things")
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var n int
+					if err := q.QueryRow(ctx, "SELECT id FROM things").Scan(&n); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
+		}()
+		go func() {
+			defer wg.Done()
+			var n int
+			errs <- d.QueryRow(ctx, fmt.Sprintf("SELECT COUNT(*) + %d FROM things", 100+i)).Scan(&n)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -39,6 +39,14 @@ func CountInCare(ctx context.Context, q db.Querier, actor *authz.Actor, nodeID s
 	return n, err
 }
 
+// RollupLock is the PostgreSQL transaction lock (pg_advisory_xact_lock)
+// every trigger keeping a rollup of people takes first, and
+// RollChildCutoff too: PostgreSQL runs writers side by side, and without
+// it two could update the same count rows in opposite orders, or a roll
+// of the line run between a writer reading it and committing. SQLite has
+// one writer at a time and needs none.
+const RollupLock = 7210001
+
 // A CutoffHook moves a module's rollup rows when the children line moves:
 // the people born in (from, to] change class, to class hidden (0 or 1).
 // It runs in RollChildCutoff's transaction, before the line is stored.
@@ -57,6 +65,13 @@ func OnChildCutoff(h CutoffHook) { cutoffHooks = append(cutoffHooks, h) }
 // moved. Cheap when the line is already today's (one row read): run it
 // at start and every minute, so the classes change at midnight.
 func RollChildCutoff(ctx context.Context, tx *db.Tx, now time.Time) (int64, error) {
+	if tx.Dialect() == db.Postgres {
+		// Writers of people hold it until they commit (the rollup triggers
+		// take it): the line moves between writers, and once.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?)`, RollupLock); err != nil {
+			return 0, err
+		}
+	}
 	due, have, err := childCutoffDue(ctx, tx, now)
 	if err != nil || !due {
 		return 0, err

@@ -632,10 +632,14 @@ func TestDuplicateRuleIsAnIndexedLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(plan, "\n")
-	for _, index := range []string{"recipients_id_index", "recipients_name_birth"} {
-		if !strings.Contains(text, index) {
-			t.Errorf("the lookup does not use %s:\n%s", index, text)
-		}
+	if !strings.Contains(text, "recipients_id_index") {
+		t.Errorf("the lookup does not use recipients_id_index:\n%s", text)
+	}
+	// The name and birth date branch: SQLite takes recipients_name_birth;
+	// PostgreSQL's planner, on a table this small, may as well take the
+	// birth-date index (the rollups' children line) and filter the name.
+	if !strings.Contains(text, "recipients_name_birth") && (d.Dialect() != db.Postgres || !strings.Contains(text, "recipients_birth_date")) {
+		t.Errorf("the lookup by name and birth date uses no index:\n%s", text)
 	}
 	if strings.Contains(text, "SCAN r") || strings.Contains(text, "Seq Scan on recipients") {
 		t.Errorf("the lookup reads recipients whole:\n%s", text)

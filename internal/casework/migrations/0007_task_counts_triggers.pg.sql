@@ -1,5 +1,7 @@
 -- task_counts (0006) kept by every insert, delete and change of an open
--- task's node, due date or completion.
+-- task's node, due date or completion. On PostgreSQL each trigger first
+-- takes a transaction lock (7210002), so two transactions never update
+-- the count rows in opposite orders (a deadlock).
 CREATE FUNCTION task_counts_add(p_org TEXT, p_due TEXT, p_sign BIGINT) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO task_counts (node_id, due, n)
 	SELECT a.ancestor_id, p_due, p_sign FROM org_ancestors a WHERE a.org_id = p_org
@@ -8,6 +10,7 @@ $$;
 
 CREATE FUNCTION case_tasks_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	PERFORM pg_advisory_xact_lock(7210002); -- one writer of task_counts at a time
 	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.done_on = '' THEN
 		PERFORM task_counts_add(OLD.org_id, OLD.due_on, -1);
 	END IF;

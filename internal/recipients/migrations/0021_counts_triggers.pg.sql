@@ -1,5 +1,12 @@
 -- recipient_counts (0020) kept by every insert, delete and change of a
--- person's node, status or birth date. One function adds a row's part
+-- person's node, status or birth date.
+--
+-- On PostgreSQL writers run side by side: each trigger first takes the
+-- transaction lock recipients.RollupLock (7210001), so two transactions
+-- never update the same count rows in opposite orders (a deadlock), and
+-- a roll of the children line (which takes it too) never runs between a
+-- writer reading the line and its commit. Writers of people already
+-- queued on the root's count rows; the lock adds no waiting of its own. One function adds a row's part
 -- (sign 1 or -1) to its node's ancestors.
 CREATE FUNCTION recipient_counts_add(p_org TEXT, p_status TEXT, p_birth TEXT, p_sign BIGINT) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO recipient_counts (node_id, status, hidden, n)
@@ -10,6 +17,7 @@ $$;
 
 CREATE FUNCTION recipients_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	PERFORM pg_advisory_xact_lock(7210001); -- recipients.RollupLock
 	IF TG_OP IN ('UPDATE', 'DELETE') THEN
 		PERFORM recipient_counts_add(OLD.org_id, OLD.status, OLD.birth_date, -1);
 	END IF;

@@ -10,6 +10,7 @@ $$;
 
 CREATE FUNCTION recipients_due_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	PERFORM pg_advisory_xact_lock(7210001); -- recipients.RollupLock
 	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'active' THEN
 		PERFORM due_counts_add(OLD.org_id, OLD.birth_date, OLD.next_visit_due, -1);
 	END IF;

@@ -447,8 +447,9 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 		"Levels": casework.AttainmentLabels, "Sources": casework.SourceLabels, "Printed": cst.Today()}})
 }
 
-// pendingCap is the most pending approvals the home page counts.
-const pendingCap = 200
+// pendingCap is the most pending approvals the home page counts; it asks
+// for one more to know whether there are more (Pending lists at most 200).
+const pendingCap = 199
 
 // HomeCasework shows pending approvals and overdue tasks.
 func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
@@ -458,13 +459,13 @@ func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	ctx := c.Context()
 	sec := &kit.HomeSection{Key: "casework", Title: "个案", Order: 15}
 	if c.Actor.Can(authz.PermCaseworkApprove) {
-		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap)
+		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap+1)
 		if err != nil {
 			return nil, err
 		}
 		v := strconv.Itoa(len(pend))
-		if len(pend) == pendingCap {
-			v += "+" // a capped count says so
+		if len(pend) > pendingCap {
+			v = strconv.Itoa(pendingCap) + "+" // a capped count says so
 		}
 		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "待我审批", Value: v, Link: "/cases/approvals"})
 	}

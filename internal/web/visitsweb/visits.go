@@ -542,7 +542,7 @@ func (s *Handlers) VisitDueExport(c *kit.Ctx) error {
 func dueDescribe(c *kit.Ctx, f visits.DueFilter) string {
 	parts := []string{f.Window.Label()}
 	if f.OrgID != "" {
-		if u, err := org.Get(c.Context(), c.DB(), f.OrgID); err == nil {
+		if u, err := org.GetFor(c.Context(), c.DB(), c.Actor, f.OrgID); err == nil {
 			parts = append(parts, "站点："+u.Name)
 		}
 	}

@@ -142,7 +142,7 @@ func wfWorkerDescribe(c *kit.Ctx, f workforce.WorkerFilter) string {
 		parts = append(parts, "搜索："+f.Text)
 	}
 	if f.OrgID != "" {
-		if u, err := org.Get(c.Context(), c.DB(), f.OrgID); err == nil {
+		if u, err := org.GetFor(c.Context(), c.DB(), c.Actor, f.OrgID); err == nil {
 			parts = append(parts, "站点："+u.Name)
 		}
 	}
