@@ -97,6 +97,7 @@ type Figure struct {
 	// internal/recipients), so a role that may not see children counts
 	// fewer. Otherwise a figure counts every record of the subtree and its
 	// drill-down shows the children it counts without name or link.
+	// Snapshot keeps a stock's past value both ways.
 	ChildrenRule bool
 	Value        ValueFunc
 	// Records is the drill-down; nil when a figure has none.
@@ -205,7 +206,7 @@ func Compute(ctx context.Context, q db.Querier, actor *authz.Actor, key string, 
 		return 0, apperr.Fields{"period": p.Label() + "尚未开始"}.Err()
 	}
 	if f.Kind == Stock && p.IsPast() {
-		return snapshotValue(ctx, q, f, n, p)
+		return snapshotValue(ctx, q, snapshotKey(f, actor), f, n, p)
 	}
 	return f.Value(ctx, q, actor, p, n.ID)
 }
@@ -271,22 +272,58 @@ func Snapshot(ctx context.Context, tx *db.Tx, day string) (int, error) {
 		if f.Kind != Stock {
 			continue
 		}
+		// A ChildrenRule figure keeps a second value, as the roles the
+		// children rule restricts count it.
+		counts := []struct {
+			key   string
+			actor *authz.Actor
+		}{{f.Key, system}}
+		if f.ChildrenRule {
+			counts = append(counts, struct {
+				key   string
+				actor *authz.Actor
+			}{f.Key + visibleSuffix, childrenHidden()})
+		}
 		for _, id := range nodes {
-			v, err := f.Value(ctx, tx, system, p, id)
-			if err != nil {
-				return written, err
-			}
-			res, err := tx.Exec(ctx, `INSERT INTO figure_snapshots (figure, org_id, day, value, taken_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (figure, org_id, day)`+onConflict, f.Key, id, day, v, now)
-			if err != nil {
-				return written, err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				written++
+			for _, c := range counts {
+				v, err := f.Value(ctx, tx, c.actor, p, id)
+				if err != nil {
+					return written, err
+				}
+				res, err := tx.Exec(ctx, `INSERT INTO figure_snapshots (figure, org_id, day, value, taken_at) VALUES (?, ?, ?, ?, ?)
+					ON CONFLICT (figure, org_id, day)`+onConflict, c.key, id, day, v, now)
+				if err != nil {
+					return written, err
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					written++
+				}
 			}
 		}
 	}
 	return written, nil
+}
+
+// visibleSuffix marks the snapshot rows of a ChildrenRule figure counted
+// as a role the children rule restricts.
+const visibleSuffix = "#visible"
+
+// childrenHidden is the system seen through the children rule: every
+// node in scope, and a role without authz.PermRecipientsChildren.
+func childrenHidden() *authz.Actor {
+	a := authz.System()
+	a.Role = authz.RoleEvaluator
+	return a
+}
+
+// snapshotKey is the snapshot rows a past value of f is read from for
+// the actor: a ChildrenRule figure's own for a role the children rule
+// restricts, so a past month compares with this month's value.
+func snapshotKey(f Figure, actor *authz.Actor) string {
+	if f.ChildrenRule && !actor.Can(authz.PermRecipientsChildren) {
+		return f.Key + visibleSuffix
+	}
+	return f.Key
 }
 
 // snapshotValue reads a Stock for a past period: the value kept on the
@@ -294,14 +331,14 @@ func Snapshot(ctx context.Context, tx *db.Tx, day string) (int, error) {
 // are kept for counties and stations; a node above the county adds up
 // its counties (each person, station or worker belongs to one); a room
 // has none (NotFound).
-func snapshotValue(ctx context.Context, q db.Querier, f Figure, n Node, p Period) (int64, error) {
+func snapshotValue(ctx context.Context, q db.Querier, key string, f Figure, n Node, p Period) (int64, error) {
 	none := apperr.New(apperr.NotFound, "%s没有留存%s的“%s”数据", n.Name, p.Label(), f.Label)
 	var day sql.NullString
 	var v sql.NullInt64
 	switch n.Kind {
 	case org.KindCounty, org.KindStation:
 		err := q.QueryRow(ctx, `SELECT day, value FROM figure_snapshots WHERE figure = ? AND org_id = ? AND day >= ? AND day <= ?
-			ORDER BY day DESC LIMIT 1`, f.Key, n.ID, p.Start(), p.End()).Scan(&day, &v)
+			ORDER BY day DESC LIMIT 1`, key, n.ID, p.Start(), p.End()).Scan(&day, &v)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, none
 		}
@@ -311,7 +348,7 @@ func snapshotValue(ctx context.Context, q db.Querier, f Figure, n Node, p Period
 	}
 	cond, args := n.Cond(q.Dialect(), "o.path")
 	from := ` FROM figure_snapshots s JOIN org_units o ON o.id = s.org_id WHERE s.figure = ? AND o.kind = 'county' AND ` + cond
-	args = append([]any{f.Key}, args...)
+	args = append([]any{key}, args...)
 	if err := q.QueryRow(ctx, `SELECT MAX(s.day)`+from+` AND s.day >= ? AND s.day <= ?`, append(args, p.Start(), p.End())...).Scan(&day); err != nil {
 		return 0, err
 	}

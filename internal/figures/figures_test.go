@@ -270,6 +270,13 @@ func TestFlowAndStockOverTime(t *testing.T) {
 	if err != nil || live == 0 {
 		t.Fatalf("live in care: %d %v", live, err)
 	}
+	// The evaluator counts without the children (ChildrenRule), last
+	// month as this month.
+	evaluator := actorAt(t, a, authz.RoleEvaluator, demo.County, org.KindCounty)
+	liveVisible, err := figures.Compute(ctx, a.DB, evaluator, "recipients.in_care", current, admin.OrgID)
+	if err != nil || liveVisible == 0 || liveVisible >= live {
+		t.Fatalf("live in care for the evaluator: %d of %d, %v", liveVisible, live, err)
+	}
 	// No snapshot for last month yet.
 	if _, err := figures.Compute(ctx, a.DB, admin, "recipients.in_care", last, admin.OrgID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("past stock without a snapshot: %v", err)
@@ -303,6 +310,7 @@ func TestFlowAndStockOverTime(t *testing.T) {
 		}
 	}
 	check(last, admin.OrgID, admin, live)
+	check(last, admin.OrgID, evaluator, liveVisible)
 	check(current, admin.OrgID, admin, live-1)
 	check(last, province.ID, provincial, live) // above the county: the counties' snapshots added up
 	var quarterWant int64 = live
@@ -337,6 +345,9 @@ func TestFlowAndStockOverTime(t *testing.T) {
 	for _, f := range figures.All() {
 		if f.Kind == figures.Stock {
 			stocks++
+			if f.ChildrenRule {
+				stocks++ // and its value as the children rule counts it
+			}
 		}
 	}
 	if stocks == 0 || nodes == 0 || rows != stocks*nodes {
