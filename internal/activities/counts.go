@@ -8,7 +8,8 @@ import (
 
 // recount refreshes the month counts of the org nodes and months an
 // activity touched (before and after a change): each pair is counted
-// again from the activities, so the counts cannot drift.
+// again from the activities, so the counts cannot drift (on PostgreSQL
+// writers of activities take turns: migration 0003).
 func recount(ctx context.Context, tx db.Querier, pairs ...[2]string) error {
 	seen := map[[2]string]bool{}
 	for _, p := range pairs {

@@ -3,6 +3,7 @@ package casework_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/shegong/shegong/internal/apptest"
 	"github.com/shegong/shegong/internal/cst"
@@ -77,6 +78,40 @@ func TestTaskCountsAgreeWithTasks(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	checkTaskCounts(t, a.DB)
+}
+
+// Two writers of tasks side by side never deadlock on the rollup: one
+// that has changed a task and then changes another whom a second writer
+// is changing meanwhile (on PostgreSQL; SQLite runs one writer at a time).
+func TestWritersOfTasksNeverDeadlock(t *testing.T) {
+	a := apptest.OpenApp(t)
+	ctx := context.Background()
+	var x, y string
+	if err := a.DB.QueryRow(ctx, `SELECT MIN(id), MAX(id) FROM case_tasks WHERE done_on = ''`).Scan(&x, &y); err != nil || x == y {
+		t.Fatalf("two open tasks: %v", err)
+	}
+	second := make(chan error, 1)
+	err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE case_tasks SET due_on = '2001-01-01' WHERE id = ?`, y); err != nil {
+			return err
+		}
+		go func() {
+			second <- a.DB.InTx(ctx, func(tx *db.Tx) error {
+				_, err := tx.Exec(ctx, `UPDATE case_tasks SET done_on = ? WHERE id = ?`, cst.Today(), x)
+				return err
+			})
+		}()
+		time.Sleep(400 * time.Millisecond) // the second writer has reached x
+		_, err := tx.Exec(ctx, `UPDATE case_tasks SET due_on = '2001-01-02' WHERE id = ?`, x)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("first writer: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second writer: %v", err)
 	}
 	checkTaskCounts(t, a.DB)
 }

@@ -1,7 +1,9 @@
 -- task_counts (0006) kept by every insert, delete and change of an open
--- task's node, due date or completion. On PostgreSQL each trigger first
--- takes a transaction lock (7210002), so two transactions never update
--- the count rows in opposite orders (a deadlock).
+-- task's node, due date or completion. On PostgreSQL every statement
+-- that writes tasks first takes a transaction lock (7210002), before it
+-- locks any task's row, so two transactions never update the count rows
+-- in opposite orders, nor wait each on a task the other has locked (a
+-- deadlock).
 CREATE FUNCTION task_counts_add(p_org TEXT, p_due TEXT, p_sign BIGINT) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO task_counts (node_id, due, n)
 	SELECT a.ancestor_id, p_due, p_sign FROM org_ancestors a WHERE a.org_id = p_org
@@ -24,3 +26,11 @@ FOR EACH ROW EXECUTE FUNCTION case_tasks_counts();
 CREATE TRIGGER case_tasks_counts_update AFTER UPDATE OF org_id, due_on, done_on ON case_tasks
 FOR EACH ROW WHEN (OLD.org_id IS DISTINCT FROM NEW.org_id OR OLD.due_on IS DISTINCT FROM NEW.due_on OR OLD.done_on IS DISTINCT FROM NEW.done_on)
 EXECUTE FUNCTION case_tasks_counts();
+
+CREATE FUNCTION case_tasks_rollup_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(7210002);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER case_tasks_rollup_lock BEFORE INSERT OR UPDATE OR DELETE ON case_tasks
+FOR EACH STATEMENT EXECUTE FUNCTION case_tasks_rollup_lock();
