@@ -485,12 +485,26 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 			if im.dups, err = db.Prepare(ctx, q, personLookup); err != nil {
 				return roster.Rule[importValue]{}, err
 			}
+			// The rows of this run, by id once prepared: a row is not its
+			// own file's possible duplicate when written one by one.
+			own := map[string]bool{}
 			return roster.Rule[importValue]{
 				Close: func() { im.dups.Close() },
 				Check: func(ctx context.Context, row roster.Record) (roster.Checked[importValue], error) {
 					return im.check(ctx, lk, row)
 				},
 				Write: func(ctx context.Context, tx *db.Tx, v importValue) error {
+					if v.possible == 0 {
+						found, err := lookupPerson(ctx, tx, keys, actor, v.c.in.IDNumber, v.c.in.Name, v.c.in.BirthDate, "")
+						if err != nil {
+							return err
+						}
+						for _, m := range found.Possible {
+							if !own[m.ID] {
+								return laterDuplicateError()
+							}
+						}
+					}
 					_, err := insert(ctx, tx, keys, actor, v.c, v.workerName, importSummary(v), "")
 					return err
 				},
@@ -501,10 +515,67 @@ func importerOf(keys *secure.Keyring) roster.Importer[importValue] {
 					return v
 				},
 				WriteMany: func(ctx context.Context, tx *db.Tx, vs []importValue) error {
+					for _, v := range vs {
+						own[v.id] = true
+					}
+					if err := noLaterDuplicates(ctx, tx, actor, vs); err != nil {
+						return err
+					}
 					return insertMany(ctx, tx, actor, vs)
 				},
 			}, nil
 		}}
+}
+
+// laterDuplicateError refuses a row that had no possible duplicate when
+// the roster was checked and has one when it is written: someone
+// registered a person of the same name and birth date in between, and
+// nobody has decided on the row.
+func laterDuplicateError() error {
+	return &apperr.Error{Kind: apperr.Conflict, Message: "核对之后又有人登记了同名、同出生日期的服务对象",
+		Fields: map[string]string{"name": "可能重复：核对之后又有人登记了同名、同出生日期的服务对象；请重新上传，核对后选择“导入”或“跳过”"}}
+}
+
+// noLaterDuplicates applies the duplicate rule's second part again, in
+// the commit's transaction, to the rows that had no possible duplicate
+// when checked: laterDuplicateError if one has one now (the caller then
+// writes row by row, which names it). Pairs of name and birth date in
+// statements of up to 500, each seeking recipients_name_birth.
+func noLaterDuplicates(ctx context.Context, tx *db.Tx, actor *authz.Actor, vs []importValue) error {
+	args := make([]any, 0, 1000)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT r.birth_date, o.path FROM recipients r JOIN org_units o ON o.id = r.org_id
+			WHERE (r.name, r.birth_date) IN (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", ")+`)`, args...)
+		args = args[:0]
+		found, err := db.Collect(rows, err, func(row interface{ Scan(...any) error }) (m personMatch, err error) {
+			err = row.Scan(&m.BirthDate, &m.OrgPath)
+			return m, err
+		})
+		if err != nil {
+			return err
+		}
+		for _, m := range found {
+			if actor.Covers(m.OrgPath) && !Hidden(actor, m.BirthDate) { // as matchPerson
+				return laterDuplicateError()
+			}
+		}
+		return nil
+	}
+	for _, v := range vs {
+		if v.possible > 0 {
+			continue
+		}
+		args = append(args, v.c.in.Name, v.c.in.BirthDate)
+		if len(args) == 1000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // insertMany writes prepared rows as insert does one by one, in

@@ -645,3 +645,44 @@ func TestDuplicateRuleIsAnIndexedLookup(t *testing.T) {
 		t.Errorf("the lookup reads recipients whole:\n%s", text)
 	}
 }
+
+// A row checked without a possible duplicate gets one if someone
+// registers the same name and birth date before the commit writes it:
+// the write refuses it (the batch, then the row alone, naming 姓名),
+// nothing is written, and a row whose namesake is of its own file is
+// still written.
+func TestImportPossibleDuplicateRegisteredBeforeCommit(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	cells := map[string]string{"name": "后来者", "id_number": fakeID("1966-06-06", true), "org_id": "朝歌街道社工站", "village_code": "西街村"}
+	write, doubt, err := recipients.CheckRowThenWrite(f.ctx, f.env.App.DB, f.env.App.Keys, admin, cells)
+	if err != nil || doubt != nil {
+		t.Fatalf("check: %v %v", doubt, err)
+	}
+	f.mustCreate(admin, f.input("后来者", "1966-06-06")) // another ID number
+	before := f.recipientCount()
+	for _, many := range []bool{true, false} {
+		err := write(many)
+		if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Conflict || !strings.Contains(ae.Fields["name"], "核对之后又有人登记了同名、同出生日期") {
+			t.Fatalf("write (batch %v): %v", many, err)
+		}
+	}
+	if f.recipientCount() != before {
+		t.Fatal("a refused row was written")
+	}
+	// With no namesake, both ways write.
+	for _, many := range []bool{true, false} {
+		name := map[bool]string{true: "独一甲", false: "独一乙"}[many]
+		cells := map[string]string{"name": name, "id_number": fakeID("1967-07-07", many), "org_id": "朝歌街道社工站", "village_code": "西街村"}
+		write, _, err := recipients.CheckRowThenWrite(f.ctx, f.env.App.DB, f.env.App.Keys, admin, cells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := write(many); err != nil {
+			t.Fatalf("write %s: %v", name, err)
+		}
+	}
+	if f.recipientCount() != before+2 {
+		t.Fatal("rows without a namesake were not written")
+	}
+}
