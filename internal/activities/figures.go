@@ -16,7 +16,7 @@ import (
 // activities held).
 func init() {
 	reg := func(key, label, unit string, scale int64, v figures.ValueFunc, r figures.RecordsFunc) {
-		figures.Register(figures.Figure{Key: key, Label: label, Unit: unit, Scale: scale, Kind: figures.Flow, Module: "activities", Value: v, Records: r})
+		figures.Register(figures.Figure{Key: key, Label: label, Unit: unit, Scale: scale, Kind: figures.Flow, Module: "activities", RecordsPerm: authz.PermActivitiesRead, Value: v, Records: r})
 	}
 	planned := measure{date: "a.planned_on", cond: "a.status <> 'cancelled'", amount: "1"}
 	held := measure{date: "a.held_on", cond: "a.status IN ('held', 'archived')", amount: "1"}

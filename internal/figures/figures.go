@@ -102,10 +102,34 @@ type Figure struct {
 	Value        ValueFunc
 	// Records is the drill-down; nil when a figure has none.
 	Records RecordsFunc
+	// RecordsPerm, when set, is the permission the drill-down needs (the
+	// module's read permission): a role without it sees the value alone,
+	// not a link to records it may not open (see Drillable).
+	RecordsPerm authz.Permission
 }
 
 // Per is the Scale, 1 when unset.
 func (f Figure) Per() int64 { return max(f.Scale, 1) }
+
+// Drillable says whether the actor may open the figure's drill-down.
+func (f Figure) Drillable(actor *authz.Actor) bool {
+	return f.Records != nil && (f.RecordsPerm == "" || actor.Can(f.RecordsPerm))
+}
+
+// ChildrenLeftOut names the people a ChildrenRule figure does not count
+// for a role the children rule restricts. internal/recipients, which owns
+// the rule, sets it.
+var ChildrenLeftOut = "不含儿童"
+
+// LeftOut is what the figure leaves out as the actor sees it, said beside
+// its value so that two roles' different totals explain themselves; ""
+// when it counts everything.
+func (f Figure) LeftOut(actor *authz.Actor) string {
+	if f.ChildrenRule && !actor.Can(authz.PermRecipientsChildren) {
+		return ChildrenLeftOut
+	}
+	return ""
+}
 
 var registry = map[string]Figure{}
 
@@ -226,6 +250,9 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, key string, p P
 	}
 	if f.Records == nil {
 		return nil, 0, apperr.New(apperr.BadRequest, "“%s”没有明细", f.Label)
+	}
+	if !f.Drillable(actor) {
+		return nil, 0, apperr.New(apperr.Forbidden, "“%s”的明细仅对能查看相应记录的角色开放", f.Label)
 	}
 	if p.IsFuture() {
 		return nil, 0, apperr.Fields{"period": p.Label() + "尚未开始"}.Err()

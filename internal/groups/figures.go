@@ -18,7 +18,7 @@ import (
 // counted in the period of their group's last session.
 func init() {
 	reg := func(key, label, unit string, scale int64, v figures.ValueFunc, r figures.RecordsFunc) {
-		figures.Register(figures.Figure{Key: key, Label: label, Unit: unit, Scale: scale, Kind: figures.Flow, Module: "groups", Value: v, Records: r})
+		figures.Register(figures.Figure{Key: key, Label: label, Unit: unit, Scale: scale, Kind: figures.Flow, Module: "groups", RecordsPerm: authz.PermGroupsRead, Value: v, Records: r})
 	}
 	planned := groupMeasure{amount: "1", cond: "g.stage <> 'cancelled'"}
 	reg("groups.planned", "计划小组数", "个", 0, planned.value, planned.records)
@@ -28,10 +28,10 @@ func init() {
 	reg("groups.sessions_held", "开展小组节数", "节", 0, sessionCount(""), sessionRecords(""))
 	reg("groups.attendance", "小组出席人次", "人次", 0, sessionCount("present"), sessionRecords("present"))
 	reg("groups.attendance_marked", "小组应出席人次", "人次", 0, sessionCount("marked"), sessionRecords("marked"))
-	figures.Register(figures.Figure{Key: "groups.attendance_rate", Label: "小组出勤率", Unit: "%", Scale: 10, Kind: figures.Flow, Module: "groups",
+	figures.Register(figures.Figure{Key: "groups.attendance_rate", Label: "小组出勤率", Unit: "%", Scale: 10, Kind: figures.Flow, Module: "groups", RecordsPerm: authz.PermGroupsRead,
 		Value: attendanceRate})
 	reg("groups.improved", "前后测改善人数", "人", 0, improved, improvedRecords)
-	figures.Register(figures.Figure{Key: "groups.change", Label: "前后测平均变化", Unit: "分", Scale: 10, Kind: figures.Flow, Module: "groups",
+	figures.Register(figures.Figure{Key: "groups.change", Label: "前后测平均变化", Unit: "分", Scale: 10, Kind: figures.Flow, Module: "groups", RecordsPerm: authz.PermGroupsRead,
 		Value: meanChange})
 }
 

@@ -11,9 +11,9 @@ import (
 
 // Network figures (期间指标): stations and rooms running (stocks).
 func init() {
-	figures.Register(figures.Figure{Key: "network.stations", Label: "运行中的社工站", Unit: "个", Kind: figures.Stock, Module: "network",
+	figures.Register(figures.Figure{Key: "network.stations", Label: "运行中的社工站", Unit: "个", Kind: figures.Stock, Module: "network", RecordsPerm: authz.PermNetworkRead,
 		Value: runningValue(org.KindStation), Records: runningRecords(org.KindStation)})
-	figures.Register(figures.Figure{Key: "network.rooms", Label: "运行中的社工室", Unit: "个", Kind: figures.Stock, Module: "network",
+	figures.Register(figures.Figure{Key: "network.rooms", Label: "运行中的社工室", Unit: "个", Kind: figures.Stock, Module: "network", RecordsPerm: authz.PermNetworkRead,
 		Value: runningValue(org.KindRoom), Records: runningRecords(org.KindRoom)})
 }
 

@@ -2,6 +2,7 @@ package recipients
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/cst"
@@ -12,9 +13,10 @@ import (
 // The registry's figures (期间指标): people in care (a stock) and people
 // registered in the period (a flow, by the instant the record was made).
 func init() {
-	figures.Register(figures.Figure{Key: "recipients.in_care", ChildrenRule: true, Label: "在册服务对象", Unit: "人", Kind: figures.Stock, Module: "recipients",
+	figures.ChildrenLeftOut = "不含未满 " + strconv.Itoa(ChildAge) + " 周岁的儿童"
+	figures.Register(figures.Figure{Key: "recipients.in_care", ChildrenRule: true, Label: "在册服务对象", Unit: "人", Kind: figures.Stock, Module: "recipients", RecordsPerm: authz.PermRecipientsRead,
 		Value: inCareFigure, Records: listFigure(inCareWhere, "r.name, r.id")})
-	figures.Register(figures.Figure{Key: "recipients.registered", Label: "新登记服务对象", Unit: "人", Kind: figures.Flow, Module: "recipients",
+	figures.Register(figures.Figure{Key: "recipients.registered", Label: "新登记服务对象", Unit: "人", Kind: figures.Flow, Module: "recipients", RecordsPerm: authz.PermRecipientsRead,
 		Value: countFigure(registeredWhere), Records: listFigure(registeredWhere, "r.created_at, r.id")})
 }
 

@@ -16,15 +16,15 @@ import (
 // people: anonymous participants cannot be told apart and are counted in
 // 人次 only), service hours, and resources linked (count and value).
 func init() {
-	figures.Register(figures.Figure{Key: "services.instances", Label: "服务人次", Unit: "人次", Kind: figures.Flow, Module: "services",
+	figures.Register(figures.Figure{Key: "services.instances", Label: "服务人次", Unit: "人次", Kind: figures.Flow, Module: "services", RecordsPerm: authz.PermServicesRead,
 		Value: sumFigure("SUM(s.participants)", ""), Records: recordList("s.participants", "")})
-	figures.Register(figures.Figure{Key: "services.people", Label: "服务对象数", Unit: "人", Kind: figures.Flow, Module: "services",
+	figures.Register(figures.Figure{Key: "services.people", Label: "服务对象数", Unit: "人", Kind: figures.Flow, Module: "services", RecordsPerm: authz.PermServicesRead,
 		Value: peopleServed, Records: peopleServedRecords})
-	figures.Register(figures.Figure{Key: "services.hours", Label: "服务时长", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "services",
+	figures.Register(figures.Figure{Key: "services.hours", Label: "服务时长", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "services", RecordsPerm: authz.PermServicesRead,
 		Value: sumFigure("SUM(s.minutes)", ""), Records: recordList("s.minutes", "s.minutes > 0")})
-	figures.Register(figures.Figure{Key: "services.resources", Label: "链接资源次数", Unit: "次", Kind: figures.Flow, Module: "services",
+	figures.Register(figures.Figure{Key: "services.resources", Label: "链接资源次数", Unit: "次", Kind: figures.Flow, Module: "services", RecordsPerm: authz.PermServicesRead,
 		Value: sumFigure("COUNT(*)", "s.kind = 'resource'"), Records: recordList("1", "s.kind = 'resource'")})
-	figures.Register(figures.Figure{Key: "services.resources_value", Label: "链接资源价值", Unit: "元", Scale: 100, Kind: figures.Flow, Module: "services",
+	figures.Register(figures.Figure{Key: "services.resources_value", Label: "链接资源价值", Unit: "元", Scale: 100, Kind: figures.Flow, Module: "services", RecordsPerm: authz.PermServicesRead,
 		Value: sumFigure("SUM(s.value_fen)", "s.kind = 'resource'"), Records: recordList("s.value_fen", "s.kind = 'resource' AND s.value_fen > 0")})
 }
 

@@ -15,15 +15,15 @@ import (
 // to then), and people overdue or never visited (stocks, by the due
 // windows of due.go).
 func init() {
-	figures.Register(figures.Figure{Key: "visits.made", Label: "探访人次", Unit: "次", Kind: figures.Flow, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.made", Label: "探访人次", Unit: "次", Kind: figures.Flow, Module: "visits", RecordsPerm: authz.PermVisitsRead,
 		Value: visitsMade, Records: visitsMadeRecords})
-	figures.Register(figures.Figure{Key: "visits.people", Label: "探访人数", Unit: "人", Kind: figures.Flow, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.people", Label: "探访人数", Unit: "人", Kind: figures.Flow, Module: "visits", RecordsPerm: authz.PermVisitsRead,
 		Value: peopleVisited, Records: peopleVisitedRecords})
-	figures.Register(figures.Figure{Key: "visits.overdue", ChildrenRule: true, Label: "逾期未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.overdue", ChildrenRule: true, Label: "逾期未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits", RecordsPerm: authz.PermVisitsRead,
 		Value: dueFigure(WindowOverdue), Records: dueRecords(WindowOverdue)})
-	figures.Register(figures.Figure{Key: "visits.due_week", ChildrenRule: true, Label: "本周到期待探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.due_week", ChildrenRule: true, Label: "本周到期待探访人数", Unit: "人", Kind: figures.Stock, Module: "visits", RecordsPerm: authz.PermVisitsRead,
 		Value: dueFigure(WindowWeek), Records: dueRecords(WindowWeek)})
-	figures.Register(figures.Figure{Key: "visits.never", ChildrenRule: true, Label: "从未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits",
+	figures.Register(figures.Figure{Key: "visits.never", ChildrenRule: true, Label: "从未探访人数", Unit: "人", Kind: figures.Stock, Module: "visits", RecordsPerm: authz.PermVisitsRead,
 		Value: dueFigure(WindowNever), Records: dueRecords(WindowNever)})
 	recipients.OnChildCutoff(moveDueCounts)
 }

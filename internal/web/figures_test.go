@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,5 +109,48 @@ func TestFiguresAPIAndDrillDown(t *testing.T) {
 	}
 	if show := web.Get("/figures/recipients.in_care"); show.Status != http.StatusOK || !strings.Contains(show.Body, "figure-records") {
 		t.Errorf("drill-down page: %d", show.Status)
+	}
+}
+
+// Every figure a role is shown on its home page or on /figures links to
+// records it may open, or to nothing: a leader, who reads figures but not
+// people's records, sees those values without links. A value that leaves out
+// the children for a role says so, for that role only.
+func TestFigureLinksOpenForEveryRole(t *testing.T) {
+	env := apptest.Start(t)
+	figureLink := regexp.MustCompile(`href="(/figures/[^"?]+)[^"]*"`)
+	leftOut := "不含未满 14 周岁的儿童"
+	for _, user := range []string{"admin", "zhanzhang", "shegong", "dudao", "pinggu", "lingdao"} {
+		c := env.LoginDemo(user)
+		links := 0
+		for _, page := range []string{"/", "/figures"} {
+			res := c.Get(page)
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s: %s %d", user, page, res.Status)
+			}
+			for _, m := range figureLink.FindAllStringSubmatch(res.Body, -1) {
+				links++
+				show := c.Get(html.UnescapeString(m[1]))
+				if show.Status != http.StatusOK || strings.Contains(show.Body, "明细仅对") || strings.Contains(show.Body, "无权进行此操作") {
+					t.Errorf("%s: %s links to %s, which the role may not open (%d)", user, page, m[1], show.Status)
+				}
+			}
+			hidesChildren := user == "pinggu" || user == "lingdao"
+			if strings.Contains(res.Body, leftOut) != hidesChildren {
+				t.Errorf("%s: %s says %q: %v", user, page, leftOut, !hidesChildren)
+			}
+		}
+		if user == "lingdao" {
+			for _, res := range []*apptest.Response{c.Get("/"), c.Get("/figures")} {
+				if strings.Contains(res.Body, `href="/figures/visits.`) || strings.Contains(res.Body, `href="/figures/recipients.`) {
+					t.Error("the leader is shown links to people's records")
+				}
+			}
+			if res := c.Get("/figures/visits.overdue"); res.Status != http.StatusOK || !strings.Contains(res.Body, "明细仅对能查看相应记录的角色开放") {
+				t.Errorf("the leader opens a drill-down by its address: %d", res.Status)
+			}
+		} else if links == 0 {
+			t.Errorf("%s: no figure links to its records", user)
+		}
 	}
 }

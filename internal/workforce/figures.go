@@ -13,15 +13,15 @@ import (
 // the hours of training and volunteer service in the period (flows, in
 // minutes, shown as hours: Scale 60).
 func init() {
-	figures.Register(figures.Figure{Key: "workforce.workers", Label: "在岗社会工作者", Unit: "人", Kind: figures.Stock, Module: "workforce",
+	figures.Register(figures.Figure{Key: "workforce.workers", Label: "在岗社会工作者", Unit: "人", Kind: figures.Stock, Module: "workforce", RecordsPerm: authz.PermWorkforceRead,
 		Value: countFigure(workersFrom, workersWhere(false)), Records: workerRecords(workersWhere(false))})
-	figures.Register(figures.Figure{Key: "workforce.certified", Label: "持证社会工作者", Unit: "人", Kind: figures.Stock, Module: "workforce",
+	figures.Register(figures.Figure{Key: "workforce.certified", Label: "持证社会工作者", Unit: "人", Kind: figures.Stock, Module: "workforce", RecordsPerm: authz.PermWorkforceRead,
 		Value: countFigure(workersFrom, workersWhere(true)), Records: workerRecords(workersWhere(true))})
-	figures.Register(figures.Figure{Key: "workforce.volunteers", Label: "注册志愿者", Unit: "人", Kind: figures.Stock, Module: "workforce",
+	figures.Register(figures.Figure{Key: "workforce.volunteers", Label: "注册志愿者", Unit: "人", Kind: figures.Stock, Module: "workforce", RecordsPerm: authz.PermWorkforceRead,
 		Value: countFigure(volunteersFrom, volunteersWhere), Records: volunteerRecords})
-	figures.Register(figures.Figure{Key: "workforce.training_hours", Label: "培训学时", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "workforce",
+	figures.Register(figures.Figure{Key: "workforce.training_hours", Label: "培训学时", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "workforce", RecordsPerm: authz.PermWorkforceRead,
 		Value: sumFigure(trainingHoursFrom, "t.minutes", trainingWhere), Records: trainingRecords})
-	figures.Register(figures.Figure{Key: "workforce.volunteer_hours", Label: "志愿服务时长", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "workforce",
+	figures.Register(figures.Figure{Key: "workforce.volunteer_hours", Label: "志愿服务时长", Unit: "小时", Scale: 60, Kind: figures.Flow, Module: "workforce", RecordsPerm: authz.PermWorkforceRead,
 		Value: sumFigure(volunteerHoursFrom, "h.minutes", volunteerHoursWhere), Records: volunteerHourRecords})
 }
 

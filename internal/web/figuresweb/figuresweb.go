@@ -42,6 +42,10 @@ type Value struct {
 	Shown string  `json:"shown"` // as pages print it
 	// Missing says why there is no value (a past period without a kept snapshot).
 	Missing string `json:"missing,omitempty"`
+	// Drill says whether the caller may open the records counted;
+	// LeftOut what the value leaves out for the caller's role.
+	Drill   bool   `json:"drill"`
+	LeftOut string `json:"left_out,omitempty"`
 }
 
 // request reads ?period= (default: this month) and ?org= (default: the
@@ -63,7 +67,8 @@ func request(c *kit.Ctx) (figures.Period, string, error) {
 }
 
 func valueOf(c *kit.Ctx, f figures.Figure, p figures.Period, orgID string) (Value, error) {
-	v := Value{Key: f.Key, Label: f.Label, Unit: f.Unit, Kind: string(f.Kind), Module: f.Module, Scale: f.Per()}
+	v := Value{Key: f.Key, Label: f.Label, Unit: f.Unit, Kind: string(f.Kind), Module: f.Module, Scale: f.Per(),
+		Drill: f.Drillable(c.Actor), LeftOut: f.LeftOut(c.Actor)}
 	raw, err := figures.Compute(c.Context(), c.DB(), c.Actor, f.Key, p, orgID)
 	if apperr.Is(err, apperr.NotFound) && f.Kind == figures.Stock && p.IsPast() {
 		v.Missing, v.Shown = "该时段未留存时点数", "—"

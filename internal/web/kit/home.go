@@ -15,6 +15,7 @@ import (
 
 type HomeCard struct {
 	Label, Value, Link string
+	Note               string // what the value leaves out, under its label
 }
 
 type HomeSection struct {
@@ -65,5 +66,8 @@ func FigureCard(c *Ctx, key, label, list string, period figures.PeriodKind) (Hom
 	if list == "" {
 		list = "/figures/" + key
 	}
-	return HomeCard{Label: label, Value: value, Link: list}, nil
+	if !f.Drillable(c.Actor) {
+		list = "" // the value alone: the records are not the role's to open
+	}
+	return HomeCard{Label: label, Value: value, Link: list, Note: f.LeftOut(c.Actor)}, nil
 }
