@@ -649,7 +649,7 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Re
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return db.Page(ctx, q, db.PageQuery{
+	out, total, err := db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*) FROM service_records s JOIN org_units o ON o.id = s.org_id LEFT JOIN recipients r ON r.id = s.recipient_id`,
 		Select: recordSelect, Where: c, Order: "s.served_at DESC, s.id DESC", Limit: f.Limit, Offset: max(f.Offset, 0),
 	}, func(row interface{ Scan(...any) error }) (Record, error) {
@@ -658,6 +658,22 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Re
 		r.Staff = []Staff{}
 		return r, err
 	})
+	if err != nil {
+		return nil, 0, err
+	}
+	// Category names from each record's county list, read once per node.
+	lists := map[string][]Category{}
+	for i := range out {
+		cats, ok := lists[out[i].OrgPath]
+		if !ok {
+			if cats, err = Categories(ctx, q, out[i].OrgPath); err != nil {
+				return nil, 0, err
+			}
+			lists[out[i].OrgPath] = cats
+		}
+		out[i].CategoryLabel = CategoryLabel(cats, out[i].Category)
+	}
+	return out, total, nil
 }
 
 // SourceKind is a module whose records derive service records.

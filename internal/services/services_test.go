@@ -418,4 +418,11 @@ func TestFiguresAndTimeline(t *testing.T) {
 	if err != nil || total != 4 || len(list) != 4 || list[0].Kind != services.KindVisit {
 		t.Fatalf("list %d %v", total, err)
 	}
+	// The list names each category from the county's list, as a record's
+	// page does.
+	for _, r := range list {
+		if r.Category != "" && (r.CategoryLabel == r.Category || r.CategoryLabel != services.CategoryLabel(services.DefaultCategories, r.Category)) {
+			t.Errorf("list: category %s shown as %q", r.Category, r.CategoryLabel)
+		}
+	}
 }
