@@ -77,6 +77,10 @@ func TestCreateFormsSentTwiceMakeOneRecord(t *testing.T) {
 	// A visit: two taps on 保存.
 	page := c.Get("/visits/new?recipient=" + person)
 	id := formID(t, page.Body)
+	// A form left open may still be set to a later time today.
+	if !strings.Contains(page.Body, `max="`+cst.Today()+`T23:59"`) {
+		t.Error("the visit time is limited to the moment the form was drawn")
+	}
 	when := cst.Now().Add(-time.Hour)
 	form := url.Values{"id": {id}, "recipient_id": {person}, "visited_at": {when.Format("2006-01-02T15:04")}, "method": {"home"}, "follow_up": {"none"},
 		"findings": {"老人身体尚可"}}

@@ -42,7 +42,11 @@ func (s *Handlers) visitFormPage(c *kit.Ctx, f *kit.Form, title, action, back st
 	data := map[string]any{
 		"Action": action, "Back": back, "Person": person, "Editing": editing, "Visitors": visitors, "Campaigns": campaigns,
 		"Methods": visits.Methods, "Dimensions": visits.Dimensions, "ScoreLabels": visits.ScoreLabels[1:], "Tiers": visits.Tiers,
-		"FollowUps": visits.FollowUps, "Now": cst.Now().Format("2006-01-02T15:04"), "Photos": s.App.Attach != nil,
+		"FollowUps": visits.FollowUps, "Photos": s.App.Attach != nil,
+		// The latest time the browser offers: the end of today, so a form
+		// left open can still be set to the real time (the domain checks
+		// the instant against the moment it is saved).
+		"Latest": cst.Today() + "T23:59",
 	}
 	if person == nil && editing == nil {
 		// Registering a person met on the visit.
