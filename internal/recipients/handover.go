@@ -168,22 +168,24 @@ type HandoverUser struct {
 	Name    string `json:"name"`
 	OrgName string `json:"org_name"`
 	Active  bool   `json:"active"`
-	People  int    `json:"people"` // people they are responsible for
+	People  int    `json:"people"`  // people they are responsible for, in care or not (a handover moves them all)
+	InCare  int    `json:"in_care"` // of them, in care (在册), as a worker's 由我负责 counts
 }
 
 // HandoverUsers lists the social workers and station heads in the
 // actor's scope (deactivated accounts too: a worker who left), with how
-// many people each is responsible for.
+// many people each is responsible for, and how many of them are in care.
 func HandoverUsers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]HandoverUser, error) {
 	if err := actor.Require(authz.PermRecipientsHandover); err != nil {
 		return nil, err
 	}
 	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
-	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, o.name, u.active, (SELECT COUNT(*) FROM recipients r WHERE r.worker_id = u.id)
+	rows, err := q.Query(ctx, `SELECT u.id, u.display_name, o.name, u.active, (SELECT COUNT(*) FROM recipients r WHERE r.worker_id = u.id),
+		(SELECT COUNT(*) FROM recipients r WHERE r.worker_id = u.id AND `+InCareCond("r")+`)
 		FROM users u JOIN org_units o ON o.id = u.org_id WHERE `+cond+` AND u.role IN ('worker', 'station_head') ORDER BY o.path, u.display_name LIMIT 1000`, args...)
 	return db.Collect(rows, err, func(row interface{ Scan(...any) error }) (u HandoverUser, err error) {
 		var active int
-		err = row.Scan(&u.ID, &u.Name, &u.OrgName, &active, &u.People)
+		err = row.Scan(&u.ID, &u.Name, &u.OrgName, &active, &u.People, &u.InCare)
 		u.Active = active == 1
 		return u, err
 	})

@@ -614,6 +614,19 @@ func TestHandoverMovesAWorkersPeople(t *testing.T) {
 	if n < 2 {
 		t.Fatalf("the demo worker has %d people", n)
 	}
+	// The list of workers counts everyone a handover moves, and of them
+	// those in care, as the worker's home counts them.
+	inCare := f.count(`SELECT COUNT(*) FROM recipients WHERE worker_id = ? AND status = 'active'`, leaving.UserID)
+	users, err := recipients.HandoverUsers(f.ctx, f.env.App.DB, head)
+	found := false
+	for _, u := range users {
+		if u.ID == leaving.UserID {
+			found = u.People == n && u.InCare == inCare
+		}
+	}
+	if err != nil || !found || inCare == n {
+		t.Errorf("handover users: %+v %v (people %d, in care %d)", users, err, n, inCare)
+	}
 	handover := func(actor *authz.Actor, from, to string) (recipients.HandoverResult, error) {
 		var res recipients.HandoverResult
 		err := f.env.App.DB.InTx(f.ctx, func(tx *db.Tx) (err error) {
