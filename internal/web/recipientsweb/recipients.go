@@ -170,6 +170,7 @@ func (s *Handlers) RecipientList(c *kit.Ctx) error {
 		}
 	}
 	data["FiltersActive"] = active
+	data["Sees"] = seenFields(c.Actor) // filters on fields the role does not see are not offered
 	return c.Render("recipients_list", &kit.Page{Title: "服务对象", Data: data})
 }
 
@@ -317,6 +318,17 @@ func (s *Handlers) RecipientShow(c *kit.Ctx) error {
 	return s.renderRecipient(c, http.StatusOK, nil, kit.NewForm(nil), "")
 }
 
+// seenFields are the fields of a person the actor's role sees at all
+// (recipients.FieldAccess): the page leaves the others out rather than
+// showing them empty, which reads as missing data.
+func seenFields(actor *authz.Actor) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range recipients.AccessFields {
+		out[f] = recipients.AccessOf(actor, f) != recipients.AccessHidden
+	}
+	return out
+}
+
 // renderRecipient draws the detail page, with any values just revealed
 // and the household form's errors.
 func (s *Handlers) renderRecipient(c *kit.Ctx, status int, revealed map[string]string, f *kit.Form, errMsg string) error {
@@ -326,7 +338,7 @@ func (s *Handlers) renderRecipient(c *kit.Ctx, status int, revealed map[string]s
 	}
 	data := map[string]any{"R": r, "Revealed": revealed, "VillageName": s.VillageName(c, r.VillageCode),
 		"CanReveal": c.Actor.Can(authz.PermRecipientsReveal), "CanEdit": c.Actor.Can(authz.PermRecipientsManage),
-		"Panels": s.PersonPanels(c, r.ID)}
+		"Panels": s.PersonPanels(c, r.ID), "Sees": seenFields(c.Actor)}
 	return c.RenderStatus(status, "recipients_show", &kit.Page{Title: r.Name, Form: f, Error: errMsg, Data: data})
 }
 
