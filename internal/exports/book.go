@@ -84,6 +84,10 @@ func (b *Book) startSheet(name string) error {
 			return err
 		}
 	}
+	// The header stays in view while scrolling a long ledger.
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
 	if err := sw.SetRow("A1", b.header); err != nil {
 		return err
 	}

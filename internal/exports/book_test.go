@@ -49,6 +49,9 @@ func TestBookContinuesOnFurtherSheets(t *testing.T) {
 		if rows[0][0] != "序号" || rows[0][1] != "姓名" {
 			t.Errorf("sheet %s header: %q", name, rows[0])
 		}
+		if p, err := wb.GetPanes(name); err != nil || !p.Freeze || p.YSplit != 1 || p.TopLeftCell != "A2" {
+			t.Errorf("sheet %s: header row not frozen: %+v %v", name, p, err)
+		}
 		for _, r := range rows[1:] {
 			if r[0] != strconv.Itoa(next) {
 				t.Fatalf("sheet %s: row %q, want %d", name, r, next)

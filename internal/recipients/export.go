@@ -10,12 +10,13 @@ import (
 	"github.com/shegong/shegong/internal/audit"
 	"github.com/shegong/shegong/internal/authz"
 	"github.com/shegong/shegong/internal/db"
+	"github.com/shegong/shegong/internal/division"
 	"github.com/shegong/shegong/internal/exports"
 	"github.com/shegong/shegong/internal/secure"
 )
 
 // ExportHeaders are the column titles of the exported ledger (服务对象台账).
-var ExportHeaders = []string{"姓名", "性别", "出生日期", "年龄", "身份证号", "民族", "联系电话", "户籍地址", "现住址", "村（社区）代码",
+var ExportHeaders = []string{"姓名", "性别", "出生日期", "年龄", "身份证号", "民族", "联系电话", "户籍地址", "现住址", "村（社区）代码", "村（社区）名称",
 	"负责站点", "居住情况", "对象类别", "残疾类别", "残疾等级", "主要收入来源", "监护人/联系人", "与本人关系", "监护人电话",
 	"健康状况", "责任社工", "状态", "状态原因", "状态日期", "家庭关系"}
 
@@ -90,6 +91,18 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		return none, err
 	}
 	defer book.Close()
+	villages := map[string]string{} // code → name, read once per village
+	villageName := func(code string) (string, error) {
+		if name, ok := villages[code]; ok || code == "" {
+			return name, nil
+		}
+		d, err := division.Get(ctx, q, code)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return "", err
+		}
+		villages[code] = d.Name
+		return d.Name, nil
+	}
 	err = book.Fill(ctx, func(emit func([]any) error) error {
 		return exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
 			applyAccess(actor, &r) // the role's view of each field (FieldAccess)
@@ -113,7 +126,11 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 			if r.BirthDate != "" && AccessOf(actor, "birth_date") != AccessHidden {
 				age = r.Age
 			}
-			return emit([]any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode,
+			village, err := villageName(r.VillageCode)
+			if err != nil {
+				return err
+			}
+			return emit([]any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode, village,
 				r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
 				r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation})
 		})

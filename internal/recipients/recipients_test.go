@@ -611,7 +611,8 @@ func TestExcelExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows = rowsOf(wb)
-	if rows[1][4] != in.IDNumber || rows[1][6] != in.Phone || rows[1][8] != in.CurrentAddress || rows[1][19] != in.HealthNotes {
+	if rows[1][4] != in.IDNumber || rows[1][6] != in.Phone || rows[1][8] != in.CurrentAddress || rows[1][20] != in.HealthNotes ||
+		rows[1][9] != in.VillageCode || rows[1][10] != "西街村民委员会" { // as the person page names it
 		t.Errorf("full export: %q", rows[1])
 	}
 	entries, _, err := audit.List(f.ctx, f.env.App.DB, f.actor("admin"), audit.Filter{Action: audit.ActionExport})
