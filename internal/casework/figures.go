@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/shegong/shegong/internal/authz"
@@ -40,7 +41,9 @@ func init() {
 	overdue.today = true
 	reg("casework.overdue_tasks", "逾期个案任务数", "项", figures.Stock, overdueTasks, overdue.records)
 	goals := caseCount("e.evaluated_on", "e.evaluated_on", "a.level >= 4")
-	goals.from = ` FROM org_units o JOIN cases c ON c.org_id = o.id JOIN case_evaluations e ON e.case_id = c.id JOIN case_attainment a ON a.evaluation_id = e.id`
+	goals.from = ` FROM org_units o JOIN cases c ON c.org_id = o.id JOIN case_evaluations e ON e.case_id = c.id JOIN case_attainment a ON a.evaluation_id = e.id
+		JOIN case_goals g ON g.id = a.goal_id`
+	goals.item, goals.itemLabel = "g.position", "目标 %d" // one row per goal: a case's goals told apart
 	reg("casework.goals_attained", "目标达成数（大部分及以上）", "个", figures.Flow, goals.value, goals.records)
 	improved := caseCount("s.assessed_on", "s.assessed_on",
 		`s.seq > 1 AND (SELECT SUM(x.score) FROM case_scores x WHERE x.assessment_id = s.id) >
@@ -57,6 +60,9 @@ type count struct {
 	extra             []string
 	from              string
 	today             bool // extra holds one "?" for today's date
+	// item, when set, is an integer column telling apart the rows of one
+	// case (a goal's position), named in the drill-down by itemLabel.
+	item, itemLabel string
 }
 
 func caseCount(dateCol, listDate string, extra ...string) *count {
@@ -101,20 +107,29 @@ func (f *count) records(ctx context.Context, q db.Querier, actor *authz.Actor, p
 	if err != nil {
 		return nil, 0, err
 	}
+	item, order := "0", f.listDate+" DESC, c.id DESC"
+	if f.item != "" {
+		item, order = f.item, order+", "+f.item
+	}
 	return db.Page(ctx, q, db.PageQuery{
 		Count:  `SELECT COUNT(*)` + f.from,
-		Select: `SELECT c.id, c.number, c.stage, ` + f.listDate + f.from,
-		Where:  c, Order: f.listDate + " DESC, c.id DESC", Limit: limit, Offset: offset,
+		Select: `SELECT c.id, c.number, c.stage, ` + f.listDate + `, ` + item + f.from,
+		Where:  c, Order: order, Limit: limit, Offset: offset,
 	}, func(row interface{ Scan(...any) error }) (figures.Record, error) {
 		var id, number, day string
 		var stage Stage
-		if err := row.Scan(&id, &number, &stage, &day); err != nil {
+		var n int
+		if err := row.Scan(&id, &number, &stage, &day, &n); err != nil {
 			return figures.Record{}, err
 		}
 		if !named {
 			return figures.Record{Label: "（个案，您的角色无权查看）", Date: day, Amount: 1}, nil
 		}
-		return figures.Record{ID: id, Label: number + "·" + stage.Label(), Date: day, Link: "/cases/" + id, Amount: 1}, nil
+		label := number + "·" + stage.Label()
+		if f.item != "" {
+			label += "·" + fmt.Sprintf(f.itemLabel, n)
+		}
+		return figures.Record{ID: id, Label: label, Date: day, Link: "/cases/" + id, Amount: 1}, nil
 	})
 }
 

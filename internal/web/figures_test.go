@@ -62,6 +62,13 @@ func TestFiguresAPIAndDrillDown(t *testing.T) {
 			if one.Figure.Raw != it.Raw {
 				t.Errorf("%s: %s: %d alone, %d in the list", user, it.Key, one.Figure.Raw, it.Raw)
 			}
+			seen := map[string]bool{}
+			for _, r := range one.Records.Items {
+				if strings.HasPrefix(it.Key, "casework.") && seen[r.Label+r.Date] { // one case counted twice must say why
+					t.Errorf("%s: %s lists %q twice with nothing to tell them apart", user, it.Key, r.Label)
+				}
+				seen[r.Label+r.Date] = true
+			}
 			if one.Records.Total <= 200 {
 				var sum int64
 				for _, r := range one.Records.Items {
