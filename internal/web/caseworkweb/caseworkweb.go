@@ -6,6 +6,7 @@ package caseworkweb
 import (
 	"embed"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/visits"
 	"github.com/shegong/shegong/internal/web/kit"
 )
 
@@ -93,7 +95,73 @@ func (s *Handlers) New(c *kit.Ctx) error {
 	if q.Get("visit") != "" {
 		f.Values["source"] = "visit"
 	}
-	return c.Render("casework_new", &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions()}})
+	p, err := s.newPage(c, f)
+	if err != nil {
+		return err
+	}
+	return c.Render("casework_new", p)
+}
+
+// newPage is the intake form: the person chosen with the recipients
+// picker (their name shown, the id a hidden value) and the recent visits
+// of the chosen person for 探访发现.
+func (s *Handlers) newPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
+	pk, err := s.Picker(c, kit.PickRecipients, "recipient_id", strings.TrimSpace(f.Get("recipient_id")))
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.sourceVisits(c, pk.Value, f.Get("source_visit_id"))
+	if err != nil {
+		return nil, err
+	}
+	return &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions(), "Person": pk, "Visits": vs}}, nil
+}
+
+// visitChoice is the select of a person's recent visits (探访发现).
+type visitChoice struct {
+	Form    *kit.Form
+	Chosen  bool // a person is chosen
+	Options []kit.Option
+}
+
+// recentVisits is how many of a person's visits the intake form offers.
+const recentVisits = 20
+
+// sourceVisits lists the recent visits of person (none chosen: none),
+// keeping the chosen visit selectable.
+func (s *Handlers) sourceVisits(c *kit.Ctx, person, chosen string) (visitChoice, error) {
+	v := visitChoice{Chosen: person != "", Options: []kit.Option{}}
+	if person == "" || !c.Actor.Can(authz.PermVisitsRead) {
+		return v, nil
+	}
+	items, _, err := visits.List(c.Context(), c.DB(), c.Actor, visits.Filter{RecipientID: person, Limit: recentVisits})
+	if err != nil {
+		return v, err
+	}
+	for _, it := range items {
+		label := it.VisitDate + " " + it.MethodLabel
+		if it.CreatedByName != "" {
+			label += " · " + it.CreatedByName
+		}
+		v.Options = append(v.Options, kit.Option{Code: it.ID, Label: label})
+	}
+	if chosen != "" && !slices.ContainsFunc(v.Options, func(o kit.Option) bool { return o.Code == chosen }) {
+		v.Options = append(v.Options, kit.Option{Code: chosen, Label: "所选探访记录"})
+	}
+	return v, nil
+}
+
+// NewVisits draws the visits select of the intake form for the person
+// just chosen (htmx, on a change of recipient_id).
+func (s *Handlers) NewVisits(c *kit.Ctx) error {
+	q := c.R.URL.Query()
+	f := kit.NewForm(map[string]string{"source_visit_id": q.Get("source_visit_id")})
+	v, err := s.sourceVisits(c, strings.TrimSpace(q.Get("recipient_id")), "")
+	if err != nil {
+		return err
+	}
+	v.Form = f
+	return c.RenderPart("casework_new", "source-visits", v)
 }
 
 func intakeFrom(f *kit.Form, r *http.Request) casework.IntakeInput {
@@ -111,7 +179,11 @@ func (s *Handlers) Create(c *kit.Ctx) error {
 		return err
 	})
 	if err != nil {
-		return c.RenderForm("casework_new", &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions()}}, err)
+		p, perr := s.newPage(c, f)
+		if perr != nil {
+			return perr
+		}
+		return c.RenderForm("casework_new", p, err)
 	}
 	return c.Redirect("/cases/"+cs.ID, "已接案："+cs.Number)
 }
