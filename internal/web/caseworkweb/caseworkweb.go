@@ -51,6 +51,7 @@ func (s *Handlers) List(c *kit.Ctx) error {
 	if q.Get("mine") == "1" {
 		f.WorkerID = c.Actor.UserID
 	}
+	f.Returned = q.Get("returned") == "1"
 	items, total, err := casework.List(c.Context(), c.DB(), c.Actor, f)
 	if err != nil {
 		return err
@@ -519,6 +520,14 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 		"Levels": casework.AttainmentLabels, "Sources": casework.SourceLabels, "Printed": cst.Today()}})
 }
 
+// returnedLink is the list of the actor's cases whose plan or closure
+// was returned; returnedFilter is what it lists.
+const returnedLink = "/cases?mine=1&returned=1"
+
+func returnedFilter(a *authz.Actor) casework.Filter {
+	return casework.Filter{WorkerID: a.UserID, Returned: true, Limit: 1}
+}
+
 // pendingCap is the most pending approvals the home page counts; it asks
 // for one more to know whether there are more (Pending lists at most 200).
 const pendingCap = 199
@@ -530,6 +539,15 @@ func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	}
 	ctx := c.Context()
 	sec := &kit.HomeSection{Key: "casework", Title: "个案", Order: 15}
+	if c.Actor.Can(authz.PermCaseworkWrite) {
+		// The actor's cases whose plan or closure came back: the count is
+		// the total of the list the card opens.
+		_, n, err := casework.List(ctx, c.DB(), c.Actor, returnedFilter(c.Actor))
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "退回待修改", Value: strconv.Itoa(n), Link: returnedLink})
+	}
 	if c.Actor.Can(authz.PermCaseworkApprove) {
 		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap+1)
 		if err != nil {
