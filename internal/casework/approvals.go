@@ -20,6 +20,7 @@ type Approval struct {
 	ID            string `json:"id"`
 	CaseID        string `json:"case_id"`
 	CaseNumber    string `json:"case_number,omitempty"`
+	RecipientName string `json:"recipient_name,omitempty"` // the case's client, as the case list shows it
 	OrgName       string `json:"org_name,omitempty"`
 	Subject       string `json:"subject"` // plan, closure
 	SubjectLabel  string `json:"subject_label"`
@@ -115,14 +116,14 @@ func request(ctx context.Context, tx db.Querier, actor *authz.Actor, c Case, sub
 	return getApproval(ctx, tx, id)
 }
 
-const approvalSelect = `SELECT a.id, a.case_id, c.number, o.name, a.subject, a.route, a.requested_by, COALESCE(ru.display_name, ''), a.requested_at,
+const approvalSelect = `SELECT a.id, a.case_id, c.number, r.name, o.name, a.subject, a.route, a.requested_by, COALESCE(ru.display_name, ''), a.requested_at,
 	a.decision, a.reason, a.decided_by, COALESCE(du.display_name, ''), a.decided_at
-	FROM case_approvals a JOIN cases c ON c.id = a.case_id JOIN org_units o ON o.id = c.org_id
+	FROM case_approvals a JOIN cases c ON c.id = a.case_id JOIN org_units o ON o.id = c.org_id JOIN recipients r ON r.id = c.recipient_id
 	LEFT JOIN users ru ON ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by`
 
 func scanApproval(r interface{ Scan(...any) error }) (Approval, error) {
 	var a Approval
-	err := r.Scan(&a.ID, &a.CaseID, &a.CaseNumber, &a.OrgName, &a.Subject, &a.Route, &a.RequestedBy, &a.RequesterName, &a.RequestedAt,
+	err := r.Scan(&a.ID, &a.CaseID, &a.CaseNumber, &a.RecipientName, &a.OrgName, &a.Subject, &a.Route, &a.RequestedBy, &a.RequesterName, &a.RequestedAt,
 		&a.Decision, &a.Reason, &a.DecidedBy, &a.DeciderName, &a.DecidedAt)
 	a.SubjectLabel, a.RouteLabel = subjectLabels[a.Subject], authz.Role(a.Route).Label()
 	return a, err
@@ -260,7 +261,7 @@ func Pending(ctx context.Context, q db.Querier, actor *authz.Actor, limit int) (
 		extra += " AND " + vc
 		args = append(args, vargs...)
 	}
-	rows, err := q.Query(ctx, approvalSelect+` JOIN recipients r ON r.id = c.recipient_id
+	rows, err := q.Query(ctx, approvalSelect+`
 		WHERE a.decision = '' AND a.route = ? AND `+cond+`
 		AND NOT EXISTS (SELECT 1 FROM case_workers w WHERE w.case_id = a.case_id AND w.user_id = ?)`+extra+
 		` ORDER BY a.requested_at, a.id LIMIT ?`, append(args, limit)...)

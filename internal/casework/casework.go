@@ -278,6 +278,7 @@ type Filter struct {
 	Stage         Stage  // "" any; "open" every open stage
 	WorkerID      string // cases this user works on
 	RecipientID   string // the client or a member
+	Returned      bool   // only cases whose plan or closure was returned and awaits an edit
 	Limit, Offset int
 }
 
@@ -314,6 +315,9 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ca
 	if f.RecipientID != "" {
 		c.Add("(c.recipient_id = ? OR c.id IN (SELECT case_id FROM case_members WHERE recipient_id = ?))", f.RecipientID, f.RecipientID)
 	}
+	if f.Returned {
+		c.Add(ReturnedCond("c"))
+	}
 	if vc, args := recipients.VisibleCond(actor, "r"); vc != "" {
 		c.Add("EXISTS (SELECT 1 FROM recipients r WHERE r.id = c.recipient_id AND "+vc+")", args...)
 	}
@@ -336,6 +340,14 @@ func List(ctx context.Context, q db.Querier, actor *authz.Actor, f Filter) ([]Ca
 		out[i].Workers, out[i].MemberIDs = []Worker{}, []string{}
 	}
 	return out, total, nil
+}
+
+// ReturnedCond is the one definition of a case that waits for its
+// workers' edit after an answer: its plan or its closure request was
+// returned (sending it again makes it pending). alias names cases.
+func ReturnedCond(alias string) string {
+	return "(" + alias + ".id IN (SELECT case_id FROM case_plans WHERE status = 'returned') OR " +
+		alias + ".id IN (SELECT case_id FROM case_closures WHERE status = 'returned'))"
 }
 
 // underNode restricts column (an org id column) to the subtree of node

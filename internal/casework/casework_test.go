@@ -156,6 +156,20 @@ func (f *fixture) open(actor *authz.Actor, in casework.IntakeInput) (casework.Ca
 	return c, err
 }
 
+// file opens a case's full record as actor.
+func (f *fixture) file(actor *authz.Actor, id string) casework.File {
+	f.t.Helper()
+	var file casework.File
+	if err := f.tx(func(tx *db.Tx) error {
+		var err error
+		file, err = casework.Open(f.ctx, tx, f.keys, actor, id)
+		return err
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return file
+}
+
 func (f *fixture) accept(actor *authz.Actor, c casework.Case) casework.Case {
 	f.t.Helper()
 	err := f.tx(func(tx *db.Tx) error {
@@ -306,8 +320,11 @@ func TestCaseLifecycle(t *testing.T) {
 	if _, err := f.answer(f.workerA, req.ID, true, ""); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("worker approves: %v", err)
 	}
-	if pend, _ := casework.Pending(f.ctx, f.db, f.head, 10); len(pend) != 1 || pend[0].ID != req.ID {
+	if pend, _ := casework.Pending(f.ctx, f.db, f.head, 10); len(pend) != 1 || pend[0].ID != req.ID || pend[0].RecipientName != c.RecipientName || c.RecipientName == "" {
 		t.Fatalf("head's pending %+v", pend)
+	}
+	if got := f.file(f.workerA, c.ID).PlanApproval(); got != "待审批" {
+		t.Fatalf("pending plan prints %q", got)
 	}
 	_, err = f.answer(f.head, req.ID, false, "")
 	wantField(t, err, "reason")
@@ -316,6 +333,13 @@ func TestCaseLifecycle(t *testing.T) {
 	}
 	if c = f.get(f.workerA, c.ID); c.PlanStatus != "returned" || c.Stage != casework.StagePlan {
 		t.Fatalf("returned plan: %+v", c)
+	}
+	if got := f.file(f.workerA, c.ID).PlanApproval(); got != "已退回（目标须可测量）" {
+		t.Fatalf("returned plan prints %q", got)
+	}
+	// The worker's returned cases: this one, and only for its workers.
+	if items, n, err := casework.List(f.ctx, f.db, f.workerA, casework.Filter{WorkerID: f.workerA.UserID, Returned: true}); err != nil || n != 1 || len(items) != 1 || items[0].ID != c.ID {
+		t.Fatalf("returned cases: %d %+v %v", n, items, err)
 	}
 	err = f.tx(func(tx *db.Tx) error {
 		p := plan
@@ -334,6 +358,12 @@ func TestCaseLifecycle(t *testing.T) {
 	}
 	if c = f.get(f.workerA, c.ID); c.Stage != casework.StageIntervention {
 		t.Fatalf("after approval: %s", c.Stage)
+	}
+	if got := f.file(f.workerA, c.ID).PlanApproval(); !strings.HasSuffix(got, " 批准") || strings.ContainsAny(got, "abcdefghijklmnopqrstuvwxyz") {
+		t.Fatalf("approved plan prints %q", got)
+	}
+	if _, n, _ := casework.List(f.ctx, f.db, f.workerA, casework.Filter{WorkerID: f.workerA.UserID, Returned: true}); n != 0 {
+		t.Fatalf("%d returned cases after approval", n)
 	}
 	// A log entry is a service record.
 	logIn := casework.LogInput{ID: ids.New(), LoggedAt: "2026-03-09 15:00", Kind: "home", Minutes: 60, Content: "家访，情绪疏导", NextStep: "链接助餐"}
@@ -444,8 +474,35 @@ func TestCaseLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := f.file(f.workerA, c.ID).ClosureApproval(); got != "待审批" {
+		t.Fatalf("pending closure prints %q", got)
+	}
+	// Returned once: printed with the reason, listed among the worker's
+	// returned cases; sent again it leaves that list.
+	if _, err := f.answer(f.head, req.ID, false, "补充跟进安排"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.file(f.workerA, c.ID).ClosureApproval(); got != "已退回（补充跟进安排）" {
+		t.Fatalf("returned closure prints %q", got)
+	}
+	if _, n, _ := casework.List(f.ctx, f.db, f.workerA, casework.Filter{WorkerID: f.workerA.UserID, Returned: true}); n != 1 {
+		t.Fatalf("%d returned cases after a returned closure", n)
+	}
+	err = f.tx(func(tx *db.Tx) error {
+		req, err = casework.RequestClosure(f.ctx, tx, f.keys, f.workerA, c.ID, casework.ClosureInput{Reason: "goals_met", Summary: "目标基本达成", FollowUps: []string{"2026-04-10"}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, _ := casework.List(f.ctx, f.db, f.workerA, casework.Filter{WorkerID: f.workerA.UserID, Returned: true}); n != 0 {
+		t.Fatalf("%d returned cases after sending the closure again", n)
+	}
 	if _, err := f.answer(f.head, req.ID, true, ""); err != nil {
 		t.Fatal(err)
+	}
+	if got := f.file(f.workerA, c.ID).ClosureApproval(); got != "2026-03-10 批准" {
+		t.Fatalf("approved closure prints %q", got)
 	}
 	if c = f.get(f.workerA, c.ID); c.Stage != casework.StageFollowUp || c.ClosedOn != "2026-03-10" || c.CloseReason != "goals_met" {
 		t.Fatalf("after closure: %+v", c)
@@ -473,7 +530,7 @@ func TestCaseLifecycle(t *testing.T) {
 		t.Fatalf("reopened %+v %v", c, err)
 	}
 	_, h, _ = casework.GetHistory(f.ctx, f.db, f.admin, c.ID)
-	if len(h.Approvals) != 3 || h.Approvals[0].Decision != "returned" || h.Approvals[0].Reason != "目标须可测量" {
+	if len(h.Approvals) != 4 || h.Approvals[0].Decision != "returned" || h.Approvals[0].Reason != "目标须可测量" {
 		t.Fatalf("approvals %+v", h.Approvals)
 	}
 	// The timeline shows stage changes and log entries.

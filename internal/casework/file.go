@@ -136,3 +136,70 @@ func Open(ctx context.Context, tx *db.Tx, keys *secure.Keyring, actor *authz.Act
 	f.Closure, err = loadClosure(ctx, tx, keys, id)
 	return f, err
 }
+
+// approvalStatusLabels name a plan's or closure's approval status in
+// Chinese (forms and pages never show the stored code).
+var approvalStatusLabels = map[string]string{"": "未提交", "draft": "未提交审批", "pending": "待审批", "approved": "已批准",
+	"returned": "已退回", "reopened": "已重开"}
+
+// ApprovalStatusLabel is the Chinese name of an approval status.
+func ApprovalStatusLabel(status string) string {
+	if l, ok := approvalStatusLabels[status]; ok {
+		return l
+	}
+	return "未知状态"
+}
+
+// lastAnswer is the latest answered request of a subject, if any.
+func (h History) lastAnswer(subject string) (Approval, bool) {
+	for i := len(h.Approvals) - 1; i >= 0; i-- {
+		if a := h.Approvals[i]; a.Subject == subject && a.Decision != "" {
+			return a, true
+		}
+	}
+	return Approval{}, false
+}
+
+// approvalText is a status in Chinese with what the answer adds: the
+// day of an approval, the reason of a return.
+func (h History) approvalText(subject, status, approvedOn string) string {
+	a, answered := h.lastAnswer(subject)
+	switch status {
+	case "approved":
+		if approvedOn == "" && answered && a.Decision == "approved" {
+			approvedOn = cst.ShowStamp(a.DecidedAt)
+			if len(approvedOn) > 10 {
+				approvedOn = approvedOn[:10]
+			}
+		}
+		if approvedOn != "" {
+			return approvedOn + " 批准"
+		}
+	case "returned":
+		if answered && a.Decision == "returned" && a.Reason != "" {
+			return "已退回（" + a.Reason + "）"
+		}
+	}
+	return ApprovalStatusLabel(status)
+}
+
+// PlanApproval is the plan's approval state as a form prints it:
+// 待审批, 2026-11-30 批准, 已退回（原因）…
+func (f File) PlanApproval() string {
+	if f.Plan == nil {
+		return ApprovalStatusLabel("")
+	}
+	return f.History.approvalText("plan", f.Plan.Status, f.Plan.ApprovedOn)
+}
+
+// ClosureApproval is the closure's approval state as a form prints it.
+func (f File) ClosureApproval() string {
+	if f.Closure == nil {
+		return ApprovalStatusLabel("")
+	}
+	on := ""
+	if f.Closure.Status == "approved" {
+		on = f.Case.ClosedOn
+	}
+	return f.History.approvalText("closure", f.Closure.Status, on)
+}

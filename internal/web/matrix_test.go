@@ -362,6 +362,7 @@ var expectedMatrix = map[string][]authz.Role{
 	"GET /cases/tasks":                    {admin, head, worker, super, leader},
 	"GET /cases/approvals":                {admin, head, super},
 	"GET /cases/new":                      {head, worker},
+	"GET /cases/new/visits":               {head, worker},
 	"POST /cases":                         {head, worker},
 	"GET /cases/{id}":                     {admin, head, worker, super, leader},
 	"GET /cases/{id}/print/{form}":        {admin, head, worker, super, leader},

@@ -410,6 +410,7 @@ func caseworkModule(k *kit.Server) kit.Module {
 			kit.GET("/cases/tasks", read, h.Tasks),
 			kit.GET("/cases/approvals", approve, h.Approvals),
 			kit.GET("/cases/new", write, h.New),
+			kit.GET("/cases/new/visits", write, h.NewVisits),
 			kit.POST("/cases", write, h.Create),
 			kit.GET("/cases/{id}", read, h.Show),
 			kit.GET("/cases/{id}/print/{form}", read, h.Print),

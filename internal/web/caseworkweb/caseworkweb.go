@@ -6,6 +6,7 @@ package caseworkweb
 import (
 	"embed"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/figures"
 	"github.com/shegong/shegong/internal/ids"
+	"github.com/shegong/shegong/internal/visits"
 	"github.com/shegong/shegong/internal/web/kit"
 )
 
@@ -49,6 +51,7 @@ func (s *Handlers) List(c *kit.Ctx) error {
 	if q.Get("mine") == "1" {
 		f.WorkerID = c.Actor.UserID
 	}
+	f.Returned = q.Get("returned") == "1"
 	items, total, err := casework.List(c.Context(), c.DB(), c.Actor, f)
 	if err != nil {
 		return err
@@ -93,7 +96,73 @@ func (s *Handlers) New(c *kit.Ctx) error {
 	if q.Get("visit") != "" {
 		f.Values["source"] = "visit"
 	}
-	return c.Render("casework_new", &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions()}})
+	p, err := s.newPage(c, f)
+	if err != nil {
+		return err
+	}
+	return c.Render("casework_new", p)
+}
+
+// newPage is the intake form: the person chosen with the recipients
+// picker (their name shown, the id a hidden value) and the recent visits
+// of the chosen person for 探访发现.
+func (s *Handlers) newPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
+	pk, err := s.Picker(c, kit.PickRecipients, "recipient_id", strings.TrimSpace(f.Get("recipient_id")))
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.sourceVisits(c, pk.Value, f.Get("source_visit_id"))
+	if err != nil {
+		return nil, err
+	}
+	return &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions(), "Person": pk, "Visits": vs}}, nil
+}
+
+// visitChoice is the select of a person's recent visits (探访发现).
+type visitChoice struct {
+	Form    *kit.Form
+	Chosen  bool // a person is chosen
+	Options []kit.Option
+}
+
+// recentVisits is how many of a person's visits the intake form offers.
+const recentVisits = 20
+
+// sourceVisits lists the recent visits of person (none chosen: none),
+// keeping the chosen visit selectable.
+func (s *Handlers) sourceVisits(c *kit.Ctx, person, chosen string) (visitChoice, error) {
+	v := visitChoice{Chosen: person != "", Options: []kit.Option{}}
+	if person == "" || !c.Actor.Can(authz.PermVisitsRead) {
+		return v, nil
+	}
+	items, _, err := visits.List(c.Context(), c.DB(), c.Actor, visits.Filter{RecipientID: person, Limit: recentVisits})
+	if err != nil {
+		return v, err
+	}
+	for _, it := range items {
+		label := it.VisitDate + " " + it.MethodLabel
+		if it.CreatedByName != "" {
+			label += " · " + it.CreatedByName
+		}
+		v.Options = append(v.Options, kit.Option{Code: it.ID, Label: label})
+	}
+	if chosen != "" && !slices.ContainsFunc(v.Options, func(o kit.Option) bool { return o.Code == chosen }) {
+		v.Options = append(v.Options, kit.Option{Code: chosen, Label: "所选探访记录"})
+	}
+	return v, nil
+}
+
+// NewVisits draws the visits select of the intake form for the person
+// just chosen (htmx, on a change of recipient_id).
+func (s *Handlers) NewVisits(c *kit.Ctx) error {
+	q := c.R.URL.Query()
+	f := kit.NewForm(map[string]string{"source_visit_id": q.Get("source_visit_id")})
+	v, err := s.sourceVisits(c, strings.TrimSpace(q.Get("recipient_id")), "")
+	if err != nil {
+		return err
+	}
+	v.Form = f
+	return c.RenderPart("casework_new", "source-visits", v)
 }
 
 func intakeFrom(f *kit.Form, r *http.Request) casework.IntakeInput {
@@ -111,7 +180,11 @@ func (s *Handlers) Create(c *kit.Ctx) error {
 		return err
 	})
 	if err != nil {
-		return c.RenderForm("casework_new", &kit.Page{Title: "接案", Form: f, Data: map[string]any{"Sources": sourceOptions()}}, err)
+		p, perr := s.newPage(c, f)
+		if perr != nil {
+			return perr
+		}
+		return c.RenderForm("casework_new", p, err)
 	}
 	return c.Redirect("/cases/"+cs.ID, "已接案："+cs.Number)
 }
@@ -447,6 +520,14 @@ func (s *Handlers) Print(c *kit.Ctx) error {
 		"Levels": casework.AttainmentLabels, "Sources": casework.SourceLabels, "Printed": cst.Today()}})
 }
 
+// returnedLink is the list of the actor's cases whose plan or closure
+// was returned; returnedFilter is what it lists.
+const returnedLink = "/cases?mine=1&returned=1"
+
+func returnedFilter(a *authz.Actor) casework.Filter {
+	return casework.Filter{WorkerID: a.UserID, Returned: true, Limit: 1}
+}
+
 // pendingCap is the most pending approvals the home page counts; it asks
 // for one more to know whether there are more (Pending lists at most 200).
 const pendingCap = 199
@@ -458,6 +539,15 @@ func (s *Handlers) HomeCasework(c *kit.Ctx) (*kit.HomeSection, error) {
 	}
 	ctx := c.Context()
 	sec := &kit.HomeSection{Key: "casework", Title: "个案", Order: 15}
+	if c.Actor.Can(authz.PermCaseworkWrite) {
+		// The actor's cases whose plan or closure came back: the count is
+		// the total of the list the card opens.
+		_, n, err := casework.List(ctx, c.DB(), c.Actor, returnedFilter(c.Actor))
+		if err != nil {
+			return nil, err
+		}
+		sec.Cards = append(sec.Cards, kit.HomeCard{Label: "退回待修改", Value: strconv.Itoa(n), Link: returnedLink})
+	}
 	if c.Actor.Can(authz.PermCaseworkApprove) {
 		pend, err := casework.Pending(ctx, c.DB(), c.Actor, pendingCap+1)
 		if err != nil {
