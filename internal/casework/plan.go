@@ -192,3 +192,23 @@ func SubmitPlan(ctx context.Context, tx *db.Tx, actor *authz.Actor, caseID strin
 	}
 	return request(ctx, tx, actor, c, "plan")
 }
+
+// GoalChoices are the goals of a case's plan to choose from (a referral
+// tied to the goal it serves), without their sealed text: the domain and
+// due date name them. The reader needs casework.read and the case in
+// scope (Get); a case without a plan has none.
+func GoalChoices(ctx context.Context, q db.Querier, actor *authz.Actor, caseID string) ([]Goal, error) {
+	c, err := Get(ctx, q, actor, caseID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := SettingsFor(ctx, q, c.OrgPath)
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadPlan(ctx, q, nil, caseID, s)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return p.Goals, nil
+}

@@ -4,10 +4,13 @@ package referralsweb
 
 import (
 	"embed"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/shegong/shegong/internal/attach"
+	"github.com/shegong/shegong/internal/casework"
 	"github.com/shegong/shegong/internal/db"
 	"github.com/shegong/shegong/internal/referrals"
 	"github.com/shegong/shegong/internal/web/kit"
@@ -69,8 +72,32 @@ func (s *Handlers) formPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
 	for _, a := range ags {
 		opts = append(opts, kit.Option{Code: a.ID, Label: a.KindLabel + "·" + a.Name})
 	}
-	return &kit.Page{Title: "转介", Form: f, Data: map[string]any{"Agencies": opts,
-		"Urgency": []kit.Option{{Code: "normal", Label: "一般"}, {Code: "urgent", Label: "紧急"}, {Code: "emergency", Label: "特急"}}}}, nil
+	data := map[string]any{"Agencies": opts,
+		"Urgency": []kit.Option{{Code: "normal", Label: "一般"}, {Code: "urgent", Label: "紧急"}, {Code: "emergency", Label: "特急"}}}
+	// From a case: the case named and its plan's goals to choose from;
+	// otherwise the person chosen by name.
+	if id := strings.TrimSpace(f.Get("case_id")); id != "" {
+		cs, err := casework.Get(c.Context(), c.DB(), c.Actor, id)
+		if err != nil {
+			return nil, err
+		}
+		goals, err := casework.GoalChoices(c.Context(), c.DB(), c.Actor, id)
+		if err != nil {
+			return nil, err
+		}
+		var gopts []kit.Option
+		for i, g := range goals {
+			gopts = append(gopts, kit.Option{Code: g.ID, Label: fmt.Sprintf("目标 %d · %s · 期限 %s", i+1, g.DomainLabel, g.DueOn)})
+		}
+		data["Case"], data["Goals"] = cs, gopts
+	} else {
+		pk, err := s.Picker(c, kit.PickRecipients, "recipient_id", strings.TrimSpace(f.Get("recipient_id")))
+		if err != nil {
+			return nil, err
+		}
+		data["Person"] = pk
+	}
+	return &kit.Page{Title: "转介", Form: f, Data: data}, nil
 }
 
 func (s *Handlers) New(c *kit.Ctx) error {

@@ -76,7 +76,12 @@ func (s *Handlers) formPage(c *kit.Ctx, f *kit.Form) (*kit.Page, error) {
 	for i := 5; i >= 1; i-- {
 		satOpts = append(satOpts, kit.Option{Code: strconv.Itoa(i), Label: services.SatisfactionLabel(i)})
 	}
-	return &kit.Page{Title: "记录服务", Form: f, Data: map[string]any{"Kinds": kindOptions(), "Categories": catOpts, "Changes": changeOpts, "Satisfaction": satOpts}}, nil
+	pk, err := s.Picker(c, kit.PickRecipients, "recipient_id", strings.TrimSpace(f.Get("recipient_id")))
+	if err != nil {
+		return nil, err
+	}
+	return &kit.Page{Title: "记录服务", Form: f, Data: map[string]any{"Kinds": kindOptions(), "Categories": catOpts, "Changes": changeOpts,
+		"Satisfaction": satOpts, "Person": pk}}, nil
 }
 
 func (s *Handlers) New(c *kit.Ctx) error {
