@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -45,6 +46,12 @@ func TestWorkerRecordsAVisitOnTheWeb(t *testing.T) {
 	i := strings.Index(home.Body, `data-testid="home-my-visits"`)
 	if i < 0 || strings.Index(home.Body, `data-testid="home-`) != i {
 		t.Fatalf("my visits due is not the first home section:\n%s", home.Body)
+	}
+	// The people listed next include the never visited the counts count.
+	if m := regexp.MustCompile(`<div class="value">(\d+)</div><div class="title">从未探访</div>`).FindStringSubmatch(home.Body); m == nil || m[1] == "0" {
+		t.Errorf("the demo worker has nobody never visited: %v", m)
+	} else if !strings.Contains(home.Body, `data-testid="home-my-visits-items"`) || !strings.Contains(home.Body, "从未探访 · 登记") {
+		t.Error("the home page counts people never visited but does not list them")
 	}
 
 	form := worker.Get("/visits/new?recipient=" + person.ID)

@@ -22,6 +22,9 @@ type HomeSection struct {
 	Key, Title, Note string
 	Order            int // smaller comes first
 	Cards            []HomeCard
+	// Items are records to act on next (Value their name, Label why),
+	// listed under the counts and apart from them.
+	Items []HomeCard
 }
 
 type HomeBuilder func(c *Ctx) (*HomeSection, error)

@@ -608,16 +608,31 @@ func (s *Handlers) HomeVisits(c *kit.Ctx) (*kit.HomeSection, error) {
 			{Label: "本周到期（至 " + visits.WeekEnd(cst.Now()).Format("01-02") + "）", Value: strconv.Itoa(my.DueWeek), Link: "/visits/due?mine=1&window=week"},
 			{Label: "从未探访", Value: strconv.Itoa(my.Never), Link: "/visits/due?mine=1&window=never"},
 		}}
-		items, _, err := visits.DueList(ctx, s.App.DB, c.Actor, visits.DueFilter{Window: visits.WindowOpen, WorkerID: c.Actor.UserID, Limit: 8})
+		// The people next, one tap from their visit form: due this week
+		// (overdue first), then never visited, as the counts above say.
+		const next = 8
+		items, _, err := visits.DueList(ctx, s.App.DB, c.Actor, visits.DueFilter{Window: visits.WindowOpen, WorkerID: c.Actor.UserID, Limit: next})
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			when := "应于 " + it.NextVisitDue[5:]
-			if it.DaysOverdue > 0 {
-				when = "逾期 " + strconv.Itoa(it.DaysOverdue) + " 天"
+		if len(items) < next {
+			never, _, err := visits.DueList(ctx, s.App.DB, c.Actor, visits.DueFilter{Window: visits.WindowNever, WorkerID: c.Actor.UserID, Limit: next - len(items)})
+			if err != nil {
+				return nil, err
 			}
-			sec.Cards = append(sec.Cards, kit.HomeCard{Label: when + " · " + it.RiskTierLabel, Value: it.Name, Link: "/visits/new?recipient=" + it.RecipientID})
+			items = append(items, never...)
+		}
+		for _, it := range items {
+			var when string
+			switch {
+			case it.LastVisitOn == "" && it.DaysWaiting >= 0 && it.RegisteredOn != "":
+				when = "从未探访 · 登记 " + strconv.Itoa(it.DaysWaiting) + " 天"
+			case it.DaysOverdue > 0:
+				when = "逾期 " + strconv.Itoa(it.DaysOverdue) + " 天"
+			case len(it.NextVisitDue) == 10:
+				when = "应于 " + it.NextVisitDue[5:]
+			}
+			sec.Items = append(sec.Items, kit.HomeCard{Label: when + " · " + it.RiskTierLabel, Value: it.Name, Link: "/visits/new?recipient=" + it.RecipientID})
 		}
 		if len(items) == 0 {
 			sec.Note = "本周没有到期的探访。"
