@@ -90,8 +90,8 @@ func Assign(ctx context.Context, tx *db.Tx, actor *authz.Actor, recipientID stri
 		in.StartsOn = cst.Today()
 	}
 	in.EndsOn = strings.TrimSpace(in.EndsOn)
-	validate.Date(fe, "starts_on", "开始日期", in.StartsOn, true)
-	if _, _, ok := validate.Date(fe, "ends_on", "结束日期", in.EndsOn, false); ok && in.EndsOn != "" && in.EndsOn < in.StartsOn {
+	validate.DateAhead(fe, "starts_on", "开始日期", in.StartsOn, true) // a pairing set up in advance
+	if _, _, ok := validate.DateAhead(fe, "ends_on", "结束日期", in.EndsOn, false); ok && in.EndsOn != "" && in.EndsOn < in.StartsOn {
 		fe.Add("ends_on", "结束日期不能早于开始日期")
 	}
 	var vName, vPath, vStatus string

@@ -412,6 +412,24 @@ func TestVolunteerSeesOnlyAssignedPeople(t *testing.T) {
 	if res := vol.Get("/api/v1/recipients/" + p.ID); res.Status != 403 {
 		t.Errorf("after the end the volunteer still sees the person: %d", res.Status)
 	}
+	// A pairing set up in advance, with a planned end: the volunteer sees
+	// the person from its first day, not before; a date decades ahead is
+	// a typing mistake.
+	tomorrow, later := cst.Now().AddDate(0, 0, 1).Format(cst.DateLayout), cst.Now().AddDate(0, 3, 0).Format(cst.DateLayout)
+	ahead := map[string]any{"volunteer_id": volunteerID, "task": "陪同就医", "starts_on": tomorrow, "ends_on": later}
+	res = head.JSON("POST", "/api/v1/recipients/"+p.ID+"/assignments", ahead)
+	var planned recipients.Assignment
+	res.Decode(&planned)
+	if res.Status != 201 || planned.Current || planned.StartsOn != tomorrow || planned.EndsOn != later {
+		t.Fatalf("assignment from tomorrow: %d %s", res.Status, res.Body)
+	}
+	if res := vol.Get("/api/v1/recipients/" + p.ID); res.Status != 403 {
+		t.Errorf("the volunteer sees the person before the assignment starts: %d", res.Status)
+	}
+	ahead["starts_on"], ahead["ends_on"] = cst.Now().AddDate(30, 0, 0).Format(cst.DateLayout), ""
+	if res := head.JSON("POST", "/api/v1/recipients/"+p.ID+"/assignments", ahead); res.Status != 422 || !strings.Contains(res.Body, "开始日期不能晚于") {
+		t.Errorf("a start 30 years ahead: %d %s", res.Status, res.Body)
+	}
 }
 
 var demoAssigned = map[string]bool{"张三": true, "张三丰": true}

@@ -47,6 +47,37 @@ func Date(fe apperr.Fields, field, label, value string, required bool) (string, 
 	return value, t, true
 }
 
+// AheadYears is how far ahead a planned date (DateAhead) may lie: a
+// later one is a typing mistake (2062 for 2026).
+const AheadYears = 10
+
+// DateAhead checks a date field that plans ahead (an assignment's start
+// or end, a follow-up) as Date does, except that it may lie up to
+// AheadYears after today instead of not after today.
+func DateAhead(fe apperr.Fields, field, label, value string, required bool) (string, time.Time, bool) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		if required {
+			fe.Add(field, "请填写"+label)
+		}
+		return value, time.Time{}, false
+	}
+	t, err := cst.ParseDate(value)
+	latest := cst.Now().AddDate(AheadYears, 0, 0).Format(cst.DateLayout)
+	switch {
+	case err != nil || len(value) != len(cst.DateLayout):
+		fe.Add(field, label+"格式应为 年-月-日，如 2024-03-15")
+		return value, time.Time{}, false
+	case value > latest:
+		fe.Add(field, label+"不能晚于 "+latest)
+		return value, t, false
+	case value < EarliestDate:
+		fe.Add(field, label+"不能早于 1900 年")
+		return value, t, false
+	}
+	return value, t, true
+}
+
 // Text trims text field field (label names it in messages), checks it
 // into fe — present when required ("请填写<label>"), at most max
 // characters (runes, so a Chinese character counts one) — and returns

@@ -77,3 +77,18 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+// A planned date may lie ahead, up to AheadYears; otherwise as Date.
+func TestDateAhead(t *testing.T) {
+	defer cst.SetNowForTest(func() time.Time { return time.Date(2024, 3, 15, 23, 30, 0, 0, cst.Loc) })()
+	for in, want := range map[string]string{
+		"2024-03-16": "", "2034-03-15": "", "2024-03-15": "", "2034-03-16": "开始日期不能晚于 2034-03-15",
+		"2024-3-16": "开始日期格式应为 年-月-日，如 2024-03-15", "1899-12-31": "开始日期不能早于 1900 年", "": "请填写开始日期",
+	} {
+		fe := apperr.Fields{}
+		_, _, ok := DateAhead(fe, "starts_on", "开始日期", in, true)
+		if fe["starts_on"] != want || ok != (want == "") {
+			t.Errorf("%q: %q %v, want %q", in, fe["starts_on"], ok, want)
+		}
+	}
+}
