@@ -25,6 +25,12 @@ const EarliestDate = "1900-01-01"
 //     (roster importers normalise other spellings first);
 //   - from EarliestDate to today (China time) inclusive: no future dates.
 func Date(fe apperr.Fields, field, label, value string, required bool) (string, time.Time, bool) {
+	return dateUpTo(fe, field, label, value, required, cst.Today(), label+"不能晚于今天")
+}
+
+// dateUpTo is Date with latest (YYYY-MM-DD) the last day accepted,
+// tooLate the message for a later one.
+func dateUpTo(fe apperr.Fields, field, label, value string, required bool, latest, tooLate string) (string, time.Time, bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		if required {
@@ -37,8 +43,8 @@ func Date(fe apperr.Fields, field, label, value string, required bool) (string, 
 	case err != nil || len(value) != len(cst.DateLayout):
 		fe.Add(field, label+"格式应为 年-月-日，如 2024-03-15")
 		return value, time.Time{}, false
-	case value > cst.Today():
-		fe.Add(field, label+"不能晚于今天")
+	case value > latest:
+		fe.Add(field, tooLate)
 		return value, t, false
 	case value < EarliestDate:
 		fe.Add(field, label+"不能早于 1900 年")
@@ -55,27 +61,8 @@ const AheadYears = 10
 // or end, a follow-up) as Date does, except that it may lie up to
 // AheadYears after today instead of not after today.
 func DateAhead(fe apperr.Fields, field, label, value string, required bool) (string, time.Time, bool) {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		if required {
-			fe.Add(field, "请填写"+label)
-		}
-		return value, time.Time{}, false
-	}
-	t, err := cst.ParseDate(value)
 	latest := cst.Now().AddDate(AheadYears, 0, 0).Format(cst.DateLayout)
-	switch {
-	case err != nil || len(value) != len(cst.DateLayout):
-		fe.Add(field, label+"格式应为 年-月-日，如 2024-03-15")
-		return value, time.Time{}, false
-	case value > latest:
-		fe.Add(field, label+"不能晚于 "+latest)
-		return value, t, false
-	case value < EarliestDate:
-		fe.Add(field, label+"不能早于 1900 年")
-		return value, t, false
-	}
-	return value, t, true
+	return dateUpTo(fe, field, label, value, required, latest, label+"不能晚于 "+latest)
 }
 
 // Text trims text field field (label names it in messages), checks it
