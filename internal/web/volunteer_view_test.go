@@ -49,3 +49,18 @@ func TestVolunteerPagesLeaveOutWhatTheyDoNotSee(t *testing.T) {
 		t.Error("the administrator's list lost its filters")
 	}
 }
+
+// Long filter panels fold behind one button, as on the recipients list,
+// and stay marked active when a filter is set.
+func TestFilterPanelsFold(t *testing.T) {
+	env := apptest.Start(t)
+	admin := env.LoginDemo("admin")
+	for _, page := range []string{"/workforce/workers", "/workforce/volunteers", "/recipients"} {
+		if r := admin.Get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, `<details class="fold" data-fold>`) {
+			t.Errorf("%s: %d, filters not folded", page, r.Status)
+		}
+		if r := admin.Get(page + "?q=张"); !strings.Contains(r.Body, `data-fold data-active`) {
+			t.Errorf("%s: a search does not mark the filters active", page)
+		}
+	}
+}

@@ -20,6 +20,24 @@ type ListParams struct {
 	Query url.Values
 }
 
+// Filtered says whether the list is narrowed by a search or a filter
+// (not by paging or sorting): a folded filter panel then shows it is
+// active.
+func (p ListParams) Filtered() bool {
+	for k, vs := range p.Query {
+		switch k {
+		case "page", "size", "sort", "desc", "dir":
+			continue
+		}
+		for _, v := range vs {
+			if v != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // MaxPageSize caps page sizes for pages and the API alike.
 const MaxPageSize = 200
 
