@@ -686,3 +686,23 @@ func TestImportPossibleDuplicateRegisteredBeforeCommit(t *testing.T) {
 		t.Fatal("rows without a namesake were not written")
 	}
 }
+
+// The village column under the names offices give it is read; a missing
+// village is asked for as a name or a code, as the column accepts.
+func TestImportVillageHeadersAndMessage(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	for _, header := range []string{"所在村", "所在村（社区）", "村（居）", "村居", "所在社区", "村/社区", "村(社区)"} {
+		data := rostertest.File(t, []string{"姓名", "身份证号", header, "所属站点"},
+			[]any{"村名甲", fakeID("1950-03-08", true), "西街村", "朝歌街道社工站"},
+			[]any{"村名乙", fakeID("1951-04-09", false), "", "朝歌街道社工站"})
+		rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data)
+		if err != nil || rep.Valid != 1 || len(rep.Ignored) != 0 || len(rep.Errors) != 1 {
+			t.Fatalf("%s: %+v %v", header, rep, err)
+		}
+		e := rep.Errors[0]
+		if e.Row != 3 || e.Column != "村（社区）" || !strings.Contains(e.Message, "名称") || !strings.Contains(e.Message, "区划代码") {
+			t.Fatalf("%s: %+v", header, e)
+		}
+	}
+}

@@ -759,7 +759,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 		in.VillageCode = c.unit.DivisionCode // a room serves one village
 	}
 	if in.VillageCode == "" {
-		fe.Add("village_code", "请填写所在村（社区）的 12 位区划代码")
+		fe.Add("village_code", "请填写所在村（社区）：村（社区）名称（如 西街村）或 12 位区划代码均可")
 	} else if !villageCodeRe.MatchString(in.VillageCode) {
 		fe.Add("village_code", "村（社区）区划代码应为 12 位数字")
 	} else if c.unit.ID != "" {
