@@ -706,3 +706,49 @@ func TestImportVillageHeadersAndMessage(t *testing.T) {
 		}
 	}
 }
+
+// 出生年月 holds a year and month in every style: one that agrees with
+// the ID number's is accepted, one that does not names the cell and
+// what was read; a whole date must agree to the day.
+func TestImportBirthYearMonth(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idBing := fakeID("1955-11-02", true)
+	rows := [][]any{
+		{"年月甲", fakeID("1950-03-08", true), "1950.03"},
+		{"年月乙", fakeID("1948-05-20", false), "1948年5月"},
+		{"年月丙", idBing, "195511"},
+		{"年月丁", fakeID("1950-03-31", false), "1950-03"},
+		{"年月戊", fakeID("1962-07-01", true), "1962-07"},
+		{"年月己", fakeID("1953-10-09", true), "１９５３．１０"},
+		{"年月庚", fakeID("1957-12-01", false), "１９５７年１２月"},
+		{"年月辛", fakeID("1962-07-01", true), "1962-08"},
+		{"年月壬", fakeID("1962-07-01", true), "1962-07-02"},
+	}
+	var data [][]any
+	data = append(data, []any{"某村服务对象名册"}, []any{"姓名", "身份证号", "出生年月", "所属站点", "村（社区）"})
+	for _, r := range rows {
+		data = append(data, append(r, "朝歌街道社工站", "西街村"))
+	}
+	rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", rostertest.Book(t, data...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Valid != 7 || len(rep.Errors) != 2 {
+		t.Fatalf("valid %d, errors %+v", rep.Valid, rep.Errors)
+	}
+	for i, want := range []struct{ cell, read, id string }{{"C10", "1962-08", "1962-07-01"}, {"C11", "1962-07-02", "1962-07-01"}} {
+		e := rep.Errors[i]
+		if e.Cell != want.cell || e.Place != "第 "+want.cell[1:]+" 行「出生年月」" || !strings.Contains(e.Message, "与身份证号不符") ||
+			!strings.Contains(e.Message, want.id) || !strings.Contains(e.Message, "读到“"+want.read+"”") {
+			t.Fatalf("error %d: %+v", i, e)
+		}
+	}
+	rep, err = recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", rostertest.Book(t, data[:9]...), recipients.ImportAll)
+	if err != nil || rep.Imported != 7 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if got := f.list(admin, recipients.Filter{IDNumber: idBing}); len(got) != 1 || got[0].BirthDate != "1955-11-02" {
+		t.Fatalf("年月丙: %+v", got)
+	}
+}
