@@ -752,3 +752,35 @@ func TestImportBirthYearMonth(t *testing.T) {
 		t.Fatalf("年月丙: %+v", got)
 	}
 }
+
+// The roster as an office keeps it: a title, a header of two rows with
+// 序号, 联系电话, 所在村 and 类别 merged down over both and 基本信息 merged
+// across 姓名/性别/出生年月/身份证号码, people, totals and a signature line.
+// Every column is read.
+func TestImportTwoRowMergedHeader(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idA, idB := fakeID("1950-03-08", true), fakeID("1948-05-20", false)
+	data := rostertest.Merged(t, []string{"A1:I1", "A2:A3", "B2:E2", "F2:F3", "G2:G3", "H2:H3", "I2:I3"},
+		[]any{"朝歌街道服务对象花名册"},
+		[]any{"序号", "基本信息", "", "", "", "联系电话", "所在村", "类别", "所属站点"},
+		[]any{"", "姓名", "性别", "出生年月", "身份证号码", "", "", "", ""},
+		[]any{1, "合并甲", "男", "1950.03", idA, "13812340001", "西街村", "低保对象", "朝歌街道社工站"},
+		[]any{2, "合并乙", "女", "1948年5月", idB, "13812340002", "南杨庄", "低收入", "朝歌街道社工站"},
+		[]any{"合计", "", "", "", "", "", "", "", "2 人"},
+		[]any{"填表人：王某", "", "", "", "审核人：李某"},
+	)
+	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "花名册.xlsx", data, recipients.ImportAll)
+	if err != nil || rep.Imported != 2 || rep.Invalid != 0 || len(rep.Ignored) != 0 || len(rep.Skipped) != 2 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	a := f.list(admin, recipients.Filter{IDNumber: idA})
+	if len(a) != 1 || a[0].Phone != secure.MaskPhone("13812340001") || a[0].VillageCode != "410622001200" ||
+		strings.Join(a[0].Categories, "、") != "低保对象" || a[0].BirthDate != "1950-03-08" {
+		t.Fatalf("合并甲: %+v", a)
+	}
+	b := f.list(admin, recipients.Filter{IDNumber: idB})
+	if len(b) != 1 || b[0].VillageCode != "410622001202" || strings.Join(b[0].Categories, "、") != "低收入" {
+		t.Fatalf("合并乙: %+v", b)
+	}
+}
