@@ -149,6 +149,16 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
 	}
 	defer rows.Close()
+	// The same rows as shown, for a date cell formatted as a year and
+	// month (yyyy年m月): its raw value is a whole day.
+	var shown *excelize.Rows
+	if slices.ContainsFunc(s.Columns, func(c Column) bool { return c.Date }) {
+		if shown, err = x.Rows(sheets[0]); err == nil {
+			defer shown.Close()
+		} else {
+			shown = nil
+		}
+	}
 	r := sheetReader{spec: s, sheet: &out, start: time.Now()}
 	for _, m := range firstSheetMerges(data) {
 		if m.vertical() && m.left <= MaxColumns {
@@ -172,6 +182,11 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		if len(cells) > MaxColumns {
 			return out, apperr.New(apperr.TooLarge, "第 %d 行有 %d 列，超过 %d 列，请只保留名册的列", n, len(cells), MaxColumns)
 		}
+		if shown != nil && shown.Next() {
+			if as, err := shown.Columns(); err == nil {
+				yearMonthCells(cells, as, out.Date1904)
+			}
+		}
 		// Next counts the rows a sheet leaves out as empty ones too: n is
 		// the row's number.
 		if err := r.row(n, r.fillMerged(n, cells)); err != nil {
@@ -182,6 +197,24 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
 	}
 	return out, r.finish()
+}
+
+// yearMonthCells replaces a date serial shown as a year and month
+// (its cell formatted yyyy年m月, yyyy-mm…) by YYYY-MM: the day of the
+// serial is not what the office wrote.
+func yearMonthCells(raw, shown []string, date1904 bool) {
+	for i, v := range raw {
+		if i >= len(shown) || shown[i] == v || v == "" {
+			continue
+		}
+		ym := YearMonth(shown[i])
+		if ym == "" {
+			continue
+		}
+		if d := NormDateIn(v, date1904); d != v && strings.HasPrefix(d, ym+"-") {
+			raw[i] = ym
+		}
+	}
 }
 
 // checkZip refuses a zip whose entries inflate beyond MaxUnzipped,

@@ -415,3 +415,35 @@ func TestReadMergedDataCell(t *testing.T) {
 		t.Fatalf("records %+v", sheet.Records)
 	}
 }
+
+// An Excel date cell formatted as a year and month is read as one
+// (YYYY-MM), not as the first of the month; a date cell formatted as a
+// whole date stays a whole date.
+func TestReadDateCellFormattedAsYearMonth(t *testing.T) {
+	x := excelize.NewFile()
+	defer x.Close()
+	_ = x.SetSheetRow("Sheet1", "A1", &[]any{"姓名", "身份证号", "出生年月"})
+	formats := []string{"yyyy年m月", "yyyy-mm", "yyyy\"年\"mm\"月\"", "yyyy-mm-dd"}
+	for i, f := range formats {
+		row := strconv.Itoa(i + 2)
+		_ = x.SetSheetRow("Sheet1", "A"+row, &[]any{"某人" + row, "41062219500308123" + row, time.Date(1950, 3, 1, 0, 0, 0, 0, time.UTC)})
+		style, err := x.NewStyle(&excelize.Style{CustomNumFmt: &f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = x.SetCellStyle("Sheet1", "C"+row, "C"+row, style)
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"1950-03", "1950-03", "1950-03", "1950-03-01"} {
+		if got := sheet.Records[i].Cells[2]; got != want {
+			t.Errorf("%s: %q, want %q", formats[i], got, want)
+		}
+	}
+}
