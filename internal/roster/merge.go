@@ -21,6 +21,9 @@ type mergeRange struct {
 // vertical reports whether the range spans more than one row.
 func (m mergeRange) vertical() bool { return m.bottom > m.top }
 
+// mergeChunk is how much of the sheet is scanned at a time.
+var mergeChunk = 1 << 20
+
 var mergeCellRe = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+:[A-Za-z]+[0-9]+)"`)
 
 // firstSheetMerges lists the merged ranges of the workbook's first
@@ -75,8 +78,8 @@ func firstSheetMerges(data []byte) []mergeRange {
 	defer rc.Close()
 	var out []mergeRange
 	const overlap = 256
-	buf := make([]byte, 0, 1<<20+overlap)
-	chunk := make([]byte, 1<<20)
+	buf := make([]byte, 0, mergeChunk+overlap)
+	chunk := make([]byte, mergeChunk)
 	for {
 		n, err := rc.Read(chunk)
 		buf = append(buf, chunk[:n]...)
@@ -89,7 +92,11 @@ func firstSheetMerges(data []byte) []mergeRange {
 		}
 		// Tags wholly before end; a match reaching beyond it waits.
 		keep := end
-		for _, m := range mergeCellRe.FindAllSubmatchIndex(buf, -1) {
+		var found [][]int
+		if bytes.Contains(buf, []byte("mergeCell")) {
+			found = mergeCellRe.FindAllSubmatchIndex(buf, -1)
+		}
+		for _, m := range found {
 			if m[1] > end && err == nil {
 				keep = min(keep, m[0])
 				break

@@ -447,3 +447,23 @@ func TestReadDateCellFormattedAsYearMonth(t *testing.T) {
 		}
 	}
 }
+
+// The merged ranges are found wherever the pieces the sheet is scanned
+// in cut it.
+func TestFirstSheetMergesInPieces(t *testing.T) {
+	var ranges []string
+	rows := [][]any{{"姓名", "身份证号", "村"}}
+	for i := 0; i < 60; i++ {
+		rows = append(rows, []any{"某人", "410622195003081234", "西街村"}, []any{"某人", "410622195003081234"})
+		ranges = append(ranges, "C"+strconv.Itoa(2*i+2)+":C"+strconv.Itoa(2*i+3))
+	}
+	data := rostertest.Merged(t, ranges, rows...)
+	defer func(n int) { mergeChunk = n }(mergeChunk)
+	for _, n := range []int{1 << 20, 1000, 333, 97, 7} {
+		mergeChunk = n
+		got := firstSheetMerges(data)
+		if len(got) != len(ranges) || got[0] != (mergeRange{top: 2, left: 3, bottom: 3, right: 3}) || got[59].bottom != 121 {
+			t.Fatalf("chunk %d: %d ranges %v", n, len(got), got)
+		}
+	}
+}
