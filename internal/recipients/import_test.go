@@ -686,3 +686,101 @@ func TestImportPossibleDuplicateRegisteredBeforeCommit(t *testing.T) {
 		t.Fatal("rows without a namesake were not written")
 	}
 }
+
+// The village column under the names offices give it is read; a missing
+// village is asked for as a name or a code, as the column accepts.
+func TestImportVillageHeadersAndMessage(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	for _, header := range []string{"所在村", "所在村（社区）", "村（居）", "村居", "所在社区", "村/社区", "村(社区)"} {
+		data := rostertest.File(t, []string{"姓名", "身份证号", header, "所属站点"},
+			[]any{"村名甲", fakeID("1950-03-08", true), "西街村", "朝歌街道社工站"},
+			[]any{"村名乙", fakeID("1951-04-09", false), "", "朝歌街道社工站"})
+		rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", data)
+		if err != nil || rep.Valid != 1 || len(rep.Ignored) != 0 || len(rep.Errors) != 1 {
+			t.Fatalf("%s: %+v %v", header, rep, err)
+		}
+		e := rep.Errors[0]
+		if e.Row != 3 || e.Column != "村（社区）" || !strings.Contains(e.Message, "名称") || !strings.Contains(e.Message, "区划代码") {
+			t.Fatalf("%s: %+v", header, e)
+		}
+	}
+}
+
+// 出生年月 holds a year and month in every style: one that agrees with
+// the ID number's is accepted, one that does not names the cell and
+// what was read; a whole date must agree to the day.
+func TestImportBirthYearMonth(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idBing := fakeID("1955-11-02", true)
+	rows := [][]any{
+		{"年月甲", fakeID("1950-03-08", true), "1950.03"},
+		{"年月乙", fakeID("1948-05-20", false), "1948年5月"},
+		{"年月丙", idBing, "195511"},
+		{"年月丁", fakeID("1950-03-31", false), "1950-03"},
+		{"年月戊", fakeID("1962-07-01", true), "1962-07"},
+		{"年月己", fakeID("1953-10-09", true), "１９５３．１０"},
+		{"年月庚", fakeID("1957-12-01", false), "１９５７年１２月"},
+		{"年月辛", fakeID("1962-07-01", true), "1962-08"},
+		{"年月壬", fakeID("1962-07-01", true), "1962-07-02"},
+	}
+	var data [][]any
+	data = append(data, []any{"某村服务对象名册"}, []any{"姓名", "身份证号", "出生年月", "所属站点", "村（社区）"})
+	for _, r := range rows {
+		data = append(data, append(r, "朝歌街道社工站", "西街村"))
+	}
+	rep, err := recipients.CheckImport(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", rostertest.Book(t, data...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Valid != 7 || len(rep.Errors) != 2 {
+		t.Fatalf("valid %d, errors %+v", rep.Valid, rep.Errors)
+	}
+	for i, want := range []struct{ cell, read, id string }{{"C10", "1962-08", "1962-07-01"}, {"C11", "1962-07-02", "1962-07-01"}} {
+		e := rep.Errors[i]
+		if e.Cell != want.cell || e.Place != "第 "+want.cell[1:]+" 行「出生年月」" || !strings.Contains(e.Message, "与身份证号不符") ||
+			!strings.Contains(e.Message, want.id) || !strings.Contains(e.Message, "读到“"+want.read+"”") {
+			t.Fatalf("error %d: %+v", i, e)
+		}
+	}
+	rep, err = recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "名册.xlsx", rostertest.Book(t, data[:9]...), recipients.ImportAll)
+	if err != nil || rep.Imported != 7 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if got := f.list(admin, recipients.Filter{IDNumber: idBing}); len(got) != 1 || got[0].BirthDate != "1955-11-02" {
+		t.Fatalf("年月丙: %+v", got)
+	}
+}
+
+// The roster as an office keeps it: a title, a header of two rows with
+// 序号, 联系电话, 所在村 and 类别 merged down over both and 基本信息 merged
+// across 姓名/性别/出生年月/身份证号码, people, totals and a signature line.
+// Every column is read.
+func TestImportTwoRowMergedHeader(t *testing.T) {
+	f := start(t)
+	admin := f.actor("admin")
+	idA, idB := fakeID("1950-03-08", true), fakeID("1948-05-20", false)
+	data := rostertest.Merged(t, []string{"A1:I1", "A2:A3", "B2:E2", "F2:F3", "G2:G3", "H2:H3", "I2:I3"},
+		[]any{"朝歌街道服务对象花名册"},
+		[]any{"序号", "基本信息", "", "", "", "联系电话", "所在村", "类别", "所属站点"},
+		[]any{"", "姓名", "性别", "出生年月", "身份证号码", "", "", "", ""},
+		[]any{1, "合并甲", "男", "1950.03", idA, "13812340001", "西街村", "低保对象", "朝歌街道社工站"},
+		[]any{2, "合并乙", "女", "1948年5月", idB, "13812340002", "南杨庄", "低收入", "朝歌街道社工站"},
+		[]any{"合计", "", "", "", "", "", "", "", "2 人"},
+		[]any{"填表人：王某", "", "", "", "审核人：李某"},
+	)
+	rep, err := recipients.Import(f.ctx, f.env.App.DB, f.env.App.Keys, admin, "花名册.xlsx", data, recipients.ImportAll)
+	if err != nil || rep.Imported != 2 || rep.Invalid != 0 || len(rep.Ignored) != 0 || len(rep.Skipped) != 2 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	a := f.list(admin, recipients.Filter{IDNumber: idA})
+	if len(a) != 1 || a[0].Phone != secure.MaskPhone("13812340001") || a[0].VillageCode != "410622001200" ||
+		strings.Join(a[0].Categories, "、") != "低保对象" || a[0].BirthDate != "1950-03-08" {
+		t.Fatalf("合并甲: %+v", a)
+	}
+	b := f.list(admin, recipients.Filter{IDNumber: idB})
+	if len(b) != 1 || b[0].VillageCode != "410622001202" || strings.Join(b[0].Categories, "、") != "低收入" {
+		t.Fatalf("合并乙: %+v", b)
+	}
+}

@@ -59,6 +59,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/pinyin"
+	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -677,7 +678,9 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 				fe.Add("sex", "性别与身份证号不符（身份证号显示为"+sex+"）")
 			}
 			switch {
-			case in.BirthDate == "":
+			case in.BirthDate == "" || roster.SameDate(roster.NormDate(in.BirthDate), birth):
+				// A year and month (出生年月) that agrees is the ID
+				// number's date.
 				in.BirthDate = birth
 			case in.BirthDate != birth:
 				fe.Add("birth_date", "出生日期与身份证号不符（身份证号显示为 "+birth+"）")
@@ -759,7 +762,7 @@ func checkWith(ctx context.Context, q db.Querier, actor *authz.Actor, in Input, 
 		in.VillageCode = c.unit.DivisionCode // a room serves one village
 	}
 	if in.VillageCode == "" {
-		fe.Add("village_code", "请填写所在村（社区）的 12 位区划代码")
+		fe.Add("village_code", "请填写所在村（社区）：村（社区）名称（如 西街村）或 12 位区划代码均可")
 	} else if !villageCodeRe.MatchString(in.VillageCode) {
 		fe.Add("village_code", "村（社区）区划代码应为 12 位数字")
 	} else if c.unit.ID != "" {

@@ -149,7 +149,26 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
 	}
 	defer rows.Close()
+	// The same rows as shown, for a date cell formatted as a year and
+	// month (yyyy年m月): its raw value is a whole day.
+	var shown *excelize.Rows
+	if slices.ContainsFunc(s.Columns, func(c Column) bool { return c.Date }) {
+		if shown, err = x.Rows(sheets[0]); err == nil {
+			defer shown.Close()
+		} else {
+			shown = nil
+		}
+	}
 	r := sheetReader{spec: s, sheet: &out, start: time.Now()}
+	for _, m := range firstSheetMerges(data) {
+		if m.vertical() && m.left <= MaxColumns {
+			r.merges = append(r.merges, m)
+			if m.top <= HeaderSearchRows {
+				r.headerMerges = append(r.headerMerges, m)
+			}
+		}
+	}
+	slices.SortFunc(r.merges, func(a, b mergeRange) int { return a.top - b.top })
 	for n := 1; rows.Next(); n++ {
 		if err := r.bound(n); err != nil {
 			return out, err
@@ -163,9 +182,14 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		if len(cells) > MaxColumns {
 			return out, apperr.New(apperr.TooLarge, "第 %d 行有 %d 列，超过 %d 列，请只保留名册的列", n, len(cells), MaxColumns)
 		}
+		if shown != nil && shown.Next() {
+			if as, err := shown.Columns(); err == nil {
+				yearMonthCells(cells, as, out.Date1904)
+			}
+		}
 		// Next counts the rows a sheet leaves out as empty ones too: n is
 		// the row's number.
-		if err := r.row(n, cells); err != nil {
+		if err := r.row(n, r.fillMerged(n, cells)); err != nil {
 			return out, err
 		}
 	}
@@ -173,6 +197,24 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
 	}
 	return out, r.finish()
+}
+
+// yearMonthCells replaces a date serial shown as a year and month
+// (its cell formatted yyyy年m月, yyyy-mm…) by YYYY-MM: the day of the
+// serial is not what the office wrote.
+func yearMonthCells(raw, shown []string, date1904 bool) {
+	for i, v := range raw {
+		if i >= len(shown) || shown[i] == v || v == "" {
+			continue
+		}
+		ym := YearMonth(shown[i])
+		if ym == "" {
+			continue
+		}
+		if d := NormDateIn(v, date1904); d != v && strings.HasPrefix(d, ym+"-") {
+			raw[i] = ym
+		}
+	}
 }
 
 // checkZip refuses a zip whose entries inflate beyond MaxUnzipped,
@@ -225,6 +267,61 @@ type sheetReader struct {
 	n       int        // data rows, for the row limit
 	blank   []Skipped  // blank rows since the last data row
 	pending []pendingRow
+	// merges are the sheet's ranges merged over several rows, by top
+	// row; active those over the current row, with their value.
+	merges []mergeRange
+	active []activeMerge
+	// headerMerges are those starting in the rows the header is looked
+	// for in; headWait the last row of a header of several rows.
+	headerMerges []mergeRange
+	headWait     int
+	// unnamed are the file's columns without a header that hold data.
+	unnamed map[int]bool
+}
+
+type activeMerge struct {
+	m     mergeRange
+	value string
+}
+
+// fillMerged gives the cells under the top row of a range merged over
+// several rows the range's value (in its top-left cell), in the
+// range's first column: a header merged over two header rows names its
+// column in both, a village merged over a household's rows is each
+// person's. A range merged across columns only is left as it is (a
+// group header over sub-headers).
+func (r *sheetReader) fillMerged(n int, cells []string) []string {
+	kept := r.active[:0]
+	for _, a := range r.active {
+		if a.m.bottom >= n {
+			kept = append(kept, a)
+		}
+	}
+	r.active = kept
+	for len(r.merges) > 0 && r.merges[0].top <= n {
+		m := r.merges[0]
+		r.merges = r.merges[1:]
+		if m.top < n {
+			continue // a range starting in a row the sheet skips
+		}
+		v := ""
+		if m.left <= len(cells) {
+			v = cells[m.left-1]
+		}
+		r.active = append(r.active, activeMerge{m, v})
+	}
+	for _, a := range r.active {
+		if a.m.top == n || strings.TrimSpace(a.value) == "" {
+			continue
+		}
+		for len(cells) < a.m.left {
+			cells = append(cells, "")
+		}
+		if strings.TrimSpace(cells[a.m.left-1]) == "" {
+			cells[a.m.left-1] = a.value
+		}
+	}
+	return cells
 }
 
 // pendingRow is a row of one cell after the data: a note under the
@@ -283,10 +380,33 @@ func (r *sheetReader) skip(n int, reason string, cells []string) {
 // beforeHeader collects the first rows until the header is found.
 func (r *sheetReader) beforeHeader(n int, cells []string) error {
 	r.head = append(r.head, cells)
+	if r.headWait > 0 {
+		if n < r.headWait {
+			return nil // the header's lower rows
+		}
+		return r.pickHeader()
+	}
 	if len(r.head) < HeaderSearchRows && !r.spec.complete(cells) {
 		return nil
 	}
+	if b := r.headerBottom(n, n+HeaderSearchRows); b > n && r.spec.complete(cells) {
+		r.headWait = b
+		return nil
+	}
 	return r.pickHeader()
+}
+
+// headerBottom is the last row (1-based) of a header starting at row
+// top: the lowest bottom of the ranges merged down from it, at most
+// rows (the rows collected); top for a header of one row.
+func (r *sheetReader) headerBottom(top, rows int) int {
+	last := top
+	for _, m := range r.headerMerges {
+		if m.top == top {
+			last = max(last, m.bottom)
+		}
+	}
+	return min(last, rows, top+HeaderSearchRows)
 }
 
 // pickHeader settles the header among the rows collected, and reads
@@ -298,13 +418,32 @@ func (r *sheetReader) pickHeader() error {
 	if h < 0 {
 		return apperr.New(apperr.BadRequest, "文件是空的：第 1 行应为列名，第 2 行起为数据")
 	}
-	colOf, ignored, err := r.spec.mapColumns(all[h], h+1)
+	header := all[h]
+	// A header of two rows: cells merged down from the first into the
+	// second. Each column is named by its lowest header cell (a
+	// sub-header, not the group header merged across it), and the data
+	// start below the second row.
+	if last := r.headerBottom(h+1, len(all)); last > h+1 {
+		header = nil
+		for _, row := range all[h:last] {
+			for len(header) < len(row) {
+				header = append(header, "")
+			}
+			for c, v := range row {
+				if strings.TrimSpace(v) != "" {
+					header[c] = v
+				}
+			}
+		}
+		h = last - 1
+	}
+	colOf, ignored, err := r.spec.mapColumns(header, h+1)
 	if err != nil {
 		return err
 	}
 	r.colOf, r.sheet.Ignored, r.sheet.HeaderRow = colOf, ignored, h+1
-	r.sheet.Header = make([]string, len(all[h]))
-	for i, v := range all[h] {
+	r.sheet.Header = make([]string, len(header))
+	for i, v := range header {
 		r.sheet.Header[i] = strings.TrimSpace(v)
 	}
 	r.sheet.FileColumn = make([]FileColumn, len(r.spec.Columns))
@@ -342,6 +481,16 @@ func (r *sheetReader) finish() error {
 		r.skip(p.n, "表格下方的说明文字", p.cells)
 	}
 	slices.SortFunc(r.sheet.Skipped, func(a, b Skipped) int { return a.Row - b.Row })
+	// A column that holds data under no header is not read: say so.
+	unnamed := make([]int, 0, len(r.unnamed))
+	for i := range r.unnamed {
+		unnamed = append(unnamed, i)
+	}
+	slices.Sort(unnamed)
+	for _, i := range unnamed {
+		letter, _ := excelize.ColumnNumberToName(i + 1)
+		r.sheet.Ignored = append(r.sheet.Ignored, letter+" 列（没有列名）")
+	}
 	if r.n == 0 {
 		return apperr.New(apperr.BadRequest, "文件中没有数据行：请从列名的下一行（第 %d 行）开始，每行填写一人", r.sheet.HeaderRow+1)
 	}
@@ -366,6 +515,11 @@ func (r *sheetReader) data(n int, cells []string) error {
 				v = NormDateIn(v, r.sheet.Date1904)
 			}
 			rec.Cells[r.colOf[i]] = v
+		} else if v != "" && (i >= len(r.sheet.Header) || r.sheet.Header[i] == "") {
+			if r.unnamed == nil {
+				r.unnamed = map[int]bool{}
+			}
+			r.unnamed[i] = true
 		}
 		rec.Raw[i] = v
 	}

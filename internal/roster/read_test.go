@@ -104,7 +104,8 @@ func TestHeaderSynonyms(t *testing.T) {
 		"家庭住址": "现住址", "居住地址": "现住址",
 		"户籍所在地": "户籍地址",
 		"救助类别":  "对象类别", "人员类别": "对象类别",
-		"所在村(社区)": "村（社区）", "村（居）": "村（社区）",
+		"所在村(社区)": "村（社区）", "村（居）": "村（社区）", "所在村": "村（社区）", "所在村（社区）": "村（社区）",
+		"村居": "村（社区）", "所在社区": "村（社区）", "村/社区": "村（社区）", "村(社区)": "村（社区）", "村(居)": "村（社区）",
 		"监护人姓名": "监护人",
 	} {
 		i := cols.Match(header)
@@ -340,5 +341,129 @@ func TestReadLastRowWithOnlyAName(t *testing.T) {
 	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", data)
 	if err != nil || len(sheet.Records) != 2 || sheet.Records[1].Cells[0] != "乙某" || len(sheet.Skipped) != 1 || sheet.Skipped[0].Row != 4 {
 		t.Fatalf("%+v %v", sheet, err)
+	}
+}
+
+// A header of two rows: 序号, 村 and 联系电话 merged down over both, 基本信息
+// merged across its sub-headers. Every column is read under the name of
+// its merged cell or its sub-header, the group header is not a column,
+// and the data start below the second header row.
+func TestReadTwoRowMergedHeader(t *testing.T) {
+	spec := testSpec(IgnoreUnknown)
+	for _, title := range []bool{true, false} {
+		rows := [][]any{
+			{"序号", "基本信息", "", "", "", "村", "联系电话"},
+			{"", "姓名", "性别", "出生年月", "身份证号码", "", ""},
+			{1, "张三", "男", "1950.03", "410622195003081234", "西街村", "13812340001"},
+			{2, "李四", "女", "1948年5月", "410622194805201244", "东街村", ""},
+			{"合计", "", "", "", "", "", "2 人"},
+			{"填表人：王某"},
+		}
+		merges := []string{"A2:A3", "B2:E2", "F2:F3", "G2:G3"}
+		first := 3
+		if title {
+			rows = append([][]any{{"某镇服务对象花名册"}}, rows...)
+			merges = append(merges, "A1:G1")
+		} else {
+			rows = append([][]any{nil}, rows...) // the header from row 2 all the same
+		}
+		sheet, err := spec.Read("名册.xlsx", rostertest.Merged(t, merges, rows...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sheet.HeaderRow != first || len(sheet.Records) != 2 || len(sheet.Skipped) != 2 {
+			t.Fatalf("title %v: header row %d, %d records, skipped %+v", title, sheet.HeaderRow, len(sheet.Records), sheet.Skipped)
+		}
+		if want := []string{"张三", "410622195003081234", "1950-03", "西街村", "男"}; !reflect.DeepEqual(sheet.Records[0].Cells, want) {
+			t.Fatalf("title %v: cells %q", title, sheet.Records[0].Cells)
+		}
+		if len(sheet.Ignored) != 1 || sheet.Ignored[0] != "联系电话" {
+			t.Fatalf("title %v: ignored %q (the phone column is not the test template's: it is said)", title, sheet.Ignored)
+		}
+		if fc := sheet.FileColumn[3]; fc.Header != "村" || fc.Letter != "F" {
+			t.Fatalf("village column %+v", fc)
+		}
+	}
+}
+
+// A column holding data under no header is not read, and the report
+// says so.
+func TestReadColumnWithoutHeaderIsReported(t *testing.T) {
+	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", rostertest.Book(t,
+		[]any{"姓名", "身份证号", ""},
+		[]any{"张三", "410622195003081234", "13812340001"},
+		[]any{"李四", "410622194805201244"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sheet.Ignored) != 1 || sheet.Ignored[0] != "C 列（没有列名）" {
+		t.Fatalf("ignored %q", sheet.Ignored)
+	}
+}
+
+// A value merged down over several data rows (a household's village)
+// is each row's.
+func TestReadMergedDataCell(t *testing.T) {
+	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", rostertest.Merged(t, []string{"C2:C3"},
+		[]any{"姓名", "身份证号", "村"},
+		[]any{"张三", "410622195003081234", "西街村"},
+		[]any{"李四", "410622194805201244", ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sheet.Records) != 2 || sheet.Records[1].Cells[3] != "西街村" {
+		t.Fatalf("records %+v", sheet.Records)
+	}
+}
+
+// An Excel date cell formatted as a year and month is read as one
+// (YYYY-MM), not as the first of the month; a date cell formatted as a
+// whole date stays a whole date.
+func TestReadDateCellFormattedAsYearMonth(t *testing.T) {
+	x := excelize.NewFile()
+	defer x.Close()
+	_ = x.SetSheetRow("Sheet1", "A1", &[]any{"姓名", "身份证号", "出生年月"})
+	formats := []string{"yyyy年m月", "yyyy-mm", "yyyy\"年\"mm\"月\"", "yyyy-mm-dd"}
+	for i, f := range formats {
+		row := strconv.Itoa(i + 2)
+		_ = x.SetSheetRow("Sheet1", "A"+row, &[]any{"某人" + row, "41062219500308123" + row, time.Date(1950, 3, 1, 0, 0, 0, 0, time.UTC)})
+		style, err := x.NewStyle(&excelize.Style{CustomNumFmt: &f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = x.SetCellStyle("Sheet1", "C"+row, "C"+row, style)
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := testSpec(IgnoreUnknown).Read("名册.xlsx", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"1950-03", "1950-03", "1950-03", "1950-03-01"} {
+		if got := sheet.Records[i].Cells[2]; got != want {
+			t.Errorf("%s: %q, want %q", formats[i], got, want)
+		}
+	}
+}
+
+// The merged ranges are found wherever the pieces the sheet is scanned
+// in cut it.
+func TestFirstSheetMergesInPieces(t *testing.T) {
+	var ranges []string
+	rows := [][]any{{"姓名", "身份证号", "村"}}
+	for i := 0; i < 60; i++ {
+		rows = append(rows, []any{"某人", "410622195003081234", "西街村"}, []any{"某人", "410622195003081234"})
+		ranges = append(ranges, "C"+strconv.Itoa(2*i+2)+":C"+strconv.Itoa(2*i+3))
+	}
+	data := rostertest.Merged(t, ranges, rows...)
+	defer func(n int) { mergeChunk = n }(mergeChunk)
+	for _, n := range []int{1 << 20, 1000, 333, 97, 7} {
+		mergeChunk = n
+		got := firstSheetMerges(data)
+		if len(got) != len(ranges) || got[0] != (mergeRange{top: 2, left: 3, bottom: 3, right: 3}) || got[59].bottom != 121 {
+			t.Fatalf("chunk %d: %d ranges %v", n, len(got), got)
+		}
 	}
 }

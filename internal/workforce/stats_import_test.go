@@ -388,3 +388,22 @@ func TestRosterImportTargetAndSynonyms(t *testing.T) {
 		t.Fatalf("unknown target: %v", err)
 	}
 }
+
+// 出生年月 read as a year and month agrees with the ID number's date when
+// the year and month do (the roster package's date reading).
+func TestRosterImportBirthYearMonth(t *testing.T) {
+	f := newFixture(t)
+	data := rostertest.File(t, []string{"姓名", "身份证号", "出生年月", "所属站点"},
+		[]any{"年月甲", f.id("1990-01-15", true), "1990.01", ""},
+		[]any{"年月乙", f.id("1988-05-20", false), "1988年5月", ""},
+		[]any{"年月丙", f.id("1985-11-02", true), "198511", ""},
+		[]any{"年月丁", f.id("1992-07-01", false), "１９９２－０７", ""},
+		[]any{"年月戊", f.id("1992-07-01", true), "1992-08", ""})
+	rep, err := ImportRosterTo(f.ctx, f.d, f.keys, f.admin, "花名册.xlsx", data, ImportCheck, f.beiyang.ID)
+	if err != nil || rep.Valid != 4 || len(rep.Errors) != 1 {
+		t.Fatalf("check: %+v %v", rep, err)
+	}
+	if e := rep.Errors[0]; e.Row != 6 || e.Cell != "C6" || !strings.Contains(e.Message, "1992-07-01") || !strings.Contains(e.Message, "1992-08") {
+		t.Fatalf("birth date problem %+v", e)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/shegong/shegong/internal/ids"
 	"github.com/shegong/shegong/internal/org"
 	"github.com/shegong/shegong/internal/pinyin"
+	"github.com/shegong/shegong/internal/roster"
 	"github.com/shegong/shegong/internal/secure"
 	"github.com/shegong/shegong/internal/validate"
 )
@@ -275,7 +276,7 @@ func validateWorker(ctx context.Context, q db.Querier, keys *secure.Keyring, act
 			c.sex = "M"
 		}
 	}
-	if b := normDate(in.BirthDate); b != "" && c.birthDate != "" && b != c.birthDate {
+	if b := normDate(roster.NormDate(strings.TrimSpace(in.BirthDate))); b != "" && c.birthDate != "" && !roster.SameDate(b, c.birthDate) {
 		fe.Add("birth_date", "出生日期与身份证号不符（身份证号中为 "+c.birthDate+"）")
 	}
 	if sx := strings.TrimSpace(in.Sex); sx != "" && c.sex != "" {

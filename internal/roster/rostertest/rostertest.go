@@ -4,6 +4,7 @@ package rostertest
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -13,6 +14,13 @@ import (
 // blank row). A time.Time cell is written as an Excel date.
 func Book(t testing.TB, rows ...[]any) []byte {
 	t.Helper()
+	return Merged(t, nil, rows...)
+}
+
+// Merged is a Book whose ranges ("A2:A3") are merged, as Excel merges
+// them: the value stays in the top-left cell, the others are emptied.
+func Merged(t testing.TB, ranges []string, rows ...[]any) []byte {
+	t.Helper()
 	x := excelize.NewFile()
 	defer x.Close()
 	for i, r := range rows {
@@ -21,6 +29,12 @@ func Book(t testing.TB, rows ...[]any) []byte {
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range ranges {
+		from, to, _ := strings.Cut(r, ":")
+		if err := x.MergeCell("Sheet1", from, to); err != nil {
 			t.Fatal(err)
 		}
 	}
