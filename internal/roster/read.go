@@ -152,7 +152,7 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 	// The same rows as shown, for a date cell formatted as a year and
 	// month (yyyy年m月): its raw value is a whole day.
 	var shown *excelize.Rows
-	if slices.ContainsFunc(s.Columns, func(c Column) bool { return c.Date }) {
+	if slices.ContainsFunc(s.Columns, func(c Column) bool { return c.Date }) && yearMonthStyled(x) {
 		if shown, err = x.Rows(sheets[0]); err == nil {
 			defer shown.Close()
 		} else {
@@ -197,6 +197,52 @@ func (s Spec) Read(filename string, data []byte) (Sheet, error) {
 		return out, apperr.New(apperr.BadRequest, "无法读取工作表“%s”", sheets[0])
 	}
 	return out, r.finish()
+}
+
+// yearMonthStyled reports whether a cell style of the workbook shows a
+// date as a year and month: only then is the sheet read a second time as
+// shown (yearMonthCells), which costs as much as the first read.
+func yearMonthStyled(x *excelize.File) bool {
+	for i := 0; i < 65536; i++ {
+		st, err := x.GetStyle(i)
+		if err != nil || st == nil {
+			return false // past the last style
+		}
+		if yearMonthFormat(st.NumFmt, st.CustomNumFmt) {
+			return true
+		}
+	}
+	return false
+}
+
+// yearMonthBuiltIn are the built-in number formats (ECMA-376 §18.8.30,
+// and the zh-CN locale's) that show a year and month without a day:
+// mmm-yy, and yyyy"年"m"月".
+var yearMonthBuiltIn = map[int]bool{17: true, 27: true, 36: true, 50: true, 52: true, 57: true}
+
+// yearMonthFormat reports whether a number format (built-in id, or a
+// custom code) shows a year and a month but no day.
+func yearMonthFormat(id int, custom *string) bool {
+	if custom == nil || *custom == "" {
+		return yearMonthBuiltIn[id]
+	}
+	var b strings.Builder
+	quoted, bracket := false, false
+	for _, r := range strings.ToLower(*custom) {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case quoted:
+		case r == '[':
+			bracket = true
+		case r == ']':
+			bracket = false
+		case !bracket:
+			b.WriteRune(r)
+		}
+	}
+	code := b.String()
+	return strings.ContainsRune(code, 'y') && strings.ContainsRune(code, 'm') && !strings.ContainsRune(code, 'd')
 }
 
 // yearMonthCells replaces a date serial shown as a year and month

@@ -467,3 +467,22 @@ func TestFirstSheetMergesInPieces(t *testing.T) {
 		}
 	}
 }
+
+// Which number formats show a year and month without a day (the sheet is
+// read a second time, as shown, only when one is used).
+func TestYearMonthFormat(t *testing.T) {
+	str := func(s string) *string { return &s }
+	for _, c := range []struct {
+		id     int
+		custom *string
+		want   bool
+	}{
+		{57, nil, true}, {17, nil, true}, {14, nil, false}, {31, nil, false}, {0, nil, false},
+		{176, str(`yyyy"年"m"月"`), true}, {177, str("yyyy-mm"), true}, {178, str("yyyy/m/d"), false},
+		{179, str(`[$-804]yyyy"年"m"月"d"日"`), false}, {180, str(`[DBNum1]yyyy"年"m"月"`), true}, {181, str("0.00"), false},
+	} {
+		if got := yearMonthFormat(c.id, c.custom); got != c.want {
+			t.Errorf("format %d %v: %v, want %v", c.id, c.custom, got, c.want)
+		}
+	}
+}
