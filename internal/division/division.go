@@ -324,6 +324,33 @@ func atoi3(s string) int {
 	return int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
 }
 
+// VillageNames maps the code of every village (村级) whose code starts
+// with under to its name: the names a ledger of people under one node
+// prints beside their village codes, read once before the rows. under
+// "" (or not digits) gives none: a caller outside the division tree
+// prints codes alone.
+func VillageNames(ctx context.Context, q db.Querier, under string) (map[string]string, error) {
+	out := map[string]string{}
+	under = strings.TrimSpace(under)
+	if under == "" || !isDigits(under) || len(under) > 12 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT code, name FROM divisions WHERE level = ? AND code >= ? AND code <= ?`,
+		LevelVillage, under, under+strings.Repeat("9", 12-len(under)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return nil, err
+		}
+		out[code] = name
+	}
+	return out, rows.Err()
+}
+
 // FindVillages finds the villages (村级) whose code starts with under
 // ("" for all), for a picker: text "" lists them in code order; digits
 // match the start of the code; Latin letters the pinyin initials of the

@@ -563,3 +563,28 @@ func TestFindVillages(t *testing.T) {
 		}
 	}
 }
+
+// A ledger's village names: every village under a code, none for a code
+// outside the tree or not a code.
+func TestVillageNames(t *testing.T) {
+	ctx := context.Background()
+	d := loaded(t)
+	county, err := division.VillageNames(ctx, d, "410622")
+	if err != nil || len(county) <= 200 || county["410622001200"] != "西街村民委员会" {
+		t.Fatalf("淇县: %d names, 410622001200 %q, %v", len(county), county["410622001200"], err)
+	}
+	town, err := division.VillageNames(ctx, d, "410622001")
+	if err != nil || len(town) == 0 || len(town) >= len(county) {
+		t.Fatalf("朝歌: %d names, %v", len(town), err)
+	}
+	for code, name := range town {
+		if code[:9] != "410622001" || county[code] != name {
+			t.Errorf("朝歌 lists %s %s", code, name)
+		}
+	}
+	for _, under := range []string{"", "41x", "4106220012001"} {
+		if got, err := division.VillageNames(ctx, d, under); err != nil || len(got) != 0 {
+			t.Errorf("%q: %d names, %v", under, len(got), err)
+		}
+	}
+}

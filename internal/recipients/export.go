@@ -91,17 +91,18 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 		return none, err
 	}
 	defer book.Close()
-	villages := map[string]string{} // code → name, read once per village
-	villageName := func(code string) (string, error) {
-		if name, ok := villages[code]; ok || code == "" {
-			return name, nil
+	// Village names, read before the rows stream (a query while they
+	// stream would share the transaction's one connection): those under
+	// the actor's node in the division tree.
+	var under string
+	if actor.OrgID != "" {
+		if err := q.QueryRow(ctx, `SELECT division_code FROM org_units WHERE id = ?`, actor.OrgID).Scan(&under); err != nil {
+			return none, err
 		}
-		d, err := division.Get(ctx, q, code)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return "", err
-		}
-		villages[code] = d.Name
-		return d.Name, nil
+	}
+	villages, err := division.VillageNames(ctx, q, under)
+	if err != nil {
+		return none, err
 	}
 	err = book.Fill(ctx, func(emit func([]any) error) error {
 		return exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
@@ -126,11 +127,7 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 			if r.BirthDate != "" && AccessOf(actor, "birth_date") != AccessHidden {
 				age = r.Age
 			}
-			village, err := villageName(r.VillageCode)
-			if err != nil {
-				return err
-			}
-			return emit([]any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode, village,
+			return emit([]any{r.Name, r.Sex, r.BirthDate, age, idn, r.Ethnicity, phone, hukou, cur, r.VillageCode, villages[r.VillageCode],
 				r.OrgName, r.LivingSituation, strings.Join(r.Categories, categorySep), r.DisabilityType, r.DisabilityGrade, r.IncomeSource,
 				r.GuardianName, r.GuardianRelation, gphone, health, r.WorkerName, r.StatusLabel, r.StatusReason, r.StatusDate, r.HouseholdRelation})
 		})
