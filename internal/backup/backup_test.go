@@ -60,6 +60,7 @@ type fixture struct {
 	admin *authz.Actor
 	orgID string
 	visit attach.Owner
+	ids   sync.Map // ID numbers made so far: the writers' people are all new
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -79,7 +80,13 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) addRecipient(rng *rand.Rand, n int) error {
 	birth := time.Date(1940+n%40, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC)
-	in := recipients.Input{OrgID: f.orgID, Name: fmt.Sprintf("备份测试%d", n), IDNumber: validate.FakeIDCard(rng, "410622", birth, n%2 == 0),
+	// A fake number repeats in time (840 birth dates, a random sequence):
+	// draw again until it is one not made before.
+	idNumber := validate.FakeIDCard(rng, "410622", birth, n%2 == 0)
+	for _, made := f.ids.LoadOrStore(idNumber, true); made; _, made = f.ids.LoadOrStore(idNumber, true) {
+		idNumber = validate.FakeIDCard(rng, "410622", birth, n%2 == 0)
+	}
+	in := recipients.Input{OrgID: f.orgID, Name: fmt.Sprintf("备份测试%d", n), IDNumber: idNumber,
 		VillageCode: "410622001200", Phone: "13812345678", HealthNotes: fmt.Sprintf("备注%d", n), Categories: []string{"低保对象"}, LivingSituation: "独居", ConfirmDuplicate: true}
 	return f.a.DB.InTx(f.ctx, func(tx *db.Tx) error {
 		_, err := recipients.Create(f.ctx, tx, f.a.Keys, f.admin, in)
