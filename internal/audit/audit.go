@@ -102,10 +102,19 @@ type Entry struct {
 }
 
 // Record appends an entry written by actor (nil for the system). It is
-// the only way the application writes to the log.
+// the only way the application writes to the log (with RecordMany).
 func Record(ctx context.Context, q db.Querier, actor *authz.Actor, e Entry) error {
-	e.ID = ids.New()
-	e.At = cst.NowStamp()
+	return RecordMany(ctx, q, actor, []Entry{e})
+}
+
+// auditColumns are the columns an entry is written to, in the order of
+// entryArgs.
+const auditColumns = `id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result`
+
+// entryArgs completes an entry written by actor at instant at (its id,
+// who wrote it) and returns its values in the order of auditColumns.
+func entryArgs(actor *authz.Actor, e Entry, at string) ([]any, error) {
+	e.ID, e.At = ids.New(), at
 	if actor != nil {
 		e.ActorID, e.ActorName, e.IP = actor.UserID, actor.DisplayName+"（"+actor.Username+"）", actor.IP
 		if e.UserAgent == "" {
@@ -118,20 +127,14 @@ func Record(ctx context.Context, q db.Querier, actor *authz.Actor, e Entry) erro
 	if len(e.Changes) > 0 {
 		b, err := json.Marshal(e.Changes)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		changes = string(b)
 	}
 	if len(e.UserAgent) > 200 {
 		e.UserAgent = e.UserAgent[:200]
 	}
-	_, err := q.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP, e.UserAgent, e.Result)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return []any{e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP, e.UserAgent, e.Result}, nil
 }
 
 // RecordMany appends entries written by actor, as Record does one by
@@ -146,32 +149,15 @@ func RecordMany(ctx context.Context, q db.Querier, actor *authz.Actor, entries [
 		part := entries[start:min(start+chunk, len(entries))]
 		args := make([]any, 0, len(part)*cols)
 		for _, e := range part {
-			e.ID, e.At = ids.New(), at
-			if actor != nil {
-				e.ActorID, e.ActorName, e.IP = actor.UserID, actor.DisplayName+"（"+actor.Username+"）", actor.IP
-				if e.UserAgent == "" {
-					e.UserAgent = actor.UserAgent
-				}
-			} else if e.ActorName == "" {
-				e.ActorName = "系统"
+			row, err := entryArgs(actor, e, at)
+			if err != nil {
+				return err
 			}
-			changes := ""
-			if len(e.Changes) > 0 {
-				b, err := json.Marshal(e.Changes)
-				if err != nil {
-					return err
-				}
-				changes = string(b)
-			}
-			if len(e.UserAgent) > 200 {
-				e.UserAgent = e.UserAgent[:200]
-			}
-			args = append(args, e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.Entity, e.EntityID, e.OrgPath, e.Summary, changes, e.IP, e.UserAgent, e.Result)
+			args = append(args, row...)
 		}
 		row := "(" + db.Placeholders(cols) + ")"
 		values := strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
-		if _, err := q.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, action, entity, entity_id, org_path, summary, changes, ip, user_agent, result)
-		VALUES `+values, args...); err != nil {
+		if _, err := q.Exec(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+values, args...); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 	}
