@@ -370,7 +370,7 @@ func FindVillages(ctx context.Context, q db.Querier, under, text string, limit i
 	// Codes are digit strings: "starts with p" is a primary-key range.
 	lo, hi := under, under+strings.Repeat("9", 12-len(under))
 	where, args := `level = ? AND code >= ? AND code <= ?`, []any{LevelVillage, lo, hi}
-	if initials := strings.ToLower(text); text != "" && isLetters(text) {
+	if initials := strings.ToLower(text); text != "" && pinyin.IsInitials(text) {
 		// Pinyin initials are not stored: read the names under the prefix
 		// (a county has a few hundred villages) and match them here.
 		all, err := list(ctx, q, `SELECT `+columns+` FROM divisions WHERE `+where+` ORDER BY code LIMIT 20000`, args...)
@@ -408,13 +408,4 @@ func FindVillages(ctx context.Context, q db.Querier, under, text string, limit i
 		return out[:limit], true, nil
 	}
 	return out, false, nil
-}
-
-func isLetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
 }

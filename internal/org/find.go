@@ -37,7 +37,7 @@ func Find(ctx context.Context, q db.Querier, actor *authz.Actor, text string, ki
 	initials := ""
 	switch {
 	case text == "":
-	case isLetters(text):
+	case pinyin.IsInitials(text):
 		// Initials are not stored: a province has a few thousand nodes,
 		// read in scope and matched here.
 		initials = strings.ToLower(text)
@@ -71,15 +71,6 @@ func Find(ctx context.Context, q db.Querier, actor *authz.Actor, text string, ki
 		out = append(out, u)
 	}
 	return out, false, rows.Err()
-}
-
-func isLetters(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func isDigitString(s string) bool {

@@ -70,3 +70,14 @@ func NameInitials(name string) string {
 	}
 	return Initials(name)
 }
+
+// IsInitials reports whether a search text is Latin letters only (either
+// case), which searches read as pinyin initials ("zzc" for 赵庄村).
+func IsInitials(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}

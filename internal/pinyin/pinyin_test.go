@@ -176,3 +176,11 @@ func BenchmarkNameInitials(b *testing.B) {
 		NameInitials("欧阳阿依古丽")
 	}
 }
+
+func TestIsInitials(t *testing.T) {
+	for s, want := range map[string]bool{"zzc": true, "ZZc": true, "": false, "z1": false, "赵z": false, "z c": false} {
+		if got := IsInitials(s); got != want {
+			t.Errorf("%q: %v, want %v", s, got, want)
+		}
+	}
+}

@@ -521,7 +521,7 @@ func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text str
 	initials := ""
 	max := limit + 1
 	if text != "" {
-		if isLatin(text) {
+		if pinyin.IsInitials(text) {
 			// Initials are not stored for accounts: a province has a few
 			// thousand workers, read in scope and matched here.
 			initials, max = strings.ToLower(text), 20000
@@ -572,13 +572,4 @@ func WorkerLabel(ctx context.Context, q db.Querier, actor *authz.Actor, id strin
 		return "", err
 	}
 	return name + "（" + orgName + "）", nil
-}
-
-func isLatin(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -818,7 +818,7 @@ func FindLinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor, te
 	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	latin, max := "", limit+1
 	if text != "" {
-		if isLatin(text) {
+		if pinyin.IsInitials(text) {
 			// Initials are not stored: read the accounts in scope (a
 			// province has a few thousand) and match them here.
 			latin, max = strings.ToLower(text), 20000
@@ -864,13 +864,4 @@ func LinkableUserLabel(ctx context.Context, q db.Querier, actor *authz.Actor, id
 		return "", err
 	}
 	return name + "（" + username + "）", nil
-}
-
-func isLatin(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i] | 0x20; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return s != ""
 }
