@@ -174,6 +174,22 @@ func (b *Book) Fill(ctx context.Context, produce func(emit func(row []any) error
 	return addErr
 }
 
+// FillTo fills the book as Fill does, then writes it to w and reports
+// the last progress (every row added): the whole of an export's
+// writing.
+func (b *Book) FillTo(ctx context.Context, w io.Writer, produce func(emit func(row []any) error) error, progress func(done int)) error {
+	if err := b.Fill(ctx, produce, progress); err != nil {
+		return err
+	}
+	if _, err := b.WriteTo(w); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(b.Rows())
+	}
+	return nil
+}
+
 // Rows is the number of data rows added.
 func (b *Book) Rows() int { return b.rows }
 

@@ -104,7 +104,7 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	if err != nil {
 		return none, err
 	}
-	err = book.Fill(ctx, func(emit func([]any) error) error {
+	err = book.FillTo(ctx, w, func(emit func([]any) error) error {
 		return exportRows(ctx, q, f, sel, full, func(r Recipient, sealed *[6]string) error {
 			applyAccess(actor, &r) // the role's view of each field (FieldAccess)
 			idn, phone, hukou, cur, gphone, health := r.IDNumber, r.Phone, r.HukouAddress, r.CurrentAddress, r.GuardianPhone, ""
@@ -134,12 +134,6 @@ func BuildExport(ctx context.Context, q db.Querier, keys *secure.Keyring, actor 
 	}, progress)
 	if err != nil {
 		return none, err
-	}
-	if _, err := book.WriteTo(w); err != nil {
-		return none, err
-	}
-	if progress != nil {
-		progress(book.Rows())
 	}
 	kind := "脱敏"
 	if full {

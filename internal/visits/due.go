@@ -428,7 +428,7 @@ func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f Due
 	if f.Window == WindowNever {
 		order = "r.name, r.id"
 	}
-	err = book.Fill(ctx, func(emit func([]any) error) error {
+	err = book.FillTo(ctx, w, func(emit func([]any) error) error {
 		rows, err := q.Query(ctx, `SELECT `+dueColumns+` FROM org_units o CROSS JOIN recipients r LEFT JOIN users u ON u.id = r.worker_id
 			WHERE r.org_id = o.id AND `+c.Expr()+` ORDER BY `+order, c.Args()...)
 		if err != nil {
@@ -448,12 +448,6 @@ func BuildDueExport(ctx context.Context, q db.Querier, actor *authz.Actor, f Due
 	}, progress)
 	if err != nil {
 		return 0, none, err
-	}
-	if _, err := book.WriteTo(w); err != nil {
-		return 0, none, err
-	}
-	if progress != nil {
-		progress(book.Rows())
 	}
 	entry := audit.Entry{Action: audit.ActionExport, Entity: "visit_due", OrgPath: actor.OrgPath,
 		Summary: fmt.Sprintf("导出探访名单（%s，%d 人）", f.Window.Label(), book.Rows())}

@@ -108,7 +108,7 @@ func BuildWorkersExport(ctx context.Context, q db.Querier, keys *secure.Keyring,
 		return append(out, wk.Phone, wk.EducationLabel(), wk.Major, wk.PostLabel(), wk.OrgName, wk.Employer, wk.HiredOn, wk.LeftOn,
 			wk.StatusLabel(), wk.LevelLabel, strings.Join(qs, "；"))
 	}
-	err = book.Fill(ctx, func(emit func([]any) error) error {
+	err = book.FillTo(ctx, w, func(emit func([]any) error) error {
 		// A worker's qualifications come on consecutive rows of the same
 		// query (the order ends with the worker's id), so the ledger is
 		// one query however long, and only one worker is held at a time.
@@ -154,12 +154,6 @@ func BuildWorkersExport(ctx context.Context, q db.Querier, keys *secure.Keyring,
 	}, progress)
 	if err != nil {
 		return 0, none, err
-	}
-	if _, err := book.WriteTo(w); err != nil {
-		return 0, none, err
-	}
-	if progress != nil {
-		progress(book.Rows())
 	}
 	return book.Rows(), audit.Entry{Action: audit.ActionExport, Entity: "wf_worker", OrgPath: actor.OrgPath,
 		Summary: fmt.Sprintf("导出社工花名册：%d 人", book.Rows())}, nil
