@@ -105,3 +105,15 @@ func Page[T any](ctx context.Context, q Querier, pq PageQuery, scan func(interfa
 	}
 	return out, total, nil
 }
+
+// PickLimit is the size of a picker's page of choices: limit within
+// 1–200, 20 when not given.
+func PickLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return 20
+	case limit > 200:
+		return 200
+	}
+	return limit
+}

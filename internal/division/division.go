@@ -275,12 +275,7 @@ func Search(ctx context.Context, q db.Querier, text string, level Level, limit i
 	if level != "" && !level.Valid() {
 		return nil, apperr.New(apperr.BadRequest, "未知的区划级别“%s”", level)
 	}
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 200:
-		limit = 200
-	}
+	limit = db.PickLimit(limit)
 	if text == "" {
 		return []Division{}, nil
 	}
@@ -358,12 +353,7 @@ func VillageNames(ctx context.Context, q db.Querier, under string) (map[string]s
 // returns at most limit (1–200, default 20) and whether there are more.
 func FindVillages(ctx context.Context, q db.Querier, under, text string, limit int) ([]Division, bool, error) {
 	under, text = strings.TrimSpace(under), strings.TrimSpace(text)
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 200:
-		limit = 200
-	}
+	limit = db.PickLimit(limit)
 	if !isDigits(under) && under != "" || len(under) > 12 {
 		return []Division{}, false, nil
 	}

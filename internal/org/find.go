@@ -17,12 +17,7 @@ import (
 // are more. A nil actor finds nothing.
 func Find(ctx context.Context, q db.Querier, actor *authz.Actor, text string, kinds []Kind, limit int) ([]Unit, bool, error) {
 	text = strings.TrimSpace(text)
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 200:
-		limit = 200
-	}
+	limit = db.PickLimit(limit)
 	var c db.Conds
 	scope, scopeArgs := actor.ScopeCond(q.Dialect(), "path")
 	c.Add(scope, scopeArgs...)

@@ -511,12 +511,7 @@ func Workers(ctx context.Context, q db.Querier, actor *authz.Actor) ([]Worker, e
 // actor finds nothing.
 func FindWorkers(ctx context.Context, q db.Querier, actor *authz.Actor, text string, limit int) ([]Worker, bool, error) {
 	text = strings.TrimSpace(text)
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 200:
-		limit = 200
-	}
+	limit = db.PickLimit(limit)
 	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	initials := ""
 	max := limit + 1

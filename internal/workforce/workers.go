@@ -809,12 +809,7 @@ func qualificationsFor(ctx context.Context, q db.Querier, workerIDs []string) (m
 // (1–200, default 20) and whether there are more.
 func FindLinkableUsers(ctx context.Context, q db.Querier, actor *authz.Actor, text string, limit int) ([]Option, bool, error) {
 	text = strings.TrimSpace(text)
-	switch {
-	case limit <= 0:
-		limit = 20
-	case limit > 200:
-		limit = 200
-	}
+	limit = db.PickLimit(limit)
 	cond, args := actor.ScopeCond(q.Dialect(), "o.path")
 	latin, max := "", limit+1
 	if text != "" {
